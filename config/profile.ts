@@ -1,0 +1,100 @@
+// Device profile schema: a device MODEL as data (devices/<vendor>/<model>.yaml).
+// A profile says where each point lives on the wire and how to turn raw values into a measurement;
+// it never says where the device is installed (that is a source in the site config).
+import { z } from 'zod';
+import { deviceClass, duration, id, localText, serialSettings } from './sections/common.js';
+import { rule } from './sections/rules.js';
+
+export const dataType = z.enum(['u16', 'i16', 'u32', 'i32', 'float32', 'bit', 'bitfield']);
+export type DataType = z.infer<typeof dataType>;
+
+/** Modbus function codes that read: 1 coils, 2 discrete inputs, 3 holding registers, 4 input registers. */
+export const readFunction = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]);
+export type ReadFunction = z.infer<typeof readFunction>;
+
+const order = z.enum(['big', 'little']);
+
+const faultSentinel = z.strictObject({
+  raw: z.number().int().describe('Raw integer the device sends instead of a value, e.g. 0xE5E5'),
+  code: id.describe('Fault code, e.g. sensor_short, broken_line'),
+  text: localText,
+});
+
+/** Fields of a point that a variant or a source may change; all optional. */
+const pointDecodeFields = {
+  address: z.number().int().min(0).max(0xffff).optional().describe('Wire (zero-based PDU) address; never a 30001/40001-style number'),
+  function: readFunction.optional(),
+  type: dataType.optional(),
+  byteOrder: order.optional().describe('Byte order inside each 16-bit word'),
+  wordOrder: order.optional().describe('Word order of 32-bit values: big = high word first (ABCD)'),
+  scale: z.number().optional().describe('Multiplier applied to the raw integer (e.g. 0.1)'),
+  offset: z.number().optional().describe('Added after scaling'),
+  unit: z.string().optional(),
+};
+
+export const point = z.strictObject({
+  id: id.describe('Point id, the line-protocol field name'),
+  name: localText.optional(),
+  ...pointDecodeFields,
+  bit: z.number().int().min(0).max(15).optional().describe('For type bit read from a register: the bit index'),
+  bits: z
+    .strictObject({ offset: z.number().int().min(0).max(31), width: z.number().int().min(1).max(16) })
+    .optional()
+    .describe('For type bitfield: which bits of the raw integer'),
+  decimalsFrom: id.optional().describe('Another point holding the number of decimals: value = raw / 10^decimals'),
+  unitFrom: z
+    .strictObject({ point: id, map: z.record(z.string(), z.string()) })
+    .optional()
+    .describe('Another point holding a unit code, and the code → unit table'),
+  states: z.record(z.string(), id).optional().describe('Raw integer → state label; the measurement value becomes the label'),
+  faults: z.array(faultSentinel).default([]),
+  json: z.string().optional().describe('For MQTT/serial payloads: dotted path of the field, e.g. "door.state"'),
+  line: id.optional().describe('For GPIO: the named input line the source maps to a pin'),
+  activeLow: z.boolean().optional().describe('For GPIO: the contact reads 0 when active'),
+  class: deviceClass.optional().describe('Overrides the profile class (e.g. a temperature channel on a residual-current detector)'),
+  internal: z.boolean().default(false).describe('Read and used by other points (decimals, unit code) but not sent as a measurement'),
+  access: z.enum(['r', 'rw']).default('r'),
+});
+export type PointDef = z.infer<typeof point>;
+
+const variant = z.strictObject({
+  description: z.string().min(1),
+  defaults: z.strictObject({ ...pointDecodeFields }).optional(),
+  points: z.record(id, z.strictObject({ ...pointDecodeFields })).default({}),
+});
+
+const conflict = z.strictObject({
+  topic: z.string().min(1),
+  detail: z.string().min(1),
+  sources: z.array(z.string().url()).default([]),
+  resolution: z.string().min(1).describe('How to choose on site: a variant name, a source override, or what to check'),
+});
+
+export const profile = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+\/[a-z0-9_.-]+$/, 'expected "<vendor>/<model>", matching the file path'),
+  vendor: z.string().min(1),
+  model: z.string().min(1),
+  name: localText,
+  class: deviceClass,
+  driver: z.enum(['modbus', 'serial', 'mqtt', 'opcua', 'gpio']),
+  references: z.array(z.string().url()).min(1).describe('Where the point map comes from'),
+  serialDefaults: z.strictObject(serialSettings).optional().describe('Factory serial settings'),
+  modbus: z
+    .strictObject({
+      maxRegistersPerRead: z.number().int().min(1).max(125).default(125),
+      maxBitsPerRead: z.number().int().min(1).max(2000).default(2000),
+      defaultUnitId: z.number().int().min(1).max(247).default(1),
+      responseTimeout: duration.optional().describe('Slowest answer seen for this model'),
+    })
+    .optional(),
+  defaults: z.strictObject({ ...pointDecodeFields }).default({}),
+  heartbeat: z
+    .strictObject({ every: duration.describe('The device answers or reports at least this often when healthy') })
+    .describe('Heartbeat contract: silence longer than this is "sensor silent", apart from value alarms'),
+  conflicts: z.array(conflict).default([]).describe('Where public sources disagree; the profile says how to decide'),
+  variants: z.record(id, variant).default({}),
+  points: z.array(point).min(1),
+  alarms: z.array(rule).default([]),
+});
+export type ProfileInput = z.input<typeof profile>;
+export type Profile = z.infer<typeof profile>;

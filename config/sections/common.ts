@@ -1,0 +1,35 @@
+// Schema atoms shared by the site config and device profiles.
+import { z } from 'zod';
+import { parseDuration, parseSize } from '../../gateway/shared/units.js';
+
+/** Ids used in topics, tags and file names: lowercase letters, digits, '-' and '_'. */
+export const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use 1–64 lowercase letters, digits, "-" or "_" (it becomes a topic and tag)');
+
+export const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined, 'expected a duration such as "500ms", "5s", "10m", "2h" or "7d"')
+  .describe('Duration: a number with ms, s, m, h or d');
+
+export const size = z
+  .string()
+  .refine((text) => parseSize(text) !== undefined, 'expected a size such as "512KB", "256MB" or "2GB"')
+  .describe('Size: a number with B, KB, MB or GB');
+
+/** Text read by residents, installers and township staff: Chinese first, English beside it. */
+export const localText = z.strictObject({
+  zh: z.string().min(1),
+  en: z.string().min(1),
+});
+
+export const alarmLevel = z.enum(['fire', 'alarm', 'fault', 'warning', 'offline']);
+
+export const deviceClass = z.enum(['smoke', 'water_level', 'power', 'residual_current', 'temperature', 'door', 'gateway']);
+
+export const serialSettings = {
+  baud: z.number().int().positive().describe('Baud rate, e.g. 2400, 9600, 19200'),
+  parity: z.enum(['none', 'even', 'odd']),
+  dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
+  stopBits: z.union([z.literal(1), z.literal(2)]),
+};

@@ -1,0 +1,26 @@
+// Uplink to the township broker, and the spool that keeps data through outages.
+import { z } from 'zod';
+import { duration, size } from './common.js';
+
+export const uplink = z.strictObject({
+  url: z.string().regex(/^(mqtts?|wss?):\/\//, 'expected mqtts://host:8883 (mqtt:// only on loopback or a test bench)'),
+  clientId: z.string().min(1).optional().describe('Defaults to the gateway id'),
+  username: z.string().min(1).optional().describe('Defaults to the gateway id'),
+  passwordFile: z.string().min(1).optional().describe('File with the per-gateway password issued by `lastmile provision`'),
+  ca: z.string().min(1).optional().describe('PEM file of the township CA'),
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  keepalive: duration.default('60s'),
+  batchMaxMeasurements: z.number().int().min(1).max(100_000).default(5000),
+  batchMaxAge: duration.default('5s').describe('Telemetry waits at most this long for a batch to fill'),
+  reconnectMin: duration.default('1s'),
+  reconnectMax: duration.default('2m'),
+});
+
+export const spool = z.strictObject({
+  dir: z.string().min(1).default('/var/lib/lastmile/spool'),
+  maxBytes: size.default('256MB').describe('When full, the oldest telemetry is dropped and counted; alarm events never'),
+  maxAge: duration.default('30d'),
+  syncEvery: duration.default('200ms').describe('Batched fsync interval: the acknowledgment waits for it'),
+  segmentBytes: size.default('4MB'),
+});

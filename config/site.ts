@@ -1,0 +1,36 @@
+// Site config: one gateway in one compound. Validated once at start-up, then frozen.
+import { z } from 'zod';
+import { id, localText } from './sections/common.js';
+import { bus } from './sections/buses.js';
+import { source } from './sections/sources.js';
+import { actuator, console_, localBroker } from './sections/outputs.js';
+import { spool, uplink } from './sections/uplink.js';
+
+export const SITE_CONFIG_VERSION = 1;
+
+export const siteConfig = z.strictObject({
+  version: z.literal(SITE_CONFIG_VERSION).describe('Config format version'),
+  gateway: z
+    .strictObject({
+      township: id.describe('Township (街道/乡镇) id, a line-protocol tag'),
+      compound: id.describe('Compound (小区) id, a line-protocol tag'),
+      id: id.describe('Gateway id, unique in the township; also its MQTT identity'),
+      name: localText.optional(),
+      profilesDir: z.string().min(1).optional().describe('Extra device profiles folder, searched before the built-in devices/'),
+    })
+    .describe('Who this gateway is'),
+  buses: z.array(bus).default([]),
+  sources: z.array(source).min(1, 'a site needs at least one source'),
+  actuators: z.array(actuator).default([]),
+  localBroker: localBroker.optional(),
+  console: console_.optional(),
+  uplink: uplink.optional().describe('Township broker; without it data stays in the spool'),
+  spool: spool.default({
+    dir: '/var/lib/lastmile/spool',
+    maxBytes: '256MB',
+    maxAge: '30d',
+    syncEvery: '200ms',
+    segmentBytes: '4MB',
+  }),
+});
+export type SiteConfig = z.infer<typeof siteConfig>;

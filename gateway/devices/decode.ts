@@ -1,0 +1,132 @@
+// Decoding: raw values from a driver + a resolved profile → measurement values or fault events. Pure.
+// A fault sentinel (e.g. 0xE5E5 = sensor short) is never turned into a reading.
+import type { LocalText, MeasurementValue, RawValue } from '../pipeline/types.js';
+import type { ResolvedPoint } from './resolve.js';
+
+export type PointResult =
+  | { kind: 'value'; value: MeasurementValue; unit: string | undefined }
+  | { kind: 'fault'; code: string; raw: number | string; text: LocalText }
+  | { kind: 'error'; message: string };
+
+/** Values of other points in the same reading (decimals, unit codes), by point id. */
+export type Siblings = (pointId: string) => number | undefined;
+
+const scratch = Buffer.alloc(4);
+
+/** Applies byte order inside each word, then word order, then the data type. Returns the raw number. */
+export function registersToNumber(point: ResolvedPoint, words: readonly number[]): number {
+  const fixed = words.map((word) => (point.byteOrder === 'little' ? ((word & 0xff) << 8) | (word >> 8) : word & 0xffff));
+  if (point.width === 1) {
+    const word = fixed[0]!;
+    switch (point.type) {
+      case 'i16':
+        return word >= 0x8000 ? word - 0x10000 : word;
+      case 'bit':
+        return (word >> (point.bit ?? 0)) & 1;
+      case 'bitfield': {
+        const bits = point.bits ?? { offset: 0, width: 16 };
+        return (word >>> bits.offset) & ((1 << bits.width) - 1);
+      }
+      default:
+        return word;
+    }
+  }
+  const [first, second] = fixed as [number, number];
+  const [hi, lo] = point.wordOrder === 'big' ? [first, second] : [second, first];
+  scratch.writeUInt16BE(hi, 0);
+  scratch.writeUInt16BE(lo, 2);
+  switch (point.type) {
+    case 'i32':
+      return scratch.readInt32BE(0);
+    case 'float32':
+      return scratch.readFloatBE(0);
+    default:
+      return scratch.readUInt32BE(0);
+  }
+}
+
+/** float32 carries ~7 significant digits; scaled integers carry the scale's decimals. Strip binary noise. */
+function tidy(value: number, point: ResolvedPoint): number {
+  if (!Number.isFinite(value)) return value;
+  if (point.type === 'float32') return Number(value.toPrecision(7));
+  return Number(value.toPrecision(12));
+}
+
+function pickJson(value: unknown, path: string): unknown {
+  let node = value;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node;
+}
+
+/** The raw value of a point as a number, boolean or string, before sentinels, states and scaling. */
+export function rawOf(point: ResolvedPoint, raw: RawValue): number | boolean | string | { error: string } {
+  switch (raw.kind) {
+    case 'registers':
+      if (raw.words.length !== point.width) {
+        return { error: `expected ${point.width} register(s) at 0x${point.address.toString(16).padStart(4, '0')}, got ${raw.words.length}` };
+      }
+      return registersToNumber(point, raw.words);
+    case 'bits': {
+      const bit = raw.bits[0];
+      if (bit === undefined) return { error: 'no bit in the answer' };
+      return bit !== point.activeLow;
+    }
+    case 'json': {
+      const picked = point.json === undefined ? raw.value : pickJson(raw.value, point.json);
+      if (typeof picked === 'number' || typeof picked === 'boolean' || typeof picked === 'string') return picked;
+      return { error: picked === undefined ? `field "${point.json}" missing` : `field "${point.json}" is not a number, boolean or string` };
+    }
+  }
+}
+
+export function decodePoint(point: ResolvedPoint, raw: RawValue, siblings: Siblings): PointResult {
+  const value = rawOf(point, raw);
+  if (typeof value === 'object') return { kind: 'error', message: value.error };
+
+  const asInteger = typeof value === 'boolean' ? Number(value) : typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+  const sentinel = point.faults.find((fault) => fault.raw === asInteger || String(fault.raw) === value);
+  if (sentinel) return { kind: 'fault', code: sentinel.code, raw: typeof value === 'boolean' ? Number(value) : value, text: sentinel.text };
+
+  if (point.states) {
+    const key = typeof value === 'boolean' ? String(Number(value)) : String(value);
+    // Unknown codes keep a string form so the field never changes type in the database.
+    return { kind: 'value', value: point.states[key] ?? `code_${key}`, unit: undefined };
+  }
+  if (typeof value !== 'number') return { kind: 'value', value, unit: point.unit };
+
+  let scaled = value * point.scale + point.offset;
+  if (point.decimalsFrom !== undefined) {
+    const decimals = siblings(point.decimalsFrom);
+    if (decimals === undefined || decimals < 0 || decimals > 6) {
+      return { kind: 'error', message: `decimals point "${point.decimalsFrom}" is missing or out of range (${String(decimals)})` };
+    }
+    scaled = scaled / 10 ** decimals;
+  }
+  let unit = point.unit;
+  if (point.unitFrom !== undefined) {
+    const code = siblings(point.unitFrom.point);
+    unit = code === undefined ? undefined : (point.unitFrom.map[String(code)] ?? `code_${code}`);
+  }
+  if (!Number.isFinite(scaled)) return { kind: 'error', message: `not a finite number (${scaled})` };
+  return { kind: 'value', value: tidy(scaled, point), unit };
+}
+
+/** Decodes every point a reading carries; points that others depend on (decimals, unit codes) go first. */
+export function decodeAll(points: readonly ResolvedPoint[], values: ReadonlyMap<string, RawValue>): Map<string, PointResult> {
+  const results = new Map<string, PointResult>();
+  const numbers = new Map<string, number>();
+  const siblings: Siblings = (pointId) => numbers.get(pointId);
+  const dependedOn = new Set(points.flatMap((p) => [p.decimalsFrom, p.unitFrom?.point].filter((x): x is string => x !== undefined)));
+  const ordered = [...points.filter((p) => dependedOn.has(p.id)), ...points.filter((p) => !dependedOn.has(p.id))];
+  for (const point of ordered) {
+    const raw = values.get(point.id);
+    if (raw === undefined) continue;
+    const result = decodePoint(point, raw, siblings);
+    results.set(point.id, result);
+    if (result.kind === 'value' && typeof result.value === 'number') numbers.set(point.id, result.value);
+  }
+  return results;
+}

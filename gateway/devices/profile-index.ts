@@ -1,0 +1,102 @@
+// Loads and checks every device profile (devices/<vendor>/<model>.yaml) once at start-up and in tests.
+// Problems carry file:line and the profile path, like site-config problems.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, parseWithSchema, sortIssues, YamlSource, type ConfigIssue } from '../../config/load-yaml.js';
+import { profile as profileSchema, type Profile } from '../../config/profile.js';
+import { wireWidth } from './resolve.js';
+
+/** The built-in profiles folder (repo-root/devices). */
+export const BUILTIN_PROFILES_DIR = fileURLToPath(new URL('../../devices/', import.meta.url));
+
+export function listProfileFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir).sort()) {
+    const full = join(dir, entry);
+    if (statSync(full).isDirectory()) files.push(...listProfileFiles(full));
+    else if (entry.endsWith('.yaml') && !entry.endsWith('.cases.yaml')) files.push(full);
+  }
+  return files;
+}
+
+/** Checks a schema-valid profile for what zod cannot see: references between points, widths, ids vs paths. */
+export function profileIssues(source: YamlSource, profile: Profile, expectedId: string | undefined): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (expectedId !== undefined && profile.id !== expectedId) {
+    issues.push(source.issue(['id'], `id "${profile.id}" must match the file path "${expectedId}"`));
+  }
+  const ids = new Map<string, number>();
+  profile.points.forEach((point, index) => {
+    if (ids.has(point.id)) issues.push(source.issue(['points', index, 'id'], `duplicate point id "${point.id}"`));
+    ids.set(point.id, index);
+  });
+  profile.points.forEach((point, index) => {
+    const at = (key: string) => ['points', index, key];
+    const type = point.type ?? profile.defaults.type ?? 'u16';
+    const fn = point.function ?? profile.defaults.function;
+    for (const ref of [point.decimalsFrom, point.unitFrom?.point]) {
+      if (ref !== undefined && !ids.has(ref)) issues.push(source.issue(at(point.decimalsFrom === ref ? 'decimalsFrom' : 'unitFrom'), `no point "${ref}" in this profile`));
+    }
+    if (profile.driver === 'modbus') {
+      if (point.address === undefined) issues.push(source.issue(['points', index], 'a Modbus point needs a wire "address"'));
+      if (fn === undefined) issues.push(source.issue(['points', index], 'a Modbus point needs a "function" (1, 2, 3 or 4) here or in defaults'));
+      if ((fn === 1 || fn === 2) && type !== 'bit') issues.push(source.issue(at('type'), `function ${fn} reads single bits; use type "bit"`));
+      const width = fn === undefined ? 1 : wireWidth(type, fn);
+      const limit = fn === 1 || fn === 2 ? (profile.modbus?.maxBitsPerRead ?? 2000) : (profile.modbus?.maxRegistersPerRead ?? 125);
+      if (point.address !== undefined && point.address + width > 0x10000) issues.push(source.issue(at('address'), 'point runs past register 0xFFFF'));
+      if (width > limit) issues.push(source.issue(at('type'), `needs ${width} registers but the device reads at most ${limit}`));
+    }
+    if (profile.driver === 'mqtt' && point.json === undefined) issues.push(source.issue(['points', index], 'an MQTT point needs a "json" field path'));
+    if (profile.driver === 'gpio' && point.line === undefined) issues.push(source.issue(['points', index], 'a GPIO point needs a "line" name'));
+    if (type === 'bitfield' && point.bits === undefined) issues.push(source.issue(['points', index], 'type bitfield needs "bits: {offset, width}"'));
+    if (point.bits !== undefined && point.bits.offset + point.bits.width > 16) issues.push(source.issue(at('bits'), 'bits must fit in one 16-bit register'));
+  });
+  for (const [name, variant] of Object.entries(profile.variants)) {
+    for (const pointId of Object.keys(variant.points)) {
+      if (!ids.has(pointId)) issues.push(source.issue(['variants', name, 'points'], `variant changes unknown point "${pointId}"`, pointId));
+    }
+  }
+  const ruleIds = new Set<string>();
+  profile.alarms.forEach((rule, index) => {
+    if (ruleIds.has(rule.id)) issues.push(source.issue(['alarms', index, 'id'], `duplicate rule id "${rule.id}"`));
+    ruleIds.add(rule.id);
+    if ('point' in rule && rule.point !== undefined && !ids.has(rule.point)) {
+      issues.push(source.issue(['alarms', index, 'point'], `no point "${rule.point}" in this profile`));
+    }
+  });
+  return issues;
+}
+
+export class ProfileIndex {
+  private constructor(private readonly byId: ReadonlyMap<string, Profile>) {}
+
+  /** Loads every profile under the folders (earlier folders win); throws ConfigError with every issue. */
+  static load(dirs: readonly string[] = [BUILTIN_PROFILES_DIR]): ProfileIndex {
+    const byId = new Map<string, Profile>();
+    const issues: ConfigIssue[] = [];
+    for (const dir of dirs) {
+      for (const file of listProfileFiles(dir)) {
+        const expectedId = relative(dir, file).replace(/\.yaml$/, '').split(sep).join('/');
+        const parsed = parseWithSchema(file, readFileSync(file, 'utf8'), profileSchema);
+        if (!parsed.ok) {
+          issues.push(...parsed.issues);
+          continue;
+        }
+        const problems = profileIssues(parsed.source, parsed.value, expectedId);
+        issues.push(...problems);
+        if (problems.length === 0 && !byId.has(parsed.value.id)) byId.set(parsed.value.id, parsed.value);
+      }
+    }
+    if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+    return new ProfileIndex(byId);
+  }
+
+  get(id: string): Profile | undefined {
+    return this.byId.get(id);
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()].sort();
+  }
+}

@@ -1,0 +1,16 @@
+// The gateway's event map: every stage talks through these events only.
+import type { AlarmEvent, Measurement, PointFault, Reading, SourceStatus } from './types.js';
+
+export interface GatewayEvents {
+  [event: string]: unknown;
+  /** A driver got an answer (or a push) from a source. */
+  reading: Reading;
+  /** The profile decoded a reading's point into a value. */
+  measurement: Measurement;
+  /** The profile recognised a fault sentinel or fault bit instead of a value. */
+  fault: PointFault;
+  /** A source went online or offline (driver back-off decided it). */
+  'source.status': SourceStatus;
+  /** An alarm changed state; goes to actuators and to the spool's alarm lane. */
+  alarm: AlarmEvent;
+}

@@ -1,0 +1,35 @@
+// Golden cases for device profiles: devices/<vendor>/<model>.cases.yaml.
+// Raw wire data (registers by function and address, bits, an MQTT payload or GPIO levels) → expected results.
+import { z } from 'zod';
+
+const expected = z.union([
+  z.strictObject({ value: z.union([z.number(), z.boolean(), z.string()]), unit: z.string().optional() }),
+  z.strictObject({ fault: z.string().min(1) }),
+  z.strictObject({ error: z.string().min(1).describe('substring of the decode error') }),
+  z.strictObject({ absent: z.literal(true) }),
+]);
+
+const order = z.enum(['big', 'little']);
+const decodeOverride = z.strictObject({
+  function: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
+  byteOrder: order.optional(),
+  wordOrder: order.optional(),
+  scale: z.number().optional(),
+});
+
+export const goldenCase = z.strictObject({
+  name: z.string().min(1),
+  variant: z.string().optional(),
+  decode: z.strictObject({ defaults: decodeOverride.optional(), points: z.record(z.string(), decodeOverride).default({}) }).optional(),
+  registers: z.record(z.string(), z.record(z.string(), z.array(z.number().int().min(0).max(0xffff)))).optional(),
+  bits: z.record(z.string(), z.record(z.string(), z.array(z.boolean()))).optional(),
+  payload: z.unknown().optional(),
+  lines: z.record(z.string(), z.union([z.literal(0), z.literal(1)])).optional(),
+  expect: z.record(z.string(), expected),
+});
+
+export const goldenCaseFile = z.strictObject({
+  profile: z.string().min(1),
+  cases: z.array(goldenCase).min(1),
+});
+export type GoldenCase = z.infer<typeof goldenCase>;
