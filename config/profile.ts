@@ -83,6 +83,13 @@ export const profile = z.strictObject({
     .strictObject({
       maxRegistersPerRead: z.number().int().min(1).max(125).default(125),
       maxBitsPerRead: z.number().int().min(1).max(2000).default(2000),
+      maxGap: z
+        .number()
+        .int()
+        .min(0)
+        .max(124)
+        .default(0)
+        .describe('Unused registers a coalesced read may span between points; 0 for devices that reject unmapped addresses'),
       defaultUnitId: z.number().int().min(1).max(247).default(1),
       responseTimeout: duration.optional().describe('Slowest answer seen for this model'),
     })

@@ -1,5 +1,5 @@
 // The gateway's event map: every stage talks through these events only.
-import type { AlarmEvent, Measurement, PointFault, Reading, SourceStatus } from './types.js';
+import type { AlarmEvent, GatewayCommand, Measurement, PointFault, Reading, SourceStatus } from './types.js';
 
 export interface GatewayEvents {
   [event: string]: unknown;
@@ -13,4 +13,6 @@ export interface GatewayEvents {
   'source.status': SourceStatus;
   /** An alarm changed state; goes to actuators and to the spool's alarm lane. */
   alarm: AlarmEvent;
+  /** A command from the township, the console or a local button (ack, silence, reset, test). */
+  command: GatewayCommand;
 }

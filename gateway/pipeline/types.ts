@@ -118,3 +118,12 @@ export interface AlarmEvent {
   /** Who acknowledged, silenced or reset (local button, township user), where a person did. */
   readonly by: string | undefined;
 }
+
+/** A command to the gateway: from the township (uplink), the installer console or a local button. */
+export type GatewayCommand =
+  | { readonly kind: 'acknowledge'; readonly alarmId: string; readonly by: string }
+  | { readonly kind: 'silence'; readonly alarmId: string | undefined; readonly by: string; readonly forMs: number }
+  | { readonly kind: 'reset'; readonly alarmId: string; readonly by: string }
+  | { readonly kind: 'test_alarm'; readonly by: string; readonly level: AlarmLevel; readonly forMs: number }
+  | { readonly kind: 'request_health'; readonly by: string }
+  | { readonly kind: 'request_config'; readonly by: string };

@@ -1,0 +1,148 @@
+// Loads a site config: YAML → zod → cross-checks against buses and device profiles → frozen config.
+// Every problem is reported at once, each naming file:line:column and the config path.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Profile } from './profile.js';
+import { ConfigError, deepFreeze, parseWithSchema, sortIssues, type ConfigIssue, type YamlSource } from './load-yaml.js';
+import { siteConfig, type SiteConfig } from './site.js';
+import { BUILTIN_PROFILES_DIR, ProfileIndex } from '../gateway/devices/profile-index.js';
+
+export interface LoadedSite {
+  readonly file: string;
+  readonly config: SiteConfig;
+  readonly profiles: ProfileIndex;
+}
+
+/** Reads, validates and freezes a site config; throws ConfigError listing every problem. */
+export function loadSiteConfig(file: string): LoadedSite {
+  return parseSiteConfig(file, readFileSync(file, 'utf8'));
+}
+
+export function parseSiteConfig(file: string, text: string): LoadedSite {
+  const parsed = parseWithSchema(file, text, siteConfig);
+  if (!parsed.ok) throw new ConfigError(parsed.issues);
+  const config = parsed.value;
+  const dirs = config.gateway.profilesDir === undefined ? [BUILTIN_PROFILES_DIR] : [resolve(dirname(file), config.gateway.profilesDir), BUILTIN_PROFILES_DIR];
+  const profiles = ProfileIndex.load(dirs);
+  const issues = crossCheck(parsed.source, config, profiles);
+  if (issues.length > 0) throw new ConfigError(sortIssues(issues));
+  return { file, config: deepFreeze(config), profiles };
+}
+
+function duplicates<T extends { id: string }>(source: YamlSource, items: readonly T[], section: string): ConfigIssue[] {
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  items.forEach((item, index) => {
+    if (seen.has(item.id)) issues.push(source.issue([section, index, 'id'], `duplicate id "${item.id}"`));
+    seen.add(item.id);
+  });
+  return issues;
+}
+
+/** What zod cannot see: references between sections and to device profiles. */
+export function crossCheck(source: YamlSource, config: SiteConfig, profiles: ProfileIndex): ConfigIssue[] {
+  const issues: ConfigIssue[] = [
+    ...duplicates(source, config.buses, 'buses'),
+    ...duplicates(source, config.sources, 'sources'),
+    ...duplicates(source, config.actuators, 'actuators'),
+  ];
+  const buses = new Map(config.buses.map((bus) => [bus.id, bus]));
+  const unitsOnBus = new Map<string, string>();
+  const gpioLines = new Map<number, string>();
+  config.actuators.forEach((actuator, index) => {
+    if (actuator.type !== 'gpio') return;
+    const owner = gpioLines.get(actuator.line);
+    if (owner) issues.push(source.issue(['actuators', index, 'line'], `GPIO line ${actuator.line} is already used by ${owner}`));
+    gpioLines.set(actuator.line, `actuator ${actuator.id}`);
+  });
+
+  config.sources.forEach((src, index) => {
+    const at = (...rest: (string | number)[]) => ['sources', index, ...rest];
+    const profile = profiles.get(src.profile);
+    if (!profile) {
+      issues.push(source.issue(at('profile'), `unknown profile "${src.profile}"; known: ${profiles.ids().join(', ')}`));
+      return;
+    }
+    checkConnection(source, src, profile, at, buses, unitsOnBus, gpioLines, issues);
+    if (src.variant !== undefined && profile.variants[src.variant] === undefined) {
+      const known = Object.keys(profile.variants);
+      issues.push(source.issue(at('variant'), `profile ${profile.id} has no variant "${src.variant}"${known.length ? `; it has: ${known.join(', ')}` : ''}`));
+    }
+    const pointIds = new Set(profile.points.map((p) => p.id));
+    for (const pointId of Object.keys(src.decode?.points ?? {})) {
+      if (!pointIds.has(pointId)) issues.push(source.issue(at('decode', 'points'), `profile ${profile.id} has no point "${pointId}"`, pointId));
+    }
+    const ruleIds = new Set(profile.alarms.map((r) => r.id));
+    for (const ruleId of Object.keys(src.rules)) {
+      if (!ruleIds.has(ruleId)) {
+        issues.push(source.issue(at('rules'), `profile ${profile.id} has no rule "${ruleId}"; its rules: ${[...ruleIds].join(', ') || 'none'}`, ruleId));
+      }
+    }
+    src.extraRules.forEach((rule, ruleIndex) => {
+      if (ruleIds.has(rule.id)) issues.push(source.issue(at('extraRules', ruleIndex, 'id'), `rule "${rule.id}" already comes from the profile; override it under rules:`));
+      if ('point' in rule && rule.point !== undefined && !pointIds.has(rule.point)) {
+        issues.push(source.issue(at('extraRules', ruleIndex, 'point'), `profile ${profile.id} has no point "${rule.point}"`));
+      }
+    });
+  });
+  return issues;
+}
+
+function checkConnection(
+  source: YamlSource,
+  src: SiteConfig['sources'][number],
+  profile: Profile,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  buses: Map<string, SiteConfig['buses'][number]>,
+  unitsOnBus: Map<string, string>,
+  gpioLines: Map<number, string>,
+  issues: ConfigIssue[],
+): void {
+  switch (profile.driver) {
+    case 'modbus':
+    case 'serial': {
+      const wanted = profile.driver === 'modbus' ? ['rtu', 'tcp'] : ['serial-node'];
+      if (src.bus === undefined) {
+        issues.push(source.issue(at(), `a ${profile.driver} source needs "bus" (one of: ${[...buses.keys()].join(', ') || 'no buses defined'})`));
+        return;
+      }
+      const bus = buses.get(src.bus);
+      if (!bus) {
+        issues.push(source.issue(at('bus'), `unknown bus "${src.bus}"; defined: ${[...buses.keys()].join(', ') || 'none'}`));
+        return;
+      }
+      if (!wanted.includes(bus.type)) issues.push(source.issue(at('bus'), `profile ${profile.id} speaks ${profile.driver} but bus "${bus.id}" is ${bus.type}`));
+      const address = profile.driver === 'modbus' ? src.unit : src.node;
+      const key = profile.driver === 'modbus' ? 'unit' : 'node';
+      if (address === undefined) {
+        issues.push(source.issue(at(), `a ${profile.driver} source needs "${key}"`));
+        return;
+      }
+      const slot = `${bus.id}#${address}`;
+      const owner = unitsOnBus.get(slot);
+      if (owner) issues.push(source.issue(at(key), `${key} ${address} on bus "${bus.id}" is already used by source "${owner}"`));
+      unitsOnBus.set(slot, src.id);
+      return;
+    }
+    case 'mqtt':
+      if (src.mqtt === undefined) issues.push(source.issue(at(), 'an MQTT source needs "mqtt: { topic }"'));
+      return;
+    case 'opcua':
+      if (src.opcua === undefined) issues.push(source.issue(at(), 'an OPC UA source needs "opcua: { endpoint, nodes }"'));
+      return;
+    case 'gpio': {
+      const needed = [...new Set(profile.points.map((p) => p.line).filter((l): l is string => l !== undefined))];
+      for (const line of needed) {
+        const pin = src.gpio?.lines[line];
+        if (pin === undefined) {
+          issues.push(source.issue(at(src.gpio ? 'gpio' : 'profile'), `profile ${profile.id} needs GPIO line "${line}" mapped under gpio.lines`));
+          continue;
+        }
+        const owner = gpioLines.get(pin);
+        if (owner) issues.push(source.issue(at('gpio', 'lines', line), `GPIO line ${pin} is already used by ${owner}`));
+        gpioLines.set(pin, `source ${src.id}`);
+      }
+      return;
+    }
+  }
+}

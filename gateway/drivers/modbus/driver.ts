@@ -1,0 +1,43 @@
+// The Modbus driver (RTU and TCP, modbus-serial): one BusPoller per bus.
+import type { Bus } from '../../../config/sections/buses.js';
+import type { Driver, DriverContext, DriverFactory, ResolvedSource } from '../driver.js';
+import { BusPoller } from './bus-poller.js';
+import { ModbusTransport } from './transport.js';
+
+type ModbusBus = Extract<Bus, { type: 'rtu' | 'tcp' }>;
+
+export class ModbusDriver implements Driver {
+  readonly pollers = new Map<string, BusPoller>();
+
+  constructor(private readonly context: DriverContext) {}
+
+  init(): void {
+    for (const source of this.context.sources) {
+      if (source.bus === undefined || (source.bus.type !== 'rtu' && source.bus.type !== 'tcp')) {
+        throw new Error(`source ${source.config.id}: Modbus needs an rtu or tcp bus`);
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    const byBus = new Map<string, { bus: ModbusBus; sources: ResolvedSource[] }>();
+    for (const source of this.context.sources) {
+      const bus = source.bus as ModbusBus;
+      const entry = byBus.get(bus.id) ?? { bus, sources: [] };
+      entry.sources.push(source);
+      byBus.set(bus.id, entry);
+    }
+    for (const [busId, { bus, sources }] of byBus) {
+      const poller = new BusPoller(this.context, new ModbusTransport(bus), sources);
+      this.pollers.set(busId, poller);
+      poller.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.pollers.values()].map((poller) => poller.stop()));
+    this.pollers.clear();
+  }
+}
+
+export const createModbusDriver: DriverFactory = (context) => new ModbusDriver(context);

@@ -1,0 +1,15 @@
+// Driver registry: the profile's `driver:` names the folder. Loaded lazily so that a gateway without
+// OPC UA sources never loads node-opcua (about 40 MB of RSS on a Pi).
+import type { DriverFactory } from './driver.js';
+
+const LOADERS: Readonly<Record<string, () => Promise<DriverFactory>>> = {
+  modbus: async () => (await import('./modbus/driver.js')).createModbusDriver,
+};
+
+export const REGISTERED_DRIVERS = Object.keys(LOADERS);
+
+export async function loadDriver(name: string): Promise<DriverFactory> {
+  const loader = LOADERS[name];
+  if (!loader) throw new Error(`no driver "${name}" is registered (registered: ${REGISTERED_DRIVERS.join(', ')})`);
+  return loader();
+}

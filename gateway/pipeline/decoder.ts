@@ -1,0 +1,80 @@
+// The decode stage: reading → measurement (or fault). Looks up the source's resolved profile,
+// decodes every point the reading carries, stamps time and tags, and emits on the bus.
+import { decodeAll } from '../devices/decode.js';
+import type { ResolvedSource } from '../drivers/driver.js';
+import type { Logger } from '../shared/logger.js';
+import type { Stats } from '../shared/stats.js';
+import type { EventBus } from './event-bus.js';
+import type { GatewayEvents } from './events.js';
+import type { Clock, Reading } from './types.js';
+
+export class Decoder {
+  private readonly sources: ReadonlyMap<string, ResolvedSource>;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(
+    private readonly context: { events: EventBus<GatewayEvents>; clock: Clock; log: Logger; stats: Stats },
+    sources: readonly ResolvedSource[],
+  ) {
+    this.sources = new Map(sources.map((s) => [s.config.id, s]));
+  }
+
+  start(): void {
+    this.unsubscribe = this.context.events.on('reading', (reading) => this.decode(reading));
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  decode(reading: Reading): void {
+    const { events, clock, log, stats } = this.context;
+    const source = this.sources.get(reading.source);
+    if (!source) {
+      stats.inc('decode.unknown_source', { source: reading.source });
+      log.warn({ source: reading.source }, 'reading from a source that is not configured; dropped');
+      return;
+    }
+    // Wall time derived from the reading's monotonic stamp, so queueing inside the gateway does not skew it.
+    const ts = clock.now() - (clock.mono() - reading.mono);
+    const timeSynced = clock.synced();
+    const byId = new Map(source.resolved.points.map((p) => [p.id, p]));
+    for (const [pointId, result] of decodeAll(source.resolved.points, reading.values)) {
+      const point = byId.get(pointId)!;
+      if (result.kind === 'error') {
+        stats.inc('decode.error', { source: reading.source });
+        log.warn({ source: reading.source, point: pointId, error: result.message }, 'point could not be decoded');
+        continue;
+      }
+      if (result.kind === 'fault') {
+        stats.inc('decode.fault', { source: reading.source });
+        events.emit('fault', {
+          source: reading.source,
+          point: pointId,
+          class: point.class,
+          code: result.code,
+          raw: result.raw,
+          text: result.text,
+          mono: reading.mono,
+          ts,
+          tags: source.tags,
+        });
+        continue;
+      }
+      if (point.internal) continue;
+      events.emit('measurement', {
+        source: reading.source,
+        point: pointId,
+        class: point.class,
+        value: result.value,
+        unit: result.unit,
+        ts,
+        mono: reading.mono,
+        timeSynced,
+        quality: 'good',
+        tags: source.tags,
+      });
+    }
+  }
+}

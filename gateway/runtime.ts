@@ -1,0 +1,129 @@
+// The composition root's engine: builds every stage from a validated site config, starts them
+// sink-first (so nothing emitted is lost) and stops them source-first (so in-flight data drains).
+import type { LoadedSite } from '../config/load-site.js';
+import type { SiteConfig } from '../config/site.js';
+import { resolveProfile } from './devices/resolve.js';
+import type { Driver, ResolvedSource } from './drivers/driver.js';
+import { loadDriver } from './drivers/registry.js';
+import { Decoder } from './pipeline/decoder.js';
+import { EventBus } from './pipeline/event-bus.js';
+import type { GatewayEvents } from './pipeline/events.js';
+import type { Clock, Tags } from './pipeline/types.js';
+import { SystemClock } from './shared/clock.js';
+import { scope, type Logger } from './shared/logger.js';
+import { Stats } from './shared/stats.js';
+import { STAGES } from './stages.js';
+
+/** What every stage gets: the frozen config, the bus, the clock, and scoped logging/counters. */
+export interface RuntimeContext {
+  readonly site: SiteConfig;
+  readonly sources: readonly ResolvedSource[];
+  readonly events: EventBus<GatewayEvents>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly stats: Stats;
+}
+
+/** A stage beyond the drivers: rules, alarms, actuators, spool, uplink, local broker, console. */
+export interface Stage {
+  readonly name: string;
+  start(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
+
+/** Builds a stage when the site config asks for it; returns undefined when it is not configured. */
+export type StageFactory = (context: RuntimeContext) => Stage | undefined | Promise<Stage | undefined>;
+
+export function sourceTags(site: SiteConfig, source: SiteConfig['sources'][number]): Tags {
+  const tags: Record<string, string> = {
+    township: site.gateway.township,
+    compound: site.gateway.compound,
+    gateway: site.gateway.id,
+    source: source.id,
+  };
+  for (const [key, value] of Object.entries(source.tags)) if (value !== undefined) tags[key] = value;
+  return Object.freeze(tags);
+}
+
+export function resolveSources(loaded: LoadedSite): ResolvedSource[] {
+  const { config, profiles } = loaded;
+  const buses = new Map(config.buses.map((b) => [b.id, b]));
+  return config.sources
+    .filter((s) => s.enabled)
+    .map((source) => {
+      const profile = profiles.get(source.profile)!;
+      return {
+        config: source,
+        profile,
+        resolved: resolveProfile(profile, source.variant, source.decode),
+        tags: sourceTags(config, source),
+        bus: source.bus === undefined ? undefined : buses.get(source.bus),
+      };
+    });
+}
+
+export interface RuntimeOptions {
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly stats?: Stats;
+  /** Extra stages (simulators, test probes) started after the built-in ones. */
+  readonly extraStages?: readonly StageFactory[];
+}
+
+export class GatewayRuntime {
+  readonly context: RuntimeContext;
+  private readonly stages: Stage[] = [];
+  private readonly drivers: { name: string; driver: Driver }[] = [];
+  private readonly decoder: Decoder;
+  private started = false;
+
+  constructor(
+    readonly loaded: LoadedSite,
+    private readonly options: RuntimeOptions,
+  ) {
+    const log = options.log;
+    const stats = options.stats ?? new Stats();
+    const events = new EventBus<GatewayEvents>((event, error) => {
+      stats.inc('bus.listener_error', { event });
+      log.error({ event, err: error }, 'a pipeline listener failed; other listeners still got the event');
+    });
+    this.context = { site: loaded.config, sources: resolveSources(loaded), events, clock: options.clock ?? new SystemClock(), log, stats };
+    this.decoder = new Decoder({ events, clock: this.context.clock, log: scope(log, 'decode'), stats }, this.context.sources);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { context } = this;
+    for (const factory of [...STAGES, ...(this.options.extraStages ?? [])]) {
+      const stage = await factory(context);
+      if (!stage) continue;
+      await stage.start();
+      this.stages.push(stage);
+    }
+    this.decoder.start();
+    const byDriver = new Map<string, ResolvedSource[]>();
+    for (const source of context.sources) {
+      const list = byDriver.get(source.profile.driver) ?? [];
+      list.push(source);
+      byDriver.set(source.profile.driver, list);
+    }
+    for (const [name, sources] of byDriver) {
+      const factory = await loadDriver(name);
+      const driver = factory({ ...context, log: scope(context.log, 'driver', name), sources });
+      driver.init();
+      await driver.start();
+      this.drivers.push({ name, driver });
+    }
+    context.log.info({ sources: context.sources.length, drivers: [...byDriver.keys()], stages: this.stages.map((s) => s.name) }, 'gateway started');
+  }
+
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    for (const { driver } of this.drivers.splice(0).reverse()) await driver.stop();
+    this.decoder.stop();
+    for (const stage of this.stages.splice(0).reverse()) await stage.stop();
+    this.context.log.info('gateway stopped');
+  }
+}

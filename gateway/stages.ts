@@ -1,0 +1,5 @@
+// Built-in stages in start order (sink-first): what consumes measurements and alarms starts before
+// anything that produces them. One line per stage; a stage's factory returns undefined when unconfigured.
+import type { StageFactory } from './runtime.js';
+
+export const STAGES: readonly StageFactory[] = [];
