@@ -60,7 +60,18 @@ export type PointDef = z.infer<typeof point>;
 const variant = z.strictObject({
   description: z.string().min(1),
   defaults: z.strictObject({ ...pointDecodeFields }).optional(),
-  points: z.record(id, z.strictObject({ ...pointDecodeFields })).default({}),
+  points: z
+    .record(
+      id,
+      z.strictObject({
+        ...pointDecodeFields,
+        bits: z.strictObject({ offset: z.number().int().min(0).max(31), width: z.number().int().min(1).max(16) }).optional(),
+        states: z.record(z.string(), id).optional(),
+        activeLow: z.boolean().optional(),
+      }),
+    )
+    .default({})
+    .describe('Per-point changes for this variant: wire fields, bit position, state table, contact polarity'),
 });
 
 const conflict = z.strictObject({

@@ -63,8 +63,10 @@ export function resolveProfile(profile: Profile, variantName?: string, decode?: 
       for (const layer of layers) if (layer[key] !== undefined) value = layer[key];
       return value;
     };
-    const fn = pick('function') ?? (point.json !== undefined || point.line !== undefined ? 3 : 3);
+    // Non-Modbus points (json, GPIO lines) never go on the wire as registers; 3 only sizes them.
+    const fn = pick('function') ?? 3;
     const type = pick('type') ?? 'u16';
+    const variantPoint = variant?.points[point.id];
     return {
       id: point.id,
       name: point.name,
@@ -78,14 +80,14 @@ export function resolveProfile(profile: Profile, variantName?: string, decode?: 
       offset: pick('offset') ?? 0,
       unit: pick('unit'),
       bit: point.bit,
-      bits: point.bits,
+      bits: variantPoint?.bits ?? point.bits,
       decimalsFrom: point.decimalsFrom,
       unitFrom: point.unitFrom,
-      states: point.states,
+      states: variantPoint?.states ?? point.states,
       faults: point.faults,
       json: point.json,
       line: point.line,
-      activeLow: point.activeLow ?? false,
+      activeLow: variantPoint?.activeLow ?? point.activeLow ?? false,
       internal: point.internal,
       width: wireWidth(type, fn),
     };

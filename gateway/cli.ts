@@ -1,0 +1,34 @@
+// `lastmile` command line: validate a site config, run a gateway. Subcommands live in gateway/cli/.
+import { runCommand } from './cli/run.js';
+import { validateCommand } from './cli/validate.js';
+
+const USAGE = `lastmile <command> [options]
+
+  validate <config.yaml>      check a site config and every device profile; prints all problems
+  run <config.yaml>           run the gateway
+  help                        this text
+
+用法 (zh-CN): lastmile validate 站点配置.yaml 检查配置; lastmile run 站点配置.yaml 运行网关`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  validate: validateCommand,
+  run: runCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help') {
+    console.log(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  return command(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

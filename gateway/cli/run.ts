@@ -1,0 +1,42 @@
+// `lastmile run <config>`: load, validate and freeze the config, start the gateway, stop cleanly on
+// SIGINT/SIGTERM (systemd) so the spool is synced before exit.
+import { ConfigError } from '../../config/load-yaml.js';
+import { loadSiteConfig } from '../../config/load-site.js';
+import { GatewayRuntime } from '../runtime.js';
+import { createLogger } from '../shared/logger.js';
+
+export async function runCommand(args: string[]): Promise<number> {
+  const file = args.find((a) => !a.startsWith('-'));
+  if (file === undefined) {
+    console.error('usage: lastmile run <config.yaml>');
+    return 2;
+  }
+  let loaded;
+  try {
+    loaded = loadSiteConfig(file);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  const log = createLogger({ pretty: args.includes('--pretty') || process.stdout.isTTY });
+  const runtime = new GatewayRuntime(loaded, { log });
+  await runtime.start();
+  await waitForSignal();
+  await runtime.stop();
+  return 0;
+}
+
+export function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
