@@ -1,13 +1,15 @@
 // One scheduler per bus: one transaction at a time (RS-485 is half duplex), the 3.5-character gap kept,
-// per-source poll intervals, alarm-class sources first. A source that keeps failing is marked offline and
-// backed off, so one dead slave costs at most one timeout per back-off period and never stalls the others.
+// per-source poll intervals, alarm-class sources first. Retry policy: a garbled answer (CRC, short frame)
+// is retried once at once, since the device did answer; a timeout is never retried in the same cycle and
+// ends that source's cycle, so one dead slave costs at most one timeout per cycle. A source that keeps
+// failing is marked offline and backed off, so it costs even less and never stalls the others.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegisterImage } from '../../devices/register-image.js';
 import type { DeviceClass } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import { planReads, type ReadRequest } from './plan.js';
-import { ModbusFault, type ModbusTransport } from './transport.js';
+import { classifyModbusError, ModbusFault, type ModbusTransport, type ReadResult } from './transport.js';
 
 /** Classes whose alarms must never wait behind energy meters. */
 const ALARM_CLASSES: ReadonlySet<DeviceClass> = new Set(['smoke', 'residual_current', 'water_level', 'temperature', 'door']);
@@ -15,16 +17,27 @@ const ALARM_CLASSES: ReadonlySet<DeviceClass> = new Set(['smoke', 'residual_curr
 export const OFFLINE_AFTER_FAILURES = 3;
 /** Longest back-off between attempts at an offline source. */
 export const MAX_BACKOFF_MS = 60_000;
+const DEFAULT_LIMITS = { maxRegistersPerRead: 125, maxBitsPerRead: 2000, maxGap: 0 };
 
 interface PolledSource {
+  readonly id: string;
   readonly source: ResolvedSource;
   readonly unit: number;
   readonly requests: readonly ReadRequest[];
   readonly pollMs: number;
+  readonly timeoutMs: number;
   readonly urgent: boolean;
   nextDue: number;
   failures: number;
   online: boolean | undefined;
+  /** Blocks the device refused, logged once each rather than every poll. */
+  readonly refused: Set<string>;
+}
+
+/** Delay before the next attempt after `failures` consecutive failed polls: the poll interval, then doubling. */
+export function retryDelay(pollMs: number, failures: number): number {
+  if (failures < OFFLINE_AFTER_FAILURES) return pollMs;
+  return Math.min(pollMs * 2 ** (failures - OFFLINE_AFTER_FAILURES + 1), Math.max(MAX_BACKOFF_MS, pollMs));
 }
 
 export class BusPoller {
@@ -32,7 +45,7 @@ export class BusPoller {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake = new AbortController();
-  /** Requests sent per completed cycle of every source, for bench:modbus and the console. */
+  /** Requests sent since start (retries included), for bench:modbus and the console. */
   requestsSent = 0;
 
   constructor(
@@ -41,23 +54,27 @@ export class BusPoller {
     sources: readonly ResolvedSource[],
   ) {
     this.polled = sources.map((source) => {
-      const limits = source.profile.modbus ?? { maxRegistersPerRead: 125, maxBitsPerRead: 2000, maxGap: 0 };
+      const modbus = source.profile.modbus;
       return {
+        id: source.config.id,
         source,
-        unit: source.config.unit ?? source.profile.modbus?.defaultUnitId ?? 1,
-        requests: planReads(source.resolved.points, limits),
+        unit: source.config.unit ?? modbus?.defaultUnitId ?? 1,
+        requests: planReads(source.resolved.points, modbus ?? DEFAULT_LIMITS),
         pollMs: parseDuration(source.config.poll) ?? 10_000,
+        // A model known to answer slowly gets its own time, never less than the bus's.
+        timeoutMs: Math.max(transport.timeoutMs, parseDuration(modbus?.responseTimeout ?? '0ms') ?? 0),
         urgent: source.resolved.points.some((p) => ALARM_CLASSES.has(p.class)),
         nextDue: 0,
         failures: 0,
         online: undefined,
+        refused: new Set<string>(),
       };
     });
   }
 
   /** The read plan per source id (for bench and diagnostics). */
   plan(): ReadonlyMap<string, readonly ReadRequest[]> {
-    return new Map(this.polled.map((p) => [p.source.config.id, p.requests]));
+    return new Map(this.polled.map((p) => [p.id, p.requests]));
   }
 
   start(): void {
@@ -81,10 +98,10 @@ export class BusPoller {
         await this.pause(Math.min(Math.max(next - now, 1), 1000));
         continue;
       }
-      // Alarm-class sources first, then the most overdue.
+      // Alarm-class sources first, then the most overdue. Re-decided after every source, so an alarm
+      // source that falls due while a meter is read goes next.
       due.sort((a, b) => Number(b.urgent) - Number(a.urgent) || a.nextDue - b.nextDue);
-      const polled = due[0]!;
-      await this.pollOnce(polled);
+      await this.pollOnce(due[0]!);
     }
   }
 
@@ -96,56 +113,90 @@ export class BusPoller {
     }
   }
 
+  /** One transaction, then the bus's inter-frame silence. */
+  private async transact(polled: PolledSource, request: ReadRequest): Promise<ReadResult> {
+    this.requestsSent++;
+    this.context.stats.inc('modbus.requests', { source: polled.id });
+    try {
+      return await this.transport.read(polled.unit, request, polled.timeoutMs);
+    } finally {
+      if (this.transport.interFrameMs > 0) await sleep(this.transport.interFrameMs);
+      if (this.transport.discardedBytes > 0) {
+        this.context.stats.inc('modbus.discarded_bytes', { bus: this.transport.bus.id }, this.transport.discardedBytes);
+        this.transport.discardedBytes = 0;
+      }
+    }
+  }
+
+  /** Reads one block, retrying once when the answer came back garbled. */
+  private async readBlock(polled: PolledSource, request: ReadRequest): Promise<ReadResult> {
+    try {
+      return await this.transact(polled, request);
+    } catch (error) {
+      const fault = classifyModbusError(error);
+      if (fault.kind !== 'crc' && fault.kind !== 'short_frame') throw fault;
+      this.countFault(polled, request, fault);
+      this.context.stats.inc('modbus.retries', { source: polled.id });
+      return await this.transact(polled, request);
+    }
+  }
+
+  private countFault(polled: PolledSource, request: ReadRequest, fault: ModbusFault): void {
+    const { stats, log } = this.context;
+    stats.inc(`modbus.${fault.kind}`, { source: polled.id });
+    const where = { source: polled.id, unit: polled.unit, bus: this.transport.bus.id, fn: request.function, address: request.address, count: request.count };
+    if (fault.kind === 'exception') {
+      const block = `${request.function}:${request.address}:${request.count}`;
+      if (!polled.refused.has(block)) log.warn({ ...where, error: fault.message }, 'device refused a read (logged once per block)');
+      polled.refused.add(block);
+    } else if (fault.kind === 'timeout') {
+      log.debug({ ...where, timeoutMs: polled.timeoutMs }, 'no answer');
+    } else {
+      log.warn({ ...where, kind: fault.kind, error: fault.message }, 'bad answer on the bus');
+    }
+  }
+
   private async pollOnce(polled: PolledSource): Promise<void> {
-    const { clock, stats, log, events } = this.context;
-    const id = polled.source.config.id;
     const image = new RegisterImage();
     let failure: ModbusFault | undefined;
     for (const request of polled.requests) {
       if (!this.running) return;
       try {
-        this.requestsSent++;
-        stats.inc('modbus.requests', { source: id });
-        const result = await this.transport.read(polled.unit, request);
+        const result = await this.readBlock(polled, request);
         if (result.kind === 'words') image.setWords(request.function as 3 | 4, request.address, result.words);
         else image.setBits(request.function as 1 | 2, request.address, result.bits);
       } catch (error) {
-        const fault = error instanceof ModbusFault ? error : new ModbusFault('exception', String(error));
-        stats.inc(`modbus.${fault.kind}`, { source: id });
-        // An exception is the device refusing one block: keep reading the others. Anything else means
-        // the device (or the line) is not answering: stop this cycle rather than pay more timeouts.
-        if (fault.kind === 'exception') {
-          log.warn({ source: id, fn: request.function, address: request.address, count: request.count, error: fault.message }, 'device refused a read');
-          failure ??= fault;
-          continue;
-        }
-        failure = fault;
-        break;
-      } finally {
-        if (this.transport.interFrameMs > 0) await sleep(this.transport.interFrameMs);
+        failure = classifyModbusError(error);
+        this.countFault(polled, request, failure);
+        // A refused block leaves the others readable; a silent device would only cost more timeouts.
+        if (failure.deviceSilent) break;
       }
     }
-    const mono = clock.mono();
+    const mono = this.context.clock.mono();
     const values = image.valuesFor(polled.source.resolved.points);
-    if (values.size > 0) events.emit('reading', { source: id, mono, values });
+    if (values.size > 0) this.context.events.emit('reading', { source: polled.id, mono, values });
+    if (failure !== undefined && values.size === 0) this.failed(polled, failure, mono);
+    else this.answered(polled, mono);
+  }
 
-    if (failure && values.size === 0) {
-      polled.failures++;
-      const backoff = polled.failures >= OFFLINE_AFTER_FAILURES ? Math.min(polled.pollMs * 2 ** (polled.failures - OFFLINE_AFTER_FAILURES + 1), MAX_BACKOFF_MS) : polled.pollMs;
-      polled.nextDue = mono + backoff;
-      if (polled.failures >= OFFLINE_AFTER_FAILURES && polled.online !== false) {
-        polled.online = false;
-        log.warn({ source: id, unit: polled.unit, bus: this.transport.describe(), kind: failure.kind, error: failure.message }, 'source offline');
-        events.emit('source.status', { source: id, online: false, mono, lastError: { kind: failure.kind, message: failure.message } });
-      }
-      return;
-    }
+  private failed(polled: PolledSource, failure: ModbusFault, mono: number): void {
+    polled.failures++;
+    polled.nextDue = mono + retryDelay(polled.pollMs, polled.failures);
+    if (polled.failures < OFFLINE_AFTER_FAILURES || polled.online === false) return;
+    polled.online = false;
+    const lastError = { kind: failure.kind, message: failure.message };
+    this.context.log.warn({ source: polled.id, unit: polled.unit, bus: this.transport.describe(), ...lastError }, 'source offline');
+    this.context.events.emit('source.status', { source: polled.id, online: false, mono, lastError });
+  }
+
+  private answered(polled: PolledSource, mono: number): void {
     polled.failures = 0;
-    polled.nextDue = mono + polled.pollMs;
-    if (polled.online !== true) {
-      polled.online = true;
-      log.info({ source: id, unit: polled.unit }, 'source online');
-      events.emit('source.status', { source: id, online: true, mono });
-    }
+    // Anchored to the due time so intervals do not drift by the poll's own duration.
+    const next = polled.nextDue + polled.pollMs;
+    polled.nextDue = next > mono ? next : mono + polled.pollMs;
+    if (polled.online === true) return;
+    polled.online = true;
+    this.context.log.info({ source: polled.id, unit: polled.unit }, 'source online');
+    this.context.events.emit('source.status', { source: polled.id, online: true, mono });
   }
 }

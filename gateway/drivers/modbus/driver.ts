@@ -1,10 +1,7 @@
 // The Modbus driver (RTU and TCP, modbus-serial): one BusPoller per bus.
-import type { Bus } from '../../../config/sections/buses.js';
 import type { Driver, DriverContext, DriverFactory, ResolvedSource } from '../driver.js';
 import { BusPoller } from './bus-poller.js';
-import { ModbusTransport } from './transport.js';
-
-type ModbusBus = Extract<Bus, { type: 'rtu' | 'tcp' }>;
+import { ModbusTransport, type ModbusBus } from './transport.js';
 
 export class ModbusDriver implements Driver {
   readonly pollers = new Map<string, BusPoller>();
@@ -28,7 +25,13 @@ export class ModbusDriver implements Driver {
       byBus.set(bus.id, entry);
     }
     for (const [busId, { bus, sources }] of byBus) {
-      const poller = new BusPoller(this.context, new ModbusTransport(bus), sources);
+      const { log, stats } = this.context;
+      const transport = new ModbusTransport(bus, (error) => {
+        // Port errors arrive outside any transaction (cable pulled, socket reset); the next read reconnects.
+        stats.inc('modbus.port_error', { bus: busId });
+        log.warn({ bus: busId, error: error.message }, 'Modbus port error; reconnecting on the next read');
+      });
+      const poller = new BusPoller(this.context, transport, sources);
       this.pollers.set(busId, poller);
       poller.start();
     }

@@ -8,6 +8,8 @@ import { parseDuration } from '../../shared/units.js';
 import type { SourceFaultKind } from '../../pipeline/types.js';
 import type { ReadRequest } from './plan.js';
 
+export type ModbusBus = Extract<Bus, { type: 'rtu' | 'tcp' }>;
+
 export class ModbusFault extends Error {
   constructor(
     readonly kind: SourceFaultKind,
@@ -17,31 +19,51 @@ export class ModbusFault extends Error {
     super(message);
     this.name = 'ModbusFault';
   }
+
+  /**
+   * True when the device (or the line to it) did not answer usefully, so further requests to it in this
+   * cycle would only cost more timeouts. Exceptions 10/11 come from a TCP gateway whose RTU target is dead.
+   */
+  get deviceSilent(): boolean {
+    if (this.kind === 'exception') return this.exceptionCode === 10 || this.exceptionCode === 11;
+    return this.kind !== 'decode';
+  }
 }
 
-/** Maps modbus-serial's errors onto fault kinds. */
+/** Maps modbus-serial's errors onto fault kinds. Anything unrecognised is a connection fault (the link gets reset). */
 export function classifyModbusError(error: unknown): ModbusFault {
   if (error instanceof ModbusFault) return error;
-  const err = error as { message?: string; modbusCode?: number; errno?: string; code?: string };
+  const err = error as { message?: string; modbusCode?: number; errno?: string; code?: string } | undefined;
   const message = err?.message ?? String(error);
   if (typeof err?.modbusCode === 'number') return new ModbusFault('exception', `exception ${err.modbusCode}: ${message}`, err.modbusCode);
   if (err?.errno === 'ETIMEDOUT' || /timed out/i.test(message)) return new ModbusFault('timeout', 'no answer within the timeout');
   if (/crc/i.test(message)) return new ModbusFault('crc', message);
-  if (/length|short|unexpected data/i.test(message)) return new ModbusFault('short_frame', message);
-  if (/ECONNREFUSED|ECONNRESET|EPIPE|not open|port|ENOENT|EHOSTUNREACH|closed/i.test(message)) return new ModbusFault('connection', message);
-  return new ModbusFault('exception', message);
+  if (/data length|unexpected data/i.test(message)) return new ModbusFault('short_frame', message);
+  return new ModbusFault('connection', message);
 }
 
 export type ReadResult = { kind: 'words'; words: number[] } | { kind: 'bits'; bits: boolean[] };
 
+/** The part of modbus-serial's RTU buffered port we reach into (see discardStaleInput). */
+interface BufferedPortInternals {
+  _buffer?: Buffer;
+}
+
 export class ModbusTransport {
   private client: ModbusRTU | undefined;
   private connecting: Promise<ModbusRTU> | undefined;
+  /** Bus-level response timeout; a source may ask for more (its profile's responseTimeout). */
   readonly timeoutMs: number;
   /** Silence kept between RTU transactions: 3.5 character times (fixed 1.75 ms above 19200 baud). */
   readonly interFrameMs: number;
+  /** Bytes found on the line that belonged to no answer (late answers, noise), for the stats. */
+  discardedBytes = 0;
 
-  constructor(readonly bus: Extract<Bus, { type: 'rtu' | 'tcp' }>) {
+  constructor(
+    readonly bus: ModbusBus,
+    /** Called for asynchronous port errors, which modbus-serial would otherwise throw as an unhandled 'error'. */
+    private readonly onPortError: (error: Error) => void = () => undefined,
+  ) {
     this.timeoutMs = parseDuration(bus.timeout) ?? 1000;
     if (bus.type === 'rtu') {
       const bitsPerChar = 1 + bus.dataBits + (bus.parity === 'none' ? 0 : 1) + bus.stopBits;
@@ -56,6 +78,12 @@ export class ModbusTransport {
     this.connecting ??= (async () => {
       // modbus-serial is CommonJS; its class is the module's `default` property under NodeNext typing.
       const client = new modbusSerial.default();
+      client.on('error', (error: unknown) => {
+        this.drop();
+        this.onPortError(error instanceof Error ? error : new Error(String(error)));
+      });
+      // Set before connecting: modbus-serial also uses it as the TCP connect timeout.
+      client.setTimeout(this.timeoutMs);
       try {
         if (this.bus.type === 'tcp') {
           await client.connectTCP(this.bus.host, { port: this.bus.port });
@@ -68,10 +96,9 @@ export class ModbusTransport {
           });
         }
       } catch (error) {
-        client.close(() => undefined);
+        if (client.isOpen) client.close(() => undefined);
         throw new ModbusFault('connection', `cannot open ${this.describe()}: ${(error as Error).message}`);
       }
-      client.setTimeout(this.timeoutMs);
       this.client = client;
       return client;
     })().finally(() => {
@@ -84,25 +111,51 @@ export class ModbusTransport {
     return this.bus.type === 'tcp' ? `tcp://${this.bus.host}:${this.bus.port}` : `${this.bus.port} ${this.bus.baud} ${this.bus.parity} ${this.bus.stopBits}`;
   }
 
-  async read(unit: number, request: ReadRequest): Promise<ReadResult> {
+  /** Reads one planned block from one unit; throws a ModbusFault. */
+  async read(unit: number, request: ReadRequest, timeoutMs = this.timeoutMs): Promise<ReadResult> {
     const client = await this.connect();
     client.setID(unit);
+    client.setTimeout(timeoutMs);
+    this.discardStaleInput(client);
     try {
       switch (request.function) {
         case 1:
-          return { kind: 'bits', bits: (await client.readCoils(request.address, request.count)).data.slice(0, request.count) };
+          return { kind: 'bits', bits: checkedBits(await client.readCoils(request.address, request.count), request) };
         case 2:
-          return { kind: 'bits', bits: (await client.readDiscreteInputs(request.address, request.count)).data.slice(0, request.count) };
+          return { kind: 'bits', bits: checkedBits(await client.readDiscreteInputs(request.address, request.count), request) };
         case 3:
-          return { kind: 'words', words: (await client.readHoldingRegisters(request.address, request.count)).data };
+          return { kind: 'words', words: checkedWords(await client.readHoldingRegisters(request.address, request.count), request) };
         case 4:
-          return { kind: 'words', words: (await client.readInputRegisters(request.address, request.count)).data };
+          return { kind: 'words', words: checkedWords(await client.readInputRegisters(request.address, request.count), request) };
       }
     } catch (error) {
-      const fault = classifyModbusError(error);
+      let fault = classifyModbusError(error);
+      // A timeout with bytes waiting means the answer started but never completed: a short frame.
+      const pending = this.pendingInput(client);
+      if (fault.kind === 'timeout' && pending > 0) fault = new ModbusFault('short_frame', `${pending} byte(s) arrived but no complete answer`);
       if (fault.kind === 'connection') this.drop();
       throw fault;
     }
+  }
+
+  /**
+   * RTU has no transaction ids: modbus-serial's buffered port keeps unread bytes across transactions and
+   * would match a late answer or line noise left there against the next request (wrong registers, a made-up
+   * value). Everything received before this request is dropped. The buffer is a private field of
+   * modbus-serial 8.x; tests/gateway/drivers/modbus cover it against a real RTU line.
+   */
+  private discardStaleInput(client: ModbusRTU): void {
+    if (this.bus.type !== 'rtu') return;
+    const port = (client as unknown as { _port?: BufferedPortInternals })._port;
+    if (port?._buffer && port._buffer.length > 0) {
+      this.discardedBytes += port._buffer.length;
+      port._buffer = Buffer.alloc(0);
+    }
+  }
+
+  private pendingInput(client: ModbusRTU): number {
+    if (this.bus.type !== 'rtu') return 0;
+    return (client as unknown as { _port?: BufferedPortInternals })._port?._buffer?.length ?? 0;
   }
 
   /** Forgets a broken connection; the next read reconnects. */
@@ -118,4 +171,19 @@ export class ModbusTransport {
     this.client = undefined;
     if (client?.isOpen) await new Promise<void>((resolve) => client.close(() => resolve()));
   }
+}
+
+/** An answer with fewer registers than asked for is a short frame, never a partial reading. */
+function checkedWords(result: { data: number[] }, request: ReadRequest): number[] {
+  if (result.data.length !== request.count) {
+    throw new ModbusFault('short_frame', `asked for ${request.count} registers at 0x${request.address.toString(16)}, got ${result.data.length}`);
+  }
+  return result.data;
+}
+
+function checkedBits(result: { data: boolean[] }, request: ReadRequest): boolean[] {
+  if (result.data.length < request.count) {
+    throw new ModbusFault('short_frame', `asked for ${request.count} bits at ${request.address}, got ${result.data.length}`);
+  }
+  return result.data.slice(0, request.count);
 }
