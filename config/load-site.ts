@@ -3,8 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Profile } from './profile.js';
-import { ConfigError, deepFreeze, parseWithSchema, sortIssues, type ConfigIssue, type YamlSource } from './load-yaml.js';
+import { ConfigError, deepFreeze, sortIssues, YamlSource, zodIssues, type ConfigIssue } from './load-yaml.js';
+import { bus, type Bus } from './sections/buses.js';
+import { actuator } from './sections/outputs.js';
+import { source as sourceSchema, type Source } from './sections/sources.js';
 import { siteConfig, type SiteConfig } from './site.js';
+
+type Actuator = SiteConfig['actuators'][number];
 import { BUILTIN_PROFILES_DIR, ProfileIndex } from '../gateway/devices/profile-index.js';
 
 export interface LoadedSite {
@@ -19,20 +24,52 @@ export function loadSiteConfig(file: string): LoadedSite {
 }
 
 export function parseSiteConfig(file: string, text: string): LoadedSite {
-  const parsed = parseWithSchema(file, text, siteConfig);
-  if (!parsed.ok) throw new ConfigError(parsed.issues);
-  const config = parsed.value;
-  const dirs = config.gateway.profilesDir === undefined ? [BUILTIN_PROFILES_DIR] : [resolve(dirname(file), config.gateway.profilesDir), BUILTIN_PROFILES_DIR];
+  const source = new YamlSource(file, text);
+  const syntax = source.syntaxIssues();
+  if (syntax.length > 0) throw new ConfigError(syntax);
+  const raw = source.value();
+  const result = siteConfig.safeParse(raw);
+  const profilesDir = (raw as { gateway?: { profilesDir?: unknown } } | null)?.gateway?.profilesDir;
+  const dirs = typeof profilesDir === 'string' ? [resolve(dirname(file), profilesDir), BUILTIN_PROFILES_DIR] : [BUILTIN_PROFILES_DIR];
   const profiles = ProfileIndex.load(dirs);
-  const issues = crossCheck(parsed.source, config, profiles);
+  if (!result.success) {
+    // Report schema problems and, for the items that are valid on their own, the cross-reference
+    // problems too: an installer sees every mistake in one run, not one layer at a time.
+    throw new ConfigError(sortIssues([...zodIssues(source, result.error), ...crossCheck(source, lenientSections(raw), profiles)]));
+  }
+  const issues = crossCheck(source, result.data, profiles);
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
-  return { file, config: deepFreeze(config), profiles };
+  return { file, config: deepFreeze(result.data), profiles };
 }
 
-function duplicates<T extends { id: string }>(source: YamlSource, items: readonly T[], section: string): ConfigIssue[] {
+/** The sections cross-checks read, with every item that fails its own schema left as undefined. */
+export interface CheckedSections {
+  readonly buses: readonly (Bus | undefined)[];
+  readonly sources: readonly (Source | undefined)[];
+  readonly actuators: readonly (Actuator | undefined)[];
+  /** Ids written in the file, valid items or not, so a broken bus does not also make "unknown bus" noise. */
+  readonly writtenBusIds?: ReadonlySet<string>;
+}
+
+function lenientSections(raw: unknown): CheckedSections {
+  const section = (key: string): unknown[] => {
+    const value = (raw as Record<string, unknown> | null)?.[key];
+    return Array.isArray(value) ? value : [];
+  };
+  const each = <T>(key: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }) =>
+    section(key).map((item) => {
+      const parsed = schema.safeParse(item);
+      return parsed.success ? parsed.data : undefined;
+    });
+  const writtenBusIds = new Set(section('buses').map((b) => (b as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === 'string'));
+  return { buses: each('buses', bus), sources: each('sources', sourceSchema), actuators: each('actuators', actuator), writtenBusIds };
+}
+
+function duplicates<T extends { id: string }>(source: YamlSource, items: readonly (T | undefined)[], section: string): ConfigIssue[] {
   const seen = new Set<string>();
   const issues: ConfigIssue[] = [];
   items.forEach((item, index) => {
+    if (item === undefined) return;
     if (seen.has(item.id)) issues.push(source.issue([section, index, 'id'], `duplicate id "${item.id}"`));
     seen.add(item.id);
   });
@@ -40,30 +77,31 @@ function duplicates<T extends { id: string }>(source: YamlSource, items: readonl
 }
 
 /** What zod cannot see: references between sections and to device profiles. */
-export function crossCheck(source: YamlSource, config: SiteConfig, profiles: ProfileIndex): ConfigIssue[] {
+export function crossCheck(source: YamlSource, config: CheckedSections, profiles: ProfileIndex): ConfigIssue[] {
   const issues: ConfigIssue[] = [
     ...duplicates(source, config.buses, 'buses'),
     ...duplicates(source, config.sources, 'sources'),
     ...duplicates(source, config.actuators, 'actuators'),
   ];
-  const buses = new Map(config.buses.map((bus) => [bus.id, bus]));
+  const buses = new Map(config.buses.filter((b): b is Bus => b !== undefined).map((bus) => [bus.id, bus]));
   const unitsOnBus = new Map<string, string>();
   const gpioLines = new Map<number, string>();
   config.actuators.forEach((actuator, index) => {
-    if (actuator.type !== 'gpio') return;
+    if (actuator?.type !== 'gpio') return;
     const owner = gpioLines.get(actuator.line);
     if (owner) issues.push(source.issue(['actuators', index, 'line'], `GPIO line ${actuator.line} is already used by ${owner}`));
     gpioLines.set(actuator.line, `actuator ${actuator.id}`);
   });
 
   config.sources.forEach((src, index) => {
+    if (src === undefined) return;
     const at = (...rest: (string | number)[]) => ['sources', index, ...rest];
     const profile = profiles.get(src.profile);
     if (!profile) {
       issues.push(source.issue(at('profile'), `unknown profile "${src.profile}"; known: ${profiles.ids().join(', ')}`));
       return;
     }
-    checkConnection(source, src, profile, at, buses, unitsOnBus, gpioLines, issues);
+    checkConnection(source, src, profile, at, buses, config.writtenBusIds, unitsOnBus, gpioLines, issues);
     if (src.variant !== undefined && profile.variants[src.variant] === undefined) {
       const known = Object.keys(profile.variants);
       issues.push(source.issue(at('variant'), `profile ${profile.id} has no variant "${src.variant}"${known.length ? `; it has: ${known.join(', ')}` : ''}`));
@@ -90,10 +128,11 @@ export function crossCheck(source: YamlSource, config: SiteConfig, profiles: Pro
 
 function checkConnection(
   source: YamlSource,
-  src: SiteConfig['sources'][number],
+  src: Source,
   profile: Profile,
   at: (...rest: (string | number)[]) => (string | number)[],
-  buses: Map<string, SiteConfig['buses'][number]>,
+  buses: Map<string, Bus>,
+  writtenBusIds: ReadonlySet<string> | undefined,
   unitsOnBus: Map<string, string>,
   gpioLines: Map<number, string>,
   issues: ConfigIssue[],
@@ -108,7 +147,9 @@ function checkConnection(
       }
       const bus = buses.get(src.bus);
       if (!bus) {
-        issues.push(source.issue(at('bus'), `unknown bus "${src.bus}"; defined: ${[...buses.keys()].join(', ') || 'none'}`));
+        if (writtenBusIds?.has(src.bus)) return; // the bus itself is invalid and reported already
+        const defined = [...new Set([...buses.keys(), ...(writtenBusIds ?? [])])];
+        issues.push(source.issue(at('bus'), `unknown bus "${src.bus}"; defined: ${defined.join(', ') || 'none'}`));
         return;
       }
       if (!wanted.includes(bus.type)) issues.push(source.issue(at('bus'), `profile ${profile.id} speaks ${profile.driver} but bus "${bus.id}" is ${bus.type}`));
