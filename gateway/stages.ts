@@ -2,4 +2,7 @@
 // anything that produces them. One line per stage; a stage's factory returns undefined when unconfigured.
 import type { StageFactory } from './runtime.js';
 
-export const STAGES: readonly StageFactory[] = [];
+export const STAGES: readonly StageFactory[] = [
+  // First: drivers and actuators get their MQTT clients from it (localBrokerOf).
+  async (context) => (await import('./local-broker/stage.js')).createLocalBrokerStage(context),
+];

@@ -1,0 +1,188 @@
+// The embedded aedes broker: TCP for devices (per-device users, ACL), plus in-process streams for the
+// gateway's own clients. The gateway's identity exists only in memory (random password made at start)
+// and is accepted only on an in-process stream, so it cannot be used from the network even if leaked.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
+import { duplexPair, type Duplex } from 'node:stream';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { Clock } from '../pipeline/types.js';
+import type { Logger } from '../shared/logger.js';
+import type { Stats } from '../shared/stats.js';
+import { LogThrottle } from './log-throttle.js';
+import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from './password-hash.js';
+import { mayPublish, maySubscribe, type DeviceUser } from './users.js';
+
+/** `$` cannot start a device username (see config/sections/outputs.ts), so no device can claim this name. */
+export const INTERNAL_USERNAME = '$lastmile-gateway';
+/** Client ids of the gateway's own clients; devices may not use this prefix (it would kick the gateway off). */
+export const INTERNAL_CLIENT_PREFIX = 'lastmile-gw-';
+
+// MQTT 3.1.1 CONNACK return codes (aedes' AuthErrorCode is a const enum, unusable with isolatedModules).
+const BAD_USERNAME_OR_PASSWORD = 4;
+const NOT_AUTHORIZED = 5;
+
+type Identity = { kind: 'internal' } | { kind: 'device'; user: DeviceUser };
+
+export interface EmbeddedBrokerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly users: ReadonlyMap<string, DeviceUser>;
+  readonly log: Logger;
+  readonly stats: Stats;
+  readonly clock: Clock;
+}
+
+export class EmbeddedBroker {
+  private aedes: Aedes | undefined;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly internalStreams = new WeakSet<object>();
+  private readonly identities = new WeakMap<Client, Identity>();
+  private readonly internalPassword = randomBytes(32);
+  private readonly throttle: LogThrottle;
+  /** Checked when the username is unknown, so a refusal takes as long as a wrong password (no user enumeration by timing). */
+  private readonly decoy: PasswordHash = { ...DEFAULT_SCRYPT, salt: randomBytes(16), hash: randomBytes(32) };
+  private listening: { host: string; port: number } | undefined;
+
+  constructor(private readonly options: EmbeddedBrokerOptions) {
+    this.throttle = new LogThrottle(() => options.clock.mono());
+  }
+
+  /** Starts aedes and listens; rejects naming host:port when the port cannot be bound. */
+  async start(): Promise<void> {
+    const { log, stats } = this.options;
+    const aedes = await Aedes.createBroker({
+      connectTimeout: 10_000,
+      authenticate: (client, username, password, done) => void this.authenticate(client, username, password, done),
+      authorizePublish: (client, packet, done) => this.authorizePublish(client, packet, done),
+      authorizeSubscribe: (client, subscription, done) => this.authorizeSubscribe(client, subscription, done),
+    });
+    this.aedes = aedes;
+    aedes.on('clientReady', () => stats.set('local_broker.clients', {}, aedes.connectedClients));
+    aedes.on('clientDisconnect', () => stats.set('local_broker.clients', {}, aedes.connectedClients));
+    aedes.on('clientError', (client, error) => {
+      stats.inc('local_broker.client_error');
+      log.debug({ client: client.id, err: error.message }, 'local broker client error');
+    });
+    const server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      aedes.handle(socket);
+    });
+    this.server = server;
+    const { host, port } = this.options;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`local broker cannot listen on ${host}:${port}: ${error.code ?? error.message}`)));
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address();
+    this.listening = { host, port: typeof address === 'object' && address ? address.port : port };
+    if (this.options.users.size === 0) {
+      log.warn('local broker has no device users: every device will be refused. Add localBroker.users with a passwordFile made by `lastmile passwd` / 本地MQTT没有配置设备用户，所有设备都会被拒绝');
+    }
+    log.info({ host, port: this.listening.port, users: [...this.options.users.keys()] }, 'local broker listening');
+  }
+
+  /** Where devices connect, e.g. mqtt://0.0.0.0:1883. */
+  url(): string {
+    if (!this.listening) throw new Error('local broker is not started');
+    return `mqtt://${this.listening.host}:${this.listening.port}`;
+  }
+
+  /** The gateway's own credentials; only valid on a stream from internalStream(). */
+  internalCredentials(): { username: string; password: Buffer } {
+    return { username: INTERNAL_USERNAME, password: this.internalPassword };
+  }
+
+  /** A fresh in-process connection to the broker, for mqtt.js's stream builder (called again on every reconnect). */
+  internalStream(): Duplex {
+    const [gatewaySide, brokerSide] = duplexPair();
+    if (!this.aedes || this.aedes.closed) {
+      // A client that outlived the broker (stop order) sees a closed stream and keeps retrying quietly.
+      brokerSide.destroy();
+      return gatewaySide;
+    }
+    this.internalStreams.add(brokerSide);
+    this.aedes.handle(brokerSide);
+    return gatewaySide;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    const aedes = this.aedes;
+    this.server = undefined;
+    this.aedes = undefined;
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    // Sockets that never sent CONNECT are not aedes clients yet; without this, close() would wait for them.
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private refuse(client: Client, username: string | undefined, reason: string, code: number, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+    const { log, stats } = this.options;
+    stats.inc('local_broker.refused', { reason: reason.split(':')[0]! });
+    const suppressed = this.throttle.admit(`refused:${username ?? ''}:${reason}`);
+    if (suppressed !== undefined) {
+      const remote = (client.conn as Partial<Socket>).remoteAddress;
+      log.warn({ username, client: client.id, remote, reason, suppressed }, 'local broker refused a client / 本地MQTT拒绝了一个连接');
+    }
+    done(Object.assign(new Error(reason), { returnCode: code }) as AuthenticateError, false);
+  }
+
+  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): Promise<void> {
+    if (this.internalStreams.has(client.conn)) {
+      const ok = username === INTERNAL_USERNAME && password !== undefined && password.length === this.internalPassword.length && timingSafeEqual(password, this.internalPassword);
+      if (!ok) return this.refuse(client, username, 'internal stream with wrong credentials', BAD_USERNAME_OR_PASSWORD, done);
+      this.identities.set(client, { kind: 'internal' });
+      return done(null, true);
+    }
+    if (username === undefined || username === '') return this.refuse(client, username, 'anonymous: no username given', NOT_AUTHORIZED, done);
+    if (this.options.users.size === 0) return this.refuse(client, username, 'no users configured: localBroker.users is empty', NOT_AUTHORIZED, done);
+    if (client.id.startsWith(INTERNAL_CLIENT_PREFIX)) return this.refuse(client, username, `client id prefix ${INTERNAL_CLIENT_PREFIX} is reserved for the gateway`, NOT_AUTHORIZED, done);
+    const user = this.options.users.get(username);
+    const candidate = password?.toString('utf8') ?? '';
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(user?.hash ?? this.decoy, candidate);
+    } catch (error) {
+      this.options.log.error({ username, err: error }, 'local broker could not check a password');
+      return this.refuse(client, username, 'password check failed', NOT_AUTHORIZED, done);
+    }
+    if (!user) return this.refuse(client, username, 'unknown user', BAD_USERNAME_OR_PASSWORD, done);
+    if (!ok) return this.refuse(client, username, 'wrong password', BAD_USERNAME_OR_PASSWORD, done);
+    this.identities.set(client, { kind: 'device', user });
+    this.options.log.info({ username, client: client.id }, 'device connected to local broker');
+    done(null, true);
+  }
+
+  private authorizePublish(client: Client | null, packet: PublishPacket, done: (error?: Error | null) => void): void {
+    // client is null for the broker's own publishes ($SYS heartbeats, wills replayed by a cluster peer).
+    if (client === null) return done(null);
+    const identity = this.identities.get(client);
+    if (identity?.kind === 'internal') return done(null);
+    if (identity?.kind === 'device' && mayPublish(identity.user, packet.topic)) return done(null);
+    const username = identity?.kind === 'device' ? identity.user.username : undefined;
+    this.options.stats.inc('local_broker.publish_denied', { user: username ?? '' });
+    const suppressed = this.throttle.admit(`publish:${username ?? ''}:${packet.topic}`);
+    if (suppressed !== undefined) {
+      this.options.log.warn({ username, client: client.id, topic: packet.topic, suppressed }, 'publish refused by the local broker ACL; the client is disconnected / 设备发布到未授权主题，已断开');
+    }
+    // MQTT 3.1.1 has no negative PUBACK: aedes drops the message and closes the connection.
+    done(new Error(`user ${username ?? '?'} may not publish to ${packet.topic}`));
+  }
+
+  private authorizeSubscribe(client: Client, subscription: Subscription, done: (error: Error | null, subscription?: Subscription | null) => void): void {
+    const identity = this.identities.get(client);
+    if (identity?.kind === 'internal') return done(null, subscription);
+    if (identity?.kind === 'device' && maySubscribe(identity.user, subscription.topic)) return done(null, subscription);
+    const username = identity?.kind === 'device' ? identity.user.username : undefined;
+    this.options.stats.inc('local_broker.subscribe_denied', { user: username ?? '' });
+    const suppressed = this.throttle.admit(`subscribe:${username ?? ''}:${subscription.topic}`);
+    if (suppressed !== undefined) {
+      this.options.log.warn({ username, client: client.id, filter: subscription.topic, suppressed }, 'subscribe refused by the local broker ACL / 设备订阅未授权主题，已拒绝');
+    }
+    // A null subscription is granted as 0x80 (failure) and the client stays connected.
+    done(null, null);
+  }
+}

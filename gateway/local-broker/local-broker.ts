@@ -1,0 +1,110 @@
+// How other stages reach the local MQTT broker: `localBrokerOf(context)` gives the LocalBroker of this
+// gateway runtime (embedded or external), whose connect() returns an mqtt.js client with the gateway's
+// own identity. Keyed by the runtime's event bus, so several runtimes in one process (tests) stay apart.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { MqttClient, connect as mqttConnect, type IClientOptions } from 'mqtt';
+import type { z } from 'zod';
+import type { externalBroker } from '../../config/sections/outputs.js';
+import type { EmbeddedBroker } from './embedded-broker.js';
+import { INTERNAL_CLIENT_PREFIX } from './embedded-broker.js';
+
+export interface LocalBroker {
+  /** embedded: aedes inside the gateway; external: a broker named by localBroker.external. */
+  readonly kind: 'embedded' | 'external';
+  /** Where devices connect (for logs and the console), e.g. mqtt://0.0.0.0:1883. Never carries credentials. */
+  url(): string;
+  /**
+   * A new mqtt.js client with the gateway's own identity. It connects in the background and reconnects by
+   * itself (every second by default); listen for 'connect' to (re)subscribe. The caller ends it in stop().
+   * `purpose` becomes part of the client id, e.g. "driver-mqtt", "notice", "homeassistant".
+   */
+  connect(purpose: string, options?: Partial<IClientOptions>): MqttClient;
+}
+
+type ExternalConfig = z.infer<typeof externalBroker>;
+
+const registry = new WeakMap<object, LocalBroker>();
+
+/** The local broker of the runtime that owns this context's event bus, if the site configures one. */
+export function localBrokerOf(context: { readonly events: object }): LocalBroker | undefined {
+  return registry.get(context.events);
+}
+
+/** Called by the local-broker stage on start; the returned function unregisters it on stop. */
+export function registerLocalBroker(context: { readonly events: object }, broker: LocalBroker): () => void {
+  registry.set(context.events, broker);
+  return () => {
+    if (registry.get(context.events) === broker) registry.delete(context.events);
+  };
+}
+
+function clientId(purpose: string): string {
+  return `${INTERNAL_CLIENT_PREFIX}${purpose}-${randomBytes(4).toString('hex')}`;
+}
+
+const COMMON_OPTIONS: IClientOptions = {
+  protocolVersion: 4,
+  reconnectPeriod: 1000,
+  connectTimeout: 10_000,
+  keepalive: 30,
+  clean: true,
+  // Stages subscribe in their 'connect' handler, so a reconnect never doubles or loses a subscription.
+  resubscribe: false,
+};
+
+export class EmbeddedLocalBroker implements LocalBroker {
+  readonly kind = 'embedded';
+
+  constructor(private readonly broker: EmbeddedBroker) {}
+
+  url(): string {
+    return this.broker.url();
+  }
+
+  connect(purpose: string, options: Partial<IClientOptions> = {}): MqttClient {
+    const { username, password } = this.broker.internalCredentials();
+    return new MqttClient(() => this.broker.internalStream(), { ...COMMON_OPTIONS, ...options, clientId: clientId(purpose), username, password });
+  }
+}
+
+export class ExternalLocalBroker implements LocalBroker {
+  readonly kind = 'external';
+  private readonly password: string | undefined;
+  private readonly ca: Buffer | undefined;
+
+  /** Reads the password and CA files now (at stage start), so a missing file fails start-up with its config path. */
+  constructor(private readonly config: ExternalConfig) {
+    this.password = config.passwordFile === undefined ? undefined : readSecret(config.passwordFile, 'localBroker.external.passwordFile');
+    this.ca = config.caFile === undefined ? undefined : readFileOrThrow(config.caFile, 'localBroker.external.caFile');
+  }
+
+  url(): string {
+    const url = new URL(this.config.url);
+    url.username = '';
+    url.password = '';
+    return url.toString().replace(/\/$/, '');
+  }
+
+  connect(purpose: string, options: Partial<IClientOptions> = {}): MqttClient {
+    const auth: IClientOptions = {};
+    if (this.config.username !== undefined) auth.username = this.config.username;
+    if (this.password !== undefined) auth.password = this.password;
+    if (this.ca !== undefined) auth.ca = this.ca;
+    return mqttConnect(this.config.url, { ...COMMON_OPTIONS, ...options, ...auth, clientId: clientId(purpose) });
+  }
+}
+
+function readFileOrThrow(file: string, path: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new Error(`${path}: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+function readSecret(file: string, path: string): string {
+  const text = readFileOrThrow(file, path).toString('utf8').replace(/\r?\n$/, '');
+  if (text.length === 0) throw new Error(`${path}: ${file} is empty`);
+  return text;
+}

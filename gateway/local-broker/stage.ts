@@ -1,0 +1,58 @@
+// The local-broker stage: from site config `localBroker`, either the embedded aedes broker or the
+// configured external broker, registered so that drivers and actuators can get a client through
+// localBrokerOf(context). Listed first in gateway/stages.ts: everything that uses it starts after it.
+import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import { scope } from '../shared/logger.js';
+import { EmbeddedBroker } from './embedded-broker.js';
+import { EmbeddedLocalBroker, ExternalLocalBroker, registerLocalBroker, type LocalBroker } from './local-broker.js';
+import { loadDeviceUsers } from './users.js';
+
+export class LocalBrokerStage implements Stage {
+  readonly name = 'local-broker';
+  private embedded: EmbeddedBroker | undefined;
+  private unregister: (() => void) | undefined;
+  private broker: LocalBroker | undefined;
+
+  constructor(private readonly context: RuntimeContext) {}
+
+  /** The running broker's handle (also reachable as localBrokerOf(context)). */
+  get localBroker(): LocalBroker | undefined {
+    return this.broker;
+  }
+
+  async start(): Promise<void> {
+    const config = this.context.site.localBroker!;
+    const log = scope(this.context.log, 'local-broker');
+    if (config.external !== undefined) {
+      const external = new ExternalLocalBroker(config.external);
+      this.broker = external;
+      log.info({ url: external.url() }, 'using an external local broker; device users and ACLs are that broker\'s job');
+    } else {
+      const { users, problems } = loadDeviceUsers(config.users);
+      for (const problem of problems) {
+        this.context.stats.inc('local_broker.user_disabled');
+        log.error({ username: problem.username, path: problem.path, reason: problem.reason }, 'local broker user disabled: it will be refused / 本地MQTT用户配置有误，已停用');
+      }
+      const embedded = new EmbeddedBroker({ host: config.host, port: config.port, users, log, stats: this.context.stats, clock: this.context.clock });
+      await embedded.start();
+      this.embedded = embedded;
+      this.broker = new EmbeddedLocalBroker(embedded);
+    }
+    this.unregister = registerLocalBroker(this.context, this.broker);
+  }
+
+  async stop(): Promise<void> {
+    this.unregister?.();
+    this.unregister = undefined;
+    this.broker = undefined;
+    await this.embedded?.stop();
+    this.embedded = undefined;
+  }
+}
+
+/** Builds the stage when the site has an enabled `localBroker` section. */
+export const createLocalBrokerStage: StageFactory = (context) => {
+  const config = context.site.localBroker;
+  if (config === undefined || !config.enabled) return undefined;
+  return new LocalBrokerStage(context);
+};
