@@ -1,0 +1,82 @@
+// cloud-ingest instance config: broker (embedded aedes or an external cluster), InfluxDB, stores, console staff.
+// Loaded from YAML with located errors (file:line path), validated once and frozen.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError, deepFreeze, parseWithSchema } from '../config/load-yaml.js';
+import { id } from '../config/sections/common.js';
+
+const embeddedBroker = z.strictObject({
+  type: z.literal('embedded').describe('aedes inside this process: the demo and small townships need nothing else'),
+  host: z.string().default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(1883).describe('0 = any free port (tests)'),
+});
+
+const externalBroker = z.strictObject({
+  type: z.literal('external').describe('An existing broker (Mosquitto, EMQX cluster); several workers share the load'),
+  url: z.string().regex(/^(mqtts?|wss?):\/\//, 'expected mqtts://host:8883'),
+  username: z.string().min(1),
+  passwordFile: z.string().min(1).describe('File holding the ingest worker password'),
+  clientId: z.string().min(1).optional().describe('Defaults to cloud-ingest-<worker>'),
+  shareGroup: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ingest').describe('Workers subscribe via $share/<group>/...'),
+  ca: z.string().min(1).optional(),
+});
+
+export const influxSection = z.strictObject({
+  url: z.string().url().describe('InfluxDB v2 (or compatible, e.g. VictoriaMetrics) base URL'),
+  tokenFile: z.string().min(1).optional().describe('File with the API token (never inline in config)'),
+  org: z.string().min(1).default('lastmile'),
+  bucket: z.string().min(1).default('lastmile'),
+  flushLines: z.number().int().min(1).max(50_000).default(20_000).describe('At most this many lines per HTTP write'),
+  maxPendingLines: z.number().int().min(1000).default(200_000).describe('Backpressure: publishers wait while this many lines are unwritten'),
+  timeoutMs: z.number().int().min(100).default(10_000),
+});
+
+const staffUser = z.strictObject({
+  name: id,
+  township: id.describe('The township this user sees; only its compounds are shown'),
+  passwordHash: z.string().startsWith('scrypt$', 'expected a hash made by `hashPassword` (scrypt$...), never a plain password'),
+  displayName: z.string().min(1).optional(),
+});
+
+export const cloudIngestConfig = z.strictObject({
+  version: z.literal(1),
+  worker: id.default('w1').describe('Name of this worker (client id, logs)'),
+  broker: z.discriminatedUnion('type', [embeddedBroker, externalBroker]).default({ type: 'embedded', host: '0.0.0.0', port: 1883 }),
+  influx: influxSection.optional().describe('Without it, only a bounded recent window is kept in memory (history is NOT stored)'),
+  dataDir: z.string().min(1).default('/var/lib/lastmile-ingest').describe('Registry, dedup journal and alarm log'),
+  registryFile: z.string().min(1).optional().describe('Defaults to <dataDir>/gateways.json'),
+  recentWindow: z
+    .strictObject({ pointsPerSeries: z.number().int().min(10).default(360), maxSeries: z.number().int().min(10).default(20_000) })
+    .default({ pointsPerSeries: 360, maxSeries: 20_000 }),
+  dedup: z.strictObject({ capacity: z.number().int().min(100).default(200_000) }).default({ capacity: 200_000 }),
+  console: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      secureCookie: z.boolean().default(true).describe('Set false only behind plain http on a test bench'),
+      users: z.array(staffUser).default([]),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port: 8080, secureCookie: true, users: [] }),
+});
+
+export type CloudIngestConfig = z.infer<typeof cloudIngestConfig>;
+export type InfluxConfig = z.infer<typeof influxSection>;
+
+/** Parses config text; throws ConfigError listing every issue with file:line and path. */
+export function parseCloudIngestConfig(file: string, text: string): Readonly<CloudIngestConfig> {
+  const parsed = parseWithSchema(file, text, cloudIngestConfig);
+  if (!parsed.ok) throw new ConfigError(parsed.issues);
+  return deepFreeze(parsed.value);
+}
+
+export function loadCloudIngestConfig(file: string): Readonly<CloudIngestConfig> {
+  return parseCloudIngestConfig(file, readFileSync(file, 'utf8'));
+}
+
+/** Reads a secret file (password, token), trimming the trailing newline editors add. */
+export function readSecretFile(path: string, what: string): string {
+  const text = readFileSync(path, 'utf8').trim();
+  if (text === '') throw new Error(`${what}: ${path} is empty`);
+  return text;
+}

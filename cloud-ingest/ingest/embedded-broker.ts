@@ -1,0 +1,105 @@
+// The embedded township broker (aedes): authenticates gateways against the registry, enforces the ACL
+// (publish only under lm/v1/<own id>/, subscribe only to the own command topic) and ingests in
+// `authorizePublish`. aedes writes a QoS 1 PUBACK only after authorizePublish calls back (see
+// node_modules/aedes/lib/handlers/publish.js: authorizePublish → enqueuePublish → PubAck), and it reads
+// no more from that socket until the packets of the current read are handled; so holding the callback
+// until the database write succeeded gives both "ack after write" and TCP backpressure.
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import type { Logger } from '../../gateway/shared/logger.js';
+import type { Stats } from '../../gateway/shared/stats.js';
+import { TOPIC_ROOT, topics, type CommandMessage } from '../contract.js';
+import type { GatewayIdentity, GatewayRegistry } from '../registry/registry.js';
+import type { Ingest } from './ingest.js';
+
+/** How cloud-ingest reaches gateways (commands down). */
+export interface CommandChannel {
+  /** Publishes a command to the gateway's cmd topic at QoS 1 (kept for it while offline, where the broker can). */
+  sendCommand(gateway: string, message: CommandMessage): Promise<void>;
+}
+
+export class EmbeddedBroker implements CommandChannel {
+  private broker: Aedes | undefined;
+  private server: Server | undefined;
+  private readonly identities = new WeakMap<Client, GatewayIdentity>();
+
+  constructor(
+    private readonly registry: GatewayRegistry,
+    private readonly ingest: Ingest,
+    private readonly log: Logger,
+    private readonly stats: Stats,
+  ) {}
+
+  /** Starts listening; returns the bound port (port 0 picks a free one). */
+  async start(host: string, port: number): Promise<number> {
+    const broker = await Aedes.createBroker({
+      authenticate: (client, username, password, done) => {
+        const identity = username && password ? this.registry.authenticate(username, password.toString('utf8')) : undefined;
+        if (!identity || client.id !== identity.gateway) {
+          this.stats.inc('broker.auth_failed');
+          this.log.warn({ clientId: client.id, username }, 'gateway authentication failed (unknown id, wrong password, or client id ≠ username)');
+          const error = new Error('bad username or password') as AuthenticateError;
+          error.returnCode = 4;
+          done(error, false);
+          return;
+        }
+        this.identities.set(client, identity);
+        done(null, true);
+      },
+      authorizePublish: (client, packet, done) => {
+        if (!client) return done(null); // our own publishes (commands down)
+        const identity = this.identities.get(client);
+        const own = identity ? `${TOPIC_ROOT}/${identity.gateway}/` : undefined;
+        if (!identity || !packet.topic.startsWith(own!) || packet.topic === topics.command(identity.gateway)) {
+          this.stats.inc('broker.publish_denied', { gateway: identity?.gateway ?? client.id });
+          this.log.warn({ gateway: identity?.gateway ?? client.id, topic: packet.topic }, 'publish outside the gateway\'s own topics denied');
+          return done(new Error(`not authorised to publish on ${packet.topic}`));
+        }
+        this.ingest.handle(identity, packet.topic, packet.payload as Buffer).then(
+          () => done(null),
+          (error: Error) => {
+            // Unexpected (disk full, bug): no PUBACK, the connection drops and the gateway resends later.
+            this.stats.inc('ingest.handle_failed', { gateway: identity.gateway });
+            this.log.error({ gateway: identity.gateway, topic: packet.topic, err: error.message }, 'ingest failed; message not acknowledged');
+            done(error);
+          },
+        );
+      },
+      authorizeSubscribe: (client, subscription, done) => {
+        const identity = this.identities.get(client);
+        if (identity && subscription.topic === topics.command(identity.gateway)) return done(null, subscription);
+        this.stats.inc('broker.subscribe_denied', { gateway: identity?.gateway ?? client.id });
+        this.log.warn({ gateway: identity?.gateway ?? client.id, topic: subscription.topic }, 'subscription denied');
+        done(null, null);
+      },
+    });
+    broker.on('clientReady', (client) => {
+      const identity = this.identities.get(client);
+      if (identity) this.ingest.connection(identity, true);
+    });
+    broker.on('clientDisconnect', (client) => {
+      const identity = this.identities.get(client);
+      if (identity) this.ingest.connection(identity, false);
+    });
+    this.broker = broker;
+    this.server = createServer(broker.handle);
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, host, () => resolve());
+    });
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async sendCommand(gateway: string, message: CommandMessage): Promise<void> {
+    const broker = this.broker;
+    if (!broker) throw new Error('broker not started');
+    await new Promise<void>((resolve, reject) =>
+      broker.publish({ cmd: 'publish', topic: topics.command(gateway), payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false }, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.broker ? this.broker.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,86 @@
+// Ingest behind an existing broker (Mosquitto, EMQX): this worker subscribes through a shared subscription
+// ($share/<group>/...), so several identical workers split the load. The broker authenticates gateways and
+// enforces the ACL (see registry/provision.ts for the Mosquitto entries); identity still comes from our
+// registry by the topic's gateway id. mqtt.js sends the PUBACK only after `handleMessage` calls back, so
+// overriding it holds the acknowledgment until the write succeeded (one message at a time per worker).
+import { readFileSync } from 'node:fs';
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from '../../gateway/shared/logger.js';
+import type { Stats } from '../../gateway/shared/stats.js';
+import { INGEST_SUBSCRIPTIONS, parseTopic, topics, type CommandMessage } from '../contract.js';
+import type { GatewayRegistry } from '../registry/registry.js';
+import type { CommandChannel } from './embedded-broker.js';
+import type { Ingest } from './ingest.js';
+
+export interface ExternalBrokerOptions {
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  readonly clientId: string;
+  readonly shareGroup: string;
+  readonly caFile?: string;
+}
+
+export class ExternalBroker implements CommandChannel {
+  private client: MqttClient | undefined;
+
+  constructor(
+    private readonly options: ExternalBrokerOptions,
+    private readonly registry: GatewayRegistry,
+    private readonly ingest: Ingest,
+    private readonly log: Logger,
+    private readonly stats: Stats,
+  ) {}
+
+  async start(): Promise<void> {
+    const o = this.options;
+    const client = mqtt.connect(o.url, {
+      clientId: o.clientId,
+      username: o.username,
+      password: o.password,
+      clean: false, // the broker keeps our share of QoS 1 messages while this worker restarts
+      reconnectPeriod: 1000,
+      ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}),
+    });
+    client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
+      this.onMessage(packet).then(
+        () => callback(),
+        (error: Error) => {
+          this.stats.inc('ingest.handle_failed');
+          this.log.error({ topic: packet.topic, err: error.message }, 'ingest failed; message not acknowledged');
+          callback(error);
+        },
+      );
+    };
+    client.on('error', (error) => this.log.warn({ err: error.message, url: o.url }, 'broker connection error'));
+    this.client = client;
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    const filters = INGEST_SUBSCRIPTIONS.map((t) => `$share/${o.shareGroup}/${t}`);
+    await client.subscribeAsync(filters, { qos: 1 });
+    this.log.info({ url: o.url, filters }, 'subscribed through shared subscriptions');
+  }
+
+  private async onMessage(packet: IPublishPacket): Promise<void> {
+    const parsed = parseTopic(packet.topic);
+    const identity = parsed ? this.registry.identity(parsed.gateway) : undefined;
+    if (!identity) {
+      this.stats.inc('ingest.unknown_gateway');
+      this.log.warn({ topic: packet.topic }, 'message from a gateway not in the registry dropped');
+      return;
+    }
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+    await this.ingest.handle(identity, packet.topic, payload);
+  }
+
+  async sendCommand(gateway: string, message: CommandMessage): Promise<void> {
+    if (!this.client) throw new Error('broker not connected');
+    await this.client.publishAsync(topics.command(gateway), JSON.stringify(message), { qos: 1 });
+  }
+
+  async stop(): Promise<void> {
+    await this.client?.endAsync();
+  }
+}

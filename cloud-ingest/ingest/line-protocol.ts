@@ -1,0 +1,122 @@
+// InfluxDB line protocol, the subset gateways send: `class,tag=v,... field=value,... <ms>`.
+// Parsed strictly so one bad line is rejected on its own; re-serialised with tags we set ourselves.
+import { DEVICE_CLASSES } from '../../gateway/pipeline/types.js';
+
+export type FieldValue = number | boolean | string;
+
+export interface ParsedLine {
+  readonly measurement: string;
+  readonly tags: Map<string, string>;
+  readonly fields: [string, FieldValue][];
+  /** The field section as sent (already valid), reused verbatim when re-serialising. */
+  readonly fieldText: string;
+  readonly ts: number;
+}
+
+const CLASSES = new Set<string>(DEVICE_CLASSES);
+/** Earliest plausible timestamp: a 1970 time means the gateway clock was not synced. */
+const MIN_TS = Date.UTC(2020, 0, 1);
+const MAX_FUTURE_MS = 24 * 3600_000;
+
+export class LineError extends Error {}
+
+/** Reads up to an unescaped delimiter; returns [text unescaped, index of the delimiter]. */
+function readToken(line: string, start: number, stops: string): [string, number] {
+  let out = '';
+  let i = start;
+  for (; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '\\' && i + 1 < line.length) {
+      out += line[++i];
+      continue;
+    }
+    if (stops.includes(c)) break;
+    out += c;
+  }
+  return [out, i];
+}
+
+function parseFieldValue(text: string, key: string): FieldValue {
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) return text.slice(1, -1).replace(/\\(["\\])/g, '$1');
+  if (/^[tT](rue|RUE)?$/.test(text)) return true;
+  if (/^[fF](alse|ALSE)?$/.test(text)) return false;
+  if (/^-?\d+[iu]$/.test(text)) return Number(text.slice(0, -1));
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return Number(text);
+  throw new LineError(`field "${key}": "${text}" is not a number, boolean, integer or quoted string`);
+}
+
+/** Splits the field section on commas outside quoted strings. */
+function parseFields(text: string): [string, FieldValue][] {
+  const fields: [string, FieldValue][] = [];
+  let i = 0;
+  while (i < text.length) {
+    const [key, eq] = readToken(text, i, '=,');
+    if (text[eq] !== '=' || key === '') throw new LineError(`field ${fields.length + 1}: expected key=value`);
+    let j = eq + 1;
+    if (text[j] === '"') {
+      j++;
+      while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (j >= text.length) throw new LineError(`field "${key}": unterminated string`);
+      j++;
+    } else {
+      while (j < text.length && text[j] !== ',') j++;
+    }
+    fields.push([key, parseFieldValue(text.slice(eq + 1, j), key)]);
+    if (j < text.length && text[j] !== ',') throw new LineError(`field "${key}": unexpected text after the value`);
+    i = j + 1;
+    if (j === text.length - 1) throw new LineError('trailing comma after the last field');
+  }
+  if (fields.length === 0) throw new LineError('no fields');
+  return fields;
+}
+
+/** Index of the space that ends the field section (spaces inside quoted strings do not count). */
+function fieldSectionEnd(line: string, start: number): number {
+  let inString = false;
+  for (let i = start; i < line.length; i++) {
+    const c = line[i];
+    if (c === '\\') i++;
+    else if (c === '"') inString = !inString;
+    else if (c === ' ' && !inString) return i;
+  }
+  return -1;
+}
+
+/** Parses and checks one line; throws LineError saying what is wrong. */
+export function parseLine(line: string, now: number = Date.now()): ParsedLine {
+  const [measurement, mEnd] = readToken(line, 0, ', ');
+  if (!CLASSES.has(measurement)) throw new LineError(`measurement "${measurement}" is not a device class (${DEVICE_CLASSES.join(', ')})`);
+  const tags = new Map<string, string>();
+  let i = mEnd;
+  while (line[i] === ',') {
+    const [key, eq] = readToken(line, i + 1, '=, ');
+    if (line[eq] !== '=' || key === '') throw new LineError(`tag ${tags.size + 1}: expected key=value`);
+    const [value, end] = readToken(line, eq + 1, ', ');
+    if (value === '') throw new LineError(`tag "${key}": empty value`);
+    tags.set(key, value);
+    i = end;
+  }
+  if (line[i] !== ' ') throw new LineError('expected a space before the fields');
+  const fieldsEnd = fieldSectionEnd(line, i + 1);
+  if (fieldsEnd < 0) throw new LineError('missing timestamp (ms precision is required)');
+  const fieldText = line.slice(i + 1, fieldsEnd);
+  const fields = parseFields(fieldText);
+  const tsText = line.slice(fieldsEnd + 1);
+  if (!/^\d{1,16}$/.test(tsText)) throw new LineError(`timestamp "${tsText}" is not an integer in ms`);
+  const ts = Number(tsText);
+  if (ts < MIN_TS || ts > now + MAX_FUTURE_MS) throw new LineError(`timestamp ${ts} is outside ${new Date(MIN_TS).toISOString()} .. now+1d (clock not synced?)`);
+  if (!tags.has('source')) throw new LineError('missing tag "source"');
+  return { measurement, tags, fields, fieldText, ts };
+}
+
+function escapeKey(text: string): string {
+  return text.replace(/([,= \\])/g, '\\$1');
+}
+
+/** Serialises with tags sorted by key (InfluxDB's preferred order). */
+export function formatLine(parsed: ParsedLine, tags: ReadonlyMap<string, string>): string {
+  const keys = [...tags.keys()].sort();
+  let out = parsed.measurement.replace(/([, \\])/g, '\\$1');
+  for (const key of keys) out += `,${escapeKey(key)}=${escapeKey(tags.get(key)!)}`;
+  return `${out} ${parsed.fieldText} ${parsed.ts}`;
+}

@@ -1,0 +1,61 @@
+// One telemetry batch: gunzip, split, validate line by line, enforce identity tags. Pure apart from zlib.
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import type { GatewayIdentity } from '../registry/registry.js';
+import { formatLine, LineError, parseLine, type ParsedLine } from './line-protocol.js';
+
+const gunzipAsync = promisify(gunzip);
+
+/** Tags a gateway may not set: they come from its provisioned identity. */
+export const IDENTITY_TAGS = ['township', 'compound', 'gateway'] as const;
+
+export interface RejectedLine {
+  /** 1-based line number within the batch. */
+  readonly line: number;
+  readonly reason: string;
+}
+
+export interface CheckedBatch {
+  /** Lines ready to write, identity tags enforced. */
+  readonly lines: string[];
+  readonly parsed: ParsedLine[];
+  readonly rejected: RejectedLine[];
+  /** Number of field values (one measurement each) in the accepted lines. */
+  readonly measurements: number;
+}
+
+/** Largest batch accepted after decompression; a gzip bomb is rejected as a whole. */
+export const MAX_BATCH_BYTES = 32 * 1024 * 1024;
+
+export async function decompressBatch(payload: Buffer): Promise<string> {
+  const text = await gunzipAsync(payload, { maxOutputLength: MAX_BATCH_BYTES });
+  return text.toString('utf8');
+}
+
+export function checkBatch(identity: GatewayIdentity, text: string, now: number = Date.now()): CheckedBatch {
+  const lines: string[] = [];
+  const parsed: ParsedLine[] = [];
+  const rejected: RejectedLine[] = [];
+  let measurements = 0;
+  const raw = text.split('\n');
+  for (let n = 0; n < raw.length; n++) {
+    const line = raw[n]!.endsWith('\r') ? raw[n]!.slice(0, -1) : raw[n]!;
+    if (line === '' || line.startsWith('#')) continue;
+    try {
+      const p = parseLine(line, now);
+      const tags = new Map(p.tags);
+      tags.set('township', identity.township);
+      tags.set('compound', identity.compound);
+      tags.set('gateway', identity.gateway);
+      lines.push(formatLine(p, tags));
+      p.tags.clear();
+      for (const [k, v] of tags) p.tags.set(k, v);
+      parsed.push(p);
+      measurements += p.fields.length;
+    } catch (error) {
+      if (!(error instanceof LineError)) throw error;
+      rejected.push({ line: n + 1, reason: error.message });
+    }
+  }
+  return { lines, parsed, rejected, measurements };
+}

@@ -1,0 +1,139 @@
+// Writes line protocol to an InfluxDB v2 write endpoint with @influxdata/influxdb-client.
+// Group commit: lines from concurrent batches go out in one HTTP write; each caller's promise resolves
+// only when its lines are stored, which is when the gateway gets its PUBACK. Retryable failures
+// (connection, 429, 5xx) are retried with back-off for as long as it takes; while the database is down,
+// callers past `maxPendingLines` wait to even enqueue, so memory stays bounded and TCP pushes back.
+import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
+import type { Logger } from '../../gateway/shared/logger.js';
+import type { Stats } from '../../gateway/shared/stats.js';
+import type { InfluxConfig } from '../config.js';
+
+/** Where accepted lines go. */
+export interface TimeSeriesSink {
+  /** Resolves when the lines are durably stored; rejects only for data the database refuses (4xx). */
+  write(lines: readonly string[]): Promise<void>;
+  /** Lines accepted but not yet written. */
+  pending(): number;
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  readonly lines: readonly string[];
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+export class InfluxWriter implements TimeSeriesSink {
+  private readonly api: WriteApi;
+  private queue: Waiter[] = [];
+  private queuedLines = 0;
+  private flushing = false;
+  private closed = false;
+  private readonly roomWaiters: (() => void)[] = [];
+  private backoffMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: InfluxConfig,
+    token: string | undefined,
+    private readonly log: Logger,
+    private readonly stats: Stats,
+  ) {
+    // The client logs every failed attempt to the console; our own log line (with back-off) replaces it.
+    setLogger({ error: (message, error) => log.debug({ err: (error as Error | undefined)?.message }, message), warn: (message, error) => log.debug({ err: (error as Error | undefined)?.message }, message) });
+    const influx = new InfluxDB({ url: config.url, token, timeout: config.timeoutMs });
+    // The client's own batching and retry buffer are turned off: we own batching, retries and acks.
+    this.api = influx.getWriteApi(config.org, config.bucket, 'ms', {
+      batchSize: config.flushLines + 1,
+      maxBatchBytes: 1024 * 1024 * 1024,
+      flushInterval: 0,
+      maxRetries: 0,
+      maxBufferLines: 1,
+    });
+  }
+
+  pending(): number {
+    return this.queuedLines;
+  }
+
+  async write(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    while (this.queuedLines > 0 && this.queuedLines + lines.length > this.config.maxPendingLines) {
+      this.stats.inc('ingest.backpressure_wait');
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+      if (this.closed) throw new Error('writer closed');
+    }
+    const done = new Promise<void>((resolve, reject) => this.queue.push({ lines, resolve, reject }));
+    this.queuedLines += lines.length;
+    this.stats.set('ingest.pending_lines', {}, this.queuedLines);
+    // setImmediate: lets batches that arrive in the same tick join this HTTP write.
+    if (!this.flushing && !this.retryTimer) setImmediate(() => void this.flush());
+    return done;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.closed) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const group = this.takeGroup();
+        const lines = group.flatMap((w) => w.lines);
+        const ok = await this.send(lines, group);
+        if (!ok) return;
+        this.queuedLines -= lines.length;
+        this.stats.set('ingest.pending_lines', {}, this.queuedLines);
+        for (const wake of this.roomWaiters.splice(0)) wake();
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Takes queued writers up to flushLines (at least one, however large). */
+  private takeGroup(): Waiter[] {
+    let n = 0;
+    let count = 0;
+    while (count < this.queue.length && (count === 0 || n + this.queue[count]!.lines.length <= this.config.flushLines)) n += this.queue[count++]!.lines.length;
+    return this.queue.slice(0, count);
+  }
+
+  /** true when the group is settled (written or refused); false when a retry was scheduled. */
+  private async send(lines: string[], group: Waiter[]): Promise<boolean> {
+    try {
+      this.api.writeRecords(lines);
+      await this.api.flush();
+      this.queue.splice(0, group.length);
+      if (this.backoffMs > 0) this.log.info({ lines: lines.length }, 'database writes succeed again; draining the backlog');
+      this.backoffMs = 0;
+      this.stats.inc('ingest.lines_written', {}, lines.length);
+      for (const w of group) w.resolve();
+      return true;
+    } catch (error) {
+      const status = error instanceof HttpError ? error.statusCode : undefined;
+      if (status !== undefined && status < 500 && status !== 429 && status !== 408) {
+        // The database refuses this data; retrying would block every gateway behind it forever.
+        this.queue.splice(0, group.length);
+        this.stats.inc('ingest.lines_refused', {}, lines.length);
+        this.log.error({ status, lines: lines.length, err: (error as Error).message }, 'database refused a write; lines dropped');
+        for (const w of group) w.reject(new Error(`database refused the write (HTTP ${status}): ${(error as Error).message}`));
+        return true;
+      }
+      this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 200), 10_000);
+      this.stats.inc('ingest.write_retry');
+      this.log.warn({ status, err: (error as Error).message, retryInMs: this.backoffMs, pendingLines: this.queuedLines }, 'database write failed; gateways stay un-acknowledged until it succeeds');
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.flush();
+      }, this.backoffMs);
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const w of this.queue.splice(0)) w.reject(new Error('writer closed before the write succeeded'));
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    await this.api.close().catch((error: Error) => this.log.warn({ err: error.message }, 'closing the write API failed'));
+  }
+}

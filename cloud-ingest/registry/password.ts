@@ -1,0 +1,39 @@
+// Password hashes: scrypt for our own stores (gateway registry, console staff) and mosquitto 2.0's
+// PBKDF2-SHA512 "$7$" format for Mosquitto password files.
+import { pbkdf2Sync, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+
+const N = 16384;
+const R = 8;
+const P = 1;
+const KEY_LEN = 32;
+
+/** `scrypt$N$r$p$<salt b64>$<hash b64>`, self-describing so parameters can be raised later. */
+export function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, KEY_LEN, { N, r: R, p: P });
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** Constant-time check; a malformed stored hash never matches. */
+export function verifyPassword(password: string, stored: string): boolean {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
+  if (![n, r, p].every((v) => Number.isInteger(v) && v > 0)) return false;
+  const salt = Buffer.from(parts[4]!, 'base64');
+  const expected = Buffer.from(parts[5]!, 'base64');
+  if (expected.length === 0) return false;
+  const actual = scryptSync(password, salt, expected.length, { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 });
+  return timingSafeEqual(actual, expected);
+}
+
+/** mosquitto 2.0 (mosquitto_passwd): `$7$<iterations>$<salt b64>$<hash b64>`, PBKDF2-HMAC-SHA512, 12-byte salt, 64-byte hash. */
+export function mosquittoPasswordHash(password: string, iterations = 101, salt: Buffer = randomBytes(12)): string {
+  const hash = pbkdf2Sync(password, salt, iterations, 64, 'sha512');
+  return `$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+/** A random password for a machine (gateway, worker): 24 bytes, URL-safe. */
+export function randomPassword(): string {
+  return randomBytes(24).toString('base64url');
+}

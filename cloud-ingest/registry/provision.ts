@@ -1,0 +1,77 @@
+// `lastmile provision`: issues a gateway identity and a random password, records it in the registry and
+// returns everything an installer needs: the gateway's `uplink:` block, its password file, and the
+// broker entries (aedes registry entry, or Mosquitto password/ACL lines).
+import { stringify } from 'yaml';
+import { topics, TOPIC_ROOT } from '../contract.js';
+import { hashPassword, mosquittoPasswordHash, randomPassword } from './password.js';
+import { gatewayEntry, type GatewayEntry, type GatewayRegistry } from './registry.js';
+
+export interface ProvisionRequest {
+  readonly gateway: string;
+  readonly township: string;
+  readonly compound: string;
+  /** Broker URL the gateway connects to, e.g. mqtts://ingest.town.example:8883. */
+  readonly brokerUrl: string;
+  /** Where the gateway will keep its password file. */
+  readonly passwordFile?: string;
+  /** Replace an existing gateway's password (otherwise an existing id is an error). */
+  readonly rotate?: boolean;
+}
+
+export interface ProvisionResult {
+  readonly entry: GatewayEntry;
+  /** The password, shown once; it is stored only as hashes. */
+  readonly password: string;
+  /** YAML `uplink:` block for the gateway's site config. */
+  readonly uplinkYaml: string;
+  /** mosquitto password_file line (mosquitto 2.0 $7$ format). */
+  readonly mosquittoPasswordLine: string;
+  /** mosquitto acl_file lines. */
+  readonly mosquittoAcl: string;
+}
+
+export function provisionGateway(registry: GatewayRegistry, request: ProvisionRequest): ProvisionResult {
+  const existing = registry.get(request.gateway);
+  if (existing && !request.rotate) throw new Error(`gateway "${request.gateway}" is already provisioned (township ${existing.township}); pass rotate to issue a new password`);
+  const password = randomPassword();
+  const entry: GatewayEntry = gatewayEntry.parse({
+    id: request.gateway,
+    township: request.township,
+    compound: request.compound,
+    passwordHash: hashPassword(password),
+    createdAt: new Date().toISOString(),
+    disabled: false,
+  });
+  registry.put(entry);
+  const passwordFile = request.passwordFile ?? '/etc/lastmile/uplink.password';
+  const uplinkYaml = stringify({ uplink: { url: request.brokerUrl, username: request.gateway, clientId: request.gateway, passwordFile } });
+  return {
+    entry,
+    password,
+    uplinkYaml,
+    mosquittoPasswordLine: `${request.gateway}:${mosquittoPasswordHash(password)}`,
+    mosquittoAcl: mosquittoAclFor(request.gateway),
+  };
+}
+
+/** ACL for one gateway: write only under its own root, read only its command topic. */
+export function mosquittoAclFor(gateway: string): string {
+  return [`user ${gateway}`, `topic write ${TOPIC_ROOT}/${gateway}/#`, `topic read ${topics.command(gateway)}`, ''].join('\n');
+}
+
+/** The text `lastmile provision` prints (the password appears once, in the file instructions). */
+export function formatProvisionResult(result: ProvisionResult): string {
+  return [
+    `# gateway ${result.entry.id}: township ${result.entry.township}, compound ${result.entry.compound}`,
+    '# 1. gateway site config:',
+    result.uplinkYaml.trimEnd(),
+    '# 2. on the gateway, write the password file (mode 0600):',
+    `#    ${result.password}`,
+    '# 3a. embedded aedes broker: the registry entry has been saved.',
+    '# 3b. Mosquitto: append to password_file:',
+    result.mosquittoPasswordLine,
+    '#     and to acl_file:',
+    result.mosquittoAcl.trimEnd(),
+    '',
+  ].join('\n');
+}

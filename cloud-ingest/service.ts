@@ -1,0 +1,81 @@
+// Composition root of cloud-ingest: registry, dedup, writer, alarm store, broker adapter, console.
+// Wires the sink first and stops the broker first, so nothing is acknowledged that was not written.
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { Logger } from '../gateway/shared/logger.js';
+import { Stats } from '../gateway/shared/stats.js';
+import { readSecretFile, type CloudIngestConfig } from './config.js';
+import { AlarmStore } from './alarms/store.js';
+import { AlarmWorkflow } from './alarms/workflow.js';
+import { DedupStore } from './ingest/dedup.js';
+import { EmbeddedBroker, type CommandChannel } from './ingest/embedded-broker.js';
+import { ExternalBroker } from './ingest/external-broker.js';
+import { Ingest } from './ingest/ingest.js';
+import { RecentWindow } from './ingest/recent-window.js';
+import { InfluxWriter, type TimeSeriesSink } from './ingest/writer.js';
+import { GatewayRegistry } from './registry/registry.js';
+import { startConsole, type ConsoleServer } from './console/server.js';
+
+export class CloudIngest {
+  readonly stats = new Stats();
+  readonly registry: GatewayRegistry;
+  readonly alarms: AlarmStore;
+  readonly window: RecentWindow;
+  readonly ingest: Ingest;
+  readonly workflow: AlarmWorkflow;
+  private readonly sink: TimeSeriesSink | undefined;
+  private readonly broker: EmbeddedBroker | ExternalBroker;
+  private console: ConsoleServer | undefined;
+  /** Bound ports after start (embedded broker, console). */
+  brokerPort = 0;
+  consolePort = 0;
+
+  constructor(
+    readonly config: Readonly<CloudIngestConfig>,
+    private readonly log: Logger,
+  ) {
+    mkdirSync(config.dataDir, { recursive: true });
+    this.registry = new GatewayRegistry(config.registryFile ?? join(config.dataDir, 'gateways.json')).load();
+    this.alarms = new AlarmStore(join(config.dataDir, 'alarms.jsonl'));
+    this.window = new RecentWindow(config.recentWindow.pointsPerSeries, config.recentWindow.maxSeries);
+    const influx = config.influx;
+    this.sink = influx ? new InfluxWriter(influx, influx.tokenFile ? readSecretFile(influx.tokenFile, 'influx.tokenFile') : undefined, log.child({ scope: 'writer' }), this.stats) : undefined;
+    const dedup = new DedupStore(config.dedup.capacity, join(config.dataDir, `dedup-${config.worker}.journal`));
+    this.ingest = new Ingest({ dedup, sink: this.sink, window: this.window, alarms: this.alarms, log: log.child({ scope: 'ingest' }), stats: this.stats });
+    const b = config.broker;
+    this.broker =
+      b.type === 'embedded'
+        ? new EmbeddedBroker(this.registry, this.ingest, log.child({ scope: 'broker' }), this.stats)
+        : new ExternalBroker(
+            { url: b.url, username: b.username, password: readSecretFile(b.passwordFile, 'broker.passwordFile'), clientId: b.clientId ?? `cloud-ingest-${config.worker}`, shareGroup: b.shareGroup, ...(b.ca ? { caFile: b.ca } : {}) },
+            this.registry,
+            this.ingest,
+            log.child({ scope: 'broker' }),
+            this.stats,
+          );
+    this.workflow = new AlarmWorkflow(this.alarms, this.broker as CommandChannel, log.child({ scope: 'alarms' }));
+  }
+
+  /** True when time series are written to a database; false means only the recent window exists. */
+  get storesHistory(): boolean {
+    return this.sink !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (!this.sink) this.log.warn('no influx section: time series history is NOT stored, only a recent window in memory for the console');
+    const b = this.config.broker;
+    if (b.type === 'embedded') this.brokerPort = await (this.broker as EmbeddedBroker).start(b.host, b.port);
+    else await (this.broker as ExternalBroker).start();
+    if (this.config.console.enabled) {
+      this.console = await startConsole(this, this.log.child({ scope: 'console' }));
+      this.consolePort = this.console.port;
+    }
+    this.log.info({ broker: b.type, brokerPort: this.brokerPort, consolePort: this.consolePort, gateways: this.registry.list().length }, 'cloud-ingest started');
+  }
+
+  async stop(): Promise<void> {
+    await this.console?.close();
+    await this.broker.stop();
+    await this.sink?.close();
+  }
+}

@@ -1,0 +1,104 @@
+// End to end through the embedded broker: a simulated gateway (real mqtt.js client) publishes gzip'd line
+// protocol and alarm JSON; the points land in a real VictoriaMetrics with the tags cloud-ingest enforces.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { topics } from '../../cloud-ingest/contract.js';
+import type { CloudIngest } from '../../cloud-ingest/service.js';
+import { startVictoria, type Victoria } from '../helpers/victoria.js';
+import { alarmEvent, connectGateway, provision, publishBatch, startService, testConfig, waitFor } from './fixture.js';
+
+describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
+  let vm: Victoria;
+  let service: CloudIngest;
+  let gwA: MqttClient;
+  let gwB: MqttClient;
+  let passwordA = '';
+  const now = Date.now();
+
+  beforeAll(async () => {
+    vm = await startVictoria();
+    const config = testConfig({ influx: { url: vm.url, org: 'o', bucket: 'b' } });
+    passwordA = provision(config.dataDir, 'gw-a', 'town-1', 'compound-a').password;
+    const passwordB = provision(config.dataDir, 'gw-b', 'town-1', 'compound-b').password;
+    service = await startService(config);
+    gwA = await connectGateway(service.brokerPort, 'gw-a', passwordA);
+    gwB = await connectGateway(service.brokerPort, 'gw-b', passwordB);
+  });
+
+  afterAll(async () => {
+    await gwA?.endAsync(true);
+    await gwB?.endAsync(true);
+    await service?.stop();
+    await vm?.stop();
+  });
+
+  it('writes valid lines with enforced identity tags, rejects a bad line by number, keeps the rest', async () => {
+    await publishBatch(gwA, 'gw-a', 'batch-1', [
+      `temperature,source=th-1,building=3,township=spoofed,gateway=gw-b temp=21.5,humidity=40 ${now}`,
+      `temperature,source=th-1 temp=oops ${now + 1}`,
+      `power,source=meter-1,building=3,floor=2 voltage=229.8,active_power=120i ${now + 2}`,
+    ]);
+    const series = await vm.waitForSamples('{gateway="gw-a"}', 4);
+    expect(series.map((s) => s.metric.__name__).sort()).toEqual(['power_active_power', 'power_voltage', 'temperature_humidity', 'temperature_temp']);
+    for (const s of series) expect(s.metric).toMatchObject({ township: 'town-1', compound: 'compound-a', gateway: 'gw-a' });
+    expect(series.find((s) => s.metric.__name__ === 'temperature_temp')?.values).toEqual([21.5]);
+    expect(service.ingest.rejections).toContainEqual(expect.objectContaining({ gateway: 'gw-a', batchId: 'batch-1', line: 2 }));
+    expect(service.stats.counter('ingest.line_rejected', { gateway: 'gw-a' })).toBe(1);
+  });
+
+  it('drops a repeated batch id even when the content differs', async () => {
+    await publishBatch(gwA, 'gw-a', 'batch-1', [`temperature,source=th-9 temp=99 ${now + 10}`]);
+    await publishBatch(gwA, 'gw-a', 'batch-2', [`temperature,source=th-2 temp=18 ${now + 11}`]);
+    await vm.waitForSamples('{source="th-2"}', 1);
+    expect(await vm.countSamples('{source="th-9"}')).toBe(0);
+    expect(service.stats.counter('ingest.duplicate_batch', { gateway: 'gw-a' })).toBe(1);
+  });
+
+  it('refuses a gateway publishing under another gateway id (no PUBACK, disconnected, nothing written)', async () => {
+    const closed = new Promise<void>((resolve) => gwB.once('close', () => resolve()));
+    void publishBatch(gwB, 'gw-a', 'forged-1', [`smoke,source=forged alarm=true ${now}`]).catch(() => undefined);
+    await closed;
+    expect(service.stats.counter('broker.publish_denied', { gateway: 'gw-b' })).toBe(1);
+    await publishBatch(gwA, 'gw-a', 'after-forgery', [`smoke,source=real alarm=false ${now}`]);
+    await vm.waitForSamples('{source="real"}', 1);
+    expect(await vm.countSamples('{source="forged"}')).toBe(0);
+  });
+
+  it('refuses wrong credentials and subscriptions to another gateway\'s commands', async () => {
+    await expect(connectGateway(service.brokerPort, 'gw-a', 'wrong-password')).rejects.toThrow(/Bad username or password|Not authorized/i);
+    await expect(gwA.subscribeAsync(topics.command('gw-b'), { qos: 1 })).rejects.toThrow(/Subscribe error/);
+  });
+
+  it('opens an alarm case from an alarm event and drops the repeated event id', async () => {
+    const event = alarmEvent({ eventId: 'ev-1', alarmId: 'smoke-1/smoke' });
+    await gwA.publishAsync(topics.alarm('gw-a', 'ev-1'), JSON.stringify(event), { qos: 1 });
+    await gwA.publishAsync(topics.alarm('gw-a', 'ev-1'), JSON.stringify(event), { qos: 1 });
+    const cases = service.alarms.list((c) => c.gateway === 'gw-a');
+    expect(cases).toHaveLength(1);
+    expect(cases[0]).toMatchObject({ township: 'town-1', compound: 'compound-a', level: 'fire', step: 'open' });
+    expect(cases[0]!.events).toHaveLength(1);
+    expect(service.stats.counter('ingest.duplicate_event', { gateway: 'gw-a' })).toBe(1);
+  });
+
+  it('holds PUBACKs while the database is down and loses nothing when it comes back', async () => {
+    await vm.stop();
+    let acked = 0;
+    const sends = Array.from({ length: 5 }, (_, i) =>
+      publishBatch(gwA, 'gw-a', `outage-${i}`, [`water_level,source=tank-1 level=${i} ${now + 100 + i}`]).then(() => acked++),
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(acked).toBe(0);
+    expect(service.stats.counter('ingest.write_retry')).toBeGreaterThan(0);
+    vm = await vm.restart();
+    await Promise.all(sends);
+    const series = await vm.waitForSamples('{source="tank-1"}', 5);
+    expect(series[0]!.values.sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('records the gateway status message for the console', async () => {
+    const status = { gateway: 'gw-a', online: true, ts: Date.now(), timeSynced: true, version: '0.1.0', uptimeS: 5, spool: { telemetryBytes: 2048, alarmEvents: 0, dropped: 0, oldestMs: undefined }, sources: { 'th-1': { online: true, lastSeen: Date.now() } } };
+    await gwA.publishAsync(topics.status('gw-a'), JSON.stringify(status), { qos: 1, retain: true });
+    const seen = await waitFor('status', () => service.ingest.gateways.get('gw-a')?.status);
+    expect(seen.spool.telemetryBytes).toBe(2048);
+  });
+});

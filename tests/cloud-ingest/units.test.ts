@@ -1,0 +1,132 @@
+// Pure parts of cloud-ingest: config errors, line-protocol checks, password formats, dedup and the alarm log.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pbkdf2Sync } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { parseCloudIngestConfig } from '../../cloud-ingest/config.js';
+import { ConfigError } from '../../config/load-yaml.js';
+import { LineError, parseLine } from '../../cloud-ingest/ingest/line-protocol.js';
+import { checkBatch } from '../../cloud-ingest/ingest/telemetry.js';
+import { DedupStore } from '../../cloud-ingest/ingest/dedup.js';
+import { hashPassword, mosquittoPasswordHash, verifyPassword } from '../../cloud-ingest/registry/password.js';
+import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
+import { formatProvisionResult, provisionGateway } from '../../cloud-ingest/registry/provision.js';
+import { AlarmStore } from '../../cloud-ingest/alarms/store.js';
+import { tempDir } from '../helpers/peers.js';
+import { alarmEvent } from './fixture.js';
+
+const identity = { gateway: 'gw-1', township: 'town', compound: 'c1' };
+const now = Date.UTC(2026, 5, 1);
+
+describe('cloud-ingest config', () => {
+  it('loads the example config', () => {
+    const text = readFileSync('config/cloud-ingest.example.yaml', 'utf8');
+    const config = parseCloudIngestConfig('config/cloud-ingest.example.yaml', text);
+    expect(config.broker.type).toBe('embedded');
+    expect(config.influx?.bucket).toBe('lastmile');
+  });
+
+  it('names file, line and path for an unknown key and a plain password', () => {
+    const text = ['version: 1', 'influx:', '  url: http://x:8086', '  bukcet: b', 'console:', '  users:', '    - { name: a, township: t, passwordHash: secret }'].join('\n');
+    try {
+      parseCloudIngestConfig('ci.yaml', text);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/ci\.yaml:4:\d+ influx\.bukcet: unknown key/);
+      expect((error as Error).message).toMatch(/ci\.yaml:7:\d+ console\.users\[0\]\.passwordHash/);
+    }
+  });
+});
+
+describe('line protocol checks', () => {
+  it('parses escapes, quoted strings with spaces, integer and boolean fields', () => {
+    const p = parseLine(`door,source=d\\ 1,building=3 open=true,note="a b, \\"c\\"",count=3i ${now}`, now);
+    expect(p.tags.get('source')).toBe('d 1');
+    expect(p.fields).toEqual([['open', true], ['note', 'a b, "c"'], ['count', 3]]);
+  });
+
+  it.each([
+    ['unknown measurement', `cpu,source=a v=1 ${now}`, /not a device class/],
+    ['no timestamp', 'smoke,source=a alarm=true', /missing timestamp/],
+    ['seconds instead of ms / 1970', `smoke,source=a alarm=true 1700000`, /outside/],
+    ['no source tag', `smoke,building=1 alarm=true ${now}`, /missing tag "source"/],
+    ['bad field value', `smoke,source=a alarm=maybe ${now}`, /not a number/],
+  ])('rejects %s', (_name, line, reason) => {
+    expect(() => parseLine(line, now)).toThrow(LineError);
+    expect(() => parseLine(line, now)).toThrow(reason);
+  });
+
+  it('overrides identity tags and numbers rejected lines from 1', () => {
+    const batch = checkBatch(identity, [`smoke,source=a,township=evil alarm=true ${now}`, 'garbage', '', `smoke,source=b alarm=false ${now}`].join('\n'), now);
+    expect(batch.lines).toEqual([`smoke,compound=c1,gateway=gw-1,source=a,township=town alarm=true ${now}`, `smoke,compound=c1,gateway=gw-1,source=b,township=town alarm=false ${now}`]);
+    expect(batch.rejected.map((r) => r.line)).toEqual([2]);
+  });
+});
+
+describe('passwords and provisioning', () => {
+  it('verifies scrypt hashes and refuses wrong passwords', () => {
+    const hash = hashPassword('s3cret');
+    expect(verifyPassword('s3cret', hash)).toBe(true);
+    expect(verifyPassword('s3cre', hash)).toBe(false);
+    expect(verifyPassword('s3cret', 'plain')).toBe(false);
+  });
+
+  it('makes mosquitto 2.0 $7$ hashes (PBKDF2-SHA512, 12-byte salt, 64-byte hash)', () => {
+    const salt = Buffer.alloc(12, 7);
+    const line = mosquittoPasswordHash('pw', 101, salt);
+    const [, seven, iterations, saltB64, hashB64] = line.split('$');
+    expect([seven, iterations, saltB64]).toEqual(['7', '101', salt.toString('base64')]);
+    expect(Buffer.from(hashB64!, 'base64').equals(pbkdf2Sync('pw', salt, 101, 64, 'sha512'))).toBe(true);
+  });
+
+  it('provisions a gateway into the registry and prints the uplink block and broker entries', () => {
+    const dir = tempDir('provision');
+    const registry = new GatewayRegistry(join(dir.path, 'gateways.json')).load();
+    const result = provisionGateway(registry, { gateway: 'gw-9', township: 'town', compound: 'c9', brokerUrl: 'mqtts://ingest.example:8883' });
+    const text = formatProvisionResult(result);
+    expect(text).toContain('uplink:\n  url: mqtts://ingest.example:8883\n  username: gw-9');
+    expect(text).toContain('user gw-9\ntopic write lm/v1/gw-9/#\ntopic read lm/v1/gw-9/cmd');
+    expect(result.mosquittoPasswordLine).toMatch(/^gw-9:\$7\$101\$/);
+    const reloaded = new GatewayRegistry(join(dir.path, 'gateways.json')).load();
+    expect(reloaded.authenticate('gw-9', result.password)).toEqual({ gateway: 'gw-9', township: 'town', compound: 'c9' });
+    expect(reloaded.authenticate('gw-9', 'nope')).toBeUndefined();
+    expect(readFileSync(join(dir.path, 'gateways.json'), 'utf8')).not.toContain(result.password);
+    expect(() => provisionGateway(registry, { gateway: 'gw-9', township: 'town', compound: 'c9', brokerUrl: 'mqtts://x' })).toThrow(/already provisioned/);
+    dir.remove();
+  });
+});
+
+describe('dedup store', () => {
+  it('runs work once per key, retries after a failure, and remembers ids across a restart', async () => {
+    const dir = tempDir('dedup');
+    const file = join(dir.path, 'd.journal');
+    const store = new DedupStore(100, file);
+    await expect(store.once('a', async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+    expect(await store.once('a', async () => undefined)).toBe(true);
+    expect(await store.once('a', async () => undefined)).toBe(false);
+    expect(new DedupStore(100, file).has('a')).toBe(true);
+    dir.remove();
+  });
+});
+
+describe('alarm store', () => {
+  it('keeps every workflow step with who and when across a restart, in order only', () => {
+    const dir = tempDir('alarms');
+    const file = join(dir.path, 'alarms.jsonl');
+    const store = new AlarmStore(file);
+    const c = store.addEvent(identity, alarmEvent({ eventId: 'e1', alarmId: 'smoke-1/smoke' }))!;
+    expect(() => store.advance(c.caseId, 'closed', 'li')).toThrow(/next step is dispatched/);
+    store.advance(c.caseId, 'dispatched', 'li', { to: '消防站 / fire station' });
+    store.advance(c.caseId, 'handled', 'wang', { note: '误报，厨房油烟' });
+    store.advance(c.caseId, 'closed', 'li');
+    writeFileSync(file, readFileSync(file, 'utf8') + '{"torn'); // a power cut mid-append
+    const again = new AlarmStore(file).get(c.caseId)!;
+    expect(again.step).toBe('closed');
+    expect(again.steps.map((s) => [s.step, s.by])).toEqual([['open', 'gateway:gw-1'], ['dispatched', 'li'], ['handled', 'wang'], ['closed', 'li']]);
+    // The same alarm raised again after closing opens a new case.
+    const next = store.addEvent(identity, alarmEvent({ eventId: 'e2', alarmId: 'smoke-1/smoke' }))!;
+    expect(next.caseId).not.toBe(c.caseId);
+    dir.remove();
+  });
+});
