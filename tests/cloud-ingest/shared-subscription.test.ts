@@ -1,0 +1,78 @@
+// Two cloud-ingest workers behind one real Mosquitto 2.0, sharing `$share/ingest/...`: the load is split,
+// nothing is lost or doubled. The gateway logs in with the password line `provision` made for Mosquitto,
+// so this also checks that line against the real mosquitto_passwd format and the ACL lines.
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
+import { mosquittoPasswordHash } from '../../cloud-ingest/registry/password.js';
+import type { CloudIngest } from '../../cloud-ingest/service.js';
+import { startMosquitto, tempDir, type Peer } from '../helpers/peers.js';
+import { startVictoria, type Victoria } from '../helpers/victoria.js';
+import { connectGateway, provision, publishBatch, startService, testConfig } from './fixture.js';
+
+describe('two workers on one Mosquitto with a shared subscription', () => {
+  let vm: Victoria;
+  let broker: Peer;
+  let gateway: MqttClient;
+  const workers: CloudIngest[] = [];
+  const dir = tempDir('shared');
+
+  beforeAll(async () => {
+    vm = await startVictoria();
+    const registryFile = join(dir.path, 'gateways.json');
+    const gw = provision(dir.path, 'gw-s', 'town-2', 'compound-s');
+    writeFileSync(join(dir.path, 'ingest.password'), 'ingest-secret\n');
+    writeFileSync(join(dir.path, 'passwd'), `${gw.mosquittoPasswordLine}\ningest:${mosquittoPasswordHash('ingest-secret')}\n`);
+    writeFileSync(join(dir.path, 'acl'), `${gw.mosquittoAcl}\nuser ingest\ntopic read lm/v1/#\ntopic write lm/v1/+/cmd\n`);
+    // mosquitto, started as root, drops to its own user before reading these files (test-only permissions).
+    chmodSync(dir.path, 0o755);
+    for (const f of ['passwd', 'acl']) chmodSync(join(dir.path, f), 0o644);
+    broker = await startMosquitto({ extraConfig: [`password_file ${join(dir.path, 'passwd')}`, `acl_file ${join(dir.path, 'acl')}`, 'allow_anonymous false'] });
+    for (const worker of ['w1', 'w2']) {
+      const config = testConfig({
+        worker,
+        registryFile,
+        broker: { type: 'external', url: `mqtt://127.0.0.1:${broker.port}`, username: 'ingest', passwordFile: join(dir.path, 'ingest.password'), shareGroup: 'ingest' },
+        influx: { url: vm.url },
+      });
+      workers.push(await startService(config));
+    }
+    gateway = await connectGateway(broker.port, 'gw-s', gw.password);
+  });
+
+  afterAll(async () => {
+    await gateway?.endAsync(true);
+    for (const w of workers) await w.stop();
+    await broker?.stop();
+    await vm?.stop();
+    dir.remove();
+  });
+
+  it('splits 40 batches between the workers and stores each measurement exactly once', async () => {
+    const t0 = Date.now();
+    for (let b = 0; b < 40; b++) {
+      const lines = Array.from({ length: 10 }, (_, i) => `temperature,source=th-${i} temp=${b} ${t0 + b}`);
+      await publishBatch(gateway, 'gw-s', `b${b}`, lines);
+    }
+    const series = await vm.waitForSamples('{gateway="gw-s"}', 400);
+    // Wait a moment longer: a doubled write would show up as extra samples.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await vm.countSamples('{gateway="gw-s"}')).toBe(400);
+    expect(series.every((s) => s.metric.township === 'town-2' && s.metric.compound === 'compound-s')).toBe(true);
+    const perWorker = workers.map((w) => w.stats.counter('ingest.batches', { gateway: 'gw-s' }));
+    expect(perWorker[0]! + perWorker[1]!).toBe(40);
+    expect(perWorker[0]).toBeGreaterThan(0);
+    expect(perWorker[1]).toBeGreaterThan(0);
+  });
+
+  it('enforces the provisioned Mosquitto ACL: the gateway cannot publish under another id', async () => {
+    // Mosquitto drops an unauthorised QoS 1 publish silently (and still acks it); nothing reaches the workers.
+    await gateway.publishAsync('lm/v1/gw-other/t/x1', Buffer.from('x'), { qos: 1 });
+    const anonymous = mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`, { reconnectPeriod: 0, connectTimeout: 3000 });
+    await expect(anonymous).rejects.toThrow(/Not authorized|Bad username/i);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(workers.reduce((n, w) => n + w.stats.counter('ingest.unknown_gateway'), 0)).toBe(0);
+  });
+});
