@@ -4,6 +4,9 @@ import type { DriverFactory } from './driver.js';
 
 const LOADERS: Readonly<Record<string, () => Promise<DriverFactory>>> = {
   modbus: async () => (await import('./modbus/driver.js')).createModbusDriver,
+  serial: async () => (await import('./serial/driver.js')).createSerialDriver,
+  mqtt: async () => (await import('./mqtt/driver.js')).createMqttDriver,
+  opcua: async () => (await import('./opcua/driver.js')).createOpcuaDriver,
 };
 
 export const REGISTERED_DRIVERS = Object.keys(LOADERS);
