@@ -1,0 +1,151 @@
+// Home Assistant MQTT discovery, so compound staff who run Home Assistant see every sensor and alarm
+// with no extra work: a `sensor` per measured point and a `binary_sensor` per alarm (rule × point),
+// grouped under one HA device per source (via the gateway device), with an availability topic that the
+// broker flips to "offline" (last will) when the gateway goes away. Point states are throttled to one
+// per `stateEvery` per point, so a busy bus does not flood the broker.
+import type { MqttClient } from 'mqtt';
+import type { z } from 'zod';
+import type { homeAssistantActuator } from '../../config/sections/outputs.js';
+import type { ResolvedSource } from '../drivers/driver.js';
+import type { AlarmEvent, Measurement } from '../pipeline/types.js';
+import { alarmIdOf } from '../rules/condition.js';
+import { effectiveRules, SENSOR_FAULT_RULE_ID } from '../rules/effective.js';
+import type { Logger } from '../shared/logger.js';
+import type { Stats } from '../shared/stats.js';
+import { parseDuration } from '../shared/units.js';
+
+export type HomeAssistantConfig = z.infer<typeof homeAssistantActuator>;
+
+export interface DiscoveryMessage {
+  readonly topic: string;
+  readonly payload: Record<string, unknown>;
+}
+
+const BINARY_DEVICE_CLASS: Readonly<Record<string, string>> = { smoke: 'smoke', water_level: 'moisture', door: 'door' };
+
+export class HomeAssistant {
+  private readonly lastState = new Map<string, number>();
+  private readonly stateEveryMs: number;
+
+  constructor(
+    readonly config: HomeAssistantConfig,
+    private readonly gatewayId: string,
+    private readonly sources: readonly ResolvedSource[],
+    private readonly client: MqttClient,
+    private readonly log: Logger,
+    private readonly stats: Stats,
+    private readonly mono: () => number,
+  ) {
+    this.stateEveryMs = parseDuration(config.stateEvery) ?? 10_000;
+  }
+
+  availabilityTopic(): string {
+    return `${this.config.statePrefix}/${this.gatewayId}/availability`;
+  }
+
+  pointStateTopic(source: string, point: string): string {
+    return `${this.config.statePrefix}/${this.gatewayId}/${source}/${point}`;
+  }
+
+  alarmStateTopic(alarmId: string): string {
+    return `${this.config.statePrefix}/${this.gatewayId}/alarm/${alarmId}`;
+  }
+
+  /** Every discovery config this gateway announces, and the initial alarm states (all OFF at start). */
+  discovery(): DiscoveryMessage[] {
+    const messages: DiscoveryMessage[] = [];
+    const gw = this.gatewayId;
+    const availability = { availability_topic: this.availabilityTopic(), payload_available: 'online', payload_not_available: 'offline' };
+    for (const source of this.sources) {
+      const id = source.config.id;
+      const { building, unit, floor, room } = source.tags;
+      const where = [building && `${building}号楼`, unit && `${unit}单元`, floor && `${floor}层`, room].filter(Boolean).join('');
+      const device = {
+        identifiers: [`lastmile_${gw}_${id}`],
+        name: `${source.profile.name.zh} ${where} (${id})`,
+        manufacturer: source.profile.vendor,
+        model: source.profile.model,
+        via_device: `lastmile_${gw}`,
+        suggested_area: where || undefined,
+      };
+      for (const point of source.resolved.points) {
+        if (point.internal) continue;
+        messages.push({
+          topic: `${this.config.discoveryPrefix}/sensor/${gw}_${id}/${point.id}/config`,
+          payload: {
+            name: point.name ? `${point.name.zh} ${point.name.en}` : point.id,
+            unique_id: `lastmile_${gw}_${id}_${point.id}`,
+            state_topic: this.pointStateTopic(id, point.id),
+            unit_of_measurement: point.unit,
+            ...availability,
+            device,
+          },
+        });
+        if (point.faults.length > 0) messages.push(this.binary(gw, id, device, availability, alarmIdOf(id, point.id, SENSOR_FAULT_RULE_ID), `${point.name?.zh ?? point.id} 故障 fault`, 'problem'));
+      }
+      for (const rule of effectiveRules(source.profile, source.config)) {
+        const point = 'point' in rule ? rule.point : undefined;
+        const name = rule.text ? `${rule.text.zh} ${rule.text.en}` : rule.id;
+        const deviceClass = rule.level === 'offline' ? 'connectivity' : rule.kind === 'state' || rule.kind === 'threshold' ? (BINARY_DEVICE_CLASS[source.profile.class] ?? 'problem') : 'problem';
+        messages.push(this.binary(gw, id, device, availability, alarmIdOf(id, point, rule.id), name, deviceClass));
+      }
+    }
+    return messages;
+  }
+
+  private binary(gw: string, source: string, device: object, availability: object, alarmId: string, name: string, deviceClass: string): DiscoveryMessage {
+    return {
+      topic: `${this.config.discoveryPrefix}/binary_sensor/${gw}_${source}/${alarmId.replaceAll('.', '_')}/config`,
+      payload: {
+        name,
+        unique_id: `lastmile_${gw}_${alarmId.replaceAll('.', '_')}`,
+        state_topic: this.alarmStateTopic(alarmId),
+        payload_on: 'ON',
+        payload_off: 'OFF',
+        // The state topic always says ON = alarm active. HA's connectivity class wants "on" = connected,
+        // so for "sensor silent" alarms the payloads swap meaning.
+        ...(deviceClass === 'connectivity' ? { payload_on: 'OFF', payload_off: 'ON' } : {}),
+        device_class: deviceClass,
+        ...availability,
+        device,
+      },
+    };
+  }
+
+  /** Announces everything; called on every (re)connect because HA may have restarted meanwhile. */
+  announce(): void {
+    this.publish(this.availabilityTopic(), 'online', true, 1);
+    for (const message of this.discovery()) {
+      this.publish(message.topic, JSON.stringify(message.payload), true, 1);
+      const state = message.payload.state_topic;
+      // The engine starts with no alarms, so every alarm state starts OFF.
+      if (message.topic.includes('/binary_sensor/') && typeof state === 'string') this.publish(state, 'OFF', true, 1);
+    }
+  }
+
+  goodbye(): void {
+    this.publish(this.availabilityTopic(), 'offline', true, 1);
+  }
+
+  onMeasurement(measurement: Measurement): void {
+    const key = `${measurement.source}/${measurement.point}`;
+    const now = this.mono();
+    const last = this.lastState.get(key);
+    if (last !== undefined && now - last < this.stateEveryMs) return;
+    this.lastState.set(key, now);
+    this.publish(this.pointStateTopic(measurement.source, measurement.point), String(measurement.value), true, 0);
+  }
+
+  onAlarm(event: AlarmEvent): void {
+    if (event.transition !== 'raise' && event.transition !== 'escalate' && event.transition !== 'clear' && event.transition !== 'reset') return;
+    this.publish(this.alarmStateTopic(event.alarmId), event.state === 'cleared' ? 'OFF' : 'ON', true, 1);
+  }
+
+  private publish(topic: string, payload: string, retain: boolean, qos: 0 | 1): void {
+    this.client.publish(topic, payload, { qos, retain }, (error) => {
+      if (!error) return;
+      this.stats.inc('homeassistant.publish_error', { actuator: this.config.id });
+      this.log.error({ topic, err: error }, 'Home Assistant message could not be published');
+    });
+  }
+}

@@ -1,0 +1,102 @@
+// The actuators stage: GPIO sirens and strobes, the silence/ack button, local MQTT notices and Home
+// Assistant discovery, built from `actuators:` in the site config. It listens to 'alarm' events only
+// (never to the alarm engine), keeping its own AlarmBoard of the current set. Starts before the alarm
+// engine (sink-first), so the first alarm after start-up already drives the siren.
+import type { MqttClient } from 'mqtt';
+import { AlarmBoard } from '../alarms/board.js';
+import type { GpioInput } from '../drivers/gpio/port.js';
+import { localBrokerOf } from '../local-broker/local-broker.js';
+import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import { scope, type Logger } from '../shared/logger.js';
+import { parseDuration } from '../shared/units.js';
+import { GpioAlarmOutput } from './gpio-output.js';
+import { gpioPortOf } from './gpio-port-registry.js';
+import { HomeAssistant } from './home-assistant.js';
+import { MqttNotice } from './mqtt-notice.js';
+import { SilenceButton } from './silence-button.js';
+
+export class ActuatorsStage implements Stage {
+  readonly name = 'actuators';
+  readonly board = new AlarmBoard();
+  readonly outputs: GpioAlarmOutput[] = [];
+  readonly buttons: SilenceButton[] = [];
+  readonly notices: MqttNotice[] = [];
+  readonly homeAssistants: HomeAssistant[] = [];
+  private readonly inputs: GpioInput[] = [];
+  private readonly clients: MqttClient[] = [];
+  private readonly unsubscribe: (() => void)[] = [];
+  private readonly log: Logger;
+
+  constructor(private readonly context: RuntimeContext) {
+    this.log = scope(context.log, 'actuators');
+  }
+
+  async start(): Promise<void> {
+    const { site, events, stats } = this.context;
+    for (const config of site.actuators) {
+      const log = scope(this.log, config.type, config.id);
+      if (config.type === 'gpio') {
+        const port = gpioPortOf(this.context);
+        if (!port) throw new Error(`actuators.${config.id}: no GPIO port is registered for this gateway (registerGpioPort before start)`);
+        if (config.role === 'silence_button') {
+          const button = new SilenceButton(config, this.board, (command) => events.emit('command', command));
+          const input = await port.input(config.line, { edge: 'both', debounceMs: parseDuration(config.debounce) ?? 30 });
+          button.attach(input);
+          this.inputs.push(input);
+          this.buttons.push(button);
+          continue;
+        }
+        const output = await port.output(config.line, { initial: config.activeLow ? 1 : 0 });
+        this.outputs.push(
+          new GpioAlarmOutput(config, output, (error) => {
+            stats.inc('actuator.write_error', { actuator: config.id });
+            log.error({ line: config.line, err: error }, 'GPIO write failed');
+          }),
+        );
+        continue;
+      }
+      const broker = localBrokerOf(this.context);
+      if (!broker) throw new Error(`actuators.${config.id}: a ${config.type} actuator needs the local broker (localBroker in the site config)`);
+      if (config.type === 'mqtt-notice') {
+        const client = broker.connect('notice');
+        this.clients.push(client);
+        const notice = new MqttNotice(config, client, log, stats);
+        this.notices.push(notice);
+        void notice.scanStale(() => this.board.list());
+        continue;
+      }
+      const client = broker.connect('homeassistant', {
+        will: { topic: `${config.statePrefix}/${site.gateway.id}/availability`, payload: Buffer.from('offline'), qos: 1, retain: true },
+      });
+      this.clients.push(client);
+      const ha = new HomeAssistant(config, site.gateway.id, this.context.sources, client, log, stats, () => this.context.clock.mono());
+      client.on('connect', () => ha.announce());
+      this.homeAssistants.push(ha);
+    }
+    this.unsubscribe.push(
+      events.on('alarm', (event) => {
+        const view = this.board.apply(event);
+        const current = this.board.list();
+        for (const output of this.outputs) output.update(current);
+        for (const notice of this.notices) notice.onAlarm(event, view);
+        for (const ha of this.homeAssistants) ha.onAlarm(event);
+      }),
+    );
+    if (this.homeAssistants.length > 0) {
+      this.unsubscribe.push(events.on('measurement', (m) => this.homeAssistants.forEach((ha) => ha.onMeasurement(m))));
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const button of this.buttons.splice(0)) button.stop();
+    for (const output of this.outputs.splice(0)) output.stop();
+    // A clean stop says "offline" itself; the broker's last will covers a crash.
+    for (const ha of this.homeAssistants.splice(0)) ha.goodbye();
+    await Promise.all(this.inputs.splice(0).map((input) => input.close()));
+    await Promise.all(this.clients.splice(0).map((client) => client.endAsync()));
+    this.notices.splice(0);
+  }
+}
+
+export const actuatorsStage: StageFactory = (context) => (context.site.actuators.length === 0 ? undefined : new ActuatorsStage(context));

@@ -1,0 +1,51 @@
+// The alarm stage: subscribes the engine to rule conditions and commands, and ticks it for silence
+// expiry, test-alarm expiry and suppression windows closing.
+import { alarmSettings, type AlarmSettings } from '../../config/sections/rules.js';
+import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import { onCondition } from '../rules/condition.js';
+import { scope } from '../shared/logger.js';
+import { AlarmEngine } from './engine.js';
+
+export const ALARM_TICK_MS = 250;
+
+/** Site-wide settings: `alarms:` in the site config once config/site.ts mounts it, else the defaults. */
+export function siteAlarmSettings(site: RuntimeContext['site']): AlarmSettings {
+  return alarmSettings.parse((site as { alarms?: unknown }).alarms ?? {});
+}
+
+export class AlarmStage implements Stage {
+  readonly name = 'alarms';
+  readonly engine: AlarmEngine;
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly context: RuntimeContext) {
+    const { site } = context;
+    this.engine = new AlarmEngine({
+      events: context.events,
+      clock: context.clock,
+      log: scope(context.log, 'alarms'),
+      stats: context.stats,
+      gatewayId: site.gateway.id,
+      gatewayTags: Object.freeze({ township: site.gateway.township, compound: site.gateway.compound, gateway: site.gateway.id, source: site.gateway.id }),
+      settings: siteAlarmSettings(site),
+    });
+  }
+
+  start(): void {
+    this.unsubscribe.push(
+      onCondition(this.context.events, (c) => this.engine.condition(c)),
+      this.context.events.on('command', (c) => this.engine.command(c)),
+    );
+    this.timer = setInterval(() => this.engine.tick(), ALARM_TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+export const alarmStage: StageFactory = (context) => new AlarmStage(context);

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventBus } from '../../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
+import type { Measurement } from '../../../gateway/pipeline/types.js';
+import { onCondition, type RuleCondition } from '../../../gateway/rules/condition.js';
+import { RulesEngine } from '../../../gateway/rules/stage.js';
+import { silentLogger } from '../../../gateway/shared/logger.js';
+import { Stats } from '../../../gateway/shared/stats.js';
+import { loadTestSite, ManualClock } from './site.js';
+
+function setup() {
+  const { sources } = loadTestSite();
+  const events = new EventBus<GatewayEvents>((event, error) => {
+    throw new Error(`listener of ${event} failed: ${String(error)}`);
+  });
+  const clock = new ManualClock();
+  const stats = new Stats();
+  const engine = new RulesEngine({ events, clock, log: silentLogger(), stats }, sources);
+  const seen: RuleCondition[] = [];
+  const off = onCondition(events, (c) => seen.push(c));
+  const measure = (source: string, point: string, value: Measurement['value'], unit?: string) => {
+    const tags = sources.find((s) => s.config.id === source)!.tags;
+    engine.measurement({ source, point, class: 'water_level', value, unit, ts: clock.now(), mono: clock.mono(), timeSynced: true, quality: 'good', tags });
+  };
+  return { engine, clock, seen, measure, off, stats, sources };
+}
+
+describe('rules engine', () => {
+  let off: (() => void) | undefined;
+  afterEach(() => off?.());
+
+  it('emits a condition with a stable alarm id and a zh/en text naming place, value and what to do', () => {
+    const t = setup();
+    off = t.off;
+    t.measure('level-1', 'level', 42, 'cm');
+    const alarm = t.seen.find((c) => c.rule === 'water_alarm')!;
+    expect(alarm).toMatchObject({ alarmId: 'level-1.level.water_alarm', active: true, level: 'alarm', value: 42 });
+    expect(alarm.text.zh).toBe('3号楼2单元 地下车库 液位 42 cm：积水报警，请立即检查排水泵');
+    expect(alarm.text.en).toBe('Building 3 Unit 2 地下车库: Level 42 cm: Flooding, check the pump now');
+  });
+
+  it('turns a point fault (sentinel) into a fault-level condition that clears on the next good value', () => {
+    const t = setup();
+    off = t.off;
+    const tags = t.sources[0]!.tags;
+    const fault = { source: 'level-1', point: 'level', class: 'water_level' as const, code: 'sensor_short', raw: 0xe5e5, text: { zh: '传感器短路', en: 'Sensor short' }, mono: 1, ts: 1, tags };
+    t.engine.fault(fault);
+    t.engine.fault(fault); // repeated while the sentinel persists: one condition only
+    expect(t.seen).toHaveLength(1);
+    expect(t.seen[0]).toMatchObject({ alarmId: 'level-1.level.sensor_fault', level: 'fault', active: true, value: 'sensor_short', kind: 'point_fault' });
+    expect(t.seen[0]!.text.zh).toContain('传感器短路');
+    t.measure('level-1', 'level', 5, 'cm');
+    expect(t.seen.find((c) => c.rule === 'sensor_fault' && !c.active)).toBeDefined();
+  });
+
+  it('raises "sensor silent" on the heartbeat rule apart from value rules, via tick()', () => {
+    const t = setup();
+    off = t.off;
+    t.clock.advance(180_000);
+    t.engine.tick();
+    const silent = t.seen.filter((c) => c.rule === 'silent' && c.active).map((c) => c.alarmId).sort();
+    expect(silent).toEqual(['level-1._.silent', 'smoke-1._.silent']);
+    expect(t.seen.every((c) => c.rule === 'silent')).toBe(true);
+  });
+
+  it('marks a source silent at once when its driver reports it offline', () => {
+    const t = setup();
+    off = t.off;
+    t.engine.status({ source: 'smoke-1', online: false, mono: t.clock.mono(), lastError: { kind: 'timeout', message: 'no answer' } });
+    expect(t.seen).toEqual([expect.objectContaining({ alarmId: 'smoke-1._.silent', active: true, level: 'offline' })]);
+  });
+
+  it('raises a combination across sources and names its members', () => {
+    const t = setup();
+    off = t.off;
+    t.measure('smoke-1', 'smoke_alarm', 'smoke');
+    t.measure('level-1', 'level', 50, 'cm');
+    const combo = t.seen.find((c) => c.rule === 'smoke_and_water')!;
+    expect(combo).toMatchObject({ active: true, level: 'fire', alarmId: 'smoke-1._.smoke_and_water' });
+    expect(combo.members).toEqual(['smoke-1.smoke_alarm.smoke', 'level-1.level.water_alarm']);
+  });
+
+  it('rejects a combination naming an unknown rule at build time', () => {
+    const { sources } = loadTestSite();
+    const smoke = sources.find((s) => s.config.id === 'smoke-1')!;
+    const broken = [{ ...smoke, config: { ...smoke.config, extraRules: [{ ...smoke.config.extraRules[0]!, all: ['smoke', 'nope'] }] } }];
+    const events = new EventBus<GatewayEvents>(() => undefined);
+    expect(() => new RulesEngine({ events, clock: new ManualClock(), log: silentLogger(), stats: new Stats() }, broken as typeof sources)).toThrow(/unknown rule "smoke-1\/nope"/);
+  });
+});
