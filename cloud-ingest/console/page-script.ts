@@ -112,7 +112,7 @@ $("login-button").addEventListener("click", async () => {
   catch (_e) { $("error").textContent = t("loginFailed"); }
 });
 $("password").addEventListener("keydown", (e) => { if (e.key === "Enter") $("login-button").click(); });
-$("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("lm-lang", lang); applyLang(); });
+$("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("lm-lang", lang); applyLang(); if (!$("app").hidden) renderGateways().catch(() => undefined); });
 $("logout").addEventListener("click", async () => { await api("/api/logout", {}); location.reload(); });
 $("board").addEventListener("click", (e) => { if (e.target.classList.contains("act")) act(e.target); });
 $("series").addEventListener("click", (e) => { if (e.target.dataset.source) chart(e.target); });
