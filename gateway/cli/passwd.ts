@@ -48,7 +48,7 @@ async function readHidden(io: PasswdIo, prompt: string): Promise<string> {
 export async function passwdCommand(args: string[], io: PasswdIo = process): Promise<number> {
   const outIndex = args.indexOf('--out');
   const out = outIndex === -1 ? undefined : args[outIndex + 1];
-  const unknown = args.filter((arg, index) => index !== outIndex && index !== outIndex + 1);
+  const unknown = outIndex === -1 ? args : args.filter((_arg, index) => index !== outIndex && index !== outIndex + 1);
   if ((outIndex !== -1 && out === undefined) || unknown.length > 0) {
     io.stderr.write(`${USAGE}\n`);
     return 2;
