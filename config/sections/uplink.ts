@@ -15,7 +15,21 @@ export const uplink = z.strictObject({
   batchMaxAge: duration.default('5s').describe('Telemetry waits at most this long for a batch to fill'),
   reconnectMin: duration.default('1s'),
   reconnectMax: duration.default('2m'),
+  maxInflight: z.number().int().min(1).max(100).default(4).describe('Messages published and not yet acknowledged (PUBACK) at once'),
+  statusEvery: duration.default('60s').describe('How often the retained status is republished'),
+}).refine((u) => u.passwordFile !== undefined || isLoopback(u.url), {
+  message: 'passwordFile is required unless the broker is on loopback (no default passwords)',
+  path: ['passwordFile'],
 });
+
+function isLoopback(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+  } catch {
+    return false;
+  }
+}
 
 export const spool = z.strictObject({
   dir: z.string().min(1).default('/var/lib/lastmile/spool'),

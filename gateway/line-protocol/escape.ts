@@ -1,0 +1,19 @@
+// InfluxDB line-protocol escaping (https://docs.influxdata.com/influxdb/v2/reference/syntax/line-protocol/).
+// Newlines cannot be escaped in line protocol at all, so they (and tabs) become spaces: one record is one line.
+
+const NEWLINES = /[\r\n\t]/g;
+
+/** Measurement names: commas and spaces are escaped. */
+export function escapeMeasurement(name: string): string {
+  return name.replace(NEWLINES, ' ').replace(/[, ]/g, (c) => `\\${c}`);
+}
+
+/** Tag keys, tag values and field keys: commas, equals signs and spaces are escaped. */
+export function escapeKey(text: string): string {
+  return text.replace(NEWLINES, ' ').replace(/[,= ]/g, (c) => `\\${c}`);
+}
+
+/** String field values: double quotes and backslashes are escaped, then the value is quoted. */
+export function quoteString(text: string): string {
+  return `"${text.replace(NEWLINES, ' ').replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}

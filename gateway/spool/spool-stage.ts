@@ -1,0 +1,140 @@
+// The spool stage: measurements and alarm events from the bus go into the spool's lanes. Runs when an
+// uplink is configured (without one there is nobody to drain the spool, and tests and the demo would
+// otherwise all share /var/lib/lastmile/spool). The uplink stage finds the spool through spoolOf().
+import { randomBytes } from 'node:crypto';
+import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import type { AlarmEvent } from '../pipeline/types.js';
+import { scope, type Logger } from '../shared/logger.js';
+import { parseDuration, parseSize } from '../shared/units.js';
+import { monoEpochOf } from '../time/honest-clock.js';
+import { encodeAlarmRecord } from './alarm-record.js';
+import { LineGrouper } from './line-grouper.js';
+import { Spool, type DropReport } from './spool.js';
+import { encodeTelemetryRecord } from './telemetry-record.js';
+
+const spools = new WeakMap<RuntimeContext, Spool>();
+
+/** The spool opened by this runtime's spool stage (the uplink stage starts after it). */
+export function spoolOf(context: RuntimeContext): Spool | undefined {
+  return spools.get(context);
+}
+
+const BOUNDS_CHECK_MS = 60_000;
+
+export class SpoolStage implements Stage {
+  readonly name = 'spool';
+  private spool: Spool | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private fullAlarmId: string | undefined;
+  private readonly log: Logger;
+
+  constructor(private readonly context: RuntimeContext) {
+    this.log = scope(context.log, 'spool');
+  }
+
+  start(): void {
+    const { site, events, clock, stats } = this.context;
+    const spool = new Spool(
+      {
+        dir: site.spool.dir,
+        maxBytes: parseSize(site.spool.maxBytes)!,
+        maxAgeMs: parseDuration(site.spool.maxAge)!,
+        syncEveryMs: parseDuration(site.spool.syncEvery)!,
+        segmentBytes: parseSize(site.spool.segmentBytes)!,
+      },
+      this.log,
+      stats,
+      (report) => this.reportDrop(report),
+    );
+    spool.open();
+    this.spool = spool;
+    spools.set(this.context, spool);
+    const epoch = monoEpochOf(clock);
+    const grouper = new LineGrouper(epoch, (line) => {
+      stats.inc('spool.measurements', {}, line.measurements);
+      spool.append('telemetry', encodeTelemetryRecord(line.key, line.fields, line.stamp)).catch((error: unknown) => this.appendFailed('telemetry', error));
+    });
+    this.unsubscribe.push(
+      events.on('measurement', (m) => {
+        try {
+          grouper.add(m);
+        } catch (error) {
+          stats.inc('spool.unencodable', { source: m.source });
+          this.log.warn({ source: m.source, point: m.point, err: error }, 'measurement cannot be written as line protocol; not spooled');
+        }
+      }),
+      events.on('alarm', (event) => {
+        spool.append('alarm', encodeAlarmRecord(event, epoch)).catch((error: unknown) => this.appendFailed('alarm', error));
+      }),
+    );
+    this.timer = setInterval(() => this.checkBounds(), BOUNDS_CHECK_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    if (this.timer) clearInterval(this.timer);
+    await this.spool?.close();
+    spools.delete(this.context);
+  }
+
+  private appendFailed(lane: string, error: unknown): void {
+    // The lane already logged the write error with its file; here we only count what was lost.
+    this.context.stats.inc('spool.append_failed', { lane });
+    this.log.debug({ lane, err: error }, 'spool append failed');
+  }
+
+  private checkBounds(): void {
+    const { clock } = this.context;
+    this.spool?.enforceBounds(clock.synced() ? clock.now() : undefined);
+    if (this.fullAlarmId && this.spool && this.spool.bytes() < this.spool.options.maxBytes / 2) this.emitFullAlarm('clear');
+  }
+
+  private reportDrop(report: DropReport): void {
+    const { site, events, clock } = this.context;
+    const tags = { township: site.gateway.township, compound: site.gateway.compound, gateway: site.gateway.id };
+    events.emit('measurement', {
+      source: site.gateway.id,
+      point: 'spool_dropped',
+      class: 'gateway',
+      value: report.totalDropped,
+      unit: undefined,
+      ts: clock.now(),
+      mono: clock.mono(),
+      timeSynced: clock.synced(),
+      quality: 'good',
+      tags,
+    });
+    if (!this.fullAlarmId) this.emitFullAlarm('raise', report);
+  }
+
+  private emitFullAlarm(transition: 'raise' | 'clear', report?: DropReport): void {
+    const { site, events, clock } = this.context;
+    const alarmId = `${site.gateway.id}-spool_full`;
+    this.fullAlarmId = transition === 'raise' ? alarmId : undefined;
+    const event: AlarmEvent = {
+      eventId: `spool_full-${randomBytes(8).toString('hex')}`,
+      alarmId,
+      transition,
+      state: transition === 'raise' ? 'raised' : 'cleared',
+      level: 'warning',
+      source: site.gateway.id,
+      point: 'spool_dropped',
+      rule: 'spool_full',
+      value: report?.totalDropped,
+      text:
+        transition === 'raise'
+          ? { zh: `网关缓存已满，已丢弃最早的 ${report?.dropped ?? 0} 条遥测数据（告警事件不丢弃）`, en: `Gateway spool full: dropped the oldest ${report?.dropped ?? 0} telemetry records (alarm events are never dropped)` }
+          : { zh: '网关缓存已恢复正常', en: 'Gateway spool back under its bound' },
+      tags: { township: site.gateway.township, compound: site.gateway.compound, gateway: site.gateway.id },
+      ts: clock.now(),
+      mono: clock.mono(),
+      timeSynced: clock.synced(),
+      by: undefined,
+    };
+    events.emit('alarm', event);
+  }
+}
+
+export const spoolStage: StageFactory = (context) => (context.site.uplink ? new SpoolStage(context) : undefined);

@@ -1,0 +1,111 @@
+// The MQTT connection to the township broker: TLS material and the per-gateway password read from the
+// files named in config, persistent session (clean: false, fixed client id) so QoS 1 messages in flight
+// survive a reconnect, an LWT on the retained status topic, and reconnect with exponential back-off
+// and jitter (mqtt.js only knows a fixed period, so reconnecting is driven from here).
+import { readFileSync } from 'node:fs';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { topics, type GatewayStatus } from '../../cloud-ingest/contract.js';
+import type { Logger } from '../shared/logger.js';
+import type { Stats } from '../shared/stats.js';
+
+export interface ConnectionOptions {
+  readonly url: string;
+  readonly gateway: string;
+  readonly clientId: string;
+  readonly username: string;
+  readonly passwordFile: string | undefined;
+  readonly ca: string | undefined;
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+  readonly keepaliveMs: number;
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+  /** The status published by the broker for us when we vanish (retained). */
+  readonly lastWill: () => GatewayStatus;
+}
+
+function readConfigFile(path: string, what: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new Error(`uplink.${what}: cannot read ${path}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export function mqttOptions(options: ConnectionOptions): IClientOptions {
+  const password = options.passwordFile ? readConfigFile(options.passwordFile, 'passwordFile').toString('utf8').trim() : undefined;
+  return {
+    clientId: options.clientId,
+    username: options.username,
+    password,
+    clean: false,
+    protocolVersion: 4,
+    keepalive: Math.max(1, Math.round(options.keepaliveMs / 1000)),
+    reconnectPeriod: 0,
+    connectTimeout: 30_000,
+    ca: options.ca ? readConfigFile(options.ca, 'ca') : undefined,
+    cert: options.cert ? readConfigFile(options.cert, 'cert') : undefined,
+    key: options.key ? readConfigFile(options.key, 'key') : undefined,
+    rejectUnauthorized: true,
+    will: { topic: topics.status(options.gateway), payload: Buffer.from(JSON.stringify(options.lastWill())), qos: 1, retain: true },
+  };
+}
+
+/** Back-off before reconnect attempt `attempt` (0-based): doubling from min to max, then 50–100 % jitter. */
+export function backoffMs(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(ceiling * (0.5 + 0.5 * random()));
+}
+
+export class UplinkConnection {
+  readonly client: MqttClient;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly log: Logger,
+    private readonly stats: Stats,
+  ) {
+    // The password is in the options object only; pino's redaction covers `password` should it be logged.
+    this.client = connect(options.url, mqttOptions(options));
+    this.client.on('connect', (connack) => {
+      this.attempt = 0;
+      this.stats.inc('uplink.connect');
+      this.log.info({ url: options.url, clientId: options.clientId, sessionPresent: connack.sessionPresent }, 'uplink connected to the township broker');
+    });
+    this.client.on('error', (error) => {
+      this.stats.inc('uplink.error');
+      this.log.warn({ url: options.url, err: error.message }, 'uplink connection error');
+    });
+    this.client.on('close', () => this.scheduleReconnect());
+  }
+
+  connected(): boolean {
+    return this.client.connected;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping || this.timer) return;
+    const delay = backoffMs(this.attempt++, this.options.reconnectMinMs, this.options.reconnectMaxMs);
+    this.stats.inc('uplink.reconnect_scheduled');
+    this.log.info({ url: this.options.url, delayMs: delay, attempt: this.attempt }, 'uplink disconnected; reconnecting after back-off');
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.stopping && !this.client.connected) this.client.reconnect();
+    }, delay);
+  }
+
+  /** Publishes an offline status (the LWT is only for unclean ends), then disconnects. */
+  async close(finalStatus: GatewayStatus | undefined): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (finalStatus && this.client.connected) {
+      await this.client.publishAsync(topics.status(this.options.gateway), JSON.stringify(finalStatus), { qos: 1, retain: true }).catch((error: unknown) => {
+        this.log.warn({ err: error }, 'uplink: could not publish the offline status on shutdown');
+      });
+    }
+    await this.client.endAsync();
+  }
+}
