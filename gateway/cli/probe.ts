@@ -1,0 +1,134 @@
+// `lastmile probe`: reads one register range from one unit and prints it decoded under every byte/word
+// order and both address bases, next to the device profile's expectation, so the right setting is obvious.
+import type { ReadFunction } from '../../config/profile.js';
+import { ConfigError } from '../../config/load-yaml.js';
+import { ProfileIndex } from '../devices/profile-index.js';
+import { resolveProfile, type ResolvedPoint } from '../devices/resolve.js';
+import { parseDuration } from '../shared/units.js';
+import { intOption, parseChoiceList, parseOptions, UsageError } from '../installer/args.js';
+import { exceptionText, LinkError, openModbusLink, PARITIES, rtuBus, tcpBus, type Parity } from '../installer/modbus-link.js';
+import { decodeProbe, probeReadRange } from '../installer/probe.js';
+import { formatExpectations, formatProbeTable, formatVerdict } from '../installer/probe-table.js';
+
+const USAGE = `usage: lastmile probe (--port <tty> [--baud 9600] [--parity none] | --host <ip> [--tcp-port 502])
+                     --unit N --fc 3|4 --address A --count C [--profile vendor/model [--variant v]] [--expect 230] [--timeout 500ms]
+  --address takes the wire address (0x0000) or a manual number (30001/40001 style, converted).
+  读取一段寄存器，按所有字节序/字序和两种地址基准解码，并与设备档案对照。`;
+
+export interface ProbeIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+interface ProbeArgs {
+  readonly link: Parameters<typeof openModbusLink>[0];
+  readonly unit: number;
+  readonly fn: ReadFunction;
+  readonly address: number;
+  readonly count: number;
+  readonly profile: string | undefined;
+  readonly variant: string | undefined;
+  readonly expect: number | undefined;
+  readonly note: string | undefined;
+}
+
+function parseAddress(text: string, fn: ReadFunction): { address: number; note: string | undefined } {
+  const value = text.startsWith('0x') ? Number.parseInt(text.slice(2), 16) : Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new UsageError(`--address ${text}: expected a register address such as 0, 0x0048 or 30001`);
+  const manualBase = fn === 4 ? 30001 : 40001;
+  if (value >= manualBase && value < manualBase + 10000) {
+    return { address: value - manualBase, note: `${text} read as a manual number → wire address ${value - manualBase} / 按手册编号换算为线上地址 ${value - manualBase}` };
+  }
+  if (value > 0xffff) throw new UsageError(`--address ${text}: above 0xFFFF`);
+  return { address: value, note: undefined };
+}
+
+function parseProbeArgs(args: string[]): ProbeArgs {
+  const { options, positional } = parseOptions(args);
+  if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
+  const timeoutMs = options.has('timeout') ? parseDuration(options.get('timeout')!) : 500;
+  if (timeoutMs === undefined) throw new UsageError(`--timeout ${options.get('timeout')}: expected e.g. 500ms`);
+  const fn = intOption(options, 'fc', 3, 4) as 3 | 4 | undefined;
+  const unit = intOption(options, 'unit', 0, 255);
+  const count = intOption(options, 'count', 1, 120) ?? 2;
+  if (fn === undefined || unit === undefined || !options.has('address')) throw new UsageError('--unit, --fc and --address are required');
+  const { address, note } = parseAddress(options.get('address')!, fn);
+  let link: ProbeArgs['link'];
+  if (options.has('port')) {
+    const parity = parseChoiceList<Parity>(options.get('parity') ?? 'none', 'parity', PARITIES)[0]!;
+    link = rtuBus(options.get('port')!, { baud: intOption(options, 'baud', 300, 921600) ?? 9600, parity }, timeoutMs);
+  } else if (options.has('host')) {
+    link = tcpBus(options.get('host')!, intOption(options, 'tcp-port', 1, 65535) ?? 502, timeoutMs);
+  } else {
+    throw new UsageError('give --port <tty> (RTU) or --host <ip> (TCP)');
+  }
+  const expectText = options.get('expect');
+  const expect = expectText === undefined ? undefined : Number(expectText);
+  if (expect !== undefined && !Number.isFinite(expect)) throw new UsageError(`--expect ${expectText}: expected a number`);
+  return { link, unit, fn, address, count, profile: options.get('profile'), variant: options.get('variant'), expect, note };
+}
+
+function profilePoints(profileId: string, variant: string | undefined, fn: ReadFunction): ResolvedPoint[] {
+  const profile = ProfileIndex.load().get(profileId);
+  if (!profile) throw new UsageError(`--profile ${profileId}: unknown profile (known: ${ProfileIndex.load().ids().join(', ')})`);
+  return resolveProfile(profile, variant).points.filter((p) => p.function === fn);
+}
+
+export async function probeCommand(args: string[], io: ProbeIo = process): Promise<number> {
+  let parsed: ProbeArgs;
+  let points: ResolvedPoint[] = [];
+  try {
+    parsed = parseProbeArgs(args);
+    if (parsed.profile !== undefined) points = profilePoints(parsed.profile, parsed.variant, parsed.fn);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`device profiles do not load / 设备档案加载失败:\n${error.message}\n`);
+      return 1;
+    }
+    if (!(error instanceof UsageError) && !(error instanceof Error && /has no variant/.test(error.message))) throw error;
+    io.stderr.write(`${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { fn, unit, address, count } = parsed;
+  const range = probeReadRange(address, count);
+  const link = openModbusLink(parsed.link);
+  if (parsed.note) io.stdout.write(`${parsed.note}\n`);
+  try {
+    // One read covering both bases; a device that rejects addresses outside its map gets each base alone.
+    const tries = [range, ...(range.firstWire !== address ? [{ firstWire: address - 1, count }, { firstWire: address, count }] : [])];
+    let answer = await link.ask(unit, fn, tries[0]!.firstWire, tries[0]!.count);
+    let firstWire = tries[0]!.firstWire;
+    for (const attempt of tries.slice(1)) {
+      if (answer.kind !== 'exception') break;
+      answer = await link.ask(unit, fn, attempt.firstWire, attempt.count);
+      firstWire = attempt.firstWire;
+    }
+    if (answer.kind !== 'data') {
+      io.stderr.write(`${describeFailure(answer)}\n`);
+      return 1;
+    }
+    io.stdout.write(`unit ${unit} FC0${fn} wire ${firstWire}..${firstWire + answer.words.length - 1}: ${answer.words.map((w) => w.toString(16).padStart(4, '0')).join(' ')}\n`);
+    const cells = decodeProbe({ fn, address, count, firstWire, words: answer.words, points, expect: parsed.expect });
+    io.stdout.write(formatProbeTable(cells, fn));
+    if (parsed.profile !== undefined) io.stdout.write(`\n${formatExpectations(parsed.profile, points, firstWire, answer.words)}`);
+    io.stdout.write(`\n${formatVerdict(cells)}`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof LinkError)) throw error;
+    io.stderr.write(`cannot open / 无法连接: ${error.message}\n`);
+    return 1;
+  } finally {
+    await link.close();
+  }
+}
+
+function describeFailure(answer: { kind: 'exception'; code: number } | { kind: 'silent' } | { kind: 'garbled'; detail: string }): string {
+  switch (answer.kind) {
+    case 'exception':
+      return `device answered with exception ${answer.code}: ${exceptionText(answer.code)}`;
+    case 'silent':
+      return 'no answer: check unit id, baud/parity and A/B wiring (try `lastmile scan`) / 无应答：检查设备地址、波特率/校验位和 A/B 接线（可用 lastmile scan）';
+    case 'garbled':
+      return `garbled answer (${answer.detail}): baud/parity or A/B wiring is wrong / 应答乱码：波特率/校验位或接线不对`;
+  }
+}
