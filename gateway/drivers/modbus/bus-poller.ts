@@ -101,7 +101,15 @@ export class BusPoller {
       // Alarm-class sources first, then the most overdue. Re-decided after every source, so an alarm
       // source that falls due while a meter is read goes next.
       due.sort((a, b) => Number(b.urgent) - Number(a.urgent) || a.nextDue - b.nextDue);
-      await this.pollOnce(due[0]!);
+      const polled = due[0]!;
+      try {
+        await this.pollOnce(polled);
+      } catch (error) {
+        // A bug here must not end polling of the whole bus: count it, name the source, try again next interval.
+        this.context.stats.inc('modbus.poller_error', { source: polled.id });
+        this.context.log.error({ source: polled.id, err: error }, 'polling a source failed unexpectedly');
+        polled.nextDue = this.context.clock.mono() + polled.pollMs;
+      }
     }
   }
 

@@ -1,6 +1,8 @@
 // Modbus TCP against modbus-serial's ServerTCP as a second, independent peer implementation, serving
 // several unit ids: an energy meter (FC04 float32), a smoke detector (FC02 discrete inputs) and a level
-// transmitter (FC03, value scaled by a decimals register read in the same request).
+// transmitter (FC03, value scaled by a decimals register read in the same request). A counting TCP relay
+// between the gateway and the server checks that the bus never has more than one transaction in flight.
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import modbusSerial from 'modbus-serial';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../../helpers/peers.js';
@@ -20,7 +22,54 @@ const discreteInputs = [true, false, true, false]; // mounted, no service alarm,
 const asked: { unit: number; fn: number }[] = [];
 
 let server: InstanceType<typeof modbusSerial.ServerTCP>;
+let relay: Server;
 let gw: Recorded;
+const inFlight = { now: 0, max: 0, requests: 0 };
+
+/** Calls `onFrame` once per complete MBAP frame (7-byte header, length at bytes 4–5) in a TCP stream. */
+function mbapFrames(onFrame: () => void): (chunk: Buffer) => void {
+  let pending = Buffer.alloc(0);
+  return (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 6 && pending.length >= 6 + pending.readUInt16BE(4)) {
+      pending = pending.subarray(6 + pending.readUInt16BE(4));
+      onFrame();
+    }
+  };
+}
+
+/** Forwards to the server, delaying answers by a few ms so overlapping transactions would show. */
+async function startRelay(upstreamPort: number): Promise<number> {
+  const sockets = new Set<Socket>();
+  relay = createServer((client) => {
+    const upstream = connect({ host: '127.0.0.1', port: upstreamPort });
+    sockets.add(client).add(upstream);
+    const countRequest = mbapFrames(() => {
+      inFlight.requests++;
+      inFlight.now++;
+      inFlight.max = Math.max(inFlight.max, inFlight.now);
+    });
+    const countAnswer = mbapFrames(() => inFlight.now--);
+    client.on('data', (chunk: Buffer) => {
+      countRequest(chunk);
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      setTimeout(() => {
+        countAnswer(chunk);
+        if (!client.destroyed) client.write(chunk);
+      }, 3);
+    });
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      a.on('close', () => b.destroy());
+      a.on('error', () => b.destroy());
+    }
+  });
+  relay.on('close', () => sockets.forEach((s) => s.destroy()));
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const address = relay.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
 
 beforeAll(async () => {
   const port = await freePort();
@@ -45,12 +94,13 @@ beforeAll(async () => {
     server.on('initialized', () => resolve());
     server.on('serverError', reject);
   });
+  const relayPort = await startRelay(port);
   gw = await startGateway({
-    buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port, timeout: '500ms' }],
+    buses: [{ id: 'tcp1', type: 'tcp', host: '127.0.0.1', port: relayPort, timeout: '500ms' }],
     sources: [
       { id: 'meter-1', profile: 'eastron/sdm120', bus: 'tcp1', unit: 1, poll: '200ms' },
       { id: 'smoke-1', profile: 'calectro/uniguard-ug3-mb', bus: 'tcp1', unit: 2, poll: '200ms' },
-      { id: 'level-1', profile: 'generic/qdy30a', bus: 'tcp1', unit: 3, poll: '200ms' },
+      { id: 'level-1', profile: 'generic/qdy30a', bus: 'tcp1', unit: 3, poll: '800ms' },
     ],
   });
   await waitFor('two readings from every source', () => ['meter-1', 'smoke-1', 'level-1'].every((s) => gw.readings.filter((r) => r.source === s).length >= 2));
@@ -58,6 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gw?.stop();
+  await new Promise<void>((resolve) => (relay ? relay.close(() => resolve()) : resolve()));
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
 });
 
@@ -81,5 +132,17 @@ describe("Modbus TCP against modbus-serial's ServerTCP", () => {
       expect(requests - polls).toBeGreaterThanOrEqual(0);
       expect(requests - polls).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('keeps one transaction at a time on the bus', () => {
+    expect(inFlight.requests).toBeGreaterThan(10);
+    expect(inFlight.max).toBe(1);
+  });
+
+  it('polls each source at its own interval', async () => {
+    await waitFor('a few more level readings', () => gw.readings.filter((r) => r.source === 'level-1').length >= 3);
+    const count = (source: string) => gw.readings.filter((r) => r.source === source).length;
+    // smoke-1 polls every 200 ms, level-1 every 800 ms.
+    expect(count('smoke-1')).toBeGreaterThan(2 * count('level-1'));
   });
 });
