@@ -40,7 +40,14 @@ export class ActuatorsStage implements Stage {
         if (!port) throw new Error(`actuators.${config.id}: no GPIO port is registered for this gateway (registerGpioPort before start)`);
         if (config.role === 'silence_button') {
           const button = new SilenceButton(config, this.board, (command) => events.emit('command', command));
-          const input = await port.input(config.line, { edge: 'both', debounceMs: parseDuration(config.debounce) ?? 30 });
+          const input = await port.input(config.line, {
+            edge: 'both',
+            debounceMs: parseDuration(config.debounce) ?? 30,
+            onError: (error) => {
+              stats.inc('actuator.input_error', { actuator: config.id });
+              log.error({ line: config.line, err: error }, 'silence button input failed');
+            },
+          });
           button.attach(input);
           this.inputs.push(input);
           this.buttons.push(button);
