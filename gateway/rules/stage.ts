@@ -155,7 +155,8 @@ export class RulesEngine implements RuleStateLookup {
     const point = b.evaluator.point;
     const resolvedPoint = point === undefined ? undefined : source.resolved.points.find((p) => p.id === point);
     const members = rule.kind === 'combination' ? (b.evaluator.members ?? []).map((key) => this.alarmIdOfKey(key)) : [];
-    const showValue = rule.kind === 'threshold' || rule.kind === 'state' || rule.kind === 'window';
+    // Numbers belong in the text ("42 cm"); a state label ("smoke") would only repeat the rule's own text.
+    const showValue = rule.kind === 'threshold' || rule.kind === 'window';
     this.context.stats.inc('rules.change', { source: source.config.id, rule: rule.id, active: String(change.active) });
     emitCondition(this.context.events, {
       alarmId: alarmIdOf(source.config.id, point, rule.id),
