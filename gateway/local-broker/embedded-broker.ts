@@ -8,7 +8,9 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Su
 import type { Clock } from '../pipeline/types.js';
 import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
+import { CheckQueue } from './check-queue.js';
 import { LogThrottle } from './log-throttle.js';
+import { PacketSizeGuard } from './packet-size-guard.js';
 import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from './password-hash.js';
 import { mayPublish, maySubscribe, type DeviceUser } from './users.js';
 
@@ -20,6 +22,12 @@ export const INTERNAL_CLIENT_PREFIX = 'lastmile-gw-';
 // MQTT 3.1.1 CONNACK return codes (aedes' AuthErrorCode is a const enum, unusable with isolatedModules).
 const BAD_USERNAME_OR_PASSWORD = 4;
 const NOT_AUTHORIZED = 5;
+const SERVER_UNAVAILABLE = 3;
+
+/** Far above any device JSON or Home Assistant discovery payload; caps what one client can make aedes buffer. */
+export const DEFAULT_MAX_PACKET_BYTES = 1024 * 1024;
+/** Connection attempts waiting for a password check; more are refused at once. */
+const MAX_PENDING_CHECKS = 64;
 
 type Identity = { kind: 'internal' } | { kind: 'device'; user: DeviceUser };
 
@@ -30,6 +38,8 @@ export interface EmbeddedBrokerOptions {
   readonly log: Logger;
   readonly stats: Stats;
   readonly clock: Clock;
+  /** Largest MQTT packet a device may send (default DEFAULT_MAX_PACKET_BYTES). */
+  readonly maxPacketBytes?: number;
 }
 
 export class EmbeddedBroker {
@@ -40,6 +50,7 @@ export class EmbeddedBroker {
   private readonly identities = new WeakMap<Client, Identity>();
   private readonly internalPassword = randomBytes(32);
   private readonly throttle: LogThrottle;
+  private readonly checks = new CheckQueue(MAX_PENDING_CHECKS);
   /** Checked when the username is unknown, so a refusal takes as long as a wrong password (no user enumeration by timing). */
   private readonly decoy: PasswordHash = { ...DEFAULT_SCRYPT, salt: randomBytes(16), hash: randomBytes(32) };
   private listening: { host: string; port: number } | undefined;
@@ -67,7 +78,15 @@ export class EmbeddedBroker {
     const server = createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      aedes.handle(socket);
+      const maxPacketBytes = this.options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+      aedes.handle(
+        new PacketSizeGuard(socket, maxPacketBytes, (announced) => {
+          stats.inc('local_broker.packet_too_large');
+          if (this.throttle.admit(`too-large:${socket.remoteAddress ?? ''}`) !== undefined) {
+            log.warn({ remote: socket.remoteAddress, announced, limit: maxPacketBytes }, 'local broker cut a client sending an oversized MQTT packet / 报文过大，已断开');
+          }
+        }),
+      );
     });
     this.server = server;
     const { host, port } = this.options;
@@ -138,13 +157,16 @@ export class EmbeddedBroker {
       return done(null, true);
     }
     if (username === undefined || username === '') return this.refuse(client, username, 'anonymous: no username given', NOT_AUTHORIZED, done);
+    if (username === INTERNAL_USERNAME) return this.refuse(client, username, 'internal identity: only valid in-process, never over the network', NOT_AUTHORIZED, done);
     if (this.options.users.size === 0) return this.refuse(client, username, 'no users configured: localBroker.users is empty', NOT_AUTHORIZED, done);
     if (client.id.startsWith(INTERNAL_CLIENT_PREFIX)) return this.refuse(client, username, `client id prefix ${INTERNAL_CLIENT_PREFIX} is reserved for the gateway`, NOT_AUTHORIZED, done);
     const user = this.options.users.get(username);
     const candidate = password?.toString('utf8') ?? '';
+    const check = this.checks.run(() => verifyPassword(user?.hash ?? this.decoy, candidate));
+    if (check === undefined) return this.refuse(client, username, 'busy: too many connection attempts at once', SERVER_UNAVAILABLE, done);
     let ok: boolean;
     try {
-      ok = await verifyPassword(user?.hash ?? this.decoy, candidate);
+      ok = await check;
     } catch (error) {
       this.options.log.error({ username, err: error }, 'local broker could not check a password');
       return this.refuse(client, username, 'password check failed', NOT_AUTHORIZED, done);

@@ -106,6 +106,11 @@ export class MqttDriver implements Driver {
       stats.inc('mqtt.unrouted');
       return;
     }
+    if (payload.length === 0) {
+      // An empty payload is how a retained message is cleared (MQTT 3.1.1 §3.3.1.3): nothing to read, nothing wrong.
+      stats.inc('mqtt.empty');
+      return;
+    }
     const mono = clock.mono();
     const parsed = parseJsonPayload(payload, this.options.maxPayloadBytes);
     for (const { source } of routes) {

@@ -116,7 +116,7 @@ describe('embedded local broker', () => {
   });
 
   it("never accepts the gateway's internal identity or client-id prefix over the network", async () => {
-    expect(await connectRefusal(port, INTERNAL_USERNAME, 'guess')).toBe(4);
+    expect(await connectRefusal(port, INTERNAL_USERNAME, 'guess')).toBe(5);
     expect(await connectRefusal(port, 'node-1', 'node-1-secret', { clientId: `${INTERNAL_CLIENT_PREFIX}driver-mqtt-00000000` })).toBe(5);
   });
 });
