@@ -7,6 +7,7 @@ const LOADERS: Readonly<Record<string, () => Promise<DriverFactory>>> = {
   serial: async () => (await import('./serial/driver.js')).createSerialDriver,
   mqtt: async () => (await import('./mqtt/driver.js')).createMqttDriver,
   opcua: async () => (await import('./opcua/driver.js')).createOpcuaDriver,
+  gpio: async () => (await import('./gpio/driver.js')).createGpioDriver,
 };
 
 export const REGISTERED_DRIVERS = Object.keys(LOADERS);

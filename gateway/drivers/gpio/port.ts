@@ -20,7 +20,11 @@ export interface GpioOutput {
 }
 
 export interface GpioPort {
-  /** Opens a line as an input; `line` is the BCM number, translated to the chip's global number inside. */
-  input(line: number, options: { edge: GpioEdge; debounceMs: number }): Promise<GpioInput>;
+  /**
+   * Opens a line as an input; `line` is the BCM number, translated to the chip's global number inside.
+   * `onError` gets failures seen while watching (e.g. an epoll error), which `watch` callbacks cannot carry.
+   */
+  input(line: number, options: { edge: GpioEdge; debounceMs: number; onError?: (error: Error) => void }): Promise<GpioInput>;
+  /** Opens a line as an output driven to `initial` from the start (no glitch to the other level). */
   output(line: number, options: { initial: GpioLevel }): Promise<GpioOutput>;
 }
