@@ -1,7 +1,8 @@
 // One scheduler per bus: one transaction at a time (RS-485 is half duplex), the 3.5-character gap kept,
-// per-source poll intervals, alarm-class sources first. Retry policy: a garbled answer (CRC, short frame)
-// is retried once at once, since the device did answer; a timeout is never retried in the same cycle and
-// ends that source's cycle, so one dead slave costs at most one timeout per cycle. A source that keeps
+// per-source poll intervals, alarm-class sources first. Retry policy: an answer that came back garbled at
+// once (CRC, wrong length) is retried once, since the device did answer; anything that cost a timeout
+// (silence, an answer that stopped short) is never retried in the same cycle and ends that source's cycle,
+// so one dead or broken slave costs at most one timeout per cycle. A source that keeps
 // failing is marked offline and backed off, so it costs even less and never stalls the others.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegisterImage } from '../../devices/register-image.js';
@@ -142,7 +143,7 @@ export class BusPoller {
       return await this.transact(polled, request);
     } catch (error) {
       const fault = classifyModbusError(error);
-      if (fault.kind !== 'crc' && fault.kind !== 'short_frame') throw fault;
+      if (!fault.worthRetry) throw fault;
       this.countFault(polled, request, fault);
       this.context.stats.inc('modbus.retries', { source: polled.id });
       return await this.transact(polled, request);

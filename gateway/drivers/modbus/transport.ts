@@ -15,9 +15,16 @@ export class ModbusFault extends Error {
     readonly kind: SourceFaultKind,
     message: string,
     readonly exceptionCode?: number,
+    /** True when finding this out took a whole response timeout (silence, or an answer that stopped short). */
+    readonly waitedForTimeout = kind === 'timeout',
   ) {
     super(message);
     this.name = 'ModbusFault';
+  }
+
+  /** A garbled answer that came back at once: the device is there, so one immediate retry is cheap. */
+  get worthRetry(): boolean {
+    return (this.kind === 'crc' || this.kind === 'short_frame') && !this.waitedForTimeout;
   }
 
   /**
@@ -132,7 +139,7 @@ export class ModbusTransport {
       let fault = classifyModbusError(error);
       // A timeout with bytes waiting means the answer started but never completed: a short frame.
       const pending = this.pendingInput(client);
-      if (fault.kind === 'timeout' && pending > 0) fault = new ModbusFault('short_frame', `${pending} byte(s) arrived but no complete answer`);
+      if (fault.kind === 'timeout' && pending > 0) fault = new ModbusFault('short_frame', `${pending} byte(s) arrived but no complete answer`, undefined, true);
       if (fault.kind === 'connection') this.drop();
       throw fault;
     }
