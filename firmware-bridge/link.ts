@@ -39,15 +39,15 @@ export interface LinkOptions {
   readonly nodeId?: number;
   readonly ackTimeoutMs?: number;
   readonly maxRetries?: number;
-  /** Silence after which a partly received frame is given up and its bytes rescanned. */
-  readonly idleFlushMs?: number;
+  /** A frame not complete this long after its start marker arrived is given up and its bytes rescanned. */
+  readonly partialFrameTimeoutMs?: number;
   /** Test hook (node simulator): return false to act as if a received answer was lost on the line. */
-  readonly acceptAnswer?: (node: number, message: Message) => boolean;
+  readonly acceptAnswer?: (node: number, answer: Message, request: Message | undefined) => boolean;
 }
 
 export const DEFAULT_ACK_TIMEOUT_MS = 300;
 export const DEFAULT_MAX_RETRIES = 3;
-export const DEFAULT_IDLE_FLUSH_MS = 50;
+export const DEFAULT_PARTIAL_FRAME_TIMEOUT_MS = 50;
 
 interface Pending {
   readonly message: Message;
@@ -80,11 +80,13 @@ export interface LinkCounters {
 export class ReliableLink {
   private stream: Duplex | undefined;
   private decoder: FrameDecoder | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private partialTimer: NodeJS.Timeout | undefined;
+  /** Stream offset of the partial frame the timer is for. */
+  private partialAt = -1;
   private readonly channels = new Map<number, Channel>();
   private readonly ackTimeoutMs: number;
   private readonly maxRetries: number;
-  private readonly idleFlushMs: number;
+  private readonly partialFrameTimeoutMs: number;
   private readonly onData = (chunk: Buffer) => this.receive(chunk);
   readonly counters: LinkCounters = { framesSent: 0, framesReceived: 0, retransmits: 0, duplicates: 0, gaveUp: 0, naksSent: 0, naksReceived: 0 };
 
@@ -97,7 +99,7 @@ export class ReliableLink {
     }
     this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
     this.maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
-    this.idleFlushMs = options.idleFlushMs ?? DEFAULT_IDLE_FLUSH_MS;
+    this.partialFrameTimeoutMs = options.partialFrameTimeoutMs ?? DEFAULT_PARTIAL_FRAME_TIMEOUT_MS;
   }
 
   /** Starts reading frames from the stream and writing to it; stream offsets in issues restart at 0. */
@@ -113,8 +115,13 @@ export class ReliableLink {
     this.stream?.off('data', this.onData);
     this.stream = undefined;
     this.decoder = undefined;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    this.clearPartialTimer();
+  }
+
+  private clearPartialTimer(): void {
+    if (this.partialTimer) clearTimeout(this.partialTimer);
+    this.partialTimer = undefined;
+    this.partialAt = -1;
   }
 
   /** Detaches and cancels every queued and in-flight request. */
@@ -166,11 +173,10 @@ export class ReliableLink {
     return this.options.role === 'gateway';
   }
 
-  private write(message: Message, seq: number, node: number): Buffer {
+  private write(message: Message, seq: number, node: number): void {
     const bytes = encodeFrame(encodeMessageFrame(message, { seq, node, fromGateway: this.fromGateway }));
     this.counters.framesSent++;
     if (this.stream?.writable) this.stream.write(bytes);
-    return bytes;
   }
 
   private pump(node: number, channel: Channel): void {
@@ -179,13 +185,16 @@ export class ReliableLink {
     if (!next) return;
     const seq = channel.nextSeq;
     channel.nextSeq = (seq + 1) & 0xff;
-    const bytes = this.write(next.message, seq, node);
-    channel.inFlight = { ...next, seq, bytes, attempts: 1, timer: undefined };
-    this.arm(node, channel);
+    const bytes = encodeFrame(encodeMessageFrame(next.message, { seq, node, fromGateway: this.fromGateway }));
+    // In flight before the write: an in-memory peer may answer inside write().
+    const flight: InFlight = { ...next, seq, bytes, attempts: 1, timer: undefined };
+    channel.inFlight = flight;
+    this.arm(node, channel, flight);
+    this.counters.framesSent++;
+    if (this.stream?.writable) this.stream.write(bytes);
   }
 
-  private arm(node: number, channel: Channel): void {
-    const flight = channel.inFlight!;
+  private arm(node: number, channel: Channel, flight: InFlight): void {
     // Up to 25 % jitter, so nodes that collided on a shared line do not collide again.
     const wait = this.ackTimeoutMs * (1 + Math.random() * 0.25);
     flight.timer = setTimeout(() => {
@@ -201,8 +210,8 @@ export class ReliableLink {
       this.counters.retransmits++;
       this.counters.framesSent++;
       this.handlers.onIssue?.({ kind: 'retransmit', node, seq: flight.seq, attempt: flight.attempts });
+      this.arm(node, channel, flight);
       if (this.stream?.writable) this.stream.write(flight.bytes);
-      this.arm(node, channel);
     }, wait);
   }
 
@@ -218,14 +227,29 @@ export class ReliableLink {
     const decoder = this.decoder;
     if (!decoder) return;
     decoder.push(chunk);
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
-    if (decoder.buffered > 0) {
-      this.idleTimer = setTimeout(() => {
-        this.idleTimer = undefined;
-        if (this.decoder === decoder) decoder.flush();
-      }, this.idleFlushMs);
+    this.watchPartial(decoder);
+  }
+
+  /**
+   * A false start marker with a large length would hold real frames back until 248 bytes arrived. The
+   * clock runs from the moment a partial frame is first held (more bytes do not restart it, or steady
+   * retransmits could keep it alive), and restarts only when a different partial frame is held.
+   */
+  private watchPartial(decoder: FrameDecoder): void {
+    if (decoder.buffered === 0) {
+      this.clearPartialTimer();
+      return;
     }
+    if (this.partialTimer && this.partialAt === decoder.bufferedOffset) return;
+    this.clearPartialTimer();
+    this.partialAt = decoder.bufferedOffset;
+    this.partialTimer = setTimeout(() => {
+      this.partialTimer = undefined;
+      this.partialAt = -1;
+      if (this.decoder !== decoder) return;
+      decoder.flushPartial();
+      this.watchPartial(decoder);
+    }, this.partialFrameTimeoutMs);
   }
 
   private onDecoded(event: DecoderEvent): void {
@@ -267,9 +291,9 @@ export class ReliableLink {
   }
 
   private onAnswer(message: Message, node: number, seq: number, offset: number): void {
-    if (this.options.acceptAnswer && !this.options.acceptAnswer(node, message)) return;
     const channel = this.channels.get(node);
     const flight = channel?.inFlight;
+    if (this.options.acceptAnswer && !this.options.acceptAnswer(node, message, flight?.message)) return;
     const matches = flight !== undefined && flight.seq === seq && (message.kind !== 'hello_ack' || flight.message.kind === 'hello');
     if (!channel || !matches) {
       this.handlers.onIssue?.({ kind: 'stale_answer', offset, node, seq });

@@ -3,7 +3,7 @@
 // and the demo use it; fault hooks drop answers (so the node retransmits) and put garbage on the line.
 import type { Duplex } from 'node:stream';
 import { ReliableLink, type SendOutcome } from './link.js';
-import { CAPABILITY, EVENT_CODES, PROTOCOL_MAJOR, PROTOCOL_MINOR, type DataEntry, type EventName, type Hello, type Message, type Nak, type Version } from './protocol/messages.js';
+import { CAPABILITY, EVENT_CODES, PROTOCOL_MAJOR, PROTOCOL_MINOR, type DataEntry, type EventName, type Hello, type Message, type MessageKind, type Nak, type Version } from './protocol/messages.js';
 
 export interface NodeSimulatorOptions {
   readonly nodeId: number;
@@ -33,6 +33,7 @@ export class NodeSimulator {
   gatewayTimeMs: number | undefined;
   readonly naks: Nak[] = [];
   private answersToDrop = 0;
+  private dropFor: MessageKind | undefined;
   /** Last state per event code, re-sent after every HELLO (PROTOCOL.md §4.4). */
   private readonly eventStates = new Map<number, boolean>();
   answersDropped = 0;
@@ -50,8 +51,9 @@ export class NodeSimulator {
         nodeId: options.nodeId,
         ackTimeoutMs: options.ackTimeoutMs,
         maxRetries: options.maxRetries,
-        acceptAnswer: () => {
+        acceptAnswer: (_node, _answer, request) => {
           if (this.answersToDrop === 0) return true;
+          if (this.dropFor !== undefined && request?.kind !== this.dropFor) return true;
           this.answersToDrop--;
           this.answersDropped++;
           return false;
@@ -97,9 +99,13 @@ export class NodeSimulator {
     return this.request({ kind: 'event', body: { code, active, entries } }, true);
   }
 
-  /** Ignores the next n answers (ACK, NAK, HELLO_ACK) as if the line lost them: the node retransmits. */
-  dropNextAnswers(count: number): void {
-    this.answersToDrop += count;
+  /**
+   * Ignores the next n answers (ACK, NAK, HELLO_ACK) as if the line lost them, so the node retransmits;
+   * with `to`, only answers to requests of that kind (e.g. 'data', leaving heartbeats alone).
+   */
+  dropNextAnswers(count: number, to?: MessageKind): void {
+    this.answersToDrop = count;
+    this.dropFor = to;
   }
 
   /** Writes bytes that are not a frame onto the line (a noisy cable, a node printing debug text). */

@@ -71,9 +71,27 @@ export class FrameDecoder {
     if (failure) throw failure.error;
   }
 
+  /**
+   * The partial frame held now will not be completed (it has waited too long): discard its first byte and
+   * rescan the rest, which may hold complete frames or another partial one (kept).
+   */
+  flushPartial(): void {
+    if (this.pending.length === 0) return;
+    this.drop(0, 1);
+    this.pending = this.pending.subarray(1);
+    this.base += 1;
+    this.scan(false);
+    this.deliver();
+  }
+
   /** Bytes held while waiting for the rest of a frame (at most MAX_FRAME - 1). */
   get buffered(): number {
     return this.pending.length;
+  }
+
+  /** Stream offset of the first held byte (the start of the partial frame). */
+  get bufferedOffset(): number {
+    return this.base;
   }
 
   private scan(final: boolean): void {

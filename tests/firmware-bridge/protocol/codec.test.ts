@@ -187,6 +187,20 @@ describe('streaming decoder', () => {
     expect(decoder.buffered).toBe(0);
   });
 
+  it('gives up only the held partial frame when it times out, keeping a real frame that has just begun', () => {
+    const { decoder, frames, events } = collect();
+    const real = wire[3]!;
+    decoder.push(Buffer.concat([Buffer.from([0xa5, 0x5a, 0xf0, 0x00]), real.subarray(0, 4)]));
+    expect(decoder.bufferedOffset).toBe(0);
+    decoder.flushPartial();
+    // The false start is gone; the real frame's first 4 bytes are held at offset 4, waiting for the rest.
+    expect(decoder.bufferedOffset).toBe(4);
+    expect(decoder.buffered).toBe(4);
+    decoder.push(real.subarray(4));
+    expect(frames().map((f) => f.offset)).toEqual([4]);
+    expect(events.filter((e) => e.kind === 'dropped')).toEqual([{ kind: 'dropped', offset: 0, count: 4 }]);
+  });
+
   it('rejects a length over 240 at once and keeps scanning', () => {
     const { decoder, frames } = collect();
     decoder.push(Buffer.concat([Buffer.from([0xa5, 0x5a, 0xf1, 0x00]), wire[0]!]));
