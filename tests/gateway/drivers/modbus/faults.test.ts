@@ -74,4 +74,18 @@ describe('Modbus faults against pymodbus', () => {
     expect(gw.statuses.filter((s) => s.source === 'thermo-1').map((s) => s.online)).toEqual([true, false, true]);
     expect(gw.counter('modbus.connection', { source: 'thermo-1' })).toBeGreaterThan(0);
   });
+
+  it('an RS-485 port that cannot be opened is a connection fault naming the port, not a crash', async () => {
+    const missing = await startGateway({
+      buses: [{ id: 'rs485-x', type: 'rtu', port: '/nonexistent/ttyUSB9', baud: 9600, parity: 'none', stopBits: 1, timeout: '200ms' }],
+      sources: [{ id: 'thermo-x', profile: 'generic/xy-md02', bus: 'rs485-x', unit: 1, poll: '50ms' }],
+    });
+    try {
+      await waitFor('thermo-x offline', () => missing.statuses.some((s) => !s.online), 5000);
+      expect(missing.statuses[0]!.lastError).toMatchObject({ kind: 'connection', message: expect.stringContaining('/nonexistent/ttyUSB9') });
+      expect(missing.counter('modbus.connection', { source: 'thermo-x' })).toBeGreaterThanOrEqual(OFFLINE_AFTER_FAILURES);
+    } finally {
+      await missing.stop();
+    }
+  });
 });

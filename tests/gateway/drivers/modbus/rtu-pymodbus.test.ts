@@ -78,4 +78,15 @@ describe('Modbus RTU over a pty pair against pymodbus', () => {
     await waitFor('readings resume on a clean line', () => gw.measurements.slice(afterJunk).some((m) => m.source === 'thermo-1') && gw.measurements.slice(afterJunk).some((m) => m.source === 'meter-1'));
     expect(latest(gw, 'meter-1', 'voltage')?.value).toBe(231);
   });
+
+  it('the slave killed mid-run takes both sources offline; restarted on the same line, they come back', async () => {
+    await slave.kill();
+    await waitFor('both RTU sources offline', () => ['thermo-1', 'meter-1'].every((id) => gw.statuses.filter((s) => s.source === id).at(-1)?.online === false), 8000);
+    expect(gw.statuses.find((s) => s.source === 'thermo-1' && !s.online)?.lastError?.kind).toBe('timeout');
+    const before = gw.readings.length;
+    slave = await startPymodbusRtu(pty.deviceSide, { 1: { ir: [[0x0001, [220, 480]]] }, 2: { ir: [[0x00, new Array<number>(32).fill(0)], [0x46, new Array<number>(6).fill(0)], [0x156, float32Words(78)]] } });
+    await waitFor('both RTU sources online again', () => ['thermo-1', 'meter-1'].every((id) => gw.statuses.filter((s) => s.source === id).at(-1)?.online === true), 10_000);
+    await waitFor('new values', () => latest(gw, 'thermo-1', 'temperature')?.value === 22 && latest(gw, 'meter-1', 'total_energy')?.value === 78);
+    expect(gw.readings.length).toBeGreaterThan(before);
+  });
 });
