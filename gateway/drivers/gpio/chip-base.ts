@@ -1,6 +1,6 @@
 // BCM line number → the kernel's global GPIO number, looked up in sysfs, never hard-coded.
 // Raspberry Pi kernels from 6.6 number the main chip from 512 (Pi 4: pinctrl-bcm2711 at 512) or higher
-// (Pi 5: the header is on the RP1 southbridge, pinctrl-rp1, e.g. at 569/571), where older kernels used 0.
+// (Pi 5: the header is on the RP1 southbridge, pinctrl-rp1, also above 512), where older kernels used 0.
 // Each /sys/class/gpio/gpiochipN/ holds `base`, `label` and `ngpio`; the main chip is found by its label.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

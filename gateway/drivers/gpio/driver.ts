@@ -130,13 +130,19 @@ export class GpioDriver implements Driver {
       return;
     }
     point.input = input;
-    point.unwatch = input.watch((level) => {
-      // onoff reports the level after the debounce even when a bounce ended where it started.
-      if (!this.running || level === point.lastLevel) return;
-      point.lastLevel = level;
-      context.stats.inc('gpio.edge', { source: id, point: point.pointId });
-      context.events.emit('reading', { source: id, mono: context.clock.mono(), values: new Map([[point.pointId, bitsOf(level)]]) });
-    });
+    try {
+      point.unwatch = input.watch((level) => {
+        // onoff reports the level after the debounce even when a bounce ended where it started.
+        if (!this.running || level === point.lastLevel) return;
+        point.lastLevel = level;
+        context.stats.inc('gpio.edge', { source: id, point: point.pointId });
+        context.events.emit('reading', { source: id, mono: context.clock.mono(), values: new Map([[point.pointId, bitsOf(level)]]) });
+      });
+    } catch (error) {
+      // Degraded, not offline: the poll still re-reads the line, only edges between polls are missed.
+      context.stats.inc('gpio.watch_error', { source: id, point: point.pointId });
+      context.log.error({ source: id, point: point.pointId, line: point.line, err: error }, 'GPIO edges cannot be watched; the line is only re-read every poll');
+    }
   }
 
   private setOnline(watched: WatchedSource, online: boolean, kind: SourceFaultKind, message: string | undefined): void {

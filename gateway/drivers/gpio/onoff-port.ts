@@ -39,7 +39,11 @@ export class OnoffGpioPort implements GpioPort {
           if (error) options.onError?.(error);
           else callback(value);
         };
-        gpio.watch(listener);
+        try {
+          gpio.watch(listener);
+        } catch (error) {
+          throw new Error(`cannot watch edges on GPIO line ${line} (global ${number}): ${(error as Error).message}`, { cause: error });
+        }
         return () => gpio.unwatch(listener);
       },
       close: async () => gpio.unexport(),
