@@ -1,4 +1,5 @@
 // `lastmile` command line: validate a site config, run a gateway. Subcommands live in gateway/cli/.
+import { passwdCommand } from './cli/passwd.js';
 import { runCommand } from './cli/run.js';
 import { validateCommand } from './cli/validate.js';
 
@@ -6,6 +7,7 @@ const USAGE = `lastmile <command> [options]
 
   validate <config.yaml>      check a site config and every device profile; prints all problems
   run <config.yaml>           run the gateway
+  passwd [--out file]         read a password on stdin, print its scrypt hash (for passwordFile)
   help                        this text
 
 用法 (zh-CN): lastmile validate 站点配置.yaml 检查配置; lastmile run 站点配置.yaml 运行网关`;
@@ -15,6 +17,7 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   run: runCommand,
+  passwd: passwdCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -2,7 +2,7 @@
 // prints its scrypt hash, the one-line format a localBroker user's passwordFile holds. The password is
 // never echoed, printed or written anywhere; only the hash is.
 import { writeFileSync } from 'node:fs';
-import { hashPassword } from '../local-broker/password-hash.js';
+import { hashPassword } from '../shared/password-hash.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
 

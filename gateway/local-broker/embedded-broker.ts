@@ -11,7 +11,7 @@ import type { Stats } from '../shared/stats.js';
 import { CheckQueue } from './check-queue.js';
 import { LogThrottle } from './log-throttle.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
-import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from './password-hash.js';
+import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from '../shared/password-hash.js';
 import { mayPublish, maySubscribe, type DeviceUser } from './users.js';
 
 /** `$` cannot start a device username (see config/sections/outputs.ts), so no device can claim this name. */

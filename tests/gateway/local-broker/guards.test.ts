@@ -8,7 +8,7 @@ import { FixedHeaderScanner } from '../../../gateway/local-broker/packet-size-gu
 import { SystemClock } from '../../../gateway/shared/clock.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 import { freePort } from '../../helpers/peers.js';
-import { hashPassword, parsePasswordHash } from '../../../gateway/local-broker/password-hash.js';
+import { hashPassword, parsePasswordHash } from '../../../gateway/shared/password-hash.js';
 import { capturedLogger, TEST_SCRYPT } from './harness.js';
 
 describe('MQTT fixed-header scanner', () => {

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { parseSiteConfig } from '../../../config/load-site.js';
-import { hashPassword } from '../../../gateway/local-broker/password-hash.js';
+import { hashPassword } from '../../../gateway/shared/password-hash.js';
 import type { Measurement, SourceStatus } from '../../../gateway/pipeline/types.js';
 import { GatewayRuntime } from '../../../gateway/runtime.js';
 import type { Logger } from '../../../gateway/shared/logger.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, parsePasswordHash, verifyPassword } from '../../../gateway/local-broker/password-hash.js';
+import { hashPassword, parsePasswordHash, verifyPassword } from '../../../gateway/shared/password-hash.js';
 import { TEST_SCRYPT } from './harness.js';
 
 describe('scrypt password hashes', () => {

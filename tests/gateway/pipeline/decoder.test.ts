@@ -43,7 +43,7 @@ const clock: Clock = { now: () => 1_764_000_000_000, mono: () => 5000, synced: (
 describe('Decoder', () => {
   it('turns a fault sentinel into a fault event, never a measurement', () => {
     const { events, measurements, faults } = setup(clock);
-    events.emit('reading', { source: 'rcm-1', mono: 4000, values: new Map([['soe1_value', { kind: 'registers', words: [0xe5e5] }]]) });
+    events.emit('reading', { source: 'rcm-1', mono: 4000, values: new Map([['soe1_value', { kind: 'registers' as const, words: [0xe5e5] }]]) });
     expect(measurements).toHaveLength(0);
     expect(faults).toHaveLength(1);
     expect(faults[0]).toMatchObject({ source: 'rcm-1', point: 'soe1_value', code: 'sensor_short', raw: 0xe5e5, class: 'residual_current' });
@@ -53,7 +53,7 @@ describe('Decoder', () => {
   it('stamps wall time from the reading\'s monotonic time and carries the location tags', () => {
     const { events, measurements, point } = setup(clock);
     const current = point('rcm-1', 'loop1_current');
-    events.emit('reading', { source: 'rcm-1', mono: 4000, values: new Map([['loop1_current', { kind: 'registers', words: rawToWords(current, valueToRaw(current, 320)) }]]) });
+    events.emit('reading', { source: 'rcm-1', mono: 4000, values: new Map([['loop1_current', { kind: 'registers' as const, words: rawToWords(current, valueToRaw(current, 320)) }]]) });
     expect(measurements).toEqual([
       expect.objectContaining({ point: 'loop1_current', value: 320, unit: 'mA', ts: 1_764_000_000_000 - 1000, mono: 4000, timeSynced: true, quality: 'good' }),
     ]);
@@ -66,9 +66,9 @@ describe('Decoder', () => {
       source: 'lvl-1',
       mono: 5000,
       values: new Map([
-        ['unit_code', { kind: 'registers', words: [17] }],
-        ['decimals', { kind: 'registers', words: [1] }],
-        ['level', { kind: 'registers', words: [0xfff6] }],
+        ['unit_code', { kind: 'registers' as const, words: [17] }],
+        ['decimals', { kind: 'registers' as const, words: [1] }],
+        ['level', { kind: 'registers' as const, words: [0xfff6] }],
       ]),
     });
     expect(measurements.map((m) => [m.point, m.value, m.unit])).toEqual([['level', -1, 'cm']]);
@@ -76,14 +76,14 @@ describe('Decoder', () => {
 
   it('counts a point it cannot decode and sends nothing made up', () => {
     const { events, measurements, stats } = setup(clock);
-    events.emit('reading', { source: 'lvl-1', mono: 5000, values: new Map([['level', { kind: 'registers', words: [12] }]]) });
+    events.emit('reading', { source: 'lvl-1', mono: 5000, values: new Map([['level', { kind: 'registers' as const, words: [12] }]]) });
     expect(measurements).toHaveLength(0);
     expect(stats.counter('decode.error', { source: 'lvl-1' })).toBe(1);
   });
 
   it('drops and counts readings from sources that are not configured', () => {
     const { events, measurements, stats } = setup(clock);
-    events.emit('reading', { source: 'ghost', mono: 1, values: new Map([['x', { kind: 'registers', words: [1] }]]) });
+    events.emit('reading', { source: 'ghost', mono: 1, values: new Map([['x', { kind: 'registers' as const, words: [1] }]]) });
     expect(measurements).toHaveLength(0);
     expect(stats.counter('decode.unknown_source', { source: 'ghost' })).toBe(1);
   });
