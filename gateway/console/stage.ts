@@ -1,0 +1,119 @@
+// The installer console stage: on when the site config has `console` with a passwordFile. Without a
+// password hash it refuses to start and logs why (there is no default password); the gateway itself
+// runs on either way, because a missing console must never stop alarms.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import type { RuntimeContext, Stage } from '../runtime.js';
+import { parsePasswordHash } from '../shared/password-hash.js';
+import { scope, type Logger } from '../shared/logger.js';
+import { parseDuration } from '../shared/units.js';
+import { spoolOf } from '../spool/spool-stage.js';
+import { LiveState } from './live-state.js';
+import { registeredProviders, type ConsoleProviders, type SpoolStatus, type UplinkStatus } from './providers.js';
+import { buildConsoleServer } from './server.js';
+import { Sessions } from './sessions.js';
+import { configValidation } from './validation.js';
+
+export class ConsoleStage implements Stage {
+  readonly name = 'console';
+  private readonly live: LiveState;
+  private readonly app: FastifyInstance;
+  /** The port actually bound (the configured one, or the OS's pick for port 0 in tests). */
+  port: number | undefined;
+
+  constructor(
+    private readonly context: RuntimeContext,
+    sessions: Sessions,
+    private readonly listen: { host: string; port: number },
+    providers: ConsoleProviders,
+    sessionTimeoutMs: number,
+    private readonly log: Logger,
+  ) {
+    this.live = new LiveState(context);
+    this.app = buildConsoleServer({
+      gateway: context.site.gateway,
+      sessions,
+      sessionTimeoutMs,
+      live: this.live,
+      providers,
+      emitCommand: (command) => context.events.emit('command', command),
+      log,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.live.start();
+    await this.app.listen({ host: this.listen.host, port: this.listen.port });
+    const address = this.app.server.address();
+    this.port = typeof address === 'object' && address ? address.port : this.listen.port;
+    this.log.info({ host: this.listen.host, port: this.port }, 'installer console listening');
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+    this.live.stop();
+  }
+}
+
+function spoolStatus(context: RuntimeContext): (() => SpoolStatus | undefined) | undefined {
+  if (!context.site.uplink) return undefined;
+  return () => {
+    const spool = spoolOf(context);
+    if (!spool) return undefined;
+    const waiting = (lane: 'alarm' | 'telemetry') => Math.max(0, spool.lane(lane).durableEnd() - spool.lane(lane).firstSeq());
+    return { bytes: spool.bytes(), dropped: spool.dropped(), backlog: { alarm: waiting('alarm'), telemetry: waiting('telemetry') } };
+  };
+}
+
+/** Without a registered provider the uplink's connection state is unknown; its counters still tell a story. */
+function uplinkFromStats(context: RuntimeContext): (() => UplinkStatus) | undefined {
+  const url = context.site.uplink?.url;
+  if (url === undefined) return undefined;
+  return () => {
+    const { stats } = context;
+    return {
+      connected: undefined,
+      url,
+      detail: `connects ${stats.counter('uplink.connect')}, errors ${stats.counter('uplink.error')}, published ${stats.counter('uplink.published', { lane: 'telemetry' })} telemetry / ${stats.counter('uplink.published', { lane: 'alarm' })} alarm`,
+    };
+  };
+}
+
+export interface ConsoleStageOptions {
+  /** Providers that win over the registered and default ones (tests). */
+  readonly providers?: ConsoleProviders;
+  /** The config file to re-validate; defaults to LASTMILE_CONFIG. */
+  readonly configFile?: string;
+}
+
+export function createConsoleStage(context: RuntimeContext, options: ConsoleStageOptions = {}): ConsoleStage | undefined {
+  const settings = context.site.console;
+  if (!settings?.enabled) return undefined;
+  const log = scope(context.log, 'console');
+  if (settings.passwordFile === undefined) {
+    log.error('console.passwordFile is not set: the installer console stays off (no default password). Make one with `lastmile passwd --out <file>`');
+    return undefined;
+  }
+  let text: string;
+  try {
+    text = readFileSync(settings.passwordFile, 'utf8');
+  } catch (error) {
+    log.error({ file: settings.passwordFile, code: (error as NodeJS.ErrnoException).code }, 'console.passwordFile cannot be read: the installer console stays off');
+    return undefined;
+  }
+  const hash = parsePasswordHash(text);
+  if ('error' in hash) {
+    log.error({ file: settings.passwordFile, reason: hash.error }, 'console.passwordFile is not a password hash: the installer console stays off');
+    return undefined;
+  }
+  const sessionTimeoutMs = parseDuration(settings.sessionTimeout) ?? 8 * 3_600_000;
+  // Looked up per request: the spool and uplink stages may register after this factory ran.
+  const defaultSpool = spoolStatus(context);
+  const defaultUplink = uplinkFromStats(context);
+  const providers: ConsoleProviders = {
+    validation: options.providers?.validation ?? configValidation(context.site, options.configFile ?? process.env.LASTMILE_CONFIG),
+    spool: options.providers?.spool ?? (() => (registeredProviders(context).spool ?? defaultSpool)?.()),
+    uplink: options.providers?.uplink ?? (() => (registeredProviders(context).uplink ?? defaultUplink)?.()),
+  };
+  return new ConsoleStage(context, new Sessions(hash, sessionTimeoutMs), { host: settings.host, port: settings.port }, providers, sessionTimeoutMs, log);
+}

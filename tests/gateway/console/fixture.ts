@@ -1,0 +1,56 @@
+// A runtime context for console tests: a real site config (parsed from YAML), the real event bus and
+// stats, no drivers — the tests emit measurements and status events themselves, as drivers would.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { parseSiteConfig } from '../../../config/load-site.js';
+import { hashPassword } from '../../../gateway/shared/password-hash.js';
+import { EventBus } from '../../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
+import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
+import { SystemClock } from '../../../gateway/shared/clock.js';
+import { Stats } from '../../../gateway/shared/stats.js';
+
+export const PASSWORD = 'install-pw-2026';
+/** Cheap scrypt parameters: these tests check the login flow, not the cost. */
+const FAST = { N: 1024, r: 8, p: 1 };
+
+export function siteYaml(port: number, passwordFile: string | undefined): string {
+  return `version: 1
+gateway: { township: chengguan, compound: hongqi-lane-12, id: gw-test, name: { zh: 红旗巷测试网关, en: Hongqi test gateway } }
+buses:
+  - { id: sim, type: tcp, host: 127.0.0.1, port: 1502 }
+sources:
+  - { id: b1-meter, profile: eastron/sdm120, bus: sim, unit: 1, tags: { building: "1", room: power-room } }
+  - { id: pump-th, profile: generic/xy-md02, bus: sim, unit: 2, tags: { building: "2", room: pump-room } }
+console: { host: 127.0.0.1, port: ${port}${passwordFile ? `, passwordFile: ${passwordFile}` : ''} }
+`;
+}
+
+export async function writePasswordFile(dir: string): Promise<string> {
+  const file = join(dir, 'console.hash');
+  writeFileSync(file, `${await hashPassword(PASSWORD, FAST)}\n`, { mode: 0o600 });
+  return file;
+}
+
+export interface TestContext {
+  readonly context: RuntimeContext;
+  readonly configFile: string;
+  readonly logs: string[];
+}
+
+export function makeContext(dir: string, port: number, passwordFile: string | undefined): TestContext {
+  const configFile = join(dir, `site-${port}.yaml`);
+  const text = siteYaml(port, passwordFile);
+  writeFileSync(configFile, text);
+  const loaded = parseSiteConfig(configFile, text);
+  const logs: string[] = [];
+  const log = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => (logs.push(chunk.toString()), done()) }));
+  const stats = new Stats();
+  const events = new EventBus<GatewayEvents>((event, error) => {
+    throw new Error(`listener for ${event} failed: ${String(error)}`);
+  });
+  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new SystemClock(), log, stats };
+  return { context, configFile, logs };
+}
