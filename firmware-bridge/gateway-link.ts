@@ -67,11 +67,18 @@ export class GatewayLink {
     for (const session of this.sessions.values()) this.arm(session);
   }
 
-  /** Stops using the stream (port closed); silence timers stop, sessions are kept for when it reopens. */
+  /**
+   * Stops using the stream (port closed); silence timers stop, sessions are kept for when it reopens.
+   * Whether each node is online is unknown from here on, so the first request after reopening reports
+   * it online again (cause 'resumed') and silence reports it silent.
+   */
   detach(): void {
     this.attached = false;
     this.link.detach();
-    for (const session of this.sessions.values()) this.disarm(session);
+    for (const session of this.sessions.values()) {
+      this.disarm(session);
+      session.online = undefined;
+    }
   }
 
   close(): void {

@@ -14,11 +14,12 @@ export interface PtyPair {
   stop(): Promise<void>;
 }
 
-export async function startPtyPair(prefix = 'serial-node', timeoutMs = 5000): Promise<PtyPair> {
+/** Starts socat; with `at`, the links are made there (to restart a pair on the same paths), else in a temp dir. */
+export async function startPtyPair(prefix = 'serial-node', at?: { a: string; b: string }, timeoutMs = 5000): Promise<PtyPair> {
   const socat = requireBinary('/usr/bin/socat');
-  const dir = tempDir(prefix);
-  const a = join(dir.path, 'a');
-  const b = join(dir.path, 'b');
+  const dir = at ? undefined : tempDir(prefix);
+  const a = at?.a ?? join(dir!.path, 'a');
+  const b = at?.b ?? join(dir!.path, 'b');
   const child = spawn(socat, ['-d', '-d', `pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let output = '';
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -27,7 +28,7 @@ export async function startPtyPair(prefix = 'serial-node', timeoutMs = 5000): Pr
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    dir.remove();
+    dir?.remove();
   };
   const deadline = Date.now() + timeoutMs;
   while (!(existsSync(a) && existsSync(b))) {

@@ -155,8 +155,8 @@ describe('serial-node driver over a socat pty pair', () => {
     await closePort(nodePort);
     const killedAt = performance.now();
     await until(() => gateway.statuses.at(-1)?.online === false, 'source offline', 5000);
-    // 3 heartbeats of 200 ms plus the retransmit budget (3 × 100 ms), give or take timer slack.
-    expect(performance.now() - killedAt).toBeGreaterThanOrEqual(800);
+    // Window: 3 heartbeats of 200 ms + retransmit budget 3 × 100 ms from the last heartbeat, which came at most 200 ms before the kill.
+    expect(performance.now() - killedAt).toBeGreaterThanOrEqual(600);
     expect(gateway.statuses.at(-1)).toMatchObject({ source: 'smoke-3-1', online: false, lastError: { kind: 'timeout', message: expect.stringMatching(/^node 7 silent for \d+\.\d s \(heartbeat every 0\.2 s\)$/) } });
 
     nodePort = await openNodePort(pty.a);
@@ -196,5 +196,39 @@ describe('serial-node driver when the serial port is missing', () => {
     await sim.ready();
     await until(() => gateway.statuses.at(-1)?.online === true, 'online after the port appeared');
     expect(gateway.stats.counter('serial.open_failed', { bus: 'nodes' })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports offline (connection) when the line disappears mid-run, and recovers when it is back', async () => {
+    const dir = tempDir('serial-unplug');
+    cleanups.push(async () => dir.remove());
+    const paths = { a: `${dir.path}/node`, b: `${dir.path}/ttyUSB0` };
+    let pty = await startPtyPair('unused', paths);
+    cleanups.push(() => pty.stop());
+    const gateway = await startGateway(paths.b);
+    cleanups.push(() => gateway.stop());
+    let port = await openNodePort(paths.a);
+    let sim = new NodeSimulator(port, NODE);
+    cleanups.push(async () => {
+      sim.stop();
+      await closePort(port);
+    });
+    sim.start();
+    await sim.ready();
+    await until(() => gateway.statuses.at(-1)?.online === true, 'online');
+
+    // Unplugging the USB adapter: the pty pair goes away under both ends.
+    sim.stop();
+    await pty.stop();
+    await until(() => gateway.statuses.at(-1)?.online === false, 'offline after unplug');
+    expect(gateway.statuses.at(-1)).toMatchObject({ online: false, lastError: { kind: 'connection' } });
+
+    pty = await startPtyPair('unused', paths);
+    await closePort(port);
+    port = await openNodePort(paths.a);
+    sim = new NodeSimulator(port, NODE);
+    sim.start();
+    await sim.ready(5000);
+    await until(() => gateway.statuses.at(-1)?.online === true, 'online after the adapter is back');
+    expect(gateway.statuses.map((s) => s.online)).toEqual([true, false, true]);
   });
 });
