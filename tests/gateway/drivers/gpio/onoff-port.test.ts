@@ -28,7 +28,7 @@ function fakeSysClass(root: string): void {
   // BCM 17 exported earlier (by a previous run or another tool).
   const pre = join(gpio, 'gpio529');
   mkdirSync(pre);
-  for (const [name, content] of [['direction', 'in'], ['value', '0'], ['edge', 'none'], ['active_low', '0']]) writeFileSync(join(pre, name), `${content}\n`);
+  for (const [name, content] of [['direction', 'in'], ['value', '0'], ['edge', 'none'], ['active_low', '0']] as const) writeFileSync(join(pre, name), `${content}\n`);
   execFileSync(requireBinary('/usr/bin/mkfifo'), [join(gpio, 'export'), join(gpio, 'unexport')]);
 }
 

@@ -8,7 +8,7 @@ import type { OPCUAServer } from 'node-opcua-server';
 
 type UAVariable = ReturnType<ReturnType<NonNullable<OPCUAServer['engine']['addressSpace']>['getOwnNamespace']>['addVariable']>;
 
-const { DataType, StatusCodes, Variant } = opcuaClient;
+const { DataType, MessageSecurityMode, SecurityPolicy, StatusCodes, Variant } = opcuaClient;
 
 export const LEVEL_NODE = 'ns=1;s=Sump.Level';
 export const FLOAT_NODE = 'ns=1;s=Sump.HighFloat';
@@ -27,9 +27,11 @@ export class TestOpcuaServer {
     return `opc.tcp://127.0.0.1:${this.port}/lastmile-test`;
   }
 
-  async start(initialLevelCm: number): Promise<void> {
+  /** `secureOnly` offers only SignAndEncrypt with Basic256Sha256 (the server trusts any client certificate). */
+  async start(initialLevelCm: number, options: { secureOnly?: boolean } = {}): Promise<void> {
     const serverCertificateManager = new OPCUACertificateManager({ rootFolder: this.pkiDir, automaticallyAcceptUnknownCertificate: true });
-    const server = new opcuaServer.OPCUAServer({ port: this.port, hostname: '127.0.0.1', resourcePath: '/lastmile-test', serverCertificateManager });
+    const security = options.secureOnly ? { securityModes: [MessageSecurityMode.SignAndEncrypt], securityPolicies: [SecurityPolicy.Basic256Sha256] } : {};
+    const server = new opcuaServer.OPCUAServer({ port: this.port, hostname: '127.0.0.1', resourcePath: '/lastmile-test', serverCertificateManager, ...security });
     await server.initialize();
     const addressSpace = server.engine.addressSpace!;
     const namespace = addressSpace.getOwnNamespace();

@@ -1,0 +1,103 @@
+// Commissioning a secure OPC UA server (SignAndEncrypt, Basic256Sha256), as README.md describes: the
+// driver does not trust an unknown server certificate by default, so the source stays offline and the
+// certificate lands in pkiDir/rejected/; once an installer moves it to trusted/certs/, the driver's own
+// retry connects and readings arrive, without a restart.
+import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSiteConfig } from '../../../../config/load-site.js';
+import type { Driver } from '../../../../gateway/drivers/driver.js';
+import { setOpcuaDriverOptions } from '../../../../gateway/drivers/opcua/options.js';
+import { loadDriver } from '../../../../gateway/drivers/registry.js';
+import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
+import type { Reading, SourceStatus } from '../../../../gateway/pipeline/types.js';
+import { resolveSources } from '../../../../gateway/runtime.js';
+import { SystemClock } from '../../../../gateway/shared/clock.js';
+import { silentLogger } from '../../../../gateway/shared/logger.js';
+import { Stats } from '../../../../gateway/shared/stats.js';
+import { freePort, tempDir } from '../../../helpers/peers.js';
+import { FLOAT_NODE, LEVEL_NODE, TestOpcuaServer } from './opcua-test-server.js';
+
+const PROFILES_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function pemFiles(folder: string): string[] {
+  try {
+    return readdirSync(folder).filter((name) => /\.(pem|der)$/.test(name));
+  } catch {
+    return [];
+  }
+}
+
+describe('opcua driver on a secure channel', () => {
+  const dir = tempDir('opcua-secure');
+  const previousXdg = process.env.XDG_CONFIG_HOME;
+  const pkiDir = join(dir.path, 'client-pki');
+  const readings: Reading[] = [];
+  const statuses: SourceStatus[] = [];
+  let server: TestOpcuaServer;
+  let driver: Driver;
+
+  beforeAll(async () => {
+    process.env.XDG_CONFIG_HOME = join(dir.path, 'xdg');
+    mkdirSync(process.env.XDG_CONFIG_HOME, { recursive: true });
+    server = new TestOpcuaServer(await freePort(), join(dir.path, 'server-pki'));
+    await server.start(321, { secureOnly: true });
+    const siteFile = join(dir.path, 'site.yaml');
+    const site = [
+      'version: 1',
+      `gateway: { township: t1, compound: c1, id: gw1, profilesDir: ${JSON.stringify(PROFILES_DIR)} }`,
+      'sources:',
+      '  - id: pump-1',
+      '    profile: testvendor/pump-station',
+      `    opcua: { endpoint: ${JSON.stringify(server.endpoint)}, publishingInterval: 100ms, nodes: { level: ${JSON.stringify(LEVEL_NODE)}, high_float: ${JSON.stringify(FLOAT_NODE)} } }`,
+      '    tags: { building: "3" }',
+    ].join('\n');
+    writeFileSync(siteFile, site);
+    const loaded = parseSiteConfig(siteFile, site);
+    const events = new EventBus<GatewayEvents>((event, error) => {
+      throw new Error(`listener for ${event} failed: ${String(error)}`);
+    });
+    events.on('reading', (r) => readings.push(r));
+    events.on('source.status', (s) => statuses.push(s));
+    // The defaults are SignAndEncrypt + Basic256Sha256 and no trust on first use; only the folder and the retry pace change here.
+    setOpcuaDriverOptions({ pkiDir, maxRetryDelay: 1000 });
+    driver = (await loadDriver('opcua'))({ log: silentLogger(), stats: new Stats(), clock: new SystemClock(true), events, site: loaded.config, sources: resolveSources(loaded) });
+    driver.init();
+    await driver.start();
+  });
+
+  afterAll(async () => {
+    await driver?.stop();
+    await server?.stop();
+    setOpcuaDriverOptions(undefined);
+    if (previousXdg === undefined) delete process.env.XDG_CONFIG_HOME;
+    else process.env.XDG_CONFIG_HOME = previousXdg;
+    dir.remove();
+  });
+
+  it('stays offline with the server certificate rejected, then reads once an installer trusts it', async () => {
+    const rejected = await until('the server certificate in rejected/', () => {
+      const files = pemFiles(join(pkiDir, 'rejected'));
+      return files.length > 0 ? files : undefined;
+    });
+    expect(readings).toEqual([]);
+    expect(statuses.at(-1)).toMatchObject({ source: 'pump-1', online: false, lastError: { kind: 'connection' } });
+    expect(pemFiles(join(pkiDir, 'own', 'certs')).length).toBeGreaterThan(0);
+
+    for (const name of rejected) renameSync(join(pkiDir, 'rejected', name), join(pkiDir, 'trusted', 'certs', name));
+    await until('a reading over the secure channel', () => readings.find((r) => r.source === 'pump-1' && r.values.has('level')), 20_000);
+    expect(statuses.at(-1)).toMatchObject({ source: 'pump-1', online: true });
+  }, 30_000);
+});
