@@ -168,9 +168,17 @@ function checkConnection(
     case 'mqtt':
       if (src.mqtt === undefined) issues.push(source.issue(at(), 'an MQTT source needs "mqtt: { topic }"'));
       return;
-    case 'opcua':
-      if (src.opcua === undefined) issues.push(source.issue(at(), 'an OPC UA source needs "opcua: { endpoint, nodes }"'));
+    case 'opcua': {
+      if (src.opcua === undefined) {
+        issues.push(source.issue(at(), 'an OPC UA source needs "opcua: { endpoint, nodes }"'));
+        return;
+      }
+      const pointIds = new Set(profile.points.map((p) => p.id));
+      for (const pointId of Object.keys(src.opcua.nodes)) {
+        if (!pointIds.has(pointId)) issues.push(source.issue(at('opcua', 'nodes'), `profile ${profile.id} has no point "${pointId}"`, pointId));
+      }
       return;
+    }
     case 'gpio': {
       const needed = [...new Set(profile.points.map((p) => p.line).filter((l): l is string => l !== undefined))];
       for (const line of needed) {
