@@ -51,6 +51,7 @@ export const DEFAULT_PARTIAL_FRAME_TIMEOUT_MS = 50;
 
 interface Pending {
   readonly message: Message;
+  readonly urgent: boolean;
   readonly resolve: (outcome: SendOutcome) => void;
 }
 interface InFlight extends Pending {
@@ -133,12 +134,17 @@ export class ReliableLink {
     }
   }
 
-  /** Sends a request reliably; urgent requests (events) go ahead of queued ones. Resolves, never rejects. */
+  /**
+   * Sends a request reliably; urgent requests (events) go ahead of queued ordinary ones but stay in
+   * order among themselves (smoke active must not overtake an earlier smoke cleared). Never rejects.
+   */
   send(node: number, message: Message, options: { urgent?: boolean } = {}): Promise<SendOutcome> {
     return new Promise((resolve) => {
       const channel = this.channel(node);
-      if (options.urgent) channel.queue.unshift({ message, resolve });
-      else channel.queue.push({ message, resolve });
+      const urgent = options.urgent ?? false;
+      const at = urgent ? channel.queue.findIndex((p) => !p.urgent) : -1;
+      if (at === -1) channel.queue.push({ message, urgent, resolve });
+      else channel.queue.splice(at, 0, { message, urgent, resolve });
       this.pump(node, channel);
     });
   }

@@ -7,8 +7,12 @@ export function duplexPair(): [Duplex, Duplex] {
     new Duplex({
       read() {},
       write(chunk: Buffer, _encoding, callback) {
-        const other = peer();
-        if (!other.destroyed) other.push(Buffer.from(chunk));
+        const copy = Buffer.from(chunk);
+        // Delivered on a later turn, as a real line does: an answer never arrives inside write().
+        setImmediate(() => {
+          const other = peer();
+          if (!other.destroyed) other.push(copy);
+        });
         callback();
       },
     });

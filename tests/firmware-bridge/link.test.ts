@@ -73,6 +73,23 @@ describe('gateway link ↔ node simulator', () => {
     expect(gw.of('issue').filter((i) => i.kind === 'duplicate')).toHaveLength(2);
   });
 
+  it('sends events ahead of queued data, keeping the events in their own order', async () => {
+    const [g, n] = duplexPair();
+    const gw = gateway(g);
+    const sim = node(n, { heartbeatMs: 1000 });
+    await sim.ready();
+    const sent = [
+      sim.sendData([{ index: 0, type: 'u8', value: 1 }]),
+      sim.sendData([{ index: 0, type: 'u8', value: 2 }]),
+      sim.sendEvent('smoke', true),
+      sim.sendEvent('smoke', false),
+    ];
+    await Promise.all(sent);
+    const order = gw.seen.filter((s) => s.event === 'data' || s.event === 'event').map((s) => (s.event === 'data' ? `data ${s.payload.entries[0]!.value}` : s.event === 'event' ? `smoke ${s.payload.event.active}` : ''));
+    // The first DATA was already in flight when the events were queued.
+    expect(order).toEqual(['data 1', 'smoke true', 'smoke false', 'data 2']);
+  });
+
   it('gives a request up after 3 retransmits when nobody answers', async () => {
     const [, n] = duplexPair();
     const sim = new NodeSimulator(n, { nodeId: 7, ackTimeoutMs: 20, maxRetries: 3 });
