@@ -136,6 +136,7 @@ export type RuleOverride = z.infer<typeof ruleOverride>;
  */
 export const alarmSettings = z.strictObject({
   silenceFor: duration.default('15m').describe('How long a silence (button, console, township) lasts when none is given'),
+  latchFile: z.string().min(1).optional().describe('Where latched alarms are kept across restarts; default <spool.dir>/latched-alarms.json'),
   suppress: z
     .array(
       z.strictObject({

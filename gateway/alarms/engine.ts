@@ -14,6 +14,7 @@ import { parseDuration } from '../shared/units.js';
 import type { RuleCondition } from '../rules/condition.js';
 import { alarmIdOf } from '../rules/condition.js';
 import type { AlarmView } from './alarm.js';
+import type { LatchedAlarm, LatchStore } from './latch-store.js';
 import { openSuppression } from './suppression.js';
 
 export const TEST_ALARM_RULE = 'test_alarm';
@@ -33,6 +34,8 @@ export interface AlarmEngineContext {
   readonly gatewayId: string;
   readonly gatewayTags: AlarmView['tags'];
   readonly settings: AlarmSettings;
+  /** Keeps latched alarms across restarts; without it they live in memory only. */
+  readonly store?: LatchStore;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -53,6 +56,20 @@ export class AlarmEngine {
 
   get(alarmId: string): AlarmView | undefined {
     return this.alarms().find((a) => a.alarmId === alarmId);
+  }
+
+  /**
+   * Brings back the latched alarms saved before a restart, waiting for reset (condition unknown until the
+   * rules say otherwise), and announces them again so sirens and notices show them.
+   */
+  restore(): void {
+    for (const saved of this.context.store?.load() ?? []) {
+      if (this.records.has(saved.alarmId)) continue;
+      const record: Mutable<AlarmRecord> = { ...saved, latch: true, conditionActive: false, silenced: false, test: false, silencedUntil: undefined, testUntil: undefined };
+      this.records.set(record.alarmId, record);
+      this.context.log.warn({ alarmId: record.alarmId, state: record.state }, 'latched alarm restored after a restart; it stays until reset');
+      this.emit(record, record.state === 'acknowledged' ? 'acknowledge' : 'raise', record.acknowledgedBy);
+    }
   }
 
   condition(condition: RuleCondition): void {
@@ -213,6 +230,12 @@ export class AlarmEngine {
     this.emit(record, 'raise', by);
   }
 
+  private latched(): LatchedAlarm[] {
+    return [...this.records.values()]
+      .filter((r) => r.latch && !r.test)
+      .map(({ alarmId, source, point, rule, level, state, value, text, tags, raisedTs, acknowledgedBy }) => ({ alarmId, source, point, rule, level, state, value, text, tags, raisedTs, acknowledgedBy }));
+  }
+
   private find(alarmId: string, action: string): Mutable<AlarmRecord> | undefined {
     const record = this.records.get(alarmId);
     if (!record) {
@@ -249,6 +272,7 @@ export class AlarmEngine {
       by,
     };
     stats.inc('alarms.transition', { transition, level: record.level });
+    if (record.latch && !record.test) this.context.store?.save(this.latched());
     log.info({ alarmId: event.alarmId, eventId: event.eventId, transition, level: event.level, state: event.state, by }, 'alarm transition');
     events.emit('alarm', event);
   }

@@ -1,10 +1,12 @@
 // The alarm stage: subscribes the engine to rule conditions and commands, and ticks it for silence
 // expiry, test-alarm expiry and suppression windows closing.
+import { join } from 'node:path';
 import { alarmSettings, type AlarmSettings } from '../../config/sections/rules.js';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
 import { onCondition } from '../rules/condition.js';
 import { scope } from '../shared/logger.js';
 import { AlarmEngine } from './engine.js';
+import { LatchStore } from './latch-store.js';
 
 export const ALARM_TICK_MS = 250;
 
@@ -18,17 +20,23 @@ export class AlarmStage implements Stage {
   readonly engine: AlarmEngine;
   private readonly unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private readonly store: LatchStore;
 
   constructor(private readonly context: RuntimeContext) {
     const { site } = context;
+    const settings = siteAlarmSettings(site);
+    const log = scope(context.log, 'alarms');
+    // Next to the spool on the SD card by default: the one place the site config already says is durable.
+    this.store = new LatchStore(settings.latchFile ?? join(site.spool.dir, 'latched-alarms.json'), log, context.stats);
     this.engine = new AlarmEngine({
       events: context.events,
       clock: context.clock,
-      log: scope(context.log, 'alarms'),
+      log,
       stats: context.stats,
       gatewayId: site.gateway.id,
       gatewayTags: Object.freeze({ township: site.gateway.township, compound: site.gateway.compound, gateway: site.gateway.id, source: site.gateway.id }),
-      settings: siteAlarmSettings(site),
+      settings,
+      store: this.store,
     });
   }
 
@@ -39,12 +47,15 @@ export class AlarmStage implements Stage {
     );
     this.timer = setInterval(() => this.engine.tick(), ALARM_TICK_MS);
     this.timer.unref();
+    // After subscribing and after the actuators started (sink-first), so the restored alarms sound.
+    this.engine.restore();
   }
 
   stop(): void {
     for (const off of this.unsubscribe.splice(0)) off();
     clearInterval(this.timer);
     this.timer = undefined;
+    this.store.flush();
   }
 }
 
