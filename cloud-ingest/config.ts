@@ -18,6 +18,7 @@ const externalBroker = z.strictObject({
   passwordFile: z.string().min(1).describe('File holding the ingest worker password'),
   clientId: z.string().min(1).optional().describe('Defaults to cloud-ingest-<worker>'),
   shareGroup: z.string().regex(/^[A-Za-z0-9_-]+$/).default('ingest').describe('Workers subscribe via $share/<group>/...'),
+  connections: z.number().int().min(1).max(64).default(4).describe('Connections per worker in the share group: messages handled at once'),
   ca: z.string().min(1).optional(),
 });
 
@@ -28,6 +29,7 @@ export const influxSection = z.strictObject({
   bucket: z.string().min(1).default('lastmile'),
   flushLines: z.number().int().min(1).max(50_000).default(20_000).describe('At most this many lines per HTTP write'),
   maxPendingLines: z.number().int().min(1000).default(200_000).describe('Backpressure: publishers wait while this many lines are unwritten'),
+  writeConcurrency: z.number().int().min(1).max(16).default(2).describe('HTTP writes in flight at once (the next batch is parsed while one is written)'),
   timeoutMs: z.number().int().min(100).default(10_000),
 });
 
@@ -46,8 +48,8 @@ export const cloudIngestConfig = z.strictObject({
   dataDir: z.string().min(1).default('/var/lib/lastmile-ingest').describe('Registry, dedup journal and alarm log'),
   registryFile: z.string().min(1).optional().describe('Defaults to <dataDir>/gateways.json'),
   recentWindow: z
-    .strictObject({ pointsPerSeries: z.number().int().min(10).default(360), maxSeries: z.number().int().min(10).default(20_000) })
-    .default({ pointsPerSeries: 360, maxSeries: 20_000 }),
+    .strictObject({ pointsPerSeries: z.number().int().min(10).default(120), maxSources: z.number().int().min(10).default(10_000).describe("Sources kept; the least recently updated is forgotten first") })
+    .default({ pointsPerSeries: 120, maxSources: 10_000 }),
   dedup: z.strictObject({ capacity: z.number().int().min(100).default(200_000) }).default({ capacity: 200_000 }),
   console: z
     .strictObject({

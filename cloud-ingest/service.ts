@@ -37,7 +37,7 @@ export class CloudIngest {
     mkdirSync(config.dataDir, { recursive: true });
     this.registry = new GatewayRegistry(config.registryFile ?? join(config.dataDir, 'gateways.json')).load();
     this.alarms = new AlarmStore(join(config.dataDir, 'alarms.jsonl'));
-    this.window = new RecentWindow(config.recentWindow.pointsPerSeries, config.recentWindow.maxSeries);
+    this.window = new RecentWindow(config.recentWindow.pointsPerSeries, config.recentWindow.maxSources);
     const influx = config.influx;
     this.sink = influx ? new InfluxWriter(influx, influx.tokenFile ? readSecretFile(influx.tokenFile, 'influx.tokenFile') : undefined, log.child({ scope: 'writer' }), this.stats) : undefined;
     const dedup = new DedupStore(config.dedup.capacity, join(config.dataDir, `dedup-${config.worker}.journal`));
@@ -47,7 +47,7 @@ export class CloudIngest {
       b.type === 'embedded'
         ? new EmbeddedBroker(this.registry, this.ingest, log.child({ scope: 'broker' }), this.stats)
         : new ExternalBroker(
-            { url: b.url, username: b.username, password: readSecretFile(b.passwordFile, 'broker.passwordFile'), clientId: b.clientId ?? `cloud-ingest-${config.worker}`, shareGroup: b.shareGroup, ...(b.ca ? { caFile: b.ca } : {}) },
+            { url: b.url, username: b.username, password: readSecretFile(b.passwordFile, 'broker.passwordFile'), clientId: b.clientId ?? `cloud-ingest-${config.worker}`, shareGroup: b.shareGroup, connections: b.connections, ...(b.ca ? { caFile: b.ca } : {}) },
             this.registry,
             this.ingest,
             log.child({ scope: 'broker' }),

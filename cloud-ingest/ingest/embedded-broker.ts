@@ -34,17 +34,25 @@ export class EmbeddedBroker implements CommandChannel {
   async start(host: string, port: number): Promise<number> {
     const broker = await Aedes.createBroker({
       authenticate: (client, username, password, done) => {
-        const identity = username && password ? this.registry.authenticate(username, password.toString('utf8')) : undefined;
-        if (!identity || client.id !== identity.gateway) {
+        const refuse = () => {
           this.stats.inc('broker.auth_failed');
           this.log.warn({ clientId: client.id, username }, 'gateway authentication failed (unknown id, wrong password, or client id ≠ username)');
           const error = new Error('bad username or password') as AuthenticateError;
           error.returnCode = 4;
           done(error, false);
-          return;
-        }
-        this.identities.set(client, identity);
-        done(null, true);
+        };
+        if (!username || !password) return refuse();
+        this.registry.authenticate(username, password.toString('utf8')).then(
+          (identity) => {
+            if (!identity || client.id !== identity.gateway) return refuse();
+            this.identities.set(client, identity);
+            done(null, true);
+          },
+          (error: Error) => {
+            this.log.error({ username, err: error.message }, 'password check failed');
+            refuse();
+          },
+        );
       },
       authorizePublish: (client, packet, done) => {
         if (!client) return done(null); // our own publishes (commands down)

@@ -2,7 +2,9 @@
 // ($share/<group>/...), so several identical workers split the load. The broker authenticates gateways and
 // enforces the ACL (see registry/provision.ts for the Mosquitto entries); identity still comes from our
 // registry by the topic's gateway id. mqtt.js sends the PUBACK only after `handleMessage` calls back, so
-// overriding it holds the acknowledgment until the write succeeded (one message at a time per worker).
+// overriding it holds the acknowledgment until the write succeeded. mqtt.js handles one message at a time
+// per connection, so a worker opens several connections in the same share group: their batches meet in
+// the writer and go out in one HTTP write.
 import { readFileSync } from 'node:fs';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../../gateway/shared/logger.js';
@@ -18,11 +20,13 @@ export interface ExternalBrokerOptions {
   readonly password: string;
   readonly clientId: string;
   readonly shareGroup: string;
+  /** Connections this worker opens in the share group (messages in flight at once). */
+  readonly connections: number;
   readonly caFile?: string;
 }
 
 export class ExternalBroker implements CommandChannel {
-  private client: MqttClient | undefined;
+  private readonly clients: MqttClient[] = [];
 
   constructor(
     private readonly options: ExternalBrokerOptions,
@@ -33,9 +37,13 @@ export class ExternalBroker implements CommandChannel {
   ) {}
 
   async start(): Promise<void> {
+    for (let i = 0; i < this.options.connections; i++) this.clients.push(await this.connect(this.options.connections === 1 ? this.options.clientId : `${this.options.clientId}-${i}`));
+  }
+
+  private async connect(clientId: string): Promise<MqttClient> {
     const o = this.options;
     const client = mqtt.connect(o.url, {
-      clientId: o.clientId,
+      clientId,
       username: o.username,
       password: o.password,
       clean: false, // the broker keeps our share of QoS 1 messages while this worker restarts
@@ -52,15 +60,15 @@ export class ExternalBroker implements CommandChannel {
         },
       );
     };
-    client.on('error', (error) => this.log.warn({ err: error.message, url: o.url }, 'broker connection error'));
-    this.client = client;
+    client.on('error', (error) => this.log.warn({ err: error.message, url: o.url, clientId }, 'broker connection error'));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
     const filters = INGEST_SUBSCRIPTIONS.map((t) => `$share/${o.shareGroup}/${t}`);
     await client.subscribeAsync(filters, { qos: 1 });
-    this.log.info({ url: o.url, filters }, 'subscribed through shared subscriptions');
+    this.log.info({ url: o.url, clientId, filters }, 'subscribed through shared subscriptions');
+    return client;
   }
 
   private async onMessage(packet: IPublishPacket): Promise<void> {
@@ -71,16 +79,17 @@ export class ExternalBroker implements CommandChannel {
       this.log.warn({ topic: packet.topic }, 'message from a gateway not in the registry dropped');
       return;
     }
-    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     await this.ingest.handle(identity, packet.topic, payload);
   }
 
   async sendCommand(gateway: string, message: CommandMessage): Promise<void> {
-    if (!this.client) throw new Error('broker not connected');
-    await this.client.publishAsync(topics.command(gateway), JSON.stringify(message), { qos: 1 });
+    const client = this.clients[0];
+    if (!client) throw new Error('broker not connected');
+    await client.publishAsync(topics.command(gateway), JSON.stringify(message), { qos: 1 });
   }
 
   async stop(): Promise<void> {
-    await this.client?.endAsync();
+    await Promise.all(this.clients.splice(0).map((c) => c.endAsync()));
   }
 }

@@ -43,13 +43,12 @@ export function checkBatch(identity: GatewayIdentity, text: string, now: number 
     if (line === '' || line.startsWith('#')) continue;
     try {
       const p = parseLine(line, now);
-      const tags = new Map(p.tags);
-      tags.set('township', identity.township);
-      tags.set('compound', identity.compound);
-      tags.set('gateway', identity.gateway);
-      lines.push(formatLine(p, tags));
-      p.tags.clear();
-      for (const [k, v] of tags) p.tags.set(k, v);
+      // Delete first so the enforced tags always come last, whatever the payload claimed.
+      for (const key of IDENTITY_TAGS) p.tags.delete(key);
+      p.tags.set('township', identity.township);
+      p.tags.set('compound', identity.compound);
+      p.tags.set('gateway', identity.gateway);
+      lines.push(formatLine(p, p.tags));
       parsed.push(p);
       measurements += p.fields.length;
     } catch (error) {

@@ -27,7 +27,8 @@ export class InfluxWriter implements TimeSeriesSink {
   private readonly api: WriteApi;
   private queue: Waiter[] = [];
   private queuedLines = 0;
-  private flushing = false;
+  private inFlight = 0;
+  private pumpScheduled = false;
   private closed = false;
   private readonly roomWaiters: (() => void)[] = [];
   private backoffMs = 0;
@@ -66,66 +67,74 @@ export class InfluxWriter implements TimeSeriesSink {
     const done = new Promise<void>((resolve, reject) => this.queue.push({ lines, resolve, reject }));
     this.queuedLines += lines.length;
     this.stats.set('ingest.pending_lines', {}, this.queuedLines);
-    // setImmediate: lets batches that arrive in the same tick join this HTTP write.
-    if (!this.flushing && !this.retryTimer) setImmediate(() => void this.flush());
+    // setImmediate: lets batches that arrive in the same tick join one HTTP write.
+    if (!this.pumpScheduled) {
+      this.pumpScheduled = true;
+      setImmediate(() => {
+        this.pumpScheduled = false;
+        this.pump();
+      });
+    }
     return done;
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing || this.closed) return;
-    this.flushing = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const group = this.takeGroup();
-        const lines = group.flatMap((w) => w.lines);
-        const ok = await this.send(lines, group);
-        if (!ok) return;
-        this.queuedLines -= lines.length;
-        this.stats.set('ingest.pending_lines', {}, this.queuedLines);
-        for (const wake of this.roomWaiters.splice(0)) wake();
-      }
-    } finally {
-      this.flushing = false;
+  /** Starts writes while there is queued data, a free write slot and no back-off pending. */
+  private pump(): void {
+    while (!this.closed && !this.retryTimer && this.inFlight < this.config.writeConcurrency && this.queue.length > 0) {
+      const group = this.takeGroup();
+      this.inFlight++;
+      void this.send(group).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
     }
   }
 
-  /** Takes queued writers up to flushLines (at least one, however large). */
+  /** Removes queued writers up to flushLines (at least one, however large). */
   private takeGroup(): Waiter[] {
     let n = 0;
     let count = 0;
     while (count < this.queue.length && (count === 0 || n + this.queue[count]!.lines.length <= this.config.flushLines)) n += this.queue[count++]!.lines.length;
-    return this.queue.slice(0, count);
+    return this.queue.splice(0, count);
   }
 
-  /** true when the group is settled (written or refused); false when a retry was scheduled. */
-  private async send(lines: string[], group: Waiter[]): Promise<boolean> {
+  private settle(lines: number): void {
+    this.queuedLines -= lines;
+    this.stats.set('ingest.pending_lines', {}, this.queuedLines);
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
+  private async send(group: Waiter[]): Promise<void> {
+    const lines = group.flatMap((w) => w.lines);
     try {
+      // writeRecords + flush run synchronously up to the HTTP send, so concurrent sends never mix lines.
       this.api.writeRecords(lines);
       await this.api.flush();
-      this.queue.splice(0, group.length);
-      if (this.backoffMs > 0) this.log.info({ lines: lines.length }, 'database writes succeed again; draining the backlog');
+      if (this.backoffMs > 0) this.log.info({ lines: lines.length, pendingLines: this.queuedLines }, 'database writes succeed again; draining the backlog');
       this.backoffMs = 0;
       this.stats.inc('ingest.lines_written', {}, lines.length);
+      this.settle(lines.length);
       for (const w of group) w.resolve();
-      return true;
     } catch (error) {
       const status = error instanceof HttpError ? error.statusCode : undefined;
       if (status !== undefined && status < 500 && status !== 429 && status !== 408) {
         // The database refuses this data; retrying would block every gateway behind it forever.
-        this.queue.splice(0, group.length);
         this.stats.inc('ingest.lines_refused', {}, lines.length);
         this.log.error({ status, lines: lines.length, err: (error as Error).message }, 'database refused a write; lines dropped');
+        this.settle(lines.length);
         for (const w of group) w.reject(new Error(`database refused the write (HTTP ${status}): ${(error as Error).message}`));
-        return true;
+        return;
       }
-      this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 200), 10_000);
+      // Back to the front of the queue: still counted as pending, so backpressure holds while it is down.
+      this.queue.unshift(...group);
       this.stats.inc('ingest.write_retry');
+      if (this.retryTimer || this.closed) return;
+      this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 200), 10_000);
       this.log.warn({ status, err: (error as Error).message, retryInMs: this.backoffMs, pendingLines: this.queuedLines }, 'database write failed; gateways stay un-acknowledged until it succeeds');
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
-        void this.flush();
+        this.pump();
       }, this.backoffMs);
-      return false;
     }
   }
 

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { id } from '../../config/sections/common.js';
-import { verifyPassword } from './password.js';
+import { verifyPasswordAsync } from './password.js';
 
 export const gatewayEntry = z.strictObject({
   id,
@@ -60,12 +60,12 @@ export class GatewayRegistry {
   }
 
   /** The gateway's identity when the credentials match an enabled entry, else undefined. */
-  authenticate(gateway: string, password: string): GatewayIdentity | undefined {
+  async authenticate(gateway: string, password: string): Promise<GatewayIdentity | undefined> {
     const entry = this.gateways.get(gateway);
     if (!entry || entry.disabled) return undefined;
     const key = `${gateway}\u0000${password}`;
     if (this.verified.get(key) !== entry.passwordHash) {
-      if (!verifyPassword(password, entry.passwordHash)) return undefined;
+      if (!(await verifyPasswordAsync(password, entry.passwordHash))) return undefined;
       this.verified.set(key, entry.passwordHash);
     }
     return { gateway: entry.id, township: entry.township, compound: entry.compound };

@@ -59,7 +59,7 @@ describe('line protocol checks', () => {
 
   it('overrides identity tags and numbers rejected lines from 1', () => {
     const batch = checkBatch(identity, [`smoke,source=a,township=evil alarm=true ${now}`, 'garbage', '', `smoke,source=b alarm=false ${now}`].join('\n'), now);
-    expect(batch.lines).toEqual([`smoke,compound=c1,gateway=gw-1,source=a,township=town alarm=true ${now}`, `smoke,compound=c1,gateway=gw-1,source=b,township=town alarm=false ${now}`]);
+    expect(batch.lines).toEqual([`smoke,source=a,township=town,compound=c1,gateway=gw-1 alarm=true ${now}`, `smoke,source=b,township=town,compound=c1,gateway=gw-1 alarm=false ${now}`]);
     expect(batch.rejected.map((r) => r.line)).toEqual([2]);
   });
 });
@@ -80,7 +80,7 @@ describe('passwords and provisioning', () => {
     expect(Buffer.from(hashB64!, 'base64').equals(pbkdf2Sync('pw', salt, 101, 64, 'sha512'))).toBe(true);
   });
 
-  it('provisions a gateway into the registry and prints the uplink block and broker entries', () => {
+  it('provisions a gateway into the registry and prints the uplink block and broker entries', async () => {
     const dir = tempDir('provision');
     const registry = new GatewayRegistry(join(dir.path, 'gateways.json')).load();
     const result = provisionGateway(registry, { gateway: 'gw-9', township: 'town', compound: 'c9', brokerUrl: 'mqtts://ingest.example:8883' });
@@ -89,8 +89,8 @@ describe('passwords and provisioning', () => {
     expect(text).toContain('user gw-9\ntopic write lm/v1/gw-9/#\ntopic read lm/v1/gw-9/cmd');
     expect(result.mosquittoPasswordLine).toMatch(/^gw-9:\$7\$101\$/);
     const reloaded = new GatewayRegistry(join(dir.path, 'gateways.json')).load();
-    expect(reloaded.authenticate('gw-9', result.password)).toEqual({ gateway: 'gw-9', township: 'town', compound: 'c9' });
-    expect(reloaded.authenticate('gw-9', 'nope')).toBeUndefined();
+    expect(await reloaded.authenticate('gw-9', result.password)).toEqual({ gateway: 'gw-9', township: 'town', compound: 'c9' });
+    expect(await reloaded.authenticate('gw-9', 'nope')).toBeUndefined();
     expect(readFileSync(join(dir.path, 'gateways.json'), 'utf8')).not.toContain(result.password);
     expect(() => provisionGateway(registry, { gateway: 'gw-9', township: 'town', compound: 'c9', brokerUrl: 'mqtts://x' })).toThrow(/already provisioned/);
     dir.remove();
