@@ -10,6 +10,16 @@ import { LatchStore } from './latch-store.js';
 
 export const ALARM_TICK_MS = 250;
 
+const engines = new WeakMap<object, AlarmEngine>();
+
+/**
+ * The alarm engine of the runtime that owns this context's event bus, for the console and anything that
+ * must query the current alarm set (`alarms()`, most urgent first). Keyed like localBrokerOf.
+ */
+export function alarmEngineOf(context: { readonly events: object }): AlarmEngine | undefined {
+  return engines.get(context.events);
+}
+
 /** Site-wide settings: `alarms:` in the site config once config/site.ts mounts it, else the defaults. */
 export function siteAlarmSettings(site: RuntimeContext['site']): AlarmSettings {
   return alarmSettings.parse((site as { alarms?: unknown }).alarms ?? {});
@@ -47,11 +57,13 @@ export class AlarmStage implements Stage {
     );
     this.timer = setInterval(() => this.engine.tick(), ALARM_TICK_MS);
     this.timer.unref();
+    engines.set(this.context.events, this.engine);
     // After subscribing and after the actuators started (sink-first), so the restored alarms sound.
     this.engine.restore();
   }
 
   stop(): void {
+    if (engines.get(this.context.events) === this.engine) engines.delete(this.context.events);
     for (const off of this.unsubscribe.splice(0)) off();
     clearInterval(this.timer);
     this.timer = undefined;

@@ -7,6 +7,7 @@ import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../config/load-site.js';
 import { registerGpioPort } from '../../gateway/actuators/gpio-port-registry.js';
+import { alarmEngineOf } from '../../gateway/alarms/stage.js';
 import { resolveProfile } from '../../gateway/devices/resolve.js';
 import { MemoryGpioPort } from '../../gateway/drivers/gpio/memory-port.js';
 import type { AlarmEvent, Measurement } from '../../gateway/pipeline/types.js';
@@ -114,6 +115,7 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
     await until('three more polls', () => smokeValues.length >= polls + 3);
     expect(port.outputLevel(SIREN_LINE)).toBe(1);
     expect(alarms.filter((a) => a.alarmId === ALARM_ID).map((a) => a.transition)).toEqual(['raise']);
+    expect(alarmEngineOf(runtime.context)?.alarms()).toMatchObject([{ alarmId: ALARM_ID, state: 'raised', conditionActive: false, latch: true }]);
 
     runtime.context.events.emit('command', { kind: 'reset', alarmId: ALARM_ID, by: 'console:installer' });
     await until('the siren to stop', () => port.outputLevel(SIREN_LINE) === 0);
