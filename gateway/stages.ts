@@ -5,4 +5,8 @@ import type { StageFactory } from './runtime.js';
 export const STAGES: readonly StageFactory[] = [
   // First: drivers and actuators get their MQTT clients from it (localBrokerOf).
   async (context) => (await import('./local-broker/stage.js')).createLocalBrokerStage(context),
+  // Alarm path, sink-first: actuators hear every alarm the engine raises, the engine every rule condition.
+  async (context) => (await import('./actuators/stage.js')).actuatorsStage(context),
+  async (context) => (await import('./alarms/stage.js')).alarmStage(context),
+  async (context) => (await import('./rules/stage.js')).rulesStage(context),
 ];
