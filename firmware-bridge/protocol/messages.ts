@@ -1,7 +1,8 @@
 // Message payloads (PROTOCOL.md §4): typed bodies ↔ frame payload bytes. Multi-byte integers are
 // little-endian (what Cortex-M, ESP32 and AVR store natively). Decoding never throws: a payload that does
 // not parse comes back as a reason the link turns into a NAK.
-import { MAX_PAYLOAD, type Frame } from './frame.js';
+import type { Frame } from './frame.js';
+import { PayloadError, Reader, Writer, type ValueType } from './payload-bytes.js';
 
 export const PROTOCOL_MAJOR = 1;
 export const PROTOCOL_MINOR = 0;
@@ -31,8 +32,8 @@ export const CAPABILITY = { data: 1 << 0, events: 1 << 1, time: 1 << 2, battery:
 /** Heartbeat intervals travel in units of 100 ms (u16: 100 ms … 109 min). */
 export const HEARTBEAT_UNIT_MS = 100;
 
-export const VALUE_TYPES = { bool: 0x01, i8: 0x02, u8: 0x03, i16: 0x04, u16: 0x05, i32: 0x06, u32: 0x07, f32: 0x08, str: 0x09 } as const;
-export type ValueType = keyof typeof VALUE_TYPES;
+export const VALUE_TYPES: Readonly<Record<ValueType, number>> = { bool: 0x01, i8: 0x02, u8: 0x03, i16: 0x04, u16: 0x05, i32: 0x06, u32: 0x07, f32: 0x08, str: 0x09 } as const;
+export type { ValueType };
 const VALUE_TYPE_BY_CODE = new Map(Object.entries(VALUE_TYPES).map(([name, code]) => [code as number, name as ValueType]));
 
 /** Event codes (PROTOCOL.md §4.4); unknown codes are delivered as `code_<n>`. */
@@ -125,89 +126,6 @@ export type Message = { [K in MessageKind]: { readonly kind: K; readonly body: M
 export type DecodeResult =
   | { readonly ok: true; readonly message: Message; readonly fromGateway: boolean }
   | { readonly ok: false; readonly reason: 'unknown_type' | 'bad_payload' | 'unsupported_version'; readonly detail: string; readonly fromGateway: boolean };
-
-class Writer {
-  private readonly bytes: number[] = [];
-  u8(value: number): this {
-    this.bytes.push(value & 0xff);
-    return this;
-  }
-  u16(value: number): this {
-    return this.u8(value).u8(value >>> 8);
-  }
-  u32(value: number): this {
-    return this.u16(value & 0xffff).u16(Math.floor(value / 0x10000));
-  }
-  raw(data: Uint8Array): this {
-    for (const byte of data) this.bytes.push(byte);
-    return this;
-  }
-  str(text: string, max: number): this {
-    const data = Buffer.from(text, 'utf8');
-    if (data.length > max) throw new RangeError(`text "${text}" is ${data.length} bytes; at most ${max}`);
-    return this.u8(data.length).raw(data);
-  }
-  done(): Uint8Array {
-    if (this.bytes.length > MAX_PAYLOAD) throw new RangeError(`payload of ${this.bytes.length} bytes exceeds ${MAX_PAYLOAD}`);
-    return Uint8Array.from(this.bytes);
-  }
-}
-
-/** Thrown inside decoding only, and turned into a bad_payload result before decodeMessage returns. */
-class PayloadError extends Error {}
-
-class Reader {
-  private at = 0;
-  private readonly view: DataView;
-  constructor(private readonly data: Uint8Array) {
-    this.view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  }
-  get left(): number {
-    return this.data.length - this.at;
-  }
-  private need(count: number, what: string): number {
-    if (this.at + count > this.data.length) throw new PayloadError(`${what} needs ${count} byte(s) at payload offset ${this.at}, ${this.left} left`);
-    const at = this.at;
-    this.at += count;
-    return at;
-  }
-  u8(what: string): number {
-    return this.data[this.need(1, what)]!;
-  }
-  u16(what: string): number {
-    return this.view.getUint16(this.need(2, what), true);
-  }
-  u32(what: string): number {
-    return this.view.getUint32(this.need(4, what), true);
-  }
-  str(what: string): string {
-    const length = this.u8(`${what} length`);
-    const at = this.need(length, what);
-    return Buffer.from(this.data.subarray(at, at + length)).toString('utf8');
-  }
-  value(type: ValueType, what: string): boolean | number | string {
-    switch (type) {
-      case 'bool':
-        return this.u8(what) !== 0;
-      case 'i8':
-        return this.view.getInt8(this.need(1, what));
-      case 'u8':
-        return this.u8(what);
-      case 'i16':
-        return this.view.getInt16(this.need(2, what), true);
-      case 'u16':
-        return this.u16(what);
-      case 'i32':
-        return this.view.getInt32(this.need(4, what), true);
-      case 'u32':
-        return this.u32(what);
-      case 'f32':
-        return this.view.getFloat32(this.need(4, what), true);
-      case 'str':
-        return this.str(what);
-    }
-  }
-}
 
 function writeEntries(writer: Writer, entries: readonly DataEntry[]): void {
   for (const entry of entries) {

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../firmware-bridge/protocol/decoder.js';
 import { encodeFrame, type Frame } from '../../firmware-bridge/protocol/frame.js';
+import { decodeMessage, KIND_CODES } from '../../firmware-bridge/protocol/messages.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed1234);
 
@@ -217,4 +218,19 @@ describe(`decoder fuzz (seed 0x${SEED.toString(16)}; set FUZZ_SEED to reproduce 
     expect(totals.accidental).toBeLessThan(totals.framesEmbedded / 10_000);
     expect(totals.framesFound).toBeGreaterThan(0);
   }, 60_000);
+
+  it('decodes 300,000 random payloads of every message kind without throwing', () => {
+    const rng = new Prng(SEED ^ 0x9e3779b9);
+    const codes = Object.values(KIND_CODES);
+    const outcomes = { ok: 0, bad_payload: 0, unknown_type: 0, unsupported_version: 0 };
+    for (let index = 0; index < 300_000; index++) {
+      const base = rng.below(4) === 0 ? rng.below(128) : codes[rng.below(codes.length)]!;
+      const frame: Frame = { type: base | (rng.below(2) << 7), seq: rng.below(256), node: rng.below(256), payload: rng.bytes(rng.below(40)) };
+      const result = decodeMessage(frame);
+      outcomes[result.ok ? 'ok' : result.reason]++;
+    }
+    console.log(JSON.stringify({ payloadFuzz: outcomes }));
+    expect(outcomes.ok).toBeGreaterThan(0);
+    expect(outcomes.bad_payload).toBeGreaterThan(0);
+  });
 });
