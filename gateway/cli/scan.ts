@@ -1,11 +1,12 @@
 // `lastmile scan --port <tty>`: finds Modbus unit ids on an RS-485 line across baud rates and parities.
 // Prints the worst-case time first, progress while it runs (stderr), then what answered (stdout).
 import { parseDuration } from '../shared/units.js';
-import { parseChoiceList, parseIntList, parseOptions, UsageError } from '../installer/args.js';
-import { exceptionText, LinkError, openModbusLink, PARITIES, rtuBus, type Parity } from '../installer/modbus-link.js';
+import { intOption, parseChoiceList, parseIntList, parseOptions, UsageError } from '../installer/args.js';
+import { exceptionText, LinkError, openModbusLink, PARITIES, rtuBus, tcpBus, type Parity } from '../installer/modbus-link.js';
 import { DEFAULT_BAUDS, lineSettings, scanBus, scanEstimateMs, settingLabel, type ScanHit, type ScanReport } from '../installer/scan.js';
 
 const USAGE = `usage: lastmile scan --port <tty> [--bauds 2400,4800,9600,19200] [--parities none,even,odd] [--units 1-247] [--timeout 200ms]
+       lastmile scan --host <ip> [--tcp-port 502] [--units 1-247] [--timeout 200ms]   (Modbus TCP / RS-485-to-Ethernet converter)
   Finds Modbus devices on an RS-485 line. 扫描 RS-485 总线上的 Modbus 设备（尝试各波特率与校验位）。`;
 
 export interface ScanIo {
@@ -14,20 +15,34 @@ export interface ScanIo {
 }
 
 export async function scanCommand(args: string[], io: ScanIo = process): Promise<number> {
-  let port: string;
+  let target: string;
+  let open: Parameters<typeof scanBus>[0];
   let options: Parameters<typeof scanBus>[1];
   try {
     const { options: opts, positional } = parseOptions(args);
     if (positional.length > 0) throw new UsageError(`unexpected argument "${positional[0]}"`);
-    const portOption = opts.get('port');
-    if (portOption === undefined) throw new UsageError('--port is required, e.g. --port /dev/ttyUSB0');
-    port = portOption;
-    const bauds = opts.has('bauds') ? parseIntList(opts.get('bauds')!, 'bauds', 300, 921600) : [...DEFAULT_BAUDS];
-    const parities = opts.has('parities') ? parseChoiceList<Parity>(opts.get('parities')!, 'parities', PARITIES) : [...PARITIES];
     const units = opts.has('units') ? parseIntList(opts.get('units')!, 'units', 1, 247) : parseIntList('1-247', 'units', 1, 247);
     const timeoutMs = opts.has('timeout') ? parseDuration(opts.get('timeout')!) : 200;
     if (timeoutMs === undefined || timeoutMs < 20 || timeoutMs > 10_000) throw new UsageError(`--timeout ${opts.get('timeout')}: expected e.g. 200ms (20ms–10s)`);
-    options = { settings: lineSettings(bauds, parities), units, timeoutMs };
+    const port = opts.get('port');
+    const host = opts.get('host');
+    if (host !== undefined) {
+      const tcpPort = intOption(opts, 'tcp-port', 1, 65535) ?? 502;
+      target = `tcp://${host}:${tcpPort}`;
+      open = () => openModbusLink(tcpBus(host, tcpPort, timeoutMs));
+      options = { settings: [{ tcp: target }], units, timeoutMs };
+    } else if (port !== undefined) {
+      const bauds = opts.has('bauds') ? parseIntList(opts.get('bauds')!, 'bauds', 300, 921600) : [...DEFAULT_BAUDS];
+      const parities = opts.has('parities') ? parseChoiceList<Parity>(opts.get('parities')!, 'parities', PARITIES) : [...PARITIES];
+      target = port;
+      open = (setting) => {
+        if ('tcp' in setting) throw new Error(`scan of ${port}: got a TCP setting in a serial scan`);
+        return openModbusLink(rtuBus(port, setting, timeoutMs));
+      };
+      options = { settings: lineSettings(bauds, parities), units, timeoutMs };
+    } else {
+      throw new UsageError('--port <tty> (RS-485) or --host <ip> (Modbus TCP) is required, e.g. --port /dev/ttyUSB0');
+    }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr.write(`${error.message}\n${USAGE}\n`);
@@ -36,13 +51,13 @@ export async function scanCommand(args: string[], io: ScanIo = process): Promise
 
   const estimateS = Math.ceil(scanEstimateMs(options) / 1000);
   io.stdout.write(
-    `scanning ${port}: ${options.settings.length} setting(s) × ${options.units.length} unit(s), at most ~${formatSeconds(estimateS)}\n` +
-      `扫描 ${port}：${options.settings.length} 种串口设置 × ${options.units.length} 个地址，最长约 ${formatSeconds(estimateS)}\n`,
+    `scanning ${target}: ${options.settings.length} setting(s) × ${options.units.length} unit(s), at most ~${formatSeconds(estimateS)}\n` +
+      `扫描 ${target}：${options.settings.length} 种串口设置 × ${options.units.length} 个地址，最长约 ${formatSeconds(estimateS)}\n`,
   );
   let report: ScanReport;
   let lastLine = '';
   try {
-    report = await scanBus((setting) => openModbusLink(rtuBus(port, setting, options.timeoutMs)), options, (progress) => {
+    report = await scanBus(open, options, (progress) => {
       const percent = Math.floor((progress.done / progress.total) * 100);
       const line = `[${percent}%] ${settingLabel(progress.setting)} unit ${progress.unit} — found ${progress.hits}`;
       if (io.stderr.isTTY) io.stderr.write(`\r${line.padEnd(lastLine.length)}`);
@@ -83,7 +98,8 @@ export function formatScanReport(report: ScanReport): string {
     lines.push('answered / 有应答:');
     lines.push('  unit  baud    parity  answer');
     for (const hit of report.hits) {
-      lines.push(`  ${String(hit.unit).padEnd(4)}  ${String(hit.setting.baud).padEnd(6)}  ${hit.setting.parity.padEnd(6)}  ${describeAnswer(hit)}`);
+      const [baud, parity] = 'tcp' in hit.setting ? ['tcp', '-'] : [String(hit.setting.baud), hit.setting.parity];
+      lines.push(`  ${String(hit.unit).padEnd(4)}  ${baud.padEnd(6)}  ${parity.padEnd(6)}  ${describeAnswer(hit)}`);
     }
     const settings = new Set(report.hits.map((h) => settingLabel(h.setting)));
     if (settings.size > 1) {

@@ -8,8 +8,11 @@ import type { LineSetting, ModbusAnswer, ModbusLink } from './modbus-link.js';
 
 export const DEFAULT_BAUDS = [2400, 4800, 9600, 19200] as const;
 
+/** A serial line setting, or a Modbus TCP endpoint (an RS-485-to-Ethernet converter has no settings to try). */
+export type ScanSetting = LineSetting | { readonly tcp: string };
+
 export interface ScanOptions {
-  readonly settings: readonly LineSetting[];
+  readonly settings: readonly ScanSetting[];
   readonly units: readonly number[];
   readonly timeoutMs: number;
 }
@@ -21,13 +24,13 @@ export interface UnitAnswer {
 
 export interface ScanHit {
   readonly unit: number;
-  readonly setting: LineSetting;
+  readonly setting: ScanSetting;
   /** FC03 first; FC04 too when FC03 did not give data. */
   readonly answers: readonly UnitAnswer[];
 }
 
 export interface ScanProgress {
-  readonly setting: LineSetting;
+  readonly setting: ScanSetting;
   readonly unit: number;
   /** Requests for units done so far, over all settings. */
   readonly done: number;
@@ -47,8 +50,8 @@ export function scanEstimateMs(options: ScanOptions): number {
   return options.settings.length * options.units.length * options.timeoutMs;
 }
 
-export function settingLabel(setting: LineSetting): string {
-  return `${setting.baud} ${setting.parity}`;
+export function settingLabel(setting: ScanSetting): string {
+  return 'tcp' in setting ? setting.tcp : `${setting.baud} ${setting.parity}`;
 }
 
 /** Every combination, in the order given: bauds outer, parities inner. */
@@ -57,7 +60,7 @@ export function lineSettings(bauds: readonly number[], parities: readonly LineSe
 }
 
 export async function scanBus(
-  open: (setting: LineSetting) => Promise<ModbusLink> | ModbusLink,
+  open: (setting: ScanSetting) => Promise<ModbusLink> | ModbusLink,
   options: ScanOptions,
   onProgress: (progress: ScanProgress) => void = () => undefined,
 ): Promise<ScanReport> {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeCommand } from '../../../gateway/cli/probe.js';
 import { scanCommand } from '../../../gateway/cli/scan.js';
-import { float32Words, startPtyPair, startPymodbusRtu, type PtyPair } from '../../helpers/pymodbus.js';
+import { float32Words, startPtyPair, startPymodbusRtu, startPymodbusTcp, type PtyPair } from '../../helpers/pymodbus.js';
 import type { Peer } from '../../helpers/peers.js';
 
 let pty: PtyPair;
@@ -49,6 +49,24 @@ describe('lastmile scan on a pty', () => {
     expect(rows[0]).toMatch(/^\s+3\s+19200\s+even\s+FC03 exception 2 .*; FC04 data 0x8000/);
     expect(rows[1]).toMatch(/^\s+9\s+19200\s+even\s+FC03 data 0x002a/);
     expect(c.err()).toContain('[100%]');
+  }, 20_000);
+});
+
+describe('lastmile scan over Modbus TCP', () => {
+  it('finds the units behind a TCP endpoint (an RS-485-to-Ethernet converter) without trying serial settings', async () => {
+    const tcp = await startPymodbusTcp({ 2: { ir: [[0, [1]]] }, 4: { hr: [[0, [7]]] } });
+    try {
+      const c = capture();
+      const code = await scanCommand(['--host', '127.0.0.1', '--tcp-port', String(tcp.port), '--units', '1-5', '--timeout', '150ms'], c.io);
+      expect(code, c.err()).toBe(0);
+      expect(c.out()).toContain(`scanning tcp://127.0.0.1:${tcp.port}: 1 setting(s) × 5 unit(s)`);
+      const rows = c.out().split('\n').filter((l) => /^\s+\d+\s+tcp/.test(l));
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toMatch(/^\s+2\s+tcp\s+-\s+FC03 exception 2 .*; FC04 data 0x0001/);
+      expect(rows[1]).toMatch(/^\s+4\s+tcp\s+-\s+FC03 data 0x0007/);
+    } finally {
+      await tcp.stop();
+    }
   }, 20_000);
 });
 

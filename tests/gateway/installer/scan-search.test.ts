@@ -1,13 +1,16 @@
 // The scan's search over (baud, parity) against a fake line where only one combination answers. A pty
 // (the integration test) ignores baud and parity, so this is where the search itself is tested.
 import { describe, expect, it } from 'vitest';
-import type { LineSetting, ModbusAnswer, ModbusLink } from '../../../gateway/installer/modbus-link.js';
-import { lineSettings, scanBus, scanEstimateMs, type ScanProgress } from '../../../gateway/installer/scan.js';
+import type { ModbusAnswer, ModbusLink } from '../../../gateway/installer/modbus-link.js';
+import { lineSettings, scanBus, scanEstimateMs, settingLabel, type ScanProgress, type ScanSetting } from '../../../gateway/installer/scan.js';
 import { formatScanReport } from '../../../gateway/cli/scan.js';
 
 /** A line whose devices only understand 19200 even; at 19200 odd unit 7 comes back as garbage. */
-function fakeLine(log: string[]): (setting: LineSetting) => ModbusLink {
-  return (setting) => ({
+function fakeLine(log: string[]): (setting: ScanSetting) => ModbusLink {
+  return (scanSetting) => {
+    if ('tcp' in scanSetting) throw new Error('this fake line is serial');
+    const setting = scanSetting;
+    return {
     ask: (unit, fn): Promise<ModbusAnswer> => {
       log.push(`${setting.baud}/${setting.parity}/${unit}/${fn}`);
       const right = setting.baud === 19200 && setting.parity === 'even';
@@ -18,7 +21,8 @@ function fakeLine(log: string[]): (setting: LineSetting) => ModbusLink {
       return Promise.resolve({ kind: 'silent' });
     },
     close: () => Promise.resolve(),
-  });
+    };
+  };
 }
 
 describe('scan search', () => {
@@ -28,9 +32,9 @@ describe('scan search', () => {
     const log: string[] = [];
     const progress: ScanProgress[] = [];
     const report = await scanBus(fakeLine(log), options, (p) => progress.push(p));
-    expect(report.hits.map((h) => [h.unit, h.setting.baud, h.setting.parity])).toEqual([
-      [7, 19200, 'even'],
-      [12, 19200, 'even'],
+    expect(report.hits.map((h) => [h.unit, settingLabel(h.setting)])).toEqual([
+      [7, '19200 even'],
+      [12, '19200 even'],
     ]);
     expect(report.hits[0]!.answers).toEqual([
       { fn: 3, answer: { kind: 'exception', code: 1 } },
