@@ -47,7 +47,9 @@ export function profileIssues(source: YamlSource, profile: Profile, expectedId: 
       if (point.address !== undefined && point.address + width > 0x10000) issues.push(source.issue(at('address'), 'point runs past register 0xFFFF'));
       if (width > limit) issues.push(source.issue(at('type'), `needs ${width} registers but the device reads at most ${limit}`));
     }
-    if (profile.driver === 'mqtt' && point.json === undefined) issues.push(source.issue(['points', index], 'an MQTT point needs a "json" field path'));
+    if ((profile.driver === 'mqtt' || profile.driver === 'serial') && point.json === undefined) {
+      issues.push(source.issue(['points', index], `a${profile.driver === 'mqtt' ? 'n MQTT' : ' serial-node'} point needs a "json" field path`));
+    }
     if (profile.driver === 'gpio' && point.line === undefined) issues.push(source.issue(['points', index], 'a GPIO point needs a "line" name'));
     if (type === 'bitfield' && point.bits === undefined) issues.push(source.issue(['points', index], 'type bitfield needs "bits: {offset, width}"'));
     if (point.bits !== undefined && point.bits.offset + point.bits.width > 16) issues.push(source.issue(at('bits'), 'bits must fit in one 16-bit register'));
