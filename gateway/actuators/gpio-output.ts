@@ -40,7 +40,9 @@ export class GpioAlarmOutput {
     this.player.play(level === undefined ? undefined : patternFor(this.config.role, level, this.config.patterns));
   }
 
-  stop(): void {
-    this.player.stop();
+  /** Switches off and releases the line. */
+  async stop(): Promise<void> {
+    await this.player.stop();
+    await this.output.close();
   }
 }

@@ -1,7 +1,6 @@
-// How stages reach this runtime's GpioPort: the composition root (CLI, demo, tests) registers one port
-// per runtime before start (onoff on a Pi, the in-memory port in the demo and tests). Keyed by the
-// runtime's event bus, like localBrokerOf, so several runtimes in one process stay apart. RuntimeContext
-// has no GPIO field yet; once it does, this registry can go.
+// A GpioPort for one runtime (tests and benches running several gateways in one process): registered
+// before start, keyed by the runtime's event bus like localBrokerOf. Without one, the actuators use the
+// process's shared port (gateway/drivers/gpio/port-provider.ts: onoff, or the memory port in the demo).
 import type { GpioPort } from '../drivers/gpio/port.js';
 
 const registry = new WeakMap<object, GpioPort>();

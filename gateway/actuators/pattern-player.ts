@@ -6,6 +6,8 @@ import type { Pattern } from './patterns.js';
 export class PatternPlayer {
   private timer: NodeJS.Timeout | undefined;
   private playing: Pattern | undefined;
+  /** The last write, already guarded by onWriteError, so stop() can wait for the output to settle. */
+  private lastWrite: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly output: GpioOutput,
@@ -41,10 +43,12 @@ export class PatternPlayer {
 
   private write(on: boolean): void {
     const level: GpioLevel = on !== this.activeLow ? 1 : 0;
-    this.output.write(level).catch(this.onWriteError);
+    this.lastWrite = this.output.write(level).catch(this.onWriteError);
   }
 
-  stop(): void {
+  /** Switches the output off and resolves once that write is done. */
+  async stop(): Promise<void> {
     this.play(undefined);
+    await this.lastWrite;
   }
 }

@@ -4,7 +4,8 @@
 // engine (sink-first), so the first alarm after start-up already drives the siren.
 import type { MqttClient } from 'mqtt';
 import { AlarmBoard } from '../alarms/board.js';
-import type { GpioInput } from '../drivers/gpio/port.js';
+import type { GpioInput, GpioPort } from '../drivers/gpio/port.js';
+import { gpioPort } from '../drivers/gpio/port-provider.js';
 import { localBrokerOf } from '../local-broker/local-broker.js';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
 import { scope, type Logger } from '../shared/logger.js';
@@ -36,8 +37,7 @@ export class ActuatorsStage implements Stage {
     for (const config of site.actuators) {
       const log = scope(this.log, config.type, config.id);
       if (config.type === 'gpio') {
-        const port = gpioPortOf(this.context);
-        if (!port) throw new Error(`actuators.${config.id}: no GPIO port is registered for this gateway (registerGpioPort before start)`);
+        const port = await this.port(config.id);
         if (config.role === 'silence_button') {
           const button = new SilenceButton(config, this.board, (command) => events.emit('command', command));
           const input = await port.input(config.line, {
@@ -94,10 +94,21 @@ export class ActuatorsStage implements Stage {
     }
   }
 
+  /** This runtime's registered port (tests), else the process's shared port (onoff, or memory in the demo). */
+  private async port(actuatorId: string): Promise<GpioPort> {
+    const registered = gpioPortOf(this.context);
+    if (registered) return registered;
+    try {
+      return await gpioPort();
+    } catch (error) {
+      throw new Error(`actuators.${actuatorId}: no GPIO port: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+  }
+
   async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     for (const button of this.buttons.splice(0)) button.stop();
-    for (const output of this.outputs.splice(0)) output.stop();
+    await Promise.all(this.outputs.splice(0).map((output) => output.stop()));
     // A clean stop says "offline" itself; the broker's last will covers a crash.
     for (const ha of this.homeAssistants.splice(0)) ha.goodbye();
     await Promise.all(this.inputs.splice(0).map((input) => input.close()));
