@@ -19,7 +19,10 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
         results.push({ status: 'skip', title, detail: text(`${source.profile.driver} 数据源由设备主动上报，请在安装控制台查看`, `${source.profile.driver} sources report by themselves; see the installer console`) });
         continue;
       }
-      const point = source.resolved.points.find((p) => p.function === 3 || p.function === 4) ?? source.resolved.points[0]!;
+      const points = source.resolved.points;
+      // A point that decodes on its own (no decimals or unit code from another register) reads best.
+      const standalone = points.filter((p) => p.decimalsFrom === undefined && p.unitFrom === undefined);
+      const point = standalone.find((p) => !p.internal && (p.function === 3 || p.function === 4)) ?? standalone.find((p) => !p.internal) ?? points[0]!;
       const busWithTimeout = { ...bus, timeout: `${sourceTimeoutMs(bus.timeout, source.profile.modbus?.responseTimeout)}ms` };
       let link = links.get(bus.id);
       if (!link) {
@@ -39,7 +42,8 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
         case 'data': {
           const raw = point.function === 1 || point.function === 2 ? { kind: 'bits' as const, bits: answer.words.map(Boolean) } : { kind: 'registers' as const, words: answer.words };
           const result = decodePoint(point, raw, () => undefined);
-          const shown = result.kind === 'value' ? `${String(result.value)}${result.unit ? ` ${result.unit}` : ''}` : result.kind === 'fault' ? result.code : result.message;
+          const rawText = `raw ${answer.words.map((w) => w.toString(16).padStart(4, '0')).join(' ')}`;
+          const shown = result.kind === 'value' ? `${String(result.value)}${result.unit ? ` ${result.unit}` : ''}` : result.kind === 'fault' ? result.code : rawText;
           results.push({ status: 'pass', title, detail: text(`已应答：${point.id} = ${shown}（${where}）`, `answered: ${point.id} = ${shown} (${where})`) });
           break;
         }
