@@ -79,8 +79,11 @@ export function openModbusLink(bus: ModbusBus): ModbusLink {
           case 'short_frame':
           case 'decode':
             return { kind: 'garbled', detail: fault.message };
-          case 'connection':
-            throw new LinkError(`${transport.describe()}: ${fault.message}`);
+          case 'connection': {
+            // serialport locks the tty: the running gateway holds it while these tools try to open it.
+            const busy = /lock|busy|temporarily unavailable/i.test(fault.message) ? ' — port in use: stop the gateway first (sudo systemctl stop lastmile) / 串口被占用：先停止网关服务' : '';
+            throw new LinkError(`${transport.describe()}: ${fault.message}${busy}`);
+          }
         }
       }
     },

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeCommand } from '../../../gateway/cli/probe.js';
 import { scanCommand } from '../../../gateway/cli/scan.js';
+import { openModbusLink, rtuBus } from '../../../gateway/installer/modbus-link.js';
 import { float32Words, startPtyPair, startPymodbusRtu, startPymodbusTcp, type PtyPair } from '../../helpers/pymodbus.js';
 import type { Peer } from '../../helpers/peers.js';
 
@@ -104,5 +105,17 @@ describe('lastmile probe on a pty', () => {
     expect(code).toBe(1);
     expect(c.out()).toContain('30001 read as a manual number → wire address 0');
     expect(c.err()).toContain('no answer');
+  }, 20_000);
+
+  it('names a port held by the running gateway', async () => {
+    const holder = openModbusLink(rtuBus(pty.gatewaySide, { baud: 9600, parity: 'none' }, 100));
+    try {
+      expect(await holder.ask(3, 4, 0, 2)).toMatchObject({ kind: 'data' });
+      const c = capture();
+      expect(await probeCommand(['--port', pty.gatewaySide, '--unit', '3', '--fc', '4', '--address', '0'], c.io)).toBe(1);
+      expect(c.err()).toContain('port in use: stop the gateway first');
+    } finally {
+      await holder.close();
+    }
   }, 20_000);
 });
