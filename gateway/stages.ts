@@ -9,4 +9,6 @@ export const STAGES: readonly StageFactory[] = [
   async (context) => (await import('./actuators/stage.js')).actuatorsStage(context),
   async (context) => (await import('./alarms/stage.js')).alarmStage(context),
   async (context) => (await import('./rules/stage.js')).rulesStage(context),
+  // Last: the installer console reads the spool and uplink, and its test-siren command needs the alarm stage listening.
+  async (context) => (await import('./console/stage.js')).createConsoleStage(context),
 ];
