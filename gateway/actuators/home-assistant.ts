@@ -26,6 +26,8 @@ const BINARY_DEVICE_CLASS: Readonly<Record<string, string>> = { smoke: 'smoke', 
 export class HomeAssistant {
   private readonly lastState = new Map<string, number>();
   private readonly stateEveryMs: number;
+  /** Built once at start, so a broken rule override fails the stage start (with its config path), not a later reconnect. */
+  private readonly messages: readonly DiscoveryMessage[];
 
   constructor(
     readonly config: HomeAssistantConfig,
@@ -37,6 +39,7 @@ export class HomeAssistant {
     private readonly mono: () => number,
   ) {
     this.stateEveryMs = parseDuration(config.stateEvery) ?? 10_000;
+    this.messages = this.discovery();
   }
 
   availabilityTopic(): string {
@@ -115,7 +118,7 @@ export class HomeAssistant {
   /** Announces everything; called on every (re)connect because HA may have restarted meanwhile. */
   announce(): void {
     this.publish(this.availabilityTopic(), 'online', true, 1);
-    for (const message of this.discovery()) {
+    for (const message of this.messages) {
       this.publish(message.topic, JSON.stringify(message.payload), true, 1);
       const state = message.payload.state_topic;
       // The engine starts with no alarms, so every alarm state starts OFF.
