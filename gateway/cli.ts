@@ -1,14 +1,20 @@
 // `lastmile` command line: validate a site config, run a gateway. Subcommands live in gateway/cli/.
+import { doctorCommand } from './cli/doctor.js';
 import { passwdCommand } from './cli/passwd.js';
+import { probeCommand } from './cli/probe.js';
 import { runCommand } from './cli/run.js';
+import { scanCommand } from './cli/scan.js';
 import { validateCommand } from './cli/validate.js';
 
 const USAGE = `lastmile <command> [options]
 
-  validate <config.yaml>      check a site config and every device profile; prints all problems
-  run <config.yaml>           run the gateway
-  passwd [--out file]         read a password on stdin, print its scrypt hash (for passwordFile)
-  help                        this text
+  validate <config.yaml>                   check a site config and every device profile; prints all problems
+  run <config.yaml>                        run the gateway
+  passwd [--out file]                      read a password on stdin, print its scrypt hash (for passwordFile)
+  scan --port <tty>|--host <ip>            find Modbus unit ids across bauds and parities
+  probe ... --unit N --fc 3|4 --address A  decode a register range every way, next to the profile
+  doctor <config.yaml> [--lang zh|en]      pass/fail checks: ports, clock, broker, spool, sources
+  help                                     this text
 
 用法 (zh-CN): lastmile validate 站点配置.yaml 检查配置; lastmile run 站点配置.yaml 运行网关`;
 
@@ -18,6 +24,9 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
   run: runCommand,
   passwd: passwdCommand,
+  scan: scanCommand,
+  probe: probeCommand,
+  doctor: doctorCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

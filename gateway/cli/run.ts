@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM (systemd) so the spool is synced before exit.
 import { ConfigError } from '../../config/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
+import { startSystemdNotifier } from '../installer/systemd-notify.js';
 import { GatewayRuntime } from '../runtime.js';
 import { createLogger } from '../shared/logger.js';
 
@@ -24,7 +25,10 @@ export async function runCommand(args: string[]): Promise<number> {
   const log = createLogger({ pretty: args.includes('--pretty') || process.stdout.isTTY });
   const runtime = new GatewayRuntime(loaded, { log });
   await runtime.start();
+  // Type=notify + WatchdogSec under systemd: READY once started, WATCHDOG only while polling is alive.
+  const notifier = startSystemdNotifier(runtime.context);
   await waitForSignal();
+  await notifier?.stop();
   await runtime.stop();
   return 0;
 }
