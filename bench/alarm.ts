@@ -16,7 +16,7 @@ import { registerGpioPort } from '../gateway/actuators/gpio-port-registry.js';
 import { resolveProfile } from '../gateway/devices/resolve.js';
 import { MemoryGpioPort } from '../gateway/drivers/gpio/memory-port.js';
 import type { GpioLevel, GpioPort } from '../gateway/drivers/gpio/port.js';
-import { hashPassword } from '../gateway/local-broker/password-hash.js';
+import { hashPassword } from '../gateway/shared/password-hash.js';
 import type { RawValue } from '../gateway/pipeline/types.js';
 import { GatewayRuntime } from '../gateway/runtime.js';
 import { silentLogger } from '../gateway/shared/logger.js';
@@ -153,6 +153,8 @@ actuators:
   const fromChange: number[] = [];
   const fromPoll: number[] = [];
   for (let i = 0; i < POLLED_SAMPLES; i++) {
+    // Start at a random phase of the poll cycle, so from_change shows the real spread of the poll wait.
+    await new Promise((r) => setTimeout(r, Math.random() * POLL_MS));
     const writesBefore = port.writes.length;
     firstServedWithSmoke = undefined;
     const t0 = performance.now();
