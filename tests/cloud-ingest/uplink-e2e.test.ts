@@ -1,0 +1,91 @@
+// The whole township path with the real gateway side: a gateway's spool and uplink (gateway/uplink) log in
+// with the credentials `provision` issued, send telemetry and an alarm through the embedded broker into
+// VictoriaMetrics and onto the alarm board; dispatching on the board reaches the gateway as an
+// acknowledge command, and the gateway's retained status shows up in the console's gateway list.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloudIngest } from '../../cloud-ingest/service.js';
+import type { AlarmEvent, GatewayCommand } from '../../gateway/pipeline/types.js';
+import { silentLogger } from '../../gateway/shared/logger.js';
+import { Stats } from '../../gateway/shared/stats.js';
+import { encodeAlarmRecord } from '../../gateway/spool/alarm-record.js';
+import { Spool } from '../../gateway/spool/spool.js';
+import { encodeTelemetryRecord } from '../../gateway/spool/telemetry-record.js';
+import { HonestClock } from '../../gateway/time/honest-clock.js';
+import { Uplink } from '../../gateway/uplink/uplink.js';
+import { tempDir } from '../helpers/peers.js';
+import { startVictoria, type Victoria } from '../helpers/victoria.js';
+import { alarmEvent, provision, startService, testConfig, waitFor } from './fixture.js';
+
+describe('gateway uplink → cloud-ingest → VictoriaMetrics and the board', () => {
+  let vm: Victoria;
+  let service: CloudIngest;
+  let spool: Spool;
+  let uplink: Uplink;
+  const dir = tempDir('uplink-e2e');
+  const commands: GatewayCommand[] = [];
+  const clock = new HonestClock({ synced: true });
+
+  beforeAll(async () => {
+    vm = await startVictoria();
+    const config = testConfig({ influx: { url: vm.url } });
+    const issued = provision(config.dataDir, 'demo-gw', 'demo-town', 'demo-compound');
+    const passwordFile = join(dir.path, 'uplink.password');
+    writeFileSync(passwordFile, issued.password + '\n', { mode: 0o600 });
+    service = await startService(config);
+    const log = silentLogger();
+    const stats = new Stats();
+    spool = new Spool({ dir: join(dir.path, 'spool'), maxBytes: 16 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 20, segmentBytes: 256 * 1024 }, log, stats);
+    spool.open();
+    uplink = new Uplink({
+      connection: { url: `mqtt://127.0.0.1:${service.brokerPort}`, gateway: 'demo-gw', clientId: 'demo-gw', username: 'demo-gw', passwordFile, ca: undefined, cert: undefined, key: undefined, keepaliveMs: 10_000, reconnectMinMs: 50, reconnectMaxMs: 500 },
+      spool,
+      time: { clock, epoch: clock.epoch },
+      batchMaxRecords: 100,
+      batchMaxAgeMs: 30,
+      maxInflight: 4,
+      statusEveryMs: 60_000,
+      sourceIds: ['smoke-3-2', 'meter-1'],
+      log,
+      stats,
+      onCommand: (command) => void commands.push(command),
+    });
+    uplink.start();
+  });
+
+  afterAll(async () => {
+    await uplink?.stop();
+    spool?.close();
+    await service?.stop();
+    await vm?.stop();
+    dir.remove();
+  });
+
+  it('lands the gateway\'s measurements with the provisioned township and compound tags', async () => {
+    const stamp = { ts: clock.now(), mono: clock.mono(), synced: true as const, epoch: clock.epoch };
+    // The payload claims another township; cloud-ingest must overrule it.
+    await spool.append('telemetry', encodeTelemetryRecord('power,township=elsewhere,building=3,source=meter-1', ['voltage=230.1', 'active_power=88'], stamp));
+    await spool.append('telemetry', encodeTelemetryRecord('smoke,building=3,unit=2,source=smoke-3-2', ['alarm=false'], stamp));
+    const series = await vm.waitForSamples('{gateway="demo-gw"}', 3);
+    for (const s of series) expect(s.metric).toMatchObject({ township: 'demo-town', compound: 'demo-compound', gateway: 'demo-gw' });
+    expect(series.find((s) => s.metric.__name__ === 'power_voltage')?.values).toEqual([230.1]);
+  });
+
+  it('puts the gateway\'s alarm on the board and sends the township\'s acknowledgment back down', async () => {
+    const event: AlarmEvent = alarmEvent({ eventId: 'demo-ev-1', alarmId: 'smoke-3-2/alarm', source: 'smoke-3-2', ts: clock.now(), mono: clock.mono() });
+    await spool.append('alarm', encodeAlarmRecord(event, clock.epoch));
+    const opened = await waitFor('alarm case', () => service.alarms.list((c) => c.gateway === 'demo-gw')[0]);
+    expect(opened).toMatchObject({ township: 'demo-town', compound: 'demo-compound', level: 'fire', step: 'open' });
+    await service.workflow.advance(opened.caseId, 'dispatched', 'duty-officer', { to: '微型消防站' });
+    const ack = await waitFor('acknowledge on the gateway', () => commands.find((c) => c.kind === 'acknowledge'));
+    expect(ack).toEqual({ kind: 'acknowledge', alarmId: 'smoke-3-2/alarm', by: 'duty-officer' });
+  });
+
+  it('shows the gateway online with its spool backlog from the retained status', async () => {
+    const seen = await waitFor('gateway status', () => service.ingest.gateways.get('demo-gw')?.status);
+    expect(seen.gateway).toBe('demo-gw');
+    expect(typeof seen.spool.telemetryBytes).toBe('number');
+    expect(service.ingest.gateways.get('demo-gw')?.connected).toBe(true);
+  });
+});
