@@ -2,7 +2,8 @@
 // speaking the calectro/uniguard-ug3-mb profile; discrete input 2 = smoke) → the real Modbus driver →
 // decoder → rules → alarm engine → actuators: the siren on the in-memory GPIO port (this machine has no
 // GPIO, see DESIGN.md) and a retained MQTT notice on a real broker (mosquitto as the local broker).
-// Fire latches: after the smoke clears the siren keeps sounding until a 'reset' command.
+// Fire latches: after the smoke clears the siren keeps sounding until a 'reset' command. A short press of
+// the local silence button (memory port input) silences a new alarm while it stays active.
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../config/load-site.js';
@@ -17,6 +18,7 @@ import { ModbusSimulator } from '../../gateway/sim/modbus-simulator.js';
 import { freePort, startMosquitto, tempDir, type Peer } from '../helpers/peers.js';
 
 const SIREN_LINE = 17;
+const BUTTON_LINE = 22;
 const ALARM_ID = 'smoke-1.smoke_alarm.smoke';
 const NOTICE_TOPIC = `lastmile/notice/${ALARM_ID}`;
 
@@ -35,6 +37,7 @@ sources:
 localBroker: { external: { url: "mqtt://127.0.0.1:${brokerPort}" } }
 actuators:
   - { id: siren-1, type: gpio, role: siren, line: ${SIREN_LINE} }
+  - { id: button-1, type: gpio, role: silence_button, line: ${BUTTON_LINE}, silenceFor: 10m }
   - { id: notice, type: mqtt-notice }
 spool: { dir: ${spoolDir} }
 `;
@@ -58,7 +61,7 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
   const port = new MemoryGpioPort();
   const alarms: AlarmEvent[] = [];
   const smokeValues: Measurement['value'][] = [];
-  const notices: { state: string; text: { zh: string; en: string } }[] = [];
+  const notices: { state: string; silenced: boolean; text: { zh: string; en: string } }[] = [];
 
   beforeAll(async () => {
     broker = await startMosquitto();
@@ -74,6 +77,7 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
     });
     await display.subscribeAsync('lastmile/notice/#', { qos: 1 });
 
+    port.setInput(BUTTON_LINE, 1); // released (pulled up; the button pulls to ground)
     runtime = new GatewayRuntime(loaded, { log: silentLogger() });
     registerGpioPort(runtime.context, port);
     runtime.context.events.on('alarm', (e) => alarms.push(e));
@@ -121,5 +125,24 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
     await until('the siren to stop', () => port.outputLevel(SIREN_LINE) === 0);
     expect(alarms.filter((a) => a.alarmId === ALARM_ID).map((a) => `${a.transition}:${a.state}`)).toEqual(['raise:raised', 'reset:cleared']);
     await until('the cleared notice', () => notices.find((n) => n.state === 'cleared'));
+  });
+
+  it('silences a new fire alarm with a short press of the local button while the alarm stays active', async () => {
+    sim.set(1, 'smoke_alarm', 'smoke');
+    await until('the siren for the new alarm', () => port.outputLevel(SIREN_LINE) === 1);
+    const before = notices.length;
+    port.setInput(BUTTON_LINE, 0);
+    await new Promise((r) => setTimeout(r, 150));
+    port.setInput(BUTTON_LINE, 1);
+    await until('the siren to be silenced', () => port.outputLevel(SIREN_LINE) === 0);
+    const silenced = await until('the silenced notice', () => notices.slice(before).find((n) => n.silenced));
+    expect(silenced.state).toBe('raised');
+    expect(alarms.at(-1)).toMatchObject({ alarmId: ALARM_ID, transition: 'silence', state: 'raised', by: 'button:button-1' });
+    expect(alarmEngineOf(runtime.context)?.get(ALARM_ID)).toMatchObject({ state: 'raised', silenced: true });
+
+    sim.set(1, 'smoke_alarm', 'normal');
+    await until('the condition to clear', () => alarmEngineOf(runtime.context)?.get(ALARM_ID)?.conditionActive === false);
+    runtime.context.events.emit('command', { kind: 'reset', alarmId: ALARM_ID, by: 'console:installer' });
+    expect(alarmEngineOf(runtime.context)?.alarms()).toEqual([]);
   });
 });
