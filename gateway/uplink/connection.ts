@@ -3,7 +3,7 @@
 // survive a reconnect, an LWT on the retained status topic, and reconnect with exponential back-off
 // and jitter (mqtt.js only knows a fixed period, so reconnecting is driven from here).
 import { readFileSync } from 'node:fs';
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { connect, Store, type IClientOptions, type MqttClient } from 'mqtt';
 import { topics, type GatewayStatus } from '../../cloud-ingest/contract.js';
 import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
@@ -93,7 +93,9 @@ export class UplinkConnection {
     this.log.info({ url: this.options.url, delayMs: delay, attempt: this.attempt }, 'uplink disconnected; reconnecting after back-off');
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      if (!this.stopping && !this.client.connected) this.client.reconnect();
+      // A fresh outgoing store: the Sender republishes whatever was unacknowledged itself, with the same
+      // ids, instead of mqtt.js replaying its store while new publishes take fresh message ids beside it.
+      if (!this.stopping && !this.client.connected) this.client.reconnect({ outgoingStore: new Store() });
     }, delay);
   }
 

@@ -46,6 +46,8 @@ export class Sender {
   private wake: (() => void) | undefined;
   private partial: { seq: number; since: number } | undefined;
   private readonly unsubscribe: (() => void)[] = [];
+  /** Bumped on every disconnect: acknowledgments for publishes of an earlier connection are ignored. */
+  private generation = 0;
 
   constructor(private readonly options: SenderOptions) {
     const state = (lane: Lane, name: LaneState['name']): LaneState => ({ lane, name, next: lane.acked(), inflight: [] });
@@ -57,8 +59,16 @@ export class Sender {
   start(): void {
     this.running = true;
     const notify = () => this.notify();
-    this.options.client.on('connect', notify);
-    this.unsubscribe.push(() => this.options.client.off('connect', notify), this.alarm.lane.onDurable(notify), this.telemetry.lane.onDurable(notify));
+    const disconnected = () => this.rewind();
+    const { client } = this.options;
+    client.on('connect', notify);
+    client.on('close', disconnected);
+    this.unsubscribe.push(
+      () => client.off('connect', notify),
+      () => client.off('close', disconnected),
+      this.alarm.lane.onDurable(notify),
+      this.telemetry.lane.onDurable(notify),
+    );
     this.loop = this.run();
   }
 
@@ -72,6 +82,20 @@ export class Sender {
   /** Messages published and not yet acknowledged, both lanes. */
   inflightCount(): number {
     return this.alarm.inflight.length + this.telemetry.inflight.length;
+  }
+
+  /**
+   * The connection dropped: whatever was not acknowledged is published again after reconnect, telemetry
+   * with the same batch boundaries (so the same batch ids) as before.
+   */
+  private rewind(): void {
+    this.generation++;
+    const unacked = this.telemetry.inflight.map((i) => [i.first, i.end] as [number, number]);
+    this.replay.unshift(...unacked);
+    for (const state of [this.alarm, this.telemetry]) {
+      state.inflight.length = 0;
+      state.next = state.lane.acked();
+    }
   }
 
   private notify(): void {
@@ -182,7 +206,9 @@ export class Sender {
     state.next = entry.end;
     stats.inc('uplink.published', { lane: state.name });
     stats.inc('uplink.bytes', { lane: state.name }, payload.length);
+    const generation = this.generation;
     client.publish(topic, payload, { qos: 1 }, (error) => {
+      if (generation !== this.generation) return; // from before a reconnect; republished since
       if (error) {
         // Only when the client is ended under it: what was not acked stays in the spool for next time.
         stats.inc('uplink.publish_error', { lane: state.name });

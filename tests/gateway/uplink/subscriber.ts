@@ -1,0 +1,89 @@
+// A township-side test subscriber: persistent session on lm/v1/<gateway>/#, QoS 1, so it also receives
+// what was published while it (or the broker) was away. Unzips telemetry and keeps every delivery.
+import { gunzipSync } from 'node:zlib';
+import { connect, type MqttClient } from 'mqtt';
+import { parseTopic } from '../../../cloud-ingest/contract.js';
+
+export interface Delivery {
+  readonly kind: 'telemetry' | 'alarm' | 'status' | 'commandResult';
+  /** Batch id or event id. */
+  readonly id: string;
+  readonly lines: readonly string[];
+  readonly json: unknown;
+}
+
+export class TestSubscriber {
+  readonly deliveries: Delivery[] = [];
+  private constructor(readonly client: MqttClient) {}
+
+  static async start(url: string, gateway: string): Promise<TestSubscriber> {
+    const client = connect(url, { clientId: `township-test-${gateway}`, clean: false, reconnectPeriod: 100, protocolVersion: 4 });
+    const subscriber = new TestSubscriber(client);
+    client.on('message', (topic, payload) => subscriber.receive(topic, payload));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    await client.subscribeAsync(`lm/v1/${gateway}/#`, { qos: 1 });
+    return subscriber;
+  }
+
+  private receive(topic: string, payload: Buffer): void {
+    const parsed = parseTopic(topic);
+    if (!parsed || parsed.kind === 'command') return;
+    if (parsed.kind === 'telemetry') {
+      this.deliveries.push({ kind: 'telemetry', id: parsed.batchId, lines: gunzipSync(payload).toString('utf8').split('\n'), json: undefined });
+    } else {
+      this.deliveries.push({ kind: parsed.kind, id: parsed.kind === 'alarm' ? parsed.eventId : '', lines: [], json: JSON.parse(payload.toString('utf8')) });
+    }
+  }
+
+  /**
+   * Telemetry values of field `n` in arrival order, after dropping repeated batch ids; throws if a repeated
+   * batch id carried different lines (a resend must be identical to count as a duplicate).
+   */
+  telemetryNumbers(): number[] {
+    const seen = new Map<string, string>();
+    const numbers: number[] = [];
+    for (const d of this.deliveries) {
+      if (d.kind !== 'telemetry') continue;
+      const body = d.lines.join('\n');
+      const earlier = seen.get(d.id);
+      if (earlier !== undefined) {
+        if (earlier !== body) throw new Error(`batch ${d.id} was resent with different content`);
+        continue;
+      }
+      seen.set(d.id, body);
+      for (const line of d.lines) {
+        const match = / n=(\d+) /.exec(line);
+        if (match) numbers.push(Number(match[1]));
+      }
+    }
+    return numbers;
+  }
+
+  /** Alarm event ids in arrival order, repeats (same id, same content) dropped. */
+  alarmIds(): string[] {
+    const seen = new Map<string, string>();
+    for (const d of this.deliveries) {
+      if (d.kind !== 'alarm') continue;
+      const body = JSON.stringify(d.json);
+      const earlier = seen.get(d.id);
+      if (earlier !== undefined && earlier !== body) throw new Error(`alarm event ${d.id} was resent with different content`);
+      seen.set(d.id, body);
+    }
+    return [...seen.keys()];
+  }
+
+  async stop(): Promise<void> {
+    await this.client.endAsync(true);
+  }
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs: number, what: string, state: () => unknown = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state: ${JSON.stringify(state())}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
