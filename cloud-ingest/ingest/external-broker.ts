@@ -14,6 +14,14 @@ import type { GatewayRegistry } from '../registry/registry.js';
 import type { CommandChannel } from './embedded-broker.js';
 import type { Ingest } from './ingest.js';
 
+/**
+ * Alarm events and gateway status go to every worker (not through the share group): they are few, each
+ * worker's board then shows every alarm, and retained status messages are only delivered to ordinary
+ * subscriptions. Telemetry and command results are shared. Repeats are dropped by event id per worker.
+ */
+const EVERY_WORKER = INGEST_SUBSCRIPTIONS.filter((t) => t.endsWith('/a/+') || t.endsWith('/status'));
+const SHARED = INGEST_SUBSCRIPTIONS.filter((t) => !EVERY_WORKER.includes(t));
+
 export interface ExternalBrokerOptions {
   readonly url: string;
   readonly username: string;
@@ -37,10 +45,10 @@ export class ExternalBroker implements CommandChannel {
   ) {}
 
   async start(): Promise<void> {
-    for (let i = 0; i < this.options.connections; i++) this.clients.push(await this.connect(this.options.connections === 1 ? this.options.clientId : `${this.options.clientId}-${i}`));
+    for (let i = 0; i < this.options.connections; i++) this.clients.push(await this.connect(this.options.connections === 1 ? this.options.clientId : `${this.options.clientId}-${i}`, i === 0));
   }
 
-  private async connect(clientId: string): Promise<MqttClient> {
+  private async connect(clientId: string, first: boolean): Promise<MqttClient> {
     const o = this.options;
     const client = mqtt.connect(o.url, {
       clientId,
@@ -65,7 +73,7 @@ export class ExternalBroker implements CommandChannel {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    const filters = INGEST_SUBSCRIPTIONS.map((t) => `$share/${o.shareGroup}/${t}`);
+    const filters = [...SHARED.map((t) => `$share/${o.shareGroup}/${t}`), ...(first ? EVERY_WORKER : [])];
     await client.subscribeAsync(filters, { qos: 1 });
     this.log.info({ url: o.url, clientId, filters }, 'subscribed through shared subscriptions');
     return client;

@@ -10,7 +10,7 @@ import { mosquittoPasswordHash } from '../../cloud-ingest/registry/password.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { startMosquitto, tempDir, type Peer } from '../helpers/peers.js';
 import { startVictoria, type Victoria } from '../helpers/victoria.js';
-import { connectGateway, provision, publishBatch, startService, testConfig } from './fixture.js';
+import { alarmEvent, connectGateway, provision, publishBatch, startService, testConfig, waitFor } from './fixture.js';
 
 describe('two workers on one Mosquitto with a shared subscription', () => {
   let vm: Victoria;
@@ -65,6 +65,17 @@ describe('two workers on one Mosquitto with a shared subscription', () => {
     expect(perWorker[0]! + perWorker[1]!).toBe(40);
     expect(perWorker[0]).toBeGreaterThan(0);
     expect(perWorker[1]).toBeGreaterThan(0);
+  });
+
+  it('gives every worker the alarm (the board is complete on each) and the retained status', async () => {
+    await gateway.publishAsync('lm/v1/gw-s/a/ev-s1', JSON.stringify(alarmEvent({ eventId: 'ev-s1', alarmId: 'smoke-9/smoke' })), { qos: 1 });
+    await gateway.publishAsync('lm/v1/gw-s/status', JSON.stringify({ gateway: 'gw-s', online: true, ts: Date.now(), timeSynced: true, version: '0.1.0', uptimeS: 1, spool: { telemetryBytes: 0, alarmEvents: 0, dropped: 0 }, sources: {} }), { qos: 1, retain: true });
+    for (const w of workers) {
+      const c = await waitFor('alarm case on every worker', () => w.alarms.list((x) => x.gateway === 'gw-s')[0]);
+      expect(c).toMatchObject({ township: 'town-2', step: 'open' });
+      expect(c.events).toHaveLength(1);
+      await waitFor('status on every worker', () => w.ingest.gateways.get('gw-s')?.status);
+    }
   });
 
   it('enforces the provisioned Mosquitto ACL: the gateway cannot publish under another id', async () => {
