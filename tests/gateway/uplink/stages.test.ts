@@ -1,0 +1,137 @@
+// The spool and uplink stages wired as the runtime wires them (bus, clock, config), against a real
+// mosquitto: one line per reading, alarms as JSON, commands down and results up, retained status,
+// and the spool-full warning as a gateway measurement plus a warning alarm.
+import { connect } from 'mqtt';
+import { afterAll, describe, expect, it } from 'vitest';
+import { topics, type CommandResult, type GatewayStatus } from '../../../cloud-ingest/contract.js';
+import { uplink as uplinkSchema } from '../../../config/sections/uplink.js';
+import type { SiteConfig } from '../../../config/site.js';
+import type { RuntimeContext } from '../../../gateway/runtime.js';
+import { EventBus } from '../../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
+import type { AlarmEvent, GatewayCommand, Measurement } from '../../../gateway/pipeline/types.js';
+import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
+import { silentLogger } from '../../../gateway/shared/logger.js';
+import { Stats } from '../../../gateway/shared/stats.js';
+import { HonestClock } from '../../../gateway/time/honest-clock.js';
+import { UplinkStage } from '../../../gateway/uplink/uplink-stage.js';
+import { startMosquitto, tempDir } from '../../helpers/peers.js';
+import { TestSubscriber, waitFor } from './subscriber.js';
+
+const GATEWAY = 'gw-stage';
+const cleanups: (() => Promise<void> | void)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+function context(url: string, spool: Partial<SiteConfig['spool']> = {}): RuntimeContext {
+  const dir = tempDir('stage-spool');
+  cleanups.push(() => dir.remove());
+  const site = {
+    version: 1,
+    gateway: { township: 'xinhua', compound: 'hongqi-1', id: GATEWAY },
+    buses: [],
+    sources: [],
+    actuators: [],
+    uplink: uplinkSchema.parse({ url, batchMaxAge: '20ms', reconnectMin: '50ms', reconnectMax: '200ms', statusEvery: '200ms', passwordFile: undefined }),
+    spool: { dir: dir.path, maxBytes: '16MB', maxAge: '30d', syncEvery: '10ms', segmentBytes: '64KB', ...spool },
+  } as unknown as SiteConfig;
+  const stats = new Stats();
+  return { site, sources: [], events: new EventBus<GatewayEvents>(() => stats.inc('listener_error')), clock: new HonestClock({ synced: true }), log: silentLogger(), stats };
+}
+
+function measurement(ctx: RuntimeContext, source: string, point: string, value: number, mono: number): Measurement {
+  return {
+    source, point, class: 'power', value, unit: 'V', ts: ctx.clock.now(), mono, timeSynced: true, quality: 'good',
+    tags: { township: 'xinhua', compound: 'hongqi-1', gateway: GATEWAY, source, building: '3' },
+  };
+}
+
+describe('spool and uplink stages', () => {
+  it('sends a reading as one line, alarms as JSON, answers commands and keeps a retained status', async () => {
+    const broker = await startMosquitto();
+    cleanups.push(() => broker.stop());
+    const url = `mqtt://127.0.0.1:${broker.port}`;
+    const subscriber = await TestSubscriber.start(url, GATEWAY);
+    cleanups.push(() => subscriber.stop());
+    const ctx = context(url);
+    const spoolStage = new SpoolStage(ctx);
+    spoolStage.start();
+    const uplinkStage = new UplinkStage(ctx);
+    uplinkStage.start();
+    cleanups.push(async () => {
+      await uplinkStage.stop();
+      await spoolStage.stop();
+    });
+    const commands: GatewayCommand[] = [];
+    ctx.events.on('command', (c) => commands.push(c));
+
+    ctx.events.emit('measurement', measurement(ctx, 'meter-1', 'voltage', 229.5, 100));
+    ctx.events.emit('measurement', measurement(ctx, 'meter-1', 'current', 1.25, 100));
+    ctx.events.emit('measurement', measurement(ctx, 'meter-2', 'voltage', 231, 100));
+    const event: AlarmEvent = {
+      eventId: 'ev-1', alarmId: 'meter-1:voltage:over', transition: 'raise', state: 'raised', level: 'alarm', source: 'meter-1', point: 'voltage', rule: 'over',
+      value: 260, text: { zh: '过压', en: 'Overvoltage' }, tags: {}, ts: ctx.clock.now(), mono: 1, timeSynced: true, by: undefined,
+    };
+    ctx.events.emit('alarm', event);
+
+    await waitFor(() => subscriber.deliveries.some((d) => d.kind === 'telemetry') && subscriber.alarmIds().length === 1, 5_000, 'telemetry and alarm');
+    const lines = subscriber.deliveries.filter((d) => d.kind === 'telemetry').flatMap((d) => d.lines);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^power,building=3,compound=hongqi-1,gateway=gw-stage,source=meter-1,township=xinhua voltage=229\.5,current=1\.25 \d{13}$/);
+    expect((subscriber.deliveries.find((d) => d.kind === 'alarm')!.json as AlarmEvent).alarmId).toBe('meter-1:voltage:over');
+    // Alarm lane first: the alarm arrived before the telemetry batch spooled ahead of it.
+    expect(subscriber.deliveries.filter((d) => d.kind !== 'status')[0]?.kind).toBe('alarm');
+
+    const township = connect(url, { clientId: 'township-cmd', protocolVersion: 4 });
+    cleanups.push(() => township.endAsync(true));
+    const results: CommandResult[] = [];
+    const statuses: GatewayStatus[] = [];
+    township.on('message', (topic, payload) => {
+      if (topic === topics.commandResult(GATEWAY)) results.push(JSON.parse(payload.toString()) as CommandResult);
+      if (topic === topics.status(GATEWAY)) statuses.push(JSON.parse(payload.toString()) as GatewayStatus);
+    });
+    await township.subscribeAsync([topics.commandResult(GATEWAY), topics.status(GATEWAY)], { qos: 1 });
+    await waitFor(() => statuses.length > 0, 5_000, 'the retained status');
+    expect(statuses[0]).toMatchObject({ gateway: GATEWAY, online: true, timeSynced: true });
+
+    const send = (message: unknown) => township.publishAsync(topics.command(GATEWAY), JSON.stringify(message), { qos: 1 });
+    await send({ id: 'c1', command: { kind: 'acknowledge', alarmId: 'meter-1:voltage:over', by: 'township:li' } });
+    await send({ id: 'c2', command: { kind: 'silence', by: 'township:li', forMs: 0 } });
+    await send({ id: 'c3', command: { kind: 'request_config', by: 'township:li' } });
+    await send({ id: 'c4', command: { kind: 'request_health', by: 'township:li' } });
+    await waitFor(() => results.length === 4, 5_000, 'four command results');
+    expect(commands).toEqual([{ kind: 'acknowledge', alarmId: 'meter-1:voltage:over', by: 'township:li' }, { kind: 'request_config', by: 'township:li' }, { kind: 'request_health', by: 'township:li' }]);
+    const byId = new Map(results.map((r) => [r.id, r]));
+    expect(byId.get('c1')?.ok).toBe(true);
+    expect(byId.get('c2')).toMatchObject({ ok: false });
+    expect(byId.get('c2')?.message).toContain('command.forMs');
+    expect(JSON.stringify(byId.get('c3')?.data)).not.toMatch(/passwordFile|"key"/);
+    expect((byId.get('c4')?.data as { status: GatewayStatus }).status.gateway).toBe(GATEWAY);
+
+    await uplinkStage.stop();
+    await waitFor(() => statuses.at(-1)?.online === false, 5_000, 'the offline status on shutdown');
+  });
+
+  it('when the spool is full, reports the drops as a gateway measurement and one warning alarm', async () => {
+    const ctx = context('mqtt://127.0.0.1:1', { maxBytes: '8KB', segmentBytes: '2KB' });
+    const stage = new SpoolStage(ctx);
+    stage.start();
+    cleanups.push(() => stage.stop());
+    const alarms: AlarmEvent[] = [];
+    const dropped: Measurement[] = [];
+    ctx.events.on('alarm', (a) => alarms.push(a));
+    ctx.events.on('measurement', (m) => {
+      if (m.point === 'spool_dropped') dropped.push(m);
+    });
+    for (let i = 0; i < 400; i++) {
+      ctx.events.emit('measurement', measurement(ctx, `meter-${i}`, 'voltage', i, i));
+      if (i % 50 === 0) await new Promise((r) => setTimeout(r, 15));
+    }
+    await waitFor(() => dropped.length > 0, 5_000, 'a spool_dropped measurement');
+    expect(dropped.at(-1)).toMatchObject({ class: 'gateway', source: GATEWAY, point: 'spool_dropped' });
+    expect(alarms.filter((a) => a.rule === 'spool_full')).toHaveLength(1);
+    expect(alarms[0]).toMatchObject({ transition: 'raise', level: 'warning', rule: 'spool_full', state: 'raised' });
+    expect(ctx.stats.counter('spool.dropped', { lane: 'telemetry', reason: 'max_bytes' })).toBe(dropped.at(-1)!.value);
+  });
+});
