@@ -11,6 +11,7 @@ import { siteConfig, type SiteConfig } from './site.js';
 
 type Actuator = SiteConfig['actuators'][number];
 import { BUILTIN_PROFILES_DIR, ProfileIndex } from '../gateway/devices/profile-index.js';
+import { effectiveRules, RuleConfigError } from '../gateway/rules/effective.js';
 
 export interface LoadedSite {
   readonly file: string;
@@ -115,6 +116,12 @@ export function crossCheck(source: YamlSource, config: CheckedSections, profiles
       if (!ruleIds.has(ruleId)) {
         issues.push(source.issue(at('rules'), `profile ${profile.id} has no rule "${ruleId}"; its rules: ${[...ruleIds].join(', ') || 'none'}`, ruleId));
       }
+    }
+    try {
+      effectiveRules(profile, src);
+    } catch (error) {
+      if (!(error instanceof RuleConfigError)) throw error;
+      issues.push(source.issue(at('rules'), error.message));
     }
     src.extraRules.forEach((rule, ruleIndex) => {
       if (ruleIds.has(rule.id)) issues.push(source.issue(at('extraRules', ruleIndex, 'id'), `rule "${rule.id}" already comes from the profile; override it under rules:`));

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { id, localText } from './sections/common.js';
 import { bus } from './sections/buses.js';
+import { alarmSettings } from './sections/rules.js';
 import { source } from './sections/sources.js';
 import { actuator, console_, localBroker } from './sections/outputs.js';
 import { spool, uplink } from './sections/uplink.js';
@@ -22,6 +23,7 @@ export const siteConfig = z.strictObject({
   buses: z.array(bus).default([]),
   sources: z.array(source).min(1, 'a site needs at least one source'),
   actuators: z.array(actuator).default([]),
+  alarms: alarmSettings.optional().describe('Site-wide alarm settings: silence length, latched-alarm file, drill/maintenance windows'),
   localBroker: localBroker.optional(),
   console: console_.optional(),
   uplink: uplink.optional().describe('Township broker; without it data stays in the spool'),

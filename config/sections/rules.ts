@@ -130,10 +130,7 @@ export const ruleOverride = z.strictObject({
 });
 export type RuleOverride = z.infer<typeof ruleOverride>;
 
-/**
- * Site-wide alarm settings. Meant to be mounted as `alarms:` in the site config (config/site.ts); until it is,
- * the alarm engine uses these defaults. Suppression here applies to every matching alarm of the site.
- */
+/** Site-wide alarm settings (`alarms:` in the site config). Suppression here applies to every matching alarm of the site. */
 export const alarmSettings = z.strictObject({
   silenceFor: duration.default('15m').describe('How long a silence (button, console, township) lasts when none is given'),
   latchFile: z.string().min(1).optional().describe('Where latched alarms are kept across restarts; default <spool.dir>/latched-alarms.json'),

@@ -20,9 +20,9 @@ export function alarmEngineOf(context: { readonly events: object }): AlarmEngine
   return engines.get(context.events);
 }
 
-/** Site-wide settings: `alarms:` in the site config once config/site.ts mounts it, else the defaults. */
+/** Site-wide settings: `alarms:` in the site config, else the defaults. */
 export function siteAlarmSettings(site: RuntimeContext['site']): AlarmSettings {
-  return alarmSettings.parse((site as { alarms?: unknown }).alarms ?? {});
+  return site.alarms ?? alarmSettings.parse({});
 }
 
 export class AlarmStage implements Stage {

@@ -1,4 +1,5 @@
 // The gateway's event map: every stage talks through these events only.
+import type { RuleCondition } from '../rules/condition.js';
 import type { AlarmEvent, GatewayCommand, Measurement, PointFault, Reading, SourceStatus } from './types.js';
 
 export interface GatewayEvents {
@@ -13,6 +14,8 @@ export interface GatewayEvents {
   'source.status': SourceStatus;
   /** An alarm changed state; goes to actuators and to the spool's alarm lane. */
   alarm: AlarmEvent;
+  /** A rule's condition became active or inactive (rules → alarm engine). */
+  'rule.condition': RuleCondition;
   /** A command from the township, the console or a local button (ack, silence, reset, test). */
   command: GatewayCommand;
 }

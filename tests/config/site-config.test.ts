@@ -66,6 +66,11 @@ describe('site config', () => {
     expect(issues).toMatch(/refs\.yaml:7:\d+ sources\[1\]\.profile: profile generic\/gpio-door-contact needs GPIO line "contact"/);
   });
 
+  it('re-checks a rule override against its rule kind at load time', () => {
+    const issues = issuesOf('rule.yaml', base.replace('unit: 1,', 'unit: 1, rules: { overvoltage: { after: 5m } },'));
+    expect(issues).toEqual(['rule.yaml:6:61 sources[0].rules: sources.m1.rules.overvoltage: Unrecognized key: "after"']);
+  });
+
   it('rejects a duration or size it cannot read', () => {
     const issues = issuesOf('dur.yaml', base.replace('unit: 1,', 'unit: 1, poll: 5 seconds,'));
     expect(issues).toEqual(['dur.yaml:6:67 sources[0].poll: expected a duration such as "500ms", "5s", "10m", "2h" or "7d"']);
