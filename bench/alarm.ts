@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { connectAsync } from 'mqtt';
 import { parseSiteConfig } from '../config/load-site.js';
-import { registerGpioPort } from '../gateway/actuators/gpio-port-registry.js';
 import { resolveProfile } from '../gateway/devices/resolve.js';
+import { setGpioPortFactory } from '../gateway/drivers/gpio/port-provider.js';
 import { MemoryGpioPort } from '../gateway/drivers/gpio/memory-port.js';
 import type { GpioLevel, GpioPort } from '../gateway/drivers/gpio/port.js';
 import { hashPassword } from '../gateway/shared/password-hash.js';
@@ -112,8 +112,8 @@ actuators:
   await sim.start();
 
   const port = new TimedPort(new MemoryGpioPort());
+  setGpioPortFactory(() => port);
   const runtime = new GatewayRuntime(loaded, { log: silentLogger() });
-  registerGpioPort(runtime.context, port);
   let measurements = 0;
   runtime.context.events.on('measurement', () => measurements++);
   await runtime.start();

@@ -11,7 +11,6 @@ import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
 import { scope, type Logger } from '../shared/logger.js';
 import { parseDuration } from '../shared/units.js';
 import { GpioAlarmOutput } from './gpio-output.js';
-import { gpioPortOf } from './gpio-port-registry.js';
 import { HomeAssistant } from './home-assistant.js';
 import { MqttNotice } from './mqtt-notice.js';
 import { SilenceButton } from './silence-button.js';
@@ -94,10 +93,8 @@ export class ActuatorsStage implements Stage {
     }
   }
 
-  /** This runtime's registered port (tests), else the process's shared port (onoff, or memory in the demo). */
+  /** The process's shared port (onoff on a Pi, the memory port in the demo and tests), as the GPIO driver uses. */
   private async port(actuatorId: string): Promise<GpioPort> {
-    const registered = gpioPortOf(this.context);
-    if (registered) return registered;
     try {
       return await gpioPort();
     } catch (error) {

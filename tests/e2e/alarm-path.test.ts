@@ -7,10 +7,10 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../config/load-site.js';
-import { registerGpioPort } from '../../gateway/actuators/gpio-port-registry.js';
 import { alarmEngineOf } from '../../gateway/alarms/stage.js';
 import { resolveProfile } from '../../gateway/devices/resolve.js';
 import { MemoryGpioPort } from '../../gateway/drivers/gpio/memory-port.js';
+import { setGpioPortFactory } from '../../gateway/drivers/gpio/port-provider.js';
 import type { AlarmEvent, Measurement } from '../../gateway/pipeline/types.js';
 import { GatewayRuntime } from '../../gateway/runtime.js';
 import { silentLogger } from '../../gateway/shared/logger.js';
@@ -78,8 +78,8 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
     await display.subscribeAsync('lastmile/notice/#', { qos: 1 });
 
     port.setInput(BUTTON_LINE, 1); // released (pulled up; the button pulls to ground)
+    setGpioPortFactory(() => port);
     runtime = new GatewayRuntime(loaded, { log: silentLogger() });
-    registerGpioPort(runtime.context, port);
     runtime.context.events.on('alarm', (e) => alarms.push(e));
     runtime.context.events.on('measurement', (m) => {
       if (m.point === 'smoke_alarm') smokeValues.push(m.value);
@@ -89,6 +89,7 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
 
   afterAll(async () => {
     await runtime?.stop();
+    setGpioPortFactory(undefined);
     await display?.endAsync();
     await sim?.stop();
     await broker?.stop();
