@@ -112,7 +112,7 @@ export class Ingest {
         return;
       }
     }
-    this.deps.window.add(batch.parsed);
+    this.deps.window.add(identity, batch.checked);
     stats.inc('ingest.measurements', { gateway: identity.gateway }, batch.measurements);
     stats.inc('ingest.batches', { gateway: identity.gateway });
   }

@@ -36,7 +36,7 @@ function readToken(line: string, start: number, stops: string): [string, number]
   return [out, i];
 }
 
-function parseFieldValue(text: string, key: string): FieldValue {
+export function parseFieldValue(text: string, key: string): FieldValue {
   if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) return text.slice(1, -1).replace(/\\(["\\])/g, '$1');
   if (/^[tT](rue|RUE)?$/.test(text)) return true;
   if (/^[fF](alse|ALSE)?$/.test(text)) return false;
@@ -46,7 +46,7 @@ function parseFieldValue(text: string, key: string): FieldValue {
 }
 
 /** Splits the field section on commas outside quoted strings. */
-function parseFields(text: string): [string, FieldValue][] {
+export function parseFields(text: string): [string, FieldValue][] {
   const fields: [string, FieldValue][] = [];
   let i = 0;
   while (i < text.length) {
@@ -82,7 +82,7 @@ function fieldSectionEnd(line: string, start: number): number {
   return -1;
 }
 
-const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+export const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
 /**
  * The common case: no escapes and no string fields, so the line splits on plain spaces, commas and '='.
@@ -140,7 +140,7 @@ export function parseLine(line: string, now: number = Date.now()): ParsedLine {
   return { measurement, tags, fields, fieldText, ts: checkTimestamp(line.slice(fieldsEnd + 1), tags, now) };
 }
 
-function checkTimestamp(tsText: string, tags: ReadonlyMap<string, string>, now: number): number {
+export function checkTimestamp(tsText: string, tags: { has(key: string): boolean }, now: number): number {
   if (!/^\d{1,16}$/.test(tsText)) throw new LineError(`timestamp "${tsText}" is not an integer in ms`);
   const ts = Number(tsText);
   if (ts < MIN_TS || ts > now + MAX_FUTURE_MS) throw new LineError(`timestamp ${ts} is outside ${new Date(MIN_TS).toISOString()} .. now+1d (clock not synced?)`);

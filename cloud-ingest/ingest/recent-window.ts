@@ -1,7 +1,10 @@
-// The bounded recent window behind the console's charts: the last N points per field of each source, for
-// at most M sources (the least recently updated source is forgotten first). Without InfluxDB this is
-// all there is. Ring buffers, one map lookup per line: it runs on every accepted line.
-import type { ParsedLine } from './line-protocol.js';
+// The bounded recent window behind the console's charts: the last N field sections per source, for at
+// most M sources (the least recently updated source is forgotten first). Without InfluxDB this is all
+// there is. It runs for every accepted line, so it stores the field text as sent and parses it only when
+// the console asks for a chart.
+import type { GatewayIdentity } from '../registry/registry.js';
+import type { CheckedLine } from './checked-line.js';
+import { parseFields, type FieldValue } from './line-protocol.js';
 
 export interface SeriesKey {
   readonly gateway: string;
@@ -17,81 +20,66 @@ export interface SeriesInfo extends SeriesKey {
   readonly lastValue: number;
 }
 
-/** Last-N points; grows by push until full, then overwrites the oldest (most sources never fill it). */
-class Ring {
-  readonly ts: number[] = [];
-  readonly values: number[] = [];
-  next = 0;
-
-  constructor(private readonly size: number) {}
-
-  get count(): number {
-    return this.ts.length;
-  }
-
-  push(ts: number, value: number): void {
-    if (this.ts.length < this.size) {
-      this.ts.push(ts);
-      this.values.push(value);
-      return;
-    }
-    this.ts[this.next] = ts;
-    this.values[this.next] = value;
-    this.next = (this.next + 1) % this.size;
-  }
-
-  last(): [number, number] {
-    const i = this.ts.length < this.size ? this.ts.length - 1 : (this.next - 1 + this.size) % this.size;
-    return [this.ts[i]!, this.values[i]!];
-  }
-
-  /** Indices oldest first. */
-  order(): number[] {
-    const start = this.ts.length < this.size ? 0 : this.next;
-    return Array.from({ length: this.ts.length }, (_, i) => (start + i) % this.ts.length);
-  }
+interface SourceEntry {
+  identity: GatewayIdentity;
+  source: string;
+  measurement: string;
+  ts: number[];
+  text: string[];
+  /** Next slot to overwrite once the ring is full. */
+  next: number;
+  /** add() call that last moved this entry to the young end of the map. */
+  touched: number;
 }
 
-interface SourceEntry {
-  gateway: string;
-  source: string;
-  township: string;
-  compound: string;
-  measurement: string;
-  fields: Map<string, Ring>;
+/** Field values of one field section; strings are not charted, booleans become 0/1. */
+function numericFields(fieldText: string): Map<string, number> {
+  const out = new Map<string, number>();
+  const fields: [string, FieldValue][] = fieldText.includes('"') || fieldText.includes('\\') ? parseFields(fieldText) : fieldText.split(',').map((pair) => splitSimple(pair));
+  for (const [key, value] of fields) if (typeof value !== 'string') out.set(key, Number(value));
+  return out;
+}
+
+function splitSimple(pair: string): [string, FieldValue] {
+  const eq = pair.indexOf('=');
+  const text = pair.slice(eq + 1);
+  const c = text[0];
+  if (c === 't' || c === 'T') return [pair.slice(0, eq), true];
+  if (c === 'f' || c === 'F') return [pair.slice(0, eq), false];
+  return [pair.slice(0, eq), Number(text.endsWith('i') || text.endsWith('u') ? text.slice(0, -1) : text)];
 }
 
 export class RecentWindow {
   private readonly sources = new Map<string, SourceEntry>();
+  private adds = 0;
 
   constructor(
     private readonly pointsPerSeries: number,
     private readonly maxSources: number,
   ) {}
 
-  /** Adds numeric and boolean fields of accepted lines (booleans as 0/1; strings are not charted). */
-  add(lines: readonly ParsedLine[]): void {
-    let previous: SourceEntry | undefined;
-    let previousKey = '';
+  add(identity: GatewayIdentity, lines: readonly CheckedLine[]): void {
+    const now = ++this.adds;
     for (const line of lines) {
-      const gateway = line.tags.get('gateway') ?? '';
-      const source = line.tags.get('source') ?? '';
-      const key = `${gateway}\u0000${source}`;
-      let entry = key === previousKey ? previous : this.sources.get(key);
+      const key = `${identity.gateway}\u0000${line.source}`;
+      let entry = this.sources.get(key);
       if (!entry) {
-        entry = { gateway, source, township: line.tags.get('township') ?? '', compound: line.tags.get('compound') ?? '', measurement: line.measurement, fields: new Map() };
+        entry = { identity, source: line.source, measurement: line.measurement, ts: [], text: [], next: 0, touched: now };
         if (this.sources.size >= this.maxSources) this.sources.delete(this.sources.keys().next().value!);
-      } else if (key !== previousKey) {
-        this.sources.delete(key); // re-insert: Map order is the recency order for eviction
+        this.sources.set(key, entry);
+      } else if (entry.touched !== now) {
+        // Map order is the recency order for eviction; one re-insert per source per batch is enough.
+        entry.touched = now;
+        this.sources.delete(key);
+        this.sources.set(key, entry);
       }
-      if (key !== previousKey) this.sources.set(key, entry);
-      previous = entry;
-      previousKey = key;
-      for (const [field, raw] of line.fields) {
-        if (typeof raw === 'string') continue;
-        let ring = entry.fields.get(field);
-        if (!ring) entry.fields.set(field, (ring = new Ring(this.pointsPerSeries)));
-        ring.push(line.ts, typeof raw === 'boolean' ? Number(raw) : raw);
+      if (entry.ts.length < this.pointsPerSeries) {
+        entry.ts.push(line.ts);
+        entry.text.push(line.fieldText);
+      } else {
+        entry.ts[entry.next] = line.ts;
+        entry.text[entry.next] = line.fieldText;
+        entry.next = (entry.next + 1) % this.pointsPerSeries;
       }
     }
   }
@@ -99,9 +87,9 @@ export class RecentWindow {
   list(filter: (info: SeriesInfo) => boolean): SeriesInfo[] {
     const out: SeriesInfo[] = [];
     for (const e of this.sources.values()) {
-      for (const [field, ring] of e.fields) {
-        const [lastTs, lastValue] = ring.last();
-        const info = { gateway: e.gateway, source: e.source, field, township: e.township, compound: e.compound, measurement: e.measurement, lastTs, lastValue };
+      const last = e.ts.length < this.pointsPerSeries ? e.ts.length - 1 : (e.next - 1 + this.pointsPerSeries) % this.pointsPerSeries;
+      for (const [field, lastValue] of numericFields(e.text[last]!)) {
+        const info = { gateway: e.identity.gateway, source: e.source, field, township: e.identity.township, compound: e.identity.compound, measurement: e.measurement, lastTs: e.ts[last]!, lastValue };
         if (filter(info)) out.push(info);
       }
     }
@@ -110,16 +98,20 @@ export class RecentWindow {
 
   points(key: SeriesKey): { info: SeriesInfo; ts: number[]; values: number[] } | undefined {
     const e = this.sources.get(`${key.gateway}\u0000${key.source}`);
-    const ring = e?.fields.get(key.field);
-    if (!e || !ring) return undefined;
-    const [lastTs, lastValue] = ring.last();
-    const idx = ring.order();
+    if (!e) return undefined;
+    const points: [number, number][] = [];
+    e.ts.forEach((ts, i) => {
+      const value = numericFields(e.text[i]!).get(key.field);
+      if (value !== undefined) points.push([ts, value]);
+    });
+    if (points.length === 0) return undefined;
     // Points may arrive out of order after a spool drain; charts want them sorted.
-    idx.sort((a, b) => ring.ts[a]! - ring.ts[b]!);
+    points.sort((a, b) => a[0] - b[0]);
+    const [lastTs, lastValue] = points[points.length - 1]!;
     return {
-      info: { gateway: e.gateway, source: e.source, field: key.field, township: e.township, compound: e.compound, measurement: e.measurement, lastTs, lastValue },
-      ts: idx.map((i) => ring.ts[i]!),
-      values: idx.map((i) => ring.values[i]!),
+      info: { gateway: e.identity.gateway, source: e.source, field: key.field, township: e.identity.township, compound: e.identity.compound, measurement: e.measurement, lastTs, lastValue },
+      ts: points.map((p) => p[0]),
+      values: points.map((p) => p[1]),
     };
   }
 }

@@ -1,8 +1,9 @@
-// One telemetry batch: gunzip, split, validate line by line, enforce identity tags. Pure apart from zlib.
+// One telemetry batch: gunzip, split, check line by line, enforce identity tags. Pure apart from zlib.
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { GatewayIdentity } from '../registry/registry.js';
-import { formatLine, LineError, parseLine, type ParsedLine } from './line-protocol.js';
+import { checkLine, type CheckedLine } from './checked-line.js';
+import { LineError } from './line-protocol.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -18,7 +19,7 @@ export interface RejectedLine {
 export interface CheckedBatch {
   /** Lines ready to write, identity tags enforced. */
   readonly lines: string[];
-  readonly parsed: ParsedLine[];
+  readonly checked: CheckedLine[];
   readonly rejected: RejectedLine[];
   /** Number of field values (one measurement each) in the accepted lines. */
   readonly measurements: number;
@@ -34,7 +35,7 @@ export async function decompressBatch(payload: Buffer): Promise<string> {
 
 export function checkBatch(identity: GatewayIdentity, text: string, now: number = Date.now()): CheckedBatch {
   const lines: string[] = [];
-  const parsed: ParsedLine[] = [];
+  const checked: CheckedLine[] = [];
   const rejected: RejectedLine[] = [];
   let measurements = 0;
   const raw = text.split('\n');
@@ -42,19 +43,14 @@ export function checkBatch(identity: GatewayIdentity, text: string, now: number 
     const line = raw[n]!.endsWith('\r') ? raw[n]!.slice(0, -1) : raw[n]!;
     if (line === '' || line.startsWith('#')) continue;
     try {
-      const p = parseLine(line, now);
-      // Delete first so the enforced tags always come last, whatever the payload claimed.
-      for (const key of IDENTITY_TAGS) p.tags.delete(key);
-      p.tags.set('township', identity.township);
-      p.tags.set('compound', identity.compound);
-      p.tags.set('gateway', identity.gateway);
-      lines.push(formatLine(p, p.tags));
-      parsed.push(p);
-      measurements += p.fields.length;
+      const c = checkLine(line, identity, now);
+      lines.push(c.out);
+      checked.push(c);
+      measurements += c.fieldCount;
     } catch (error) {
       if (!(error instanceof LineError)) throw error;
       rejected.push({ line: n + 1, reason: error.message });
     }
   }
-  return { lines, parsed, rejected, measurements };
+  return { lines, checked, rejected, measurements };
 }

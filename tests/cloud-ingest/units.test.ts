@@ -7,6 +7,8 @@ import { parseCloudIngestConfig } from '../../cloud-ingest/config.js';
 import { ConfigError } from '../../config/load-yaml.js';
 import { LineError, parseLine } from '../../cloud-ingest/ingest/line-protocol.js';
 import { checkBatch } from '../../cloud-ingest/ingest/telemetry.js';
+import { checkLine } from '../../cloud-ingest/ingest/checked-line.js';
+import { RecentWindow } from '../../cloud-ingest/ingest/recent-window.js';
 import { DedupStore } from '../../cloud-ingest/ingest/dedup.js';
 import { hashPassword, mosquittoPasswordHash, verifyPassword } from '../../cloud-ingest/registry/password.js';
 import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
@@ -52,9 +54,31 @@ describe('line protocol checks', () => {
     ['seconds instead of ms / 1970', `smoke,source=a alarm=true 1700000`, /outside/],
     ['no source tag', `smoke,building=1 alarm=true ${now}`, /missing tag "source"/],
     ['bad field value', `smoke,source=a alarm=maybe ${now}`, /not a number/],
+    ['empty tag value', `smoke,source= alarm=true ${now}`, /expected key=value|empty value/],
+    ['spaces in the middle', `smoke,source=a alarm=true 12 ${now}`, /unexpected spaces|not an integer/],
   ])('rejects %s', (_name, line, reason) => {
     expect(() => parseLine(line, now)).toThrow(LineError);
     expect(() => parseLine(line, now)).toThrow(reason);
+    expect(() => checkLine(line, identity, now)).toThrow(LineError);
+    expect(() => checkLine(line, identity, now)).toThrow(reason);
+  });
+
+  it('rewrites escaped and quoted lines through the general parser with the same enforced tags', () => {
+    const c = checkLine(`door,source=d\\ 1,gateway=fake note="open, \\"by hand\\"",open=true ${now}`, identity, now);
+    expect(c.out).toBe(`door,source=d\\ 1,township=town,compound=c1,gateway=gw-1 note="open, \\"by hand\\"",open=true ${now}`);
+    expect([c.source, c.fieldCount]).toEqual(['d 1', 2]);
+  });
+
+  it('keeps a bounded recent window and parses charts on demand', () => {
+    const w = new RecentWindow(3, 2);
+    const line = (source: string, ts: number, fields: string) => checkLine(`power,source=${source} ${fields} ${ts}`, identity, now);
+    w.add(identity, [line('m1', now + 2, 'v=2,ok=true'), line('m1', now + 1, 'v=1,ok=false'), line('m1', now + 3, 'v=3i,ok=true'), line('m1', now + 4, 'v=4,ok=t')]);
+    expect(w.points({ gateway: 'gw-1', source: 'm1', field: 'v' })).toMatchObject({ ts: [now + 1, now + 3, now + 4], values: [1, 3, 4] });
+    expect(w.points({ gateway: 'gw-1', source: 'm1', field: 'ok' })?.values).toEqual([0, 1, 1]);
+    w.add(identity, [line('m2', now, 'v=1')]);
+    w.add(identity, [line('m3', now, 'v=1')]);
+    expect(w.points({ gateway: 'gw-1', source: 'm1', field: 'v' })).toBeUndefined();
+    expect(w.list(() => true).map((s) => `${s.source}.${s.field}`).sort()).toEqual(['m2.v', 'm3.v']);
   });
 
   it('overrides identity tags and numbers rejected lines from 1', () => {
