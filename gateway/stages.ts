@@ -5,6 +5,11 @@ import type { StageFactory } from './runtime.js';
 export const STAGES: readonly StageFactory[] = [
   // First: drivers and actuators get their MQTT clients from it (localBrokerOf).
   async (context) => (await import('./local-broker/stage.js')).createLocalBrokerStage(context),
+  // Honest time: decides when the wall clock is good, so stamps taken before can be re-based.
+  async (context) => (await import('./time/time-sync.js')).timeSyncStage(context),
+  // Store-and-forward, sink-first: the spool is open before anything emits; the uplink drains it.
+  async (context) => (await import('./spool/spool-stage.js')).spoolStage(context),
+  async (context) => (await import('./uplink/uplink-stage.js')).uplinkStage(context),
   // Alarm path, sink-first: actuators hear every alarm the engine raises, the engine every rule condition.
   async (context) => (await import('./actuators/stage.js')).actuatorsStage(context),
   async (context) => (await import('./alarms/stage.js')).alarmStage(context),
