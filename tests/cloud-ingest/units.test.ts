@@ -13,6 +13,7 @@ import { DedupStore } from '../../cloud-ingest/ingest/dedup.js';
 import { hashPassword, mosquittoPasswordHash, verifyPassword } from '../../cloud-ingest/registry/password.js';
 import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
 import { formatProvisionResult, provisionGateway } from '../../cloud-ingest/registry/provision.js';
+import { provisionCommand } from '../../cloud-ingest/registry/provision-command.js';
 import { AlarmStore } from '../../cloud-ingest/alarms/store.js';
 import { tempDir } from '../helpers/peers.js';
 import { alarmEvent } from './fixture.js';
@@ -117,6 +118,20 @@ describe('passwords and provisioning', () => {
     expect(await reloaded.authenticate('gw-9', 'nope')).toBeUndefined();
     expect(readFileSync(join(dir.path, 'gateways.json'), 'utf8')).not.toContain(result.password);
     expect(() => provisionGateway(registry, { gateway: 'gw-9', township: 'town', compound: 'c9', brokerUrl: 'mqtts://x' })).toThrow(/already provisioned/);
+    dir.remove();
+  });
+});
+
+describe('lastmile provision (the function the CLI calls)', () => {
+  it('provisions into the registry named by the config and refuses missing arguments', async () => {
+    const dir = tempDir('provision-cmd');
+    const config = join(dir.path, 'ci.yaml');
+    writeFileSync(config, `version: 1\ndataDir: ${dir.path}/data\n`);
+    const out = provisionCommand(['--config', config, '--gateway', 'gw-7', '--township', 'town', '--compound', 'c7', '--broker-url', 'mqtts://t.example:8883']);
+    expect(out).toContain('username: gw-7');
+    expect(out).toMatch(/^gw-7:\$7\$101\$/m);
+    expect(new GatewayRegistry(join(dir.path, 'data', 'gateways.json')).load().get('gw-7')?.compound).toBe('c7');
+    expect(() => provisionCommand(['--config', config, '--gateway', 'gw-8'])).toThrow(/missing --township/);
     dir.remove();
   });
 });
