@@ -57,6 +57,9 @@ export function backoffMs(attempt: number, minMs: number, maxMs: number, random:
   return Math.round(ceiling * (0.5 + 0.5 * random()));
 }
 
+/** How long shutdown waits for the broker to acknowledge the offline status. */
+const CLOSE_WAIT_MS = 2000;
+
 export class UplinkConnection {
   readonly client: MqttClient;
   private attempt = 0;
@@ -104,10 +107,18 @@ export class UplinkConnection {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     if (finalStatus && this.client.connected) {
-      await this.client.publishAsync(topics.status(this.options.gateway), JSON.stringify(finalStatus), { qos: 1, retain: true }).catch((error: unknown) => {
-        this.log.warn({ err: error }, 'uplink: could not publish the offline status on shutdown');
-      });
+      const published = this.client.publishAsync(topics.status(this.options.gateway), JSON.stringify(finalStatus), { qos: 1, retain: true }).then(
+        () => true,
+        (error: unknown) => {
+          this.log.warn({ err: error }, 'uplink: could not publish the offline status on shutdown');
+          return true;
+        },
+      );
+      const acknowledged = await Promise.race([published, new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_WAIT_MS).unref())]);
+      if (!acknowledged) this.log.warn({ waitedMs: CLOSE_WAIT_MS }, 'uplink: offline status not acknowledged on shutdown; the LWT will tell the township');
     }
-    await this.client.endAsync();
+    // Forced: anything unacknowledged is still in the spool, and a graceful end would wait for PUBACKs of
+    // publishes from before a reconnect that the Sender has already republished.
+    await this.client.endAsync(true);
   }
 }

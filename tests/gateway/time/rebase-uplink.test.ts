@@ -70,7 +70,7 @@ describe('honest time through spool and uplink', () => {
     clock.markSynced('ntp');
     await waitFor(() => subscriber.telemetryNumbers().length === 10 && subscriber.alarmIds().length === 1, 5_000, 'the re-based data');
 
-    const lines = subscriber.deliveries.filter((d) => d.kind === 'telemetry').flatMap((d) => d.lines);
+    const lines = subscriber.telemetryLines();
     const times = lines.map((l) => Number(l.split(' ').at(-1)));
     expect(times).toEqual(monoAt.map((m) => SYNCED_AT - (mono - m)));
     const alarm = subscriber.deliveries.find((d) => d.kind === 'alarm')!.json as AlarmEvent;

@@ -19,6 +19,7 @@ import { startMosquitto, tempDir } from '../../helpers/peers.js';
 import { TestSubscriber, waitFor } from './subscriber.js';
 
 const GATEWAY = 'gw-stage';
+const READING_TS = Date.UTC(2026, 10, 23, 9, 0, 0);
 const cleanups: (() => Promise<void> | void)[] = [];
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
@@ -40,9 +41,10 @@ function context(url: string, spool: Partial<SiteConfig['spool']> = {}): Runtime
   return { site, sources: [], events: new EventBus<GatewayEvents>(() => stats.inc('listener_error')), clock: new HonestClock({ synced: true }), log: silentLogger(), stats };
 }
 
+/** One point of a reading taken at `mono` (the points of one reading share mono and ts, as the decoder stamps them). */
 function measurement(ctx: RuntimeContext, source: string, point: string, value: number, mono: number): Measurement {
   return {
-    source, point, class: 'power', value, unit: 'V', ts: ctx.clock.now(), mono, timeSynced: true, quality: 'good',
+    source, point, class: 'power', value, unit: 'V', ts: READING_TS + mono, mono, timeSynced: true, quality: 'good',
     tags: { township: 'xinhua', compound: 'hongqi-1', gateway: GATEWAY, source, building: '3' },
   };
 }
@@ -76,7 +78,7 @@ describe('spool and uplink stages', () => {
     ctx.events.emit('alarm', event);
 
     await waitFor(() => subscriber.deliveries.some((d) => d.kind === 'telemetry') && subscriber.alarmIds().length === 1, 5_000, 'telemetry and alarm');
-    const lines = subscriber.deliveries.filter((d) => d.kind === 'telemetry').flatMap((d) => d.lines);
+    const lines = subscriber.telemetryLines();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^power,building=3,compound=hongqi-1,gateway=gw-stage,source=meter-1,township=xinhua voltage=229\.5,current=1\.25 \d{13}$/);
     expect((subscriber.deliveries.find((d) => d.kind === 'alarm')!.json as AlarmEvent).alarmId).toBe('meter-1:voltage:over');

@@ -62,6 +62,12 @@ export class TestSubscriber {
     return numbers;
   }
 
+  /** Telemetry lines in arrival order, each batch id counted once. */
+  telemetryLines(): string[] {
+    const seen = new Set<string>();
+    return this.deliveries.filter((d) => d.kind === 'telemetry' && !seen.has(d.id) && seen.add(d.id)).flatMap((d) => d.lines);
+  }
+
   /** Alarm event ids in arrival order, repeats (same id, same content) dropped. */
   alarmIds(): string[] {
     const seen = new Map<string, string>();
