@@ -1,5 +1,5 @@
 // The spool on a real file system: durable appends, torn and garbage tails, spool-full dropping.
-import { appendFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -101,6 +101,31 @@ describe('spool', () => {
     expect(statSync(segment).size).toBe(good);
     expect(stats.counter('spool.torn_tail', { lane: 'alarm' })).toBe(1);
     expect(readAll(reopened, 'alarm')).toEqual(Array.from({ length: 10 }, (_, i) => `alarm-${i}`));
+    await reopened.close();
+  });
+
+  it('skips the rest of an older segment after a corrupt record (bit rot), says where, and reads on', async () => {
+    const opts = options({ segmentBytes: 1024 });
+    const spool = new Spool(opts, silentLogger(), new Stats());
+    spool.open();
+    await fill(spool, 'telemetry', 0, 60);
+    await spool.close();
+    const segments = readdirSync(join(opts.dir, 'telemetry')).filter((f) => f.endsWith('.seg')).sort();
+    const first = join(opts.dir, 'telemetry', segments[0]!);
+    const second = Number(segments[1]!.slice(0, 16));
+    const frame = 8 + record('telemetry', 0).length; // records 0..9 have the same length
+    const bytes = readFileSync(first);
+    bytes[2 * frame + 8 + 3] ^= 0xff; // flip one payload byte of record 2
+    writeFileSync(first, bytes);
+
+    const { log, lines } = capturingLogger();
+    const stats = new Stats();
+    const reopened = new Spool(opts, log, stats);
+    reopened.open();
+    const kept = readAll(reopened, 'telemetry');
+    expect(kept).toEqual([...['telemetry-0', 'telemetry-1'], ...Array.from({ length: 60 - second }, (_, i) => `telemetry-${second + i}`)]);
+    expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(second - 2);
+    expect(lines.some((l) => l.file === first && l.offset === 2 * frame)).toBe(true);
     await reopened.close();
   });
 
