@@ -115,7 +115,7 @@ describe('spool', () => {
     const second = Number(segments[1]!.slice(0, 16));
     const frame = 8 + record('telemetry', 0).length; // records 0..9 have the same length
     const bytes = readFileSync(first);
-    bytes[2 * frame + 8 + 3] ^= 0xff; // flip one payload byte of record 2
+    bytes.writeUInt8(bytes.readUInt8(2 * frame + 11) ^ 0xff, 2 * frame + 11); // flip one payload byte of record 2
     writeFileSync(first, bytes);
 
     const { log, lines } = capturingLogger();
