@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PLAUSIBLE_EPOCH_MS } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
+import { lockSpoolDir } from './dir-lock.js';
 import { Lane, type LaneName } from './lane.js';
 
 export interface SpoolOptions {
@@ -31,6 +32,7 @@ export class Spool {
   readonly id: string;
   private totalDropped = 0;
   private alarmsOverBound = false;
+  private unlock: (() => void) | undefined;
 
   constructor(
     readonly options: SpoolOptions,
@@ -48,8 +50,9 @@ export class Spool {
     }
   }
 
-  /** Recovers both lanes (torn tails are cut and logged). */
+  /** Takes the dir lock and recovers both lanes (torn tails are cut and logged). */
   open(): void {
+    this.unlock = lockSpoolDir(this.options.dir);
     this.alarm.open();
     this.telemetry.open();
     this.enforceBounds(undefined);
@@ -109,6 +112,8 @@ export class Spool {
 
   async close(): Promise<void> {
     await Promise.all([this.alarm.close(), this.telemetry.close()]);
+    this.unlock?.();
+    this.unlock = undefined;
   }
 
   private isOlderThan(path: string, limitMs: number): boolean {

@@ -58,6 +58,20 @@ describe('spool', () => {
     await second.close();
   });
 
+  it('refuses a second spool on a dir that a live process holds, and takes over a dead one\'s lock', async () => {
+    const opts = options();
+    const first = new Spool(opts, silentLogger(), new Stats());
+    first.open();
+    expect(() => new Spool(opts, silentLogger(), new Stats()).open()).not.toThrow(); // same process: its own lock
+    writeFileSync(join(opts.dir, 'lock'), '1'); // pid 1 is alive
+    expect(() => new Spool(opts, silentLogger(), new Stats()).open()).toThrow(/in use by process 1/);
+    writeFileSync(join(opts.dir, 'lock'), '999999999'); // no such process: a SIGKILLed gateway
+    const next = new Spool(opts, silentLogger(), new Stats());
+    expect(() => next.open()).not.toThrow();
+    expect(readFileSync(join(opts.dir, 'lock'), 'utf8')).toBe(String(process.pid));
+    await first.close();
+  });
+
   it('cuts a torn last record, says which file and byte offset, and keeps every record before it', async () => {
     const opts = options({ segmentBytes: 1024 * 1024 });
     const spool = new Spool(opts, silentLogger(), new Stats());
