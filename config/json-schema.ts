@@ -1,12 +1,14 @@
 // JSON Schema for editors (YAML language server, VS Code), generated from the zod schemas so the two
 // can never disagree; tests/config/json-schema.test.ts fails when config/schema/*.json is stale.
 import { z } from 'zod';
+import { cloudIngestConfig } from '../cloud-ingest/config.js';
 import { profile } from './profile.js';
 import { siteConfig } from './site.js';
 
 export const GENERATED_SCHEMAS = {
   'site.schema.json': { schema: siteConfig, title: 'lastmile site config (gateway)' },
   'profile.schema.json': { schema: profile, title: 'lastmile device profile' },
+  'cloud-ingest.schema.json': { schema: cloudIngestConfig, title: 'lastmile cloud-ingest config (township)' },
 } as const;
 
 /** The JSON text of one schema, stable across runs (sorted by construction, 2-space indent, trailing newline). */

@@ -2,6 +2,7 @@
 import { doctorCommand } from './cli/doctor.js';
 import { passwdCommand } from './cli/passwd.js';
 import { probeCommand } from './cli/probe.js';
+import { provisionCommand } from './cli/provision.js';
 import { runCommand } from './cli/run.js';
 import { scanCommand } from './cli/scan.js';
 import { validateCommand } from './cli/validate.js';
@@ -14,6 +15,8 @@ const USAGE = `lastmile <command> [options]
   scan --port <tty>|--host <ip>            find Modbus unit ids across bauds and parities
   probe ... --unit N --fc 3|4 --address A  decode a register range every way, next to the profile
   doctor <config.yaml> [--lang zh|en]      pass/fail checks: ports, clock, broker, spool, sources
+  provision --config <cloud-ingest.yaml> --gateway <id> --township <id> --compound <id> --broker-url <url>
+                                           (township side) issue a gateway identity; prints its uplink block
   help                                     this text
 
 用法 (zh-CN): lastmile validate 站点配置.yaml 检查配置; lastmile run 站点配置.yaml 运行网关`;
@@ -27,6 +30,7 @@ const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
   probe: probeCommand,
   doctor: doctorCommand,
+  provision: provisionCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -14,6 +14,9 @@ import { scope, type Logger } from './shared/logger.js';
 import { Stats } from './shared/stats.js';
 import { STAGES } from './stages.js';
 
+/** Longest a driver or stage may take to stop before shutdown goes on without it. */
+export const STOP_TIMEOUT_MS = 5000;
+
 /** What every stage gets: the frozen config, the bus, the clock, and scoped logging/counters. */
 export interface RuntimeContext {
   readonly site: SiteConfig;
@@ -121,9 +124,23 @@ export class GatewayRuntime {
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
-    for (const { driver } of this.drivers.splice(0).reverse()) await driver.stop();
+    for (const { name, driver } of this.drivers.splice(0).reverse()) await this.stopOne(`driver ${name}`, () => driver.stop());
     this.decoder.stop();
-    for (const stage of this.stages.splice(0).reverse()) await stage.stop();
+    for (const stage of this.stages.splice(0).reverse()) await this.stopOne(`stage ${stage.name}`, () => stage.stop());
     this.context.log.info('gateway stopped');
+  }
+
+  /** Stops one part, waiting at most STOP_TIMEOUT_MS so one stuck part cannot keep the gateway (and the spool's last sync) from stopping. */
+  private async stopOne(what: string, stop: () => Promise<void> | void): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
+    });
+    const result = await Promise.race([Promise.resolve().then(stop), timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      this.context.stats.inc('runtime.stop_timeout', { part: what });
+      this.context.log.error({ part: what, timeoutMs: STOP_TIMEOUT_MS }, 'did not stop in time; going on without it');
+    }
   }
 }

@@ -1,41 +1,90 @@
-// The demo compound: simulated devices for every source of config/examples/demo-compound.yaml, and the
-// gateway reading them. Nothing needs installing: devices are simulated on 127.0.0.1.
-import { readFileSync } from 'node:fs';
+// The demo compound: simulated devices for every source of config/examples/demo-compound.yaml (Modbus
+// meters and sensors, a GPIO fire door, an access controller on the local broker), the gateway reading
+// them, and a storyline that raises and clears alarms. Nothing needs installing: all on 127.0.0.1.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { parseSiteConfig, type LoadedSite } from '../../config/load-site.js';
+import { MemoryGpioPort } from '../drivers/gpio/memory-port.js';
+import { setGpioPortFactory } from '../drivers/gpio/port-provider.js';
 import { GatewayRuntime } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
+import { hashPassword } from '../shared/password-hash.js';
+import { AccessControllerSimulator } from '../sim/access-controller.js';
 import { ModbusSimulator, type SimulatedDevice } from '../sim/modbus-simulator.js';
 import { scenarioFor } from '../sim/scenarios.js';
+import { DEMO_LINES, playStory } from './storyline.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/examples/demo-compound.yaml', import.meta.url));
+/** Where the demo keeps its spool and password hashes unless told otherwise (the config's paths). */
+export const DEMO_DIR = '/tmp/lastmile-demo';
+const BUTTON_LINE = 5;
 
 export interface DemoOptions {
   readonly log: Logger;
-  /** Port for the simulated Modbus bus; defaults to the config's. Tests pass a free port. */
-  readonly modbusPort?: number;
-  /** Spool folder; defaults to the config's. */
-  readonly spoolDir?: string;
+  /** Working folder for spool and password hashes; default /tmp/lastmile-demo. Tests pass a temp dir. */
+  readonly dir?: string;
+  /** Ports for the simulated Modbus bus, the local broker and the console; default the config's. */
+  readonly ports?: { readonly modbus?: number; readonly broker?: number; readonly console?: number };
+  /** Play the alarm storyline (default true); tests drive the simulators themselves. */
+  readonly story?: boolean;
+  readonly say?: (text: string) => void;
 }
 
 export interface DemoCompound {
   readonly site: LoadedSite;
   readonly runtime: GatewayRuntime;
   readonly modbus: ModbusSimulator;
+  readonly gpio: MemoryGpioPort;
+  readonly gate: AccessControllerSimulator;
+  /** Random passwords made for this run (printed by `npm start`, never stored in clear). */
+  readonly passwords: Readonly<Record<string, string>>;
   stop(): Promise<void>;
 }
 
-/** Loads the demo config, with the ports and folders a caller needs changed in the YAML itself. */
-export function loadDemoConfig(options: Pick<DemoOptions, 'modbusPort' | 'spoolDir'>): LoadedSite {
+/** The demo config with the caller's ports and folder written into the YAML itself, then validated as usual. */
+export function loadDemoConfig(options: Pick<DemoOptions, 'dir' | 'ports'>): LoadedSite {
   const doc = parseDocument(readFileSync(DEMO_CONFIG, 'utf8'));
-  if (options.modbusPort !== undefined) doc.setIn(['buses', 0, 'port'], options.modbusPort);
-  if (options.spoolDir !== undefined) doc.setIn(['spool', 'dir'], options.spoolDir);
+  const dir = options.dir ?? DEMO_DIR;
+  const moveIntoDir = (path: (string | number)[]) => {
+    const value = doc.getIn(path);
+    if (typeof value === 'string') doc.setIn(path, value.replace(DEMO_DIR, dir));
+  };
+  moveIntoDir(['spool', 'dir']);
+  moveIntoDir(['console', 'passwordFile']);
+  (doc.getIn(['localBroker', 'users']) as { items: unknown[] } | undefined)?.items.forEach((_, i) => moveIntoDir(['localBroker', 'users', i, 'passwordFile']));
+  if (options.ports?.modbus !== undefined) doc.setIn(['buses', 0, 'port'], options.ports.modbus);
+  if (options.ports?.broker !== undefined) doc.setIn(['localBroker', 'port'], options.ports.broker);
+  if (options.ports?.console !== undefined) doc.setIn(['console', 'port'], options.ports.console);
   return parseSiteConfig(DEMO_CONFIG, doc.toString());
+}
+
+/** A fresh random password for every credential the demo config names, hashed into its passwordFile. */
+async function makeDemoCredentials(site: LoadedSite): Promise<Record<string, string>> {
+  const files: Record<string, string> = {};
+  for (const user of site.config.localBroker?.users ?? []) files[user.username] = user.passwordFile;
+  if (site.config.console?.passwordFile) files.console = site.config.console.passwordFile;
+  const passwords: Record<string, string> = {};
+  for (const [name, file] of Object.entries(files)) {
+    passwords[name] = randomBytes(9).toString('base64url');
+    mkdirSync(join(file, '..'), { recursive: true, mode: 0o700 });
+    writeFileSync(file, `${await hashPassword(passwords[name])}\n`, { mode: 0o600 });
+  }
+  return passwords;
 }
 
 export async function startDemoCompound(options: DemoOptions): Promise<DemoCompound> {
   const site = loadDemoConfig(options);
+  const passwords = await makeDemoCredentials(site);
+
+  // No GPIO here: the fire door contact, siren, strobe and button live on the in-memory port.
+  const gpio = new MemoryGpioPort();
+  gpio.setInput(DEMO_LINES.fireDoor, 0); // closed
+  gpio.setInput(BUTTON_LINE, 1); // released (pulled up)
+  setGpioPortFactory(() => gpio);
+
   const runtime = new GatewayRuntime(site, { log: options.log });
   const tcp = site.config.buses.find((b) => b.type === 'tcp');
   if (!tcp || tcp.type !== 'tcp') throw new Error('the demo config needs its simulated tcp bus');
@@ -45,13 +94,31 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
   const modbus = new ModbusSimulator(devices, { host: tcp.host, port: tcp.port });
   await modbus.start();
   await runtime.start();
+
+  const broker = site.config.localBroker!;
+  const gateSource = site.config.sources.find((s) => s.id === 'gate-access')!;
+  const gate = new AccessControllerSimulator({
+    url: `mqtt://${broker.host}:${broker.port}`,
+    username: 'acs-gate',
+    password: passwords['acs-gate']!,
+    topic: gateSource.mqtt!.topic,
+  });
+  await gate.start();
+
+  const stopStory = options.story === false ? () => undefined : playStory({ modbus, gpio, gate, events: runtime.context.events, say: options.say ?? (() => undefined) });
   return {
     site,
     runtime,
     modbus,
+    gpio,
+    gate,
+    passwords,
     async stop() {
+      stopStory();
+      await gate.stop();
       await runtime.stop();
       await modbus.stop();
+      setGpioPortFactory(undefined);
     },
   };
 }

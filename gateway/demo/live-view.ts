@@ -15,6 +15,8 @@ export class LiveView {
   constructor(
     events: EventBus<GatewayEvents>,
     private readonly write: (text: string) => void,
+    /** Extra status lines (the demo's siren and strobe), printed under the values. */
+    private readonly extraLines: () => string[] = () => [],
   ) {
     this.unsubscribe.push(
       events.on('measurement', (m) => {
@@ -47,6 +49,7 @@ export class LiveView {
         .join('  ');
       lines.push(`  ${source.padEnd(18)} ${state}  ${values}${points.size > 8 ? `  (+${points.size - 8})` : ''}`);
     }
+    lines.push(...this.extraLines());
     for (const [where, text] of this.faults) lines.push(`  故障/fault ${where}: ${text}`);
     for (const alarm of this.alarms.values()) {
       lines.push(`  告警/ALARM [${alarm.level}] ${alarm.state} ${alarm.source}${alarm.point ? `.${alarm.point}` : ''}: ${alarm.text.zh} / ${alarm.text.en}`);

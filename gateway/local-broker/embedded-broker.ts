@@ -122,6 +122,9 @@ export class EmbeddedBroker {
       return gatewaySide;
     }
     this.internalStreams.add(brokerSide);
+    // duplexPair does not tell one side that the other was destroyed; without this, mqtt.js's end()
+    // waits forever for a 'close' after aedes drops the connection on DISCONNECT.
+    brokerSide.once('close', () => gatewaySide.destroy());
     this.aedes.handle(brokerSide);
     return gatewaySide;
   }

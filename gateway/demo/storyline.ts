@@ -1,0 +1,77 @@
+// What happens in the demo compound, on a loop, so a visitor sees the whole alarm path without touching
+// anything: water on the garage ramp (alarm, siren, then it drains and clears), smoke in the cable riser
+// (fire, latched until township staff reset it), a forced courtyard gate, and the fire door propped open.
+import type { EventBus } from '../pipeline/event-bus.js';
+import type { GatewayEvents } from '../pipeline/events.js';
+import type { MemoryGpioPort } from '../drivers/gpio/memory-port.js';
+import type { AccessControllerSimulator } from '../sim/access-controller.js';
+import { ACS_MINOR } from '../sim/access-controller.js';
+import type { ModbusSimulator } from '../sim/modbus-simulator.js';
+
+export interface StoryCast {
+  readonly modbus: ModbusSimulator;
+  readonly gpio: MemoryGpioPort;
+  readonly gate: AccessControllerSimulator;
+  readonly events: EventBus<GatewayEvents>;
+  /** Narration for the terminal: zh-CN first, en beside it. */
+  readonly say: (text: string) => void;
+}
+
+export const DEMO_UNITS = { garageLevel: 5, riserSmoke: 6 } as const;
+export const DEMO_LINES = { fireDoor: 17 } as const;
+
+interface Beat {
+  readonly at: number; // seconds into the loop
+  readonly act: (cast: StoryCast) => void | Promise<void>;
+}
+
+const STORY: readonly Beat[] = [
+  { at: 15, act: (c) => c.say('剧情：地下车库坡道开始进水 / story: water starts rising on the garage ramp') },
+  ...[4, 8, 12, 16, 20, 26, 32, 36].map((cm, i) => ({ at: 16 + i * 2, act: (c: StoryCast) => c.modbus.set(DEMO_UNITS.garageLevel, 'level', cm) })),
+  { at: 50, act: (c) => c.say('剧情：水泵排水，水位回落 / story: the pump drains the ramp') },
+  ...[20, 8, 2].map((cm, i) => ({ at: 50 + i * 3, act: (c: StoryCast) => c.modbus.set(DEMO_UNITS.garageLevel, 'level', cm) })),
+  { at: 60, act: (c) => c.modbus.set(DEMO_UNITS.garageLevel, 'level', undefined) },
+  { at: 65, act: (c) => c.say('剧情：1号楼电缆井冒烟 / story: smoke in building 1 cable riser') },
+  { at: 65, act: (c) => c.modbus.set(DEMO_UNITS.riserSmoke, 'smoke_alarm', 'smoke') },
+  { at: 80, act: (c) => c.modbus.set(DEMO_UNITS.riserSmoke, 'smoke_alarm', undefined) },
+  { at: 80, act: (c) => c.say('剧情：烟雾散去，火警保持至复位 / story: smoke gone; the fire alarm stays latched until reset') },
+  {
+    at: 90,
+    act: (c) => {
+      c.say('剧情：街道值班员现场确认后复位 / story: township duty officer confirms on site and resets');
+      c.events.emit('command', { kind: 'reset', alarmId: 'b1-riser-smoke.smoke_alarm.smoke', by: 'demo-duty-officer' });
+    },
+  },
+  { at: 100, act: (c) => c.say('剧情：小区大门被强行打开 / story: the courtyard gate is forced open') },
+  { at: 100, act: (c) => c.gate.event(ACS_MINOR.doorForced) },
+  { at: 106, act: (c) => c.gate.event(ACS_MINOR.doorClosed) },
+  {
+    at: 112,
+    act: (c) => c.events.emit('command', { kind: 'reset', alarmId: 'gate-access.event.door_forced', by: 'demo-duty-officer' }),
+  },
+  { at: 115, act: (c) => c.say('剧情：1号楼常闭防火门被撑开 / story: building 1 fire door propped open') },
+  { at: 115, act: (c) => c.gpio.setInput(DEMO_LINES.fireDoor, 1) },
+  { at: 125, act: (c) => c.gate.event(ACS_MINOR.doorOpen) },
+  { at: 128, act: (c) => c.gate.event(ACS_MINOR.doorClosed) },
+  { at: 140, act: (c) => c.gpio.setInput(DEMO_LINES.fireDoor, 0) },
+];
+
+export const STORY_LOOP_SECONDS = 150;
+
+/** Plays the story on a loop until stopped; each beat's failure is narrated, never fatal to the demo. */
+export function playStory(cast: StoryCast): () => void {
+  const timers: NodeJS.Timeout[] = [];
+  const schedule = (offset: number) => {
+    timers.splice(0); // every beat of the previous loop has fired by now
+    for (const beat of STORY) {
+      timers.push(
+        setTimeout(() => {
+          Promise.resolve(beat.act(cast)).catch((error: unknown) => cast.say(`demo step failed: ${String(error)}`));
+        }, (offset + beat.at) * 1000),
+      );
+    }
+    timers.push(setTimeout(() => schedule(0), (offset + STORY_LOOP_SECONDS) * 1000));
+  };
+  schedule(0);
+  return () => timers.splice(0).forEach(clearTimeout);
+}
