@@ -166,7 +166,7 @@ process.stdout.write(
       replay: { backlogMeasurements: backlog * POINTS.length, seconds: round(replaySeconds, 2), measurementsPerSecond: Math.round((backlog * POINTS.length) / replaySeconds) },
       wire: { batches, payloadBytesPerMeasurement: round(wireBytes / measurementsSent, 2), withMqttOverheadBytesPerMeasurement: round((wireBytes + batches * (topicBytes + 6)) / measurementsSent, 2) },
       disk: { spoolBytesPerMeasurement: round(diskBytes / Math.max(1, stats.counter('spool.measurements')), 2) },
-      rssMB: { afterStart: round(rssAtStart / 1048576, 1), peakAt20kPerSecond: round(rssAtTargetRate / 1048576, 1), peakOverall: round(peakRss / 1048576, 1), runner: process.execArgv.some((a) => a.includes('tsx')) ? 'tsx (TypeScript compiled in-process)' : 'node (bundled)', v8Flags: process.execArgv.filter((a) => a.startsWith('--max')) },
+      rssMB: { afterStart: round(rssAtStart / 1048576, 1), peakAt20kPerSecond: round(rssAtTargetRate / 1048576, 1), peakOverall: round(peakRss / 1048576, 1), runner: process.execArgv.some((a) => a.includes('tsx')) ? 'tsx (TypeScript compiled in-process)' : 'node (bundled)', v8Flags: [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(' ')].filter((a) => a.startsWith('--max')) },
       targets: { measurementsPerSecond: 20_000, wireBytesPerMeasurement: 8, rssMB: 120 },
     },
     null,
