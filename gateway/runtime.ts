@@ -9,7 +9,7 @@ import { Decoder } from './pipeline/decoder.js';
 import { EventBus } from './pipeline/event-bus.js';
 import type { GatewayEvents } from './pipeline/events.js';
 import type { Clock, Tags } from './pipeline/types.js';
-import { SystemClock } from './shared/clock.js';
+import { HonestClock } from './time/honest-clock.js';
 import { scope, type Logger } from './shared/logger.js';
 import { Stats } from './shared/stats.js';
 import { STAGES } from './stages.js';
@@ -90,7 +90,7 @@ export class GatewayRuntime {
       stats.inc('bus.listener_error', { event });
       log.error({ event, err: error }, 'a pipeline listener failed; other listeners still got the event');
     });
-    this.context = { site: loaded.config, sources: resolveSources(loaded), events, clock: options.clock ?? new SystemClock(), log, stats };
+    this.context = { site: loaded.config, sources: resolveSources(loaded), events, clock: options.clock ?? new HonestClock(), log, stats };
     this.decoder = new Decoder({ events, clock: this.context.clock, log: scope(log, 'decode'), stats }, this.context.sources);
   }
 

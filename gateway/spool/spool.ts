@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PLAUSIBLE_EPOCH_MS } from '../shared/clock.js';
+import { PLAUSIBLE_EPOCH_MS } from '../time/honest-clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
 import { lockSpoolDir } from './dir-lock.js';

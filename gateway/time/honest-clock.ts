@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Clock } from '../pipeline/types.js';
 
+/** Earliest wall time we believe: anything before this is an RTC-less boot that has not synced yet. */
+export const PLAUSIBLE_EPOCH_MS = Date.UTC(2025, 0, 1);
+
 export interface SyncableClock extends Clock {
   /** Called when NTP (timedatectl) or the township platform confirms the wall clock. */
   markSynced(via?: string): void;

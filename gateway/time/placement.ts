@@ -5,7 +5,7 @@
 // - from another epoch (a reboot before sync) → sent flagged if plausible; else alarms are sent at
 //   "now" flagged once the clock is good, and telemetry cannot be placed (dropped and counted).
 import type { Clock } from '../pipeline/types.js';
-import { PLAUSIBLE_EPOCH_MS } from '../shared/clock.js';
+import { PLAUSIBLE_EPOCH_MS } from './honest-clock.js';
 
 export interface TimeStamp {
   /** Wall ms at stamping (an estimate when not synced). */

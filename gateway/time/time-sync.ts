@@ -3,7 +3,7 @@
 // says so in the log, because that is a guess rather than a sync.
 import { execFile } from 'node:child_process';
 import type { Clock } from '../pipeline/types.js';
-import { PLAUSIBLE_EPOCH_MS } from '../shared/clock.js';
+import { PLAUSIBLE_EPOCH_MS } from './honest-clock.js';
 import type { Logger } from '../shared/logger.js';
 import { isSyncable } from './honest-clock.js';
 

@@ -4,7 +4,7 @@
 import type { CommandResult } from '../../cloud-ingest/contract.js';
 import { topics } from '../../cloud-ingest/contract.js';
 import type { GatewayCommand, SourceStatus } from '../pipeline/types.js';
-import { PLAUSIBLE_EPOCH_MS } from '../shared/clock.js';
+import { PLAUSIBLE_EPOCH_MS } from '../time/honest-clock.js';
 import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
 import type { Spool } from '../spool/spool.js';

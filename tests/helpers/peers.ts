@@ -99,6 +99,9 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Pe
   const config = join(dir, 'mosquitto.conf');
   const lines = [`listener ${port} 127.0.0.1`, 'log_dest stderr', 'log_type error', 'log_type warning', 'persistence true', `persistence_location ${dir}/`, 'autosave_interval 1'];
   if (!(options.extraConfig ?? []).some((l) => l.startsWith('password_file') || l.startsWith('allow_anonymous'))) lines.push('allow_anonymous true');
+  // Started as root (CI), mosquitto would switch to user "mosquitto" and silently fail to write its
+  // persistence file and read our 0600 password/ACL files in the test's private temp dir.
+  if (process.getuid?.() === 0 && !(options.extraConfig ?? []).some((l) => l.startsWith('user '))) lines.push('user root');
   writeFileSync(config, [...lines, ...(options.extraConfig ?? [])].join('\n') + '\n');
   const peer = await startPeer(bin, ['-c', config], port);
   return { ...peer, dir, config };

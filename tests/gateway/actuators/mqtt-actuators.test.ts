@@ -9,7 +9,7 @@ import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
 import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
-import { SystemClock } from '../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 import { startMosquitto, type Peer } from '../../helpers/peers.js';
@@ -78,7 +78,7 @@ describe('MQTT notice and Home Assistant actuators (real mosquitto)', () => {
     await old.publishAsync('lastmile/notice/level-1.level.old_rule', JSON.stringify({ alarmId: 'level-1.level.old_rule', state: 'raised' }), { qos: 1, retain: true });
     await old.endAsync();
     const loaded = parseSiteConfig('site.yaml', siteYaml(broker.port));
-    context = { site: loaded.config, sources: resolveSources(loaded), events: new EventBus<GatewayEvents>(() => undefined), clock: new SystemClock(true), log: silentLogger(), stats: new Stats() };
+    context = { site: loaded.config, sources: resolveSources(loaded), events: new EventBus<GatewayEvents>(() => undefined), clock: new HonestClock({ synced: true }), log: silentLogger(), stats: new Stats() };
     localBroker = new LocalBrokerStage(context);
     await localBroker.start();
     actuators = new ActuatorsStage(context);

@@ -10,7 +10,7 @@ import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { GatewayCommand } from '../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../gateway/runtime.js';
-import { SystemClock } from '../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 
@@ -36,7 +36,7 @@ describe('actuators stage', () => {
     const events = new EventBus<GatewayEvents>((event, error) => {
       throw new Error(`${event}: ${String(error)}`);
     });
-    const stage = new ActuatorsStage({ site: loaded.config, sources: resolveSources(loaded), events, clock: new SystemClock(true), log: silentLogger(), stats: new Stats() });
+    const stage = new ActuatorsStage({ site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log: silentLogger(), stats: new Stats() });
     await stage.start();
     const commands: GatewayCommand[] = [];
     events.on('command', (c) => commands.push(c));

@@ -9,7 +9,7 @@ import { hashPassword } from '../../../gateway/shared/password-hash.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
-import { SystemClock } from '../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 
 export const PASSWORD = 'install-pw-2026';
@@ -51,6 +51,6 @@ export function makeContext(dir: string, port: number, passwordFile: string | un
   const events = new EventBus<GatewayEvents>((event, error) => {
     throw new Error(`listener for ${event} failed: ${String(error)}`);
   });
-  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new SystemClock(), log, stats };
+  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log, stats };
   return { context, configFile, logs };
 }

@@ -5,7 +5,7 @@ import { connectAsync, MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBroker } from '../../../gateway/local-broker/embedded-broker.js';
 import { FixedHeaderScanner } from '../../../gateway/local-broker/packet-size-guard.js';
-import { SystemClock } from '../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 import { freePort } from '../../helpers/peers.js';
 import { hashPassword, parsePasswordHash } from '../../../gateway/shared/password-hash.js';
@@ -41,7 +41,7 @@ describe('embedded broker guards', () => {
     const hash = parsePasswordHash(await hashPassword('node-1-secret', TEST_SCRYPT));
     if ('error' in hash) throw new Error(hash.error);
     const users = new Map([['node-1', { username: 'node-1', hash, publish: ['lastmile/dev/node-1/#'], subscribe: [] }]]);
-    broker = new EmbeddedBroker({ host: '127.0.0.1', port, users, log: logged.log, stats, clock: new SystemClock(), maxPacketBytes: 4096 });
+    broker = new EmbeddedBroker({ host: '127.0.0.1', port, users, log: logged.log, stats, clock: new HonestClock({ synced: true }), maxPacketBytes: 4096 });
     await broker.start();
   });
 

@@ -6,7 +6,7 @@ import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
 import { encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { Spool } from '../../../gateway/spool/spool.js';
 import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
-import { PLAUSIBLE_EPOCH_MS } from '../../../gateway/shared/clock.js';
+import { PLAUSIBLE_EPOCH_MS } from '../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';

@@ -16,7 +16,7 @@ import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import type { Measurement, Reading, SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
-import { SystemClock } from '../../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../../gateway/shared/logger.js';
 import { Stats } from '../../../../gateway/shared/stats.js';
 import { tempDir } from '../../../helpers/peers.js';
@@ -68,7 +68,7 @@ describe('gpio driver with the in-memory port', () => {
     events.on('reading', (r) => readings.push(r));
     events.on('source.status', (s) => statuses.push(s));
     const sources = resolveSources(loaded);
-    const clock = new SystemClock(true);
+    const clock = new HonestClock({ synced: true });
     decoder = new Decoder({ events, clock, log: silentLogger(), stats }, sources);
     decoder.start();
     driver = (await loadDriver('gpio'))({ log: silentLogger(), stats, clock, events, site: loaded.config, sources });
@@ -160,7 +160,7 @@ describe('gpio driver init', () => {
     expect(() => parseSiteConfig(siteFile, text)).toThrow(/needs GPIO line "contact"/);
     const sources = resolveSources(loaded).map((s) => (s.config.id === 'fire-door-3' ? { ...s, config: { ...s.config, gpio: { lines: {} } } } : s));
     const events = new EventBus<GatewayEvents>(() => undefined);
-    const driver = (await loadDriver('gpio'))({ log: silentLogger(), stats: new Stats(), clock: new SystemClock(true), events, site: loaded.config, sources });
+    const driver = (await loadDriver('gpio'))({ log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events, site: loaded.config, sources });
     expect(() => driver.init()).toThrow(/source fire-door-3: profile generic\/gpio-door-contact needs line "contact" mapped under gpio.lines/);
   });
 });

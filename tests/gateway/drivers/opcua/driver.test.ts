@@ -14,7 +14,7 @@ import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import type { Measurement, PointFault, SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
-import { SystemClock } from '../../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../../gateway/time/honest-clock.js';
 import { createLogger, silentLogger } from '../../../../gateway/shared/logger.js';
 import { Stats } from '../../../../gateway/shared/stats.js';
 import { freePort, tempDir } from '../../../helpers/peers.js';
@@ -70,7 +70,7 @@ describe('opcua driver against a node-opcua server', () => {
     writeFileSync(siteFile, site);
     const loaded = parseSiteConfig(siteFile, site);
     const sources = resolveSources(loaded);
-    const clock = new SystemClock(true);
+    const clock = new HonestClock({ synced: true });
     const log = process.env.LASTMILE_TEST_LOG ? createLogger({ level: 'debug' }) : silentLogger();
     events.on('measurement', (m) => measurements.push(m));
     events.on('fault', (f) => faults.push(f));

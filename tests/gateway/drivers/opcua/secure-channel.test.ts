@@ -14,7 +14,7 @@ import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import type { Reading, SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
-import { SystemClock } from '../../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../../gateway/shared/logger.js';
 import { Stats } from '../../../../gateway/shared/stats.js';
 import { freePort, tempDir } from '../../../helpers/peers.js';
@@ -73,7 +73,7 @@ describe('opcua driver on a secure channel', () => {
     events.on('source.status', (s) => statuses.push(s));
     // The defaults are SignAndEncrypt + Basic256Sha256 and no trust on first use; only the folder and the retry pace change here.
     setOpcuaDriverOptions({ pkiDir, maxRetryDelay: 1000 });
-    driver = (await loadDriver('opcua'))({ log: silentLogger(), stats: new Stats(), clock: new SystemClock(true), events, site: loaded.config, sources: resolveSources(loaded) });
+    driver = (await loadDriver('opcua'))({ log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events, site: loaded.config, sources: resolveSources(loaded) });
     driver.init();
     await driver.start();
   });
@@ -92,6 +92,8 @@ describe('opcua driver on a secure channel', () => {
       const files = pemFiles(join(pkiDir, 'rejected'));
       return files.length > 0 ? files : undefined;
     });
+    // The certificate lands in rejected/ a moment before the failed connect is reported: wait for both.
+    await until('the source reported offline', () => (statuses.at(-1)?.online === false ? true : undefined));
     expect(readings).toEqual([]);
     expect(statuses.at(-1)).toMatchObject({ source: 'pump-1', online: false, lastError: { kind: 'connection' } });
     expect(pemFiles(join(pkiDir, 'own', 'certs')).length).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ import { partialFrameTimeoutFor, serialLinkTiming } from '../../../../gateway/dr
 import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
-import { SystemClock } from '../../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../../gateway/shared/logger.js';
 import { Stats } from '../../../../gateway/shared/stats.js';
 
@@ -30,7 +30,7 @@ const config = siteConfig.parse({
 const [smoke] = resolveSources({ file: 'driver-init.test', config, profiles: ProfileIndex.load([PROFILES]) }) as [ResolvedSource];
 
 function initWith(source: ResolvedSource): () => void {
-  const context = { log: silentLogger(), stats: new Stats(), clock: new SystemClock(true), events: new EventBus<GatewayEvents>(() => undefined), site: config, sources: [source] };
+  const context = { log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events: new EventBus<GatewayEvents>(() => undefined), site: config, sources: [source] };
   return () => createSerialDriver(context).init();
 }
 

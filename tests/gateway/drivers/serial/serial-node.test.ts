@@ -14,7 +14,7 @@ import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import type { Measurement, SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
-import { SystemClock } from '../../../../gateway/shared/clock.js';
+import { HonestClock } from '../../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../../gateway/shared/logger.js';
 import { Stats } from '../../../../gateway/shared/stats.js';
 import { tempDir } from '../../../helpers/peers.js';
@@ -39,7 +39,7 @@ async function startGateway(port: string): Promise<Gateway> {
   const sources = resolveSources({ file: 'serial-node.test', config, profiles: ProfileIndex.load([PROFILES]) });
   const log = silentLogger();
   const stats = new Stats();
-  const clock = new SystemClock(true);
+  const clock = new HonestClock({ synced: true });
   const events = new EventBus<GatewayEvents>((event, error) => {
     throw new Error(`listener of ${event} failed: ${String(error)}`);
   });
