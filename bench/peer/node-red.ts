@@ -127,7 +127,7 @@ export function startNodeRed(red: string, userDir: string, port: number, flow: o
     `module.exports = { uiHost: '127.0.0.1', uiPort: ${port}, flowFile: 'flows.json', httpAdminRoot: false, httpNodeRoot: false, credentialSecret: false,
   telemetry: { enabled: false }, diagnostics: { enabled: false }, logging: { console: { level: 'warn', metrics: false, audit: false } } };\n`,
   );
-  const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], { stdio: ['ignore', process.env.BENCH_NODE_RED_STDOUT ? 'pipe' : 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[node-red] ${chunk.toString()}`));
   return {
     child,
