@@ -16,18 +16,28 @@ import { AccessControllerSimulator } from '../sim/access-controller.js';
 import { ModbusSimulator, type SimulatedDevice } from '../sim/modbus-simulator.js';
 import { scenarioFor } from '../sim/scenarios.js';
 import { DEMO_LINES, playStory } from './storyline.js';
+import { startDemoTownship, type DemoTownship } from './township.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/examples/demo-compound.yaml', import.meta.url));
 /** Where the demo keeps its spool and password hashes unless told otherwise (the config's paths). */
 export const DEMO_DIR = '/tmp/lastmile-demo';
 const BUTTON_LINE = 5;
+const TOWNSHIP_CONSOLE_PORT = 18081;
+const VICTORIA_PORT = 18428;
 
 export interface DemoOptions {
   readonly log: Logger;
   /** Working folder for spool and password hashes; default /tmp/lastmile-demo. Tests pass a temp dir. */
   readonly dir?: string;
-  /** Ports for the simulated Modbus bus, the local broker and the console; default the config's. */
-  readonly ports?: { readonly modbus?: number; readonly broker?: number; readonly console?: number };
+  /** Ports for the simulated Modbus bus, the local broker, the consoles and the township; default the config's. */
+  readonly ports?: {
+    readonly modbus?: number;
+    readonly broker?: number;
+    readonly console?: number;
+    readonly townshipBroker?: number;
+    readonly townshipConsole?: number;
+    readonly victoria?: number;
+  };
   /** Play the alarm storyline (default true); tests drive the simulators themselves. */
   readonly story?: boolean;
   readonly say?: (text: string) => void;
@@ -41,6 +51,8 @@ export interface DemoCompound {
   readonly gate: AccessControllerSimulator;
   /** Random passwords made for this run (printed by `npm start`, never stored in clear). */
   readonly passwords: Readonly<Record<string, string>>;
+  /** The township centre (cloud-ingest) the gateway's uplink delivers to. */
+  readonly township: DemoTownship;
   stop(): Promise<void>;
 }
 
@@ -53,11 +65,13 @@ export function loadDemoConfig(options: Pick<DemoOptions, 'dir' | 'ports'>): Loa
     if (typeof value === 'string') doc.setIn(path, value.replace(DEMO_DIR, dir));
   };
   moveIntoDir(['spool', 'dir']);
+  moveIntoDir(['uplink', 'passwordFile']);
   moveIntoDir(['console', 'passwordFile']);
   (doc.getIn(['localBroker', 'users']) as { items: unknown[] } | undefined)?.items.forEach((_, i) => moveIntoDir(['localBroker', 'users', i, 'passwordFile']));
   if (options.ports?.modbus !== undefined) doc.setIn(['buses', 0, 'port'], options.ports.modbus);
   if (options.ports?.broker !== undefined) doc.setIn(['localBroker', 'port'], options.ports.broker);
   if (options.ports?.console !== undefined) doc.setIn(['console', 'port'], options.ports.console);
+  if (options.ports?.townshipBroker !== undefined) doc.setIn(['uplink', 'url'], `mqtt://127.0.0.1:${options.ports.townshipBroker}`);
   return parseSiteConfig(DEMO_CONFIG, doc.toString());
 }
 
@@ -78,6 +92,18 @@ async function makeDemoCredentials(site: LoadedSite): Promise<Record<string, str
 export async function startDemoCompound(options: DemoOptions): Promise<DemoCompound> {
   const site = loadDemoConfig(options);
   const passwords = await makeDemoCredentials(site);
+  const { gateway, uplink } = site.config;
+  const township = await startDemoTownship({
+    dir: options.dir ?? DEMO_DIR,
+    log: options.log,
+    gateway: { id: gateway.id, township: gateway.township, compound: gateway.compound },
+    ports: {
+      broker: Number(new URL(uplink!.url).port),
+      console: options.ports?.townshipConsole ?? TOWNSHIP_CONSOLE_PORT,
+      victoria: options.ports?.victoria ?? VICTORIA_PORT,
+    },
+    uplinkPasswordFile: uplink!.passwordFile!,
+  });
 
   // No GPIO here: the fire door contact, siren, strobe and button live on the in-memory port.
   const gpio = new MemoryGpioPort();
@@ -113,11 +139,13 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
     gpio,
     gate,
     passwords,
+    township,
     async stop() {
       stopStory();
       await gate.stop();
       await runtime.stop();
       await modbus.stop();
+      await township.stop();
       setGpioPortFactory(undefined);
     },
   };

@@ -20,6 +20,10 @@ const { console: consoleConfig, localBroker } = demo.site.config;
 if (consoleConfig) {
   console.log(`安装调试台 / installer console: http://${consoleConfig.host}:${consoleConfig.port}/  密码/password: ${demo.passwords.console}`);
 }
+console.log(
+  `街道综治中心 / township console: http://127.0.0.1:${demo.township.service.consolePort}/  用户/user: duty-officer  密码/password: ${demo.township.consolePassword}` +
+    (demo.township.victoriaUrl ? `\n时序库 / time series: VictoriaMetrics ${demo.township.victoriaUrl}` : '\n未安装 victoria-metrics：街道端只在内存中保留近期数据 / no victoria-metrics: the township keeps only a recent window in memory'),
+);
 if (localBroker) {
   console.log(`本地MQTT / local broker: mqtt://${localBroker.host}:${localBroker.port}  大堂显示屏/lobby display: display-lobby / ${demo.passwords['display-lobby']} (topic lastmile/notice/#)`);
 }
