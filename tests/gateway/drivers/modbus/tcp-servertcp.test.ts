@@ -134,13 +134,14 @@ describe("Modbus TCP against modbus-serial's ServerTCP", () => {
     }
   });
 
-  it('keeps one transaction at a time on the bus', () => {
-    expect(inFlight.requests).toBeGreaterThan(10);
+  it('keeps one transaction at a time on the bus', async () => {
+    // On a loaded CI box the first polls come slowly: wait for enough traffic to mean something.
+    await waitFor('more than 10 requests through the relay', () => inFlight.requests > 10);
     expect(inFlight.max).toBe(1);
   });
 
   it('polls each source at its own interval', async () => {
-    await waitFor('a few more level readings', () => gw.readings.filter((r) => r.source === 'level-1').length >= 3);
+    await waitFor('a few more level readings', () => gw.readings.filter((r) => r.source === 'level-1').length >= 6);
     const count = (source: string) => gw.readings.filter((r) => r.source === source).length;
     // smoke-1 polls every 200 ms, level-1 every 800 ms.
     expect(count('smoke-1')).toBeGreaterThan(2 * count('level-1'));
