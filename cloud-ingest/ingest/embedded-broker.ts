@@ -18,6 +18,9 @@ export interface CommandChannel {
   sendCommand(gateway: string, message: CommandMessage): Promise<void>;
 }
 
+/** Client-id suffix of `lastmile doctor`'s credential check (gateway/installer/doctor-broker.ts). */
+export const DOCTOR_CLIENT_SUFFIX = '-doctor';
+
 export class EmbeddedBroker implements CommandChannel {
   private broker: Aedes | undefined;
   private server: Server | undefined;
@@ -44,7 +47,9 @@ export class EmbeddedBroker implements CommandChannel {
         if (!username || !password) return refuse();
         this.registry.authenticate(username, password.toString('utf8')).then(
           (identity) => {
-            if (!identity || client.id !== identity.gateway) return refuse();
+            // The client id must be the gateway's own (so no one takes over another gateway's session), or
+            // its `-doctor` twin: `lastmile doctor` checks the credentials without touching the real session.
+            if (!identity || (client.id !== identity.gateway && client.id !== `${identity.gateway}${DOCTOR_CLIENT_SUFFIX}`)) return refuse();
             this.identities.set(client, identity);
             done(null, true);
           },
@@ -83,11 +88,11 @@ export class EmbeddedBroker implements CommandChannel {
     });
     broker.on('clientReady', (client) => {
       const identity = this.identities.get(client);
-      if (identity) this.ingest.connection(identity, true);
+      if (identity && client.id === identity.gateway) this.ingest.connection(identity, true);
     });
     broker.on('clientDisconnect', (client) => {
       const identity = this.identities.get(client);
-      if (identity) this.ingest.connection(identity, false);
+      if (identity && client.id === identity.gateway) this.ingest.connection(identity, false);
     });
     this.broker = broker;
     this.server = createServer(broker.handle);
