@@ -1,47 +1,31 @@
-// Password hashes: scrypt for our own stores (gateway registry, console staff) and mosquitto 2.0's
+// Password hashes: the gateway's scrypt line format (gateway/shared/password-hash.ts) for our own stores
+// (gateway registry, console staff), with synchronous forms for provisioning, and mosquitto 2.0's
 // PBKDF2-SHA512 "$7$" format for Mosquitto password files.
-import { pbkdf2Sync, randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { pbkdf2Sync, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_SCRYPT, parsePasswordHash, verifyPassword as verifyParsedPassword } from '../../gateway/shared/password-hash.js';
 
-const N = 16384;
-const R = 8;
-const P = 1;
 const KEY_LEN = 32;
 
-/** `scrypt$N$r$p$<salt b64>$<hash b64>`, self-describing so parameters can be raised later. */
+/** `scrypt$N$r$p$<salt b64>$<hash b64>` with the gateway's default cost, made synchronously (provisioning). */
 export function hashPassword(password: string): string {
+  const { N, r, p } = DEFAULT_SCRYPT;
   const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, KEY_LEN, { N, r: R, p: P });
-  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${hash.toString('base64')}`;
-}
-
-interface StoredHash {
-  readonly salt: Buffer;
-  readonly expected: Buffer;
-  readonly options: { N: number; r: number; p: number; maxmem: number };
-}
-
-function parseStored(stored: string): StoredHash | undefined {
-  const parts = stored.split('$');
-  if (parts.length !== 6 || parts[0] !== 'scrypt') return undefined;
-  const [n, r, p] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  if (![n, r, p].every((v) => Number.isInteger(v) && v > 0)) return undefined;
-  const expected = Buffer.from(parts[5]!, 'base64');
-  if (expected.length === 0) return undefined;
-  return { salt: Buffer.from(parts[4]!, 'base64'), expected, options: { N: n, r, p, maxmem: 256 * n * r + 1024 * 1024 } };
+  const hash = scryptSync(password, salt, KEY_LEN, { N, r, p });
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
 /** Constant-time check; a malformed stored hash never matches. */
 export function verifyPassword(password: string, stored: string): boolean {
-  const h = parseStored(stored);
-  return h !== undefined && timingSafeEqual(scryptSync(password, h.salt, h.expected.length, h.options), h.expected);
+  const h = parsePasswordHash(stored);
+  if ('error' in h) return false;
+  const actual = scryptSync(password, h.salt, h.hash.length, { N: h.N, r: h.r, p: h.p, maxmem: 256 * h.N * h.r + 1024 * 1024 });
+  return timingSafeEqual(actual, h.hash);
 }
 
 /** As verifyPassword, on the libuv thread pool: a reconnect storm of gateways must not stall the event loop. */
 export async function verifyPasswordAsync(password: string, stored: string): Promise<boolean> {
-  const h = parseStored(stored);
-  if (!h) return false;
-  const actual = await new Promise<Buffer>((resolve, reject) => scrypt(password, h.salt, h.expected.length, h.options, (error, key) => (error ? reject(error) : resolve(key))));
-  return timingSafeEqual(actual, h.expected);
+  const h = parsePasswordHash(stored);
+  return 'error' in h ? false : verifyParsedPassword(h, password);
 }
 
 /** mosquitto 2.0 (mosquitto_passwd): `$7$<iterations>$<salt b64>$<hash b64>`, PBKDF2-HMAC-SHA512, 12-byte salt, 64-byte hash. */

@@ -6,7 +6,7 @@ import { rule, ruleOverride } from './rules.js';
 const order = z.enum(['big', 'little']);
 
 /** Site-side decoding changes for devices whose batch differs from the profile (see the profile's conflicts). */
-const decodeOverride = z.strictObject({
+export const decodeOverride = z.strictObject({
   function: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
   byteOrder: order.optional(),
   wordOrder: order.optional(),

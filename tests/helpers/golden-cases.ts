@@ -1,6 +1,7 @@
 // Golden cases for device profiles: devices/<vendor>/<model>.cases.yaml.
 // Raw wire data (registers by function and address, bits, an MQTT payload or GPIO levels) → expected results.
 import { z } from 'zod';
+import { decodeOverride } from '../../config/sections/sources.js';
 
 const expected = z.union([
   z.strictObject({ value: z.union([z.number(), z.boolean(), z.string()]), unit: z.string().optional() }),
@@ -8,14 +9,6 @@ const expected = z.union([
   z.strictObject({ error: z.string().min(1).describe('substring of the decode error') }),
   z.strictObject({ absent: z.literal(true) }),
 ]);
-
-const order = z.enum(['big', 'little']);
-const decodeOverride = z.strictObject({
-  function: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional(),
-  byteOrder: order.optional(),
-  wordOrder: order.optional(),
-  scale: z.number().optional(),
-});
 
 export const goldenCase = z.strictObject({
   name: z.string().min(1),
