@@ -16,6 +16,7 @@ import { GatewayRuntime } from '../../gateway/runtime.js';
 import { silentLogger } from '../../gateway/shared/logger.js';
 import { ModbusSimulator } from '../../gateway/sim/modbus-simulator.js';
 import { freePort, startMosquitto, tempDir, type Peer } from '../helpers/peers.js';
+import { waitFor } from '../helpers/wait.js';
 
 const SIREN_LINE = 17;
 const BUTTON_LINE = 22;
@@ -42,15 +43,7 @@ actuators:
 spool: { dir: ${spoolDir} }
 `;
 
-async function until<T>(what: string, probe: () => T | undefined, ms = 8000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 8000) => waitFor(what, probe, timeoutMs);
 
 describe('alarm path: smoke detector → siren and MQTT notice', () => {
   let broker: Peer;

@@ -19,18 +19,11 @@ import { silentLogger } from '../../../../gateway/shared/logger.js';
 import { Stats } from '../../../../gateway/shared/stats.js';
 import { freePort, tempDir } from '../../../helpers/peers.js';
 import { FLOAT_NODE, LEVEL_NODE, TestOpcuaServer } from './opcua-test-server.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const PROFILES_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000) => waitFor(what, probe, timeoutMs);
 
 function pemFiles(folder: string): string[] {
   try {
