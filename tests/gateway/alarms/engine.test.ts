@@ -8,6 +8,7 @@ import type { RuleCondition } from '../../../gateway/rules/condition.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 import { ManualClock } from '../rules/site.js';
+import { smokeCondition } from './conditions.js';
 
 function setup(settings: Record<string, unknown> = {}) {
   const events = new EventBus<GatewayEvents>((event, error) => {
@@ -22,26 +23,8 @@ function setup(settings: Record<string, unknown> = {}) {
   return { engine, clock, stats, seen, transitions };
 }
 
-const smoke = (active: boolean, extra: Partial<RuleCondition> = {}): RuleCondition => ({
-  alarmId: 'smoke-1.smoke_alarm.smoke',
-  source: 'smoke-1',
-  point: 'smoke_alarm',
-  rule: 'smoke',
-  kind: 'state',
-  class: 'smoke',
-  level: 'fire',
-  latch: true,
-  active,
-  value: active ? 'smoke' : 'normal',
-  text: { zh: '3号楼 风管烟雾报警', en: 'Building 3 duct smoke alarm' },
-  suppress: [],
-  members: [],
-  tags: { building: '3' },
-  mono: 0,
-  ...extra,
-});
 
-const water = (active: boolean, extra: Partial<RuleCondition> = {}): RuleCondition => ({ ...smoke(active), alarmId: 'level-1.level.water_alarm', source: 'level-1', point: 'level', rule: 'water_alarm', level: 'alarm', latch: false, value: 42, ...extra });
+const water = (active: boolean, extra: Partial<RuleCondition> = {}): RuleCondition => ({ ...smokeCondition(active), alarmId: 'level-1.level.water_alarm', source: 'level-1', point: 'level', rule: 'water_alarm', level: 'alarm', latch: false, value: 42, ...extra });
 
 describe('alarm engine', () => {
   it('runs raise → acknowledge → clear, each transition an event with a unique event id', () => {
@@ -65,10 +48,10 @@ describe('alarm engine', () => {
 
   it('keeps a latching fire alarm after the smoke clears, until reset; reset is refused while smoke is present', () => {
     const t = setup();
-    t.engine.condition(smoke(true));
+    t.engine.condition(smokeCondition(true));
     t.engine.command({ kind: 'reset', alarmId: 'smoke-1.smoke_alarm.smoke', by: 'console' });
     expect(t.stats.counter('alarms.reset_refused', { source: 'smoke-1' })).toBe(1);
-    t.engine.condition(smoke(false));
+    t.engine.condition(smokeCondition(false));
     expect(t.engine.alarms()).toMatchObject([{ alarmId: 'smoke-1.smoke_alarm.smoke', state: 'raised', conditionActive: false }]);
     t.engine.command({ kind: 'reset', alarmId: 'smoke-1.smoke_alarm.smoke', by: 'console' });
     expect(t.transitions()).toEqual(['raise:raised', 'reset:cleared']);
@@ -77,10 +60,10 @@ describe('alarm engine', () => {
 
   it('re-sounds an acknowledged latched alarm when its condition comes back', () => {
     const t = setup();
-    t.engine.condition(smoke(true));
+    t.engine.condition(smokeCondition(true));
     t.engine.command({ kind: 'acknowledge', alarmId: 'smoke-1.smoke_alarm.smoke', by: 'button:b1' });
-    t.engine.condition(smoke(false));
-    t.engine.condition(smoke(true));
+    t.engine.condition(smokeCondition(false));
+    t.engine.condition(smokeCondition(true));
     expect(t.transitions()).toEqual(['raise:raised', 'acknowledge:acknowledged', 'raise:raised']);
   });
 
@@ -102,7 +85,7 @@ describe('alarm engine', () => {
     const t = setup();
     t.engine.condition(water(true));
     t.engine.command({ kind: 'silence', alarmId: undefined, by: 'console', forMs: 0 }); // 0 = site default (15 min)
-    t.engine.condition(smoke(true));
+    t.engine.condition(smokeCondition(true));
     const byId = new Map(t.engine.alarms().map((a) => [a.alarmId, a]));
     expect(byId.get('level-1.level.water_alarm')!.silenced).toBe(true);
     expect(byId.get('smoke-1.smoke_alarm.smoke')!.silenced).toBe(false);
@@ -125,7 +108,7 @@ describe('alarm engine', () => {
   it('escalates when a combination rule raises while a member alarm is active', () => {
     const t = setup();
     t.engine.condition(water(true));
-    t.engine.condition({ ...smoke(true), alarmId: 'smoke-1._.smoke_and_water', rule: 'smoke_and_water', point: undefined, kind: 'combination', members: ['level-1.level.water_alarm', 'smoke-1.smoke_alarm.smoke'] });
+    t.engine.condition({ ...smokeCondition(true), alarmId: 'smoke-1._.smoke_and_water', rule: 'smoke_and_water', point: undefined, kind: 'combination', members: ['level-1.level.water_alarm', 'smoke-1.smoke_alarm.smoke'] });
     expect(t.seen.at(-1)).toMatchObject({ transition: 'escalate', level: 'fire', state: 'raised' });
   });
 
@@ -147,9 +130,9 @@ describe('alarm engine', () => {
   it('applies site-wide windows by level, and drops a held alarm whose condition ends inside the window', () => {
     // A daily window covering the whole day (read in the system zone, so the test does not depend on TZ).
     const t = setup({ suppress: [{ window: { from: '00:00', to: '23:59', reason: 'fire drill' }, levels: ['fire'] }] });
-    t.engine.condition(smoke(true));
+    t.engine.condition(smokeCondition(true));
     t.engine.condition(water(true)); // level "alarm": not covered by the fire-only window
-    t.engine.condition(smoke(false));
+    t.engine.condition(smokeCondition(false));
     t.clock.advance(24 * 3_600_000);
     t.engine.tick();
     expect(t.seen.map((e) => e.alarmId)).toEqual(['level-1.level.water_alarm']);
@@ -158,7 +141,7 @@ describe('alarm engine', () => {
   it('never suppresses while the wall clock is not synced', () => {
     const t = setup({ suppress: [{ window: { from: '00:00', to: '23:59', reason: 'drill' } }] });
     t.clock.isSynced = false;
-    t.engine.condition(smoke(true));
+    t.engine.condition(smokeCondition(true));
     expect(t.transitions()).toEqual(['raise:raised']);
   });
 

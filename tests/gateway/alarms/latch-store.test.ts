@@ -7,11 +7,11 @@ import { LatchStore } from '../../../gateway/alarms/latch-store.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
-import type { RuleCondition } from '../../../gateway/rules/condition.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 import { tempDir } from '../../helpers/peers.js';
 import { ManualClock } from '../rules/site.js';
+import { smokeCondition } from './conditions.js';
 
 const dir = tempDir('latch-store');
 afterAll(() => dir.remove());
@@ -28,30 +28,13 @@ function engineWith(file: string) {
   return { engine, store, stats, seen };
 }
 
-const fire = (active: boolean): RuleCondition => ({
-  alarmId: 'smoke-1.smoke_alarm.smoke',
-  source: 'smoke-1',
-  point: 'smoke_alarm',
-  rule: 'smoke',
-  kind: 'state',
-  class: 'smoke',
-  level: 'fire',
-  latch: true,
-  active,
-  value: active ? 'smoke' : 'normal',
-  text: { zh: '烟雾报警', en: 'Smoke alarm' },
-  suppress: [],
-  members: [],
-  tags: { building: '3' },
-  mono: 0,
-});
 
 describe('latched alarms across a restart', () => {
   it('restores a latched fire alarm (waiting for reset) and announces it again', () => {
     const file = join(dir.path, 'a.json');
     const before = engineWith(file);
-    before.engine.condition(fire(true));
-    before.engine.condition(fire(false));
+    before.engine.condition(smokeCondition(true));
+    before.engine.condition(smokeCondition(false));
     before.store.flush();
 
     const after = engineWith(file);
@@ -67,7 +50,7 @@ describe('latched alarms across a restart', () => {
   it('keeps the acknowledged state through a restart', () => {
     const file = join(dir.path, 'b.json');
     const before = engineWith(file);
-    before.engine.condition(fire(true));
+    before.engine.condition(smokeCondition(true));
     before.engine.command({ kind: 'acknowledge', alarmId: 'smoke-1.smoke_alarm.smoke', by: 'button:b1' });
     before.store.flush();
     const after = engineWith(file);
@@ -84,7 +67,7 @@ describe('latched alarms across a restart', () => {
     expect(t.stats.counter('alarms.latch_store_error', { op: 'parse' })).toBe(1);
 
     const missing = engineWith(join(dir.path, 'no-such-folder', 'latched.json'));
-    missing.engine.condition(fire(true));
+    missing.engine.condition(smokeCondition(true));
     missing.store.flush();
     expect(missing.stats.counter('alarms.latch_store_error', { op: 'write' })).toBe(1);
     expect(missing.seen).toHaveLength(1);
