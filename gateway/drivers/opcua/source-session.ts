@@ -91,6 +91,9 @@ export class OpcuaSourceSession {
         if (client) await bounded(client.disconnect(), STOP_STEP_TIMEOUT_MS);
         client?.removeAllListeners();
         await new Promise((resolve) => setTimeout(resolve, this.options.maxRetryDelay));
+        // An installer may have moved the server certificate from rejected/ to trusted/ meanwhile; the
+        // manager's file watchers can see the move's unlink and add in either order, so re-read the folders.
+        await this.certificates.reloadCertificates();
       }
     }
   }

@@ -85,13 +85,15 @@ describe('opcua driver on a secure channel', () => {
       const files = pemFiles(join(pkiDir, 'rejected'));
       return files.length > 0 ? files : undefined;
     });
-    // The certificate lands in rejected/ a moment before the failed connect is reported: wait for both.
-    await until('the source reported offline', () => (statuses.at(-1)?.online === false ? true : undefined));
     expect(readings).toEqual([]);
-    expect(statuses.at(-1)).toMatchObject({ source: 'pump-1', online: false, lastError: { kind: 'connection' } });
     expect(pemFiles(join(pkiDir, 'own', 'certs')).length).toBeGreaterThan(0);
 
+    // Trust it at once, as an installer would. The failed connect is reported a moment after the
+    // certificate lands in rejected/ (and waiting for that first makes the driver's retry pick up the
+    // new trust list only by luck), so the offline report is checked from the status history.
     for (const name of rejected) renameSync(join(pkiDir, 'rejected', name), join(pkiDir, 'trusted', 'certs', name));
+    const offline = await until('an offline report for the rejected certificate', () => statuses.find((s) => s.source === 'pump-1' && !s.online));
+    expect(offline).toMatchObject({ source: 'pump-1', online: false, lastError: { kind: 'connection' } });
     await until('a reading over the secure channel', () => readings.find((r) => r.source === 'pump-1' && r.values.has('level')), 20_000);
     expect(statuses.at(-1)).toMatchObject({ source: 'pump-1', online: true });
   }, 30_000);
