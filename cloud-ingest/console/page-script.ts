@@ -43,8 +43,28 @@ function order(a, b) {
   return (a.step === "closed") - (b.step === "closed") || RANK[a.level] - RANK[b.level] || b.openedAt - a.openedAt;
 }
 
+/** What staff have typed (dispatch target, handling note) per case, and where the cursor is. */
+function boardDrafts() {
+  const drafts = new Map();
+  for (const input of $("board").querySelectorAll("input")) {
+    if (input.value !== "") drafts.set(input.closest(".case").dataset.case + " " + input.className, input.value);
+  }
+  const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest("#board .case");
+  return { drafts, focus: focused ? focused.dataset.case + " " + document.activeElement.className : undefined };
+}
+
+function restoreDrafts({ drafts, focus }) {
+  for (const input of $("board").querySelectorAll("input")) {
+    const key = input.closest(".case").dataset.case + " " + input.className;
+    if (drafts.has(key)) input.value = drafts.get(key);
+    if (key === focus) input.focus();
+  }
+}
+
+// A new alarm re-renders the board; what a duty officer is typing into another case must survive that.
 function renderBoard() {
   const list = [...cases.values()].sort(order);
+  const typed = boardDrafts();
   $("board").innerHTML = list.length === 0 ? "<p>" + t("none") + "</p>" : list.map((c) => {
     const steps = c.steps.map((s) => "<li>" + t(s.step) + " · " + esc(s.by) + " · " + when(s.at) + (s.to ? " → " + esc(s.to) : "") + (s.note ? " · " + esc(s.note) : "") + "</li>").join("");
     let action = "";
@@ -56,6 +76,7 @@ function renderBoard() {
       '<div class="meta">' + t("compound") + " " + esc(c.compound) + " · " + t("gateway") + " " + esc(c.gateway) + " · " + esc(c.source) + (c.value !== undefined ? " = " + esc(c.value) : "") +
       " · <b>" + t(c.step) + "</b></div><ol class=\"steps\">" + steps + "</ol>" + action + "</div>";
   }).join("");
+  restoreDrafts(typed);
 }
 
 async function act(button) {

@@ -110,6 +110,10 @@ describe('township console in headless Chromium', () => {
   it('dispatches (acknowledge sent to the gateway), handles and closes the alarm through the page', async () => {
     const card = '.case[data-case="gw-a.ev-fire"]';
     await page.fill(`${card} .to`, '微型消防站 王队');
+    // Another alarm arriving re-renders the board; what the duty officer typed must survive it.
+    await gateway.publishAsync(topics.alarm('gw-a', 'ev-other'), JSON.stringify(alarmEvent({ eventId: 'ev-other', alarmId: 'meter-1/silent', level: 'offline' })), { qos: 1 });
+    await page.waitForSelector('.case[data-case="gw-a.ev-other"]');
+    expect(await page.inputValue(`${card} .to`)).toBe('微型消防站 王队');
     await page.click(`${card} button[data-step="dispatched"]`);
     await page.waitForSelector(`${card}[data-step="dispatched"]`);
     const ack = await waitFor('acknowledge command on the gateway', () => commands.find((c) => c.command.kind === 'acknowledge'));
@@ -128,7 +132,7 @@ describe('township console in headless Chromium', () => {
     ]);
     // Closed cases sink below open ones.
     expect(await page.getAttribute('#board .case >> nth=0', 'data-case')).toBe('gw-a.ev-warn');
-  });
+  }, 60_000); // several page round trips; a loaded 2-core CI box needs more than the default 30 s
 
   it('switches to English and takes a screenshot of the board', async () => {
     await page.click('#lang');
