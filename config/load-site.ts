@@ -175,6 +175,18 @@ function checkConnection(
     case 'mqtt':
       if (src.mqtt === undefined) issues.push(source.issue(at(), 'an MQTT source needs "mqtt: { topic }"'));
       return;
+    case 'gbt26875': {
+      if (src.gbt26875 === undefined) {
+        issues.push(source.issue(at(), 'a GB/T 26875 source needs "gbt26875: { listen: { host, port } }"'));
+        return;
+      }
+      const { host, port } = src.gbt26875.listen;
+      const slot = `tcp-listen#${host}:${port}`;
+      const owner = unitsOnBus.get(slot);
+      if (owner) issues.push(source.issue(at('gbt26875', 'listen', 'port'), `${host}:${port} is already the listener of source "${owner}"; give each transmission device its own port`));
+      unitsOnBus.set(slot, src.id);
+      return;
+    }
     case 'opcua': {
       if (src.opcua === undefined) {
         issues.push(source.issue(at(), 'an OPC UA source needs "opcua: { endpoint, nodes }"'));

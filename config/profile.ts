@@ -87,7 +87,7 @@ export const profile = z.strictObject({
   model: z.string().min(1),
   name: localText,
   class: deviceClass,
-  driver: z.enum(['modbus', 'serial', 'mqtt', 'opcua', 'gpio']),
+  driver: z.enum(['modbus', 'serial', 'mqtt', 'opcua', 'gpio', 'gbt26875']),
   references: z.array(z.string().url()).min(1).describe('Where the point map comes from'),
   serialDefaults: z.strictObject(serialSettings).optional().describe('Factory serial settings'),
   modbus: z

@@ -1,6 +1,7 @@
 // Sources: configured device instances (profile + connection + poll + location tags).
 import { z } from 'zod';
 import { duration, id } from './common.js';
+import { gbt26875Source } from './gbt26875.js';
 import { rule, ruleOverride } from './rules.js';
 
 const order = z.enum(['big', 'little']);
@@ -27,6 +28,7 @@ export const source = z.strictObject({
     .optional(),
   mqtt: z.strictObject({ topic: z.string().min(1).describe('Topic the device publishes on') }).optional(),
   gpio: z.strictObject({ lines: z.record(id, z.number().int().min(0)).describe('Profile line name → GPIO line (BCM number)') }).optional(),
+  gbt26875: gbt26875Source.optional().describe('GB/T 26875.3 fire-panel transmission device: listener, addresses, component map'),
   opcua: z
     .strictObject({
       endpoint: z.string().regex(/^opc\.tcp:\/\//, 'expected opc.tcp://host:port/path'),

@@ -51,6 +51,7 @@ export function profileIssues(source: YamlSource, profile: Profile, expectedId: 
       issues.push(source.issue(['points', index], `a${profile.driver === 'mqtt' ? 'n MQTT' : ' serial-node'} point needs a "json" field path`));
     }
     if (profile.driver === 'gpio' && point.line === undefined) issues.push(source.issue(['points', index], 'a GPIO point needs a "line" name'));
+    if (profile.driver === 'gbt26875' && point.json === undefined) issues.push(source.issue(['points', index], 'a GB/T 26875 point needs a "json" field path (system.fire, component.state, …)'));
     if (type === 'bitfield' && point.bits === undefined) issues.push(source.issue(['points', index], 'type bitfield needs "bits: {offset, width}"'));
     if (point.bits !== undefined && point.bits.offset + point.bits.width > 16) issues.push(source.issue(at('bits'), 'bits must fit in one 16-bit register'));
   });
