@@ -2,7 +2,7 @@
 // A profile says where each point lives on the wire and how to turn raw values into a measurement;
 // it never says where the device is installed (that is a source in the site config).
 import { z } from 'zod';
-import { deviceClass, duration, id, localText, serialSettings } from './sections/common.js';
+import { deviceClass, duration, id, localText, measureUnit, serialSettings } from './sections/common.js';
 import { rule } from './sections/rules.js';
 
 export const dataType = z.enum(['u16', 'i16', 'u32', 'i32', 'float32', 'bit', 'bitfield']);
@@ -14,7 +14,24 @@ export type ReadFunction = z.infer<typeof readFunction>;
 
 const order = z.enum(['big', 'little']);
 
-const faultSentinel = z.strictObject({
+/**
+ * The range the device documents for a point, in the point's unit (or `unit`, for points whose unit comes
+ * from a unit-code register). A value outside it is the fault out_of_range, never a reading; a 4–20 mA
+ * input gets its loop-fault band this way (min 3.8 mA). Where the reference gives no range, say so.
+ */
+export const pointRange = z.union([
+  z
+    .strictObject({
+      min: z.number().optional(),
+      max: z.number().optional(),
+      unit: measureUnit.optional().describe('Unit of min/max when the point has none of its own (unitFrom)'),
+    })
+    .refine((range) => range.min !== undefined || range.max !== undefined, { message: 'a range needs "min", "max" or both' }),
+  z.strictObject({ undocumented: z.string().min(1).describe('Why there is no range: what the reference says or lacks') }),
+]);
+export type PointRange = z.infer<typeof pointRange>;
+
+export const faultSentinel = z.strictObject({
   raw: z.number().int().describe('Raw integer the device sends instead of a value, e.g. 0xE5E5'),
   code: id.describe('Fault code, e.g. sensor_short, broken_line'),
   text: localText,
@@ -29,7 +46,8 @@ const pointDecodeFields = {
   wordOrder: order.optional().describe('Word order of 32-bit values: big = high word first (ABCD)'),
   scale: z.number().optional().describe('Multiplier applied to the raw integer (e.g. 0.1)'),
   offset: z.number().optional().describe('Added after scaling'),
-  unit: z.string().optional(),
+  unit: measureUnit.optional(),
+  range: pointRange.optional(),
 };
 
 export const point = z.strictObject({
@@ -43,9 +61,9 @@ export const point = z.strictObject({
     .describe('For type bitfield: which bits of the raw integer'),
   decimalsFrom: id.optional().describe('Another point holding the number of decimals: value = raw / 10^decimals'),
   unitFrom: z
-    .strictObject({ point: id, map: z.record(z.string(), z.string()) })
+    .strictObject({ point: id, map: z.record(z.string(), measureUnit) })
     .optional()
-    .describe('Another point holding a unit code, and the code → unit table'),
+    .describe('Another point holding a unit code, and the code → unit table; a code not in the table is the fault unknown_unit'),
   states: z.record(z.string(), id).optional().describe('Raw integer → state label; the measurement value becomes the label'),
   faults: z.array(faultSentinel).default([]),
   json: z.string().optional().describe('For MQTT/serial payloads: dotted path of the field, e.g. "door.state"'),
@@ -67,11 +85,12 @@ const variant = z.strictObject({
         ...pointDecodeFields,
         bits: z.strictObject({ offset: z.number().int().min(0).max(31), width: z.number().int().min(1).max(16) }).optional(),
         states: z.record(z.string(), id).optional(),
+        unitFrom: z.strictObject({ point: id, map: z.record(z.string(), measureUnit) }).optional(),
         activeLow: z.boolean().optional(),
       }),
     )
     .default({})
-    .describe('Per-point changes for this variant: wire fields, bit position, state table, contact polarity'),
+    .describe('Per-point changes for this variant: wire fields, bit position, state table, unit-code table, contact polarity'),
 });
 
 const conflict = z.strictObject({

@@ -1,5 +1,6 @@
 // Schema atoms shared by the site config and device profiles.
 import { z } from 'zod';
+import { KNOWN_UNITS } from '../../gateway/shared/measure-units.js';
 import { parseDuration, parseSize } from '../../gateway/shared/units.js';
 
 /** Ids used in topics, tags and file names: lowercase letters, digits, '-' and '_'. */
@@ -18,6 +19,11 @@ export const size = z
   .describe('Size: a number with B, KB, MB or GB');
 
 /** Text read by residents, installers and township staff: Chinese first, English beside it. */
+/** A unit of measure from the one registry (gateway/shared/measure-units.ts), so values convert before rules compare them. */
+export const measureUnit = z.enum(KNOWN_UNITS as [string, ...string[]], {
+  error: (issue) => `unknown unit ${JSON.stringify(issue.input)} (known: ${KNOWN_UNITS.join(', ')})`,
+});
+
 export const localText = z.strictObject({
   zh: z.string().min(1),
   en: z.string().min(1),

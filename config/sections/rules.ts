@@ -2,7 +2,7 @@
 // Rules run on the gateway (gateway/rules/) and need nothing from the network. The effective rule set of a
 // source is: profile `alarms:` ← site `sources[].rules` (overrides by rule id) ← site `sources[].extraRules`.
 import { z } from 'zod';
-import { alarmLevel, duration, id, localText } from './common.js';
+import { alarmLevel, duration, id, localText, measureUnit } from './common.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 
@@ -45,6 +45,7 @@ export const thresholdRule = z
     above: z.number().optional().describe('Raise when value >= above'),
     below: z.number().optional().describe('Raise when value <= below'),
     hysteresis: z.number().nonnegative().default(0).describe('Clear only once the value is this far back inside'),
+    unit: measureUnit.optional().describe("Unit of the limits; default the point's unit. Values are converted before comparing (1.37 mH₂O = 137 cm)"),
     for: duration.default('0s').describe('On-delay: the condition must hold this long before the alarm is raised'),
   })
   .refine((rule) => (rule.above === undefined) !== (rule.below === undefined), {
@@ -59,6 +60,7 @@ export const rateRule = z
     point: id,
     risePerMinute: z.number().positive().optional().describe('Raise when the value rises at least this fast (units per minute)'),
     fallPerMinute: z.number().positive().optional().describe('Raise when the value falls at least this fast (units per minute)'),
+    unit: measureUnit.optional().describe("Unit of the limits; default the point's unit. Values are converted before comparing (1.37 mH₂O = 137 cm)"),
     over: duration.default('1m').describe('Window the rate is measured over; needs samples spanning at least half of it'),
   })
   .refine((rule) => rule.risePerMinute !== undefined || rule.fallPerMinute !== undefined, {
@@ -88,6 +90,7 @@ export const windowRule = z.strictObject({
   kind: z.literal('window'),
   point: id,
   above: z.number(),
+  unit: measureUnit.optional().describe("Unit of the limits; default the point's unit. Values are converted before comparing (1.37 mH₂O = 137 cm)"),
   from: hhmm,
   to: hhmm.describe('May be earlier than from: the window then crosses midnight'),
   timeZone: z.string().min(1).optional().describe('IANA zone, e.g. Asia/Shanghai; default the gateway system zone'),
@@ -119,6 +122,7 @@ export const ruleOverride = z.strictObject({
   within: duration.optional(),
   risePerMinute: z.number().positive().optional(),
   fallPerMinute: z.number().positive().optional(),
+  unit: measureUnit.optional(),
   equals: z.array(z.union([z.number(), z.boolean(), z.string()])).min(1).optional(),
   latch: z.boolean().optional(),
   from: hhmm.optional(),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { duration, id } from './common.js';
 import { gbt26875Source } from './gbt26875.js';
 import { rule, ruleOverride } from './rules.js';
+import { faultSentinel, pointRange } from '../profile.js';
 
 const order = z.enum(['big', 'little']);
 
@@ -12,6 +13,8 @@ export const decodeOverride = z.strictObject({
   byteOrder: order.optional(),
   wordOrder: order.optional(),
   scale: z.number().optional(),
+  range: pointRange.optional().describe("Replaces the profile's documented range (e.g. a 4–20 mA loop: min 3.8)"),
+  faults: z.array(faultSentinel).optional().describe("Sentinels this batch sends, added to the profile's"),
 });
 
 export const source = z.strictObject({

@@ -1,6 +1,9 @@
 // Decoding: raw values from a driver + a resolved profile → measurement values or fault events. Pure.
-// A fault sentinel (e.g. 0xE5E5 = sensor short) is never turned into a reading.
+// A fault sentinel (e.g. 0xE5E5 = sensor short), a value outside the documented range and a unit code the
+// profile does not know are faults, never readings (DESIGN: "a value outside the range, a sentinel or an
+// unknown unit is a fault").
 import type { LocalText, MeasurementValue, RawValue } from '../pipeline/types.js';
+import { convert } from '../shared/measure-units.js';
 import type { ResolvedPoint } from './resolve.js';
 
 export type PointResult =
@@ -108,10 +111,33 @@ export function decodePoint(point: ResolvedPoint, raw: RawValue, siblings: Sibli
   let unit = point.unit;
   if (point.unitFrom !== undefined) {
     const code = siblings(point.unitFrom.point);
-    unit = code === undefined ? undefined : (point.unitFrom.map[String(code)] ?? `code_${code}`);
+    if (code === undefined) return { kind: 'error', message: `unit point "${point.unitFrom.point}" is missing` };
+    unit = point.unitFrom.map[String(code)];
+    // A number in an unknown unit cannot be compared with any threshold: 1.37 "code 7" is not 1.37 cm.
+    if (unit === undefined) return { kind: 'fault', code: 'unknown_unit', raw: code, text: { zh: `未知单位代码 ${code}`, en: `unknown unit code ${code}` } };
   }
   if (!Number.isFinite(scaled)) return { kind: 'error', message: `not a finite number (${scaled})` };
-  return { kind: 'value', value: tidy(scaled, point), unit };
+  const result = tidy(scaled, point);
+  const outside = rangeFault(point, result, unit);
+  return outside ?? { kind: 'value', value: result, unit };
+}
+
+/** The out_of_range fault when the value lies outside the point's documented range. */
+function rangeFault(point: ResolvedPoint, value: number, unit: string | undefined): PointResult | undefined {
+  const range = point.range;
+  if (range === undefined) return undefined;
+  const rangeUnit = range.unit ?? unit;
+  const inRangeUnit = unit === undefined || rangeUnit === undefined || unit === rangeUnit ? value : convert(value, unit, rangeUnit);
+  if (inRangeUnit === undefined) return { kind: 'error', message: `range of "${point.id}" is in ${rangeUnit}, which ${unit} does not convert to` };
+  if ((range.min === undefined || inRangeUnit >= range.min) && (range.max === undefined || inRangeUnit <= range.max)) return undefined;
+  const limits = `${range.min ?? '−∞'}…${range.max ?? '∞'}${rangeUnit ? ` ${rangeUnit}` : ''}`;
+  const shown = `${value}${unit ? ` ${unit}` : ''}`;
+  return {
+    kind: 'fault',
+    code: 'out_of_range',
+    raw: value,
+    text: { zh: `读数 ${shown} 超出量程 ${limits}`, en: `reading ${shown} outside the range ${limits}` },
+  };
 }
 
 /** Decodes every point a reading carries; points that others depend on (decimals, unit codes) go first. */

@@ -5,7 +5,9 @@ import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseWithSchema, sortIssues, YamlSource, type ConfigIssue } from '../../config/load-yaml.js';
 import { profile as profileSchema, type Profile } from '../../config/profile.js';
-import { wireWidth } from './resolve.js';
+import { ruleUnitProblems } from '../rules/rule-units.js';
+import { convertible } from '../shared/measure-units.js';
+import { resolveProfile, wireWidth, type ResolvedPoint } from './resolve.js';
 
 /** The built-in profiles folder (repo-root/devices). */
 export const BUILTIN_PROFILES_DIR = fileURLToPath(new URL('../../devices/', import.meta.url));
@@ -60,6 +62,7 @@ export function profileIssues(source: YamlSource, profile: Profile, expectedId: 
       if (!ids.has(pointId)) issues.push(source.issue(['variants', name, 'points'], `variant changes unknown point "${pointId}"`, pointId));
     }
   }
+  issues.push(...unitIssues(source, profile));
   const ruleIds = new Set<string>();
   profile.alarms.forEach((rule, index) => {
     if (ruleIds.has(rule.id)) issues.push(source.issue(['alarms', index, 'id'], `duplicate rule id "${rule.id}"`));
@@ -69,6 +72,37 @@ export function profileIssues(source: YamlSource, profile: Profile, expectedId: 
     }
   });
   return issues;
+}
+
+/** Ranges and rule limits must be in units the point's values convert to, with and without each variant. */
+function unitIssues(source: YamlSource, profile: Profile): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  const add = (path: (string | number)[], message: string) => {
+    const key = `${path.join('.')}|${message}`;
+    if (!seen.has(key)) issues.push(source.issue(path, message));
+    seen.add(key);
+  };
+  for (const variant of [undefined, ...Object.keys(profile.variants)]) {
+    const within = variant === undefined ? '' : ` (variant ${variant})`;
+    const points = resolveProfile(profile, variant).points;
+    points.forEach((point, index) => {
+      for (const problem of rangeProblems(point)) add(['points', index, 'range'], `${problem}${within}`);
+    });
+    profile.alarms.forEach((rule, index) => {
+      const point = 'point' in rule ? points.find((p) => p.id === rule.point) : undefined;
+      for (const problem of ruleUnitProblems(rule, point)) add(['alarms', index, 'unit'], `${problem}${within}`);
+    });
+  }
+  return issues;
+}
+
+function rangeProblems(point: ResolvedPoint): string[] {
+  const range = point.range;
+  if (range === undefined) return [];
+  const units = point.unitFrom !== undefined ? Object.values(point.unitFrom.map) : point.unit === undefined ? [] : [point.unit];
+  if (range.unit === undefined) return point.unitFrom === undefined ? [] : ['a point whose unit comes from a unit-code register needs "unit" on its range'];
+  return units.filter((unit) => !convertible(unit, range.unit!)).map((unit) => `the range is in ${range.unit}, which ${unit} does not convert to`);
 }
 
 export class ProfileIndex {

@@ -1,6 +1,6 @@
 // Resolves a profile for one source: profile defaults ← variant ← site decode overrides, per point.
 // The result is what drivers read and the decoder decodes; nothing downstream looks at raw profile YAML.
-import type { DataType, PointDef, Profile, ReadFunction } from '../../config/profile.js';
+import type { DataType, PointDef, PointRange, Profile, ReadFunction } from '../../config/profile.js';
 import type { Source } from '../../config/sections/sources.js';
 import type { DeviceClass, LocalText } from '../pipeline/types.js';
 
@@ -21,6 +21,9 @@ export interface ResolvedPoint {
   readonly decimalsFrom: string | undefined;
   readonly unitFrom: { point: string; map: Record<string, string> } | undefined;
   readonly states: Readonly<Record<string, string>> | undefined;
+  /** The documented range, or undefined where the reference gives none. */
+  readonly range: Exclude<PointRange, { undocumented: string }> | undefined;
+  /** The profile's sentinels plus any the site's decode override adds. */
   readonly faults: PointDef['faults'];
   readonly json: string | undefined;
   readonly line: string | undefined;
@@ -36,7 +39,7 @@ export interface ResolvedProfile {
   readonly points: readonly ResolvedPoint[];
 }
 
-type DecodeFields = Partial<Pick<PointDef, 'address' | 'function' | 'type' | 'byteOrder' | 'wordOrder' | 'scale' | 'offset' | 'unit'>>;
+type DecodeFields = Partial<Pick<PointDef, 'address' | 'function' | 'type' | 'byteOrder' | 'wordOrder' | 'scale' | 'offset' | 'unit' | 'range'>>;
 
 /** Registers (or bits) a data type occupies. */
 export function wireWidth(type: DataType, fn: ReadFunction): number {
@@ -67,6 +70,7 @@ export function resolveProfile(profile: Profile, variantName?: string, decode?: 
     const fn = pick('function') ?? 3;
     const type = pick('type') ?? 'u16';
     const variantPoint = variant?.points[point.id];
+    const range = pick('range');
     return {
       id: point.id,
       name: point.name,
@@ -82,9 +86,10 @@ export function resolveProfile(profile: Profile, variantName?: string, decode?: 
       bit: point.bit,
       bits: variantPoint?.bits ?? point.bits,
       decimalsFrom: point.decimalsFrom,
-      unitFrom: point.unitFrom,
+      unitFrom: variantPoint?.unitFrom ?? point.unitFrom,
       states: variantPoint?.states ?? point.states,
-      faults: point.faults,
+      range: range === undefined || 'undocumented' in range ? undefined : range,
+      faults: [...point.faults, ...(decode?.defaults?.faults ?? []), ...(decode?.points[point.id]?.faults ?? [])],
       json: point.json,
       line: point.line,
       activeLow: variantPoint?.activeLow ?? point.activeLow ?? false,

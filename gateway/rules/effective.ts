@@ -5,7 +5,9 @@
 import type { Profile } from '../../config/profile.js';
 import { rule as ruleSchema, type Rule } from '../../config/sections/rules.js';
 import type { Source } from '../../config/sections/sources.js';
+import { resolveProfile } from '../devices/resolve.js';
 import { parseDuration } from '../shared/units.js';
+import { ruleUnitProblems } from './rule-units.js';
 
 /** Rule ids the gateway makes itself; site and profile rules may not use them. */
 export const SILENT_RULE_ID = 'silent';
@@ -51,6 +53,14 @@ export function effectiveRules(profile: Profile, source: Source): Rule[] {
   for (const rule of rules) {
     if (rule.id === SENSOR_FAULT_RULE_ID) throw new RuleConfigError(`sources.${source.id}: rule id "${SENSOR_FAULT_RULE_ID}" is reserved for point faults`);
     if (rule.id === SILENT_RULE_ID && rule.kind !== 'stale') throw new RuleConfigError(`sources.${source.id}: rule id "${SILENT_RULE_ID}" is reserved for the heartbeat (stale) rule`);
+  }
+  // Limits in a unit the point cannot convert to would compare unlike numbers: refuse the config instead.
+  const variant = source.variant !== undefined && profile.variants[source.variant] !== undefined ? source.variant : undefined;
+  const points = resolveProfile(profile, variant, source.decode).points;
+  for (const rule of rules) {
+    const point = 'point' in rule ? points.find((p) => p.id === rule.point) : undefined;
+    const problems = ruleUnitProblems(rule, point);
+    if (problems.length > 0) throw new RuleConfigError(`sources.${source.id}: rule "${rule.id}": ${problems.join('; ')}`);
   }
   const hasSourceStale = rules.some((r) => r.kind === 'stale' && r.point === undefined);
   if (!hasSourceStale) rules.push(implicitSilentRule(profile, source));

@@ -11,6 +11,7 @@ import { alarmIdOf, emitCondition, type RuleCondition } from './condition.js';
 import { describeRule } from './describe.js';
 import { effectiveRules, SENSOR_FAULT_RULE_ID } from './effective.js';
 import { createEvaluator } from './registry.js';
+import { inRuleUnit, ruleUnit } from './rule-units.js';
 import type { RuleChange, RuleEvaluator, RuleStateLookup, RuleTime } from './types.js';
 
 /** How often on-delays, heartbeats and time windows are re-checked without a measurement. */
@@ -21,6 +22,8 @@ interface BoundRule {
   readonly source: ResolvedSource;
   readonly rule: Rule;
   readonly evaluator: RuleEvaluator;
+  /** The unit the rule's limits are in; measurements are converted to it first. */
+  readonly unit: string | undefined;
   lastActiveMono: number | undefined;
   lastUnit: string | undefined;
 }
@@ -40,7 +43,9 @@ export class RulesEngine implements RuleStateLookup {
     for (const source of sources) {
       const bound = effectiveRules(source.profile, source.config).map((rule): BoundRule => {
         const evaluator = createEvaluator(rule, { source: source.config.id, lookup: this }, time);
-        return { key: `${source.config.id}/${rule.id}`, source, rule, evaluator, lastActiveMono: undefined, lastUnit: undefined };
+        const point = source.resolved.points.find((p) => p.id === evaluator.point);
+        const unit = ruleUnit(rule, point);
+        return { key: `${source.config.id}/${rule.id}`, source, rule, evaluator, unit, lastActiveMono: undefined, lastUnit: undefined };
       });
       this.bySource.set(source.config.id, bound);
       for (const b of bound) {
@@ -75,13 +80,38 @@ export class RulesEngine implements RuleStateLookup {
     const bound = this.bySource.get(measurement.source);
     if (!bound) return;
     const time = this.time();
+    // Each rule on this point sees the value in its own unit; a unit that does not convert is a fault.
+    const inputs = bound.map((b) => (b.evaluator.point === measurement.point ? inRuleUnit(measurement, b.unit) : measurement));
+    const mismatch = inputs.findIndex((input) => input === undefined);
+    if (mismatch >= 0) {
+      this.unitMismatch(measurement, bound[mismatch]!.unit!);
+      return;
+    }
     if (measurement.quality !== 'bad') this.clearFault(measurement, time);
     let changed = false;
-    for (const b of bound) {
-      if (b.evaluator.point === measurement.point) b.lastUnit = measurement.unit;
-      changed = this.apply(b, b.evaluator.measure(measurement, time), time) || changed;
-    }
+    bound.forEach((b, i) => {
+      const input = inputs[i]!;
+      if (b.evaluator.point === measurement.point) b.lastUnit = input.unit;
+      changed = this.apply(b, b.evaluator.measure(input, time), time) || changed;
+    });
     if (changed) this.recombine(time);
+  }
+
+  /** A value whose unit no rule on its point can use: the point's sensor-fault alarm, at once. */
+  private unitMismatch(measurement: Measurement, unit: string): void {
+    const shown = measurement.unit ?? '(none)';
+    this.context.stats.inc('rules.unit_mismatch', { source: measurement.source });
+    this.fault({
+      source: measurement.source,
+      point: measurement.point,
+      class: measurement.class,
+      code: 'unit_mismatch',
+      raw: String(measurement.value),
+      text: { zh: `单位 ${shown} 无法换算为规则单位 ${unit}`, en: `unit ${shown} does not convert to the rule's ${unit}` },
+      mono: measurement.mono,
+      ts: measurement.ts,
+      tags: measurement.tags,
+    });
   }
 
   status(status: SourceStatus): void {

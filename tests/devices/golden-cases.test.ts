@@ -8,6 +8,7 @@ import { BUILTIN_PROFILES_DIR, listProfileFiles, ProfileIndex } from '../../gate
 import { RegisterImage } from '../../gateway/devices/register-image.js';
 import { resolveProfile, type ResolvedProfile } from '../../gateway/devices/resolve.js';
 import type { RawValue } from '../../gateway/pipeline/types.js';
+import { convert } from '../../gateway/shared/measure-units.js';
 import { goldenCaseFile, type GoldenCase } from '../helpers/golden-cases.js';
 
 const index = ProfileIndex.load();
@@ -51,6 +52,16 @@ describe('device profiles', () => {
       const profile = index.get(id)!;
       it('cases name their profile', () => expect(parsed.value.profile).toBe(id));
 
+      if (profile.driver === 'modbus') {
+        it('every numeric point has its documented range, or says the reference gives none', () => {
+          const missing = profile.points
+            .filter((p) => p.states === undefined && !['bit', 'bitfield'].includes(p.type ?? profile.defaults.type ?? 'u16'))
+            .filter((p) => (p.range ?? profile.defaults.range) === undefined)
+            .map((p) => p.id);
+          expect(missing).toEqual([]);
+        });
+      }
+
       for (const testCase of parsed.value.cases) {
         it(`golden: ${testCase.name}`, () => {
           const resolved = resolveProfile(profile, testCase.variant, testCase.decode);
@@ -66,6 +77,9 @@ describe('device profiles', () => {
             } else {
               expect(got, `no result for ${pointId}`).toMatchObject({ kind: 'value', value: want.value });
               if (want.unit !== undefined) expect(got).toMatchObject({ unit: want.unit });
+              if (want.as !== undefined && got?.kind === 'value') {
+                expect(convert(got.value as number, got.unit ?? '', want.as.unit), `${pointId} in ${want.as.unit}`).toBe(want.as.value);
+              }
             }
           }
         });

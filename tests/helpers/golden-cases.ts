@@ -4,7 +4,14 @@ import { z } from 'zod';
 import { decodeOverride } from '../../config/sections/sources.js';
 
 const expected = z.union([
-  z.strictObject({ value: z.union([z.number(), z.boolean(), z.string()]), unit: z.string().optional() }),
+  z.strictObject({
+    value: z.union([z.number(), z.boolean(), z.string()]),
+    unit: z.string().optional(),
+    as: z
+      .strictObject({ unit: z.string().min(1), value: z.number() })
+      .optional()
+      .describe('The same value converted through the units registry, as a rule in that unit compares it'),
+  }),
   z.strictObject({ fault: z.string().min(1) }),
   z.strictObject({ error: z.string().min(1).describe('substring of the decode error') }),
   z.strictObject({ absent: z.literal(true) }),

@@ -111,10 +111,10 @@ export function formatFrameTime(time: FrameTime): string {
 }
 
 /** Wire bytes (low first) → 12 hex digits, most significant first. */
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
 export function readAddress(buf: Uint8Array, at: number): string {
-  let hex = '';
-  for (let i = 5; i >= 0; i--) hex += buf[at + i]!.toString(16).padStart(2, '0');
-  return hex;
+  return HEX[buf[at + 5]!]! + HEX[buf[at + 4]!]! + HEX[buf[at + 3]!]! + HEX[buf[at + 2]!]! + HEX[buf[at + 1]!]! + HEX[buf[at]!]!;
 }
 
 export const ADDRESS_PATTERN = /^[0-9a-f]{12}$/;
