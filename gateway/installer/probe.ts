@@ -59,7 +59,7 @@ function syntheticPoint(type: ProbeType, order: (typeof ORDERS)[number]): Resolv
   return {
     id: 'probe', name: undefined, class: 'power', function: 3, address: 0, type, byteOrder: order.byteOrder, wordOrder: order.wordOrder,
     scale: 1, offset: 0, unit: undefined, bit: undefined, bits: undefined, decimalsFrom: undefined, unitFrom: undefined, states: undefined,
-    faults: [], json: undefined, line: undefined, activeLow: false, internal: false, width,
+    range: undefined, faults: [], json: undefined, line: undefined, activeLow: false, internal: false, width,
   };
 }
 
