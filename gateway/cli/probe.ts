@@ -2,7 +2,9 @@
 // order and both address bases, next to the device profile's expectation, so the right setting is obvious.
 import type { ReadFunction } from '../../config/profile.js';
 import { ConfigError } from '../../config/load-yaml.js';
+import { decodeAll } from '../devices/decode.js';
 import { ProfileIndex } from '../devices/profile-index.js';
+import { RegisterImage } from '../devices/register-image.js';
 import { resolveProfile, type ResolvedPoint } from '../devices/resolve.js';
 import { parseDuration } from '../shared/units.js';
 import { intOption, parseChoiceList, parseOptions, UsageError } from '../installer/args.js';
@@ -68,18 +70,26 @@ function parseProbeArgs(args: string[]): ProbeArgs {
   return { link, unit, fn, address, count, profile: options.get('profile'), variant: options.get('variant'), expect, note };
 }
 
-function profilePoints(profileId: string, variant: string | undefined, fn: ReadFunction): ResolvedPoint[] {
-  const profile = ProfileIndex.load().get(profileId);
-  if (!profile) throw new UsageError(`--profile ${profileId}: unknown profile (known: ${ProfileIndex.load().ids().join(', ')})`);
-  return resolveProfile(profile, variant).points.filter((p) => p.function === fn);
+function profilePoints(profileId: string, variant: string | undefined): readonly ResolvedPoint[] {
+  const index = ProfileIndex.load();
+  const profile = index.get(profileId);
+  if (!profile) throw new UsageError(`--profile ${profileId}: unknown profile (known: ${index.ids().join(', ')})`);
+  return resolveProfile(profile, variant).points;
+}
+
+/** Points of the read range whose decimals or unit code live in registers outside it. */
+function missingDependencies(points: readonly ResolvedPoint[], fn: ReadFunction, firstWire: number, count: number): ResolvedPoint[] {
+  const inside = (p: ResolvedPoint) => p.function === fn && p.address >= firstWire && p.address + p.width <= firstWire + count;
+  const wanted = new Set(points.filter(inside).flatMap((p) => [p.decimalsFrom, p.unitFrom?.point]).filter((x): x is string => x !== undefined));
+  return points.filter((p) => wanted.has(p.id) && !inside(p) && (p.function === 3 || p.function === 4));
 }
 
 export async function probeCommand(args: string[], io: ProbeIo = process): Promise<number> {
   let parsed: ProbeArgs;
-  let points: ResolvedPoint[] = [];
+  let allPoints: readonly ResolvedPoint[] = [];
   try {
     parsed = parseProbeArgs(args);
-    if (parsed.profile !== undefined) points = profilePoints(parsed.profile, parsed.variant, parsed.fn);
+    if (parsed.profile !== undefined) allPoints = profilePoints(parsed.profile, parsed.variant);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr.write(`device profiles do not load / 设备档案加载失败:\n${error.message}\n`);
@@ -90,6 +100,7 @@ export async function probeCommand(args: string[], io: ProbeIo = process): Promi
     return 2;
   }
   const { fn, unit, address, count } = parsed;
+  const points = allPoints.filter((p) => p.function === fn);
   const range = probeReadRange(address, count);
   const link = openModbusLink(parsed.link);
   if (parsed.note) io.stdout.write(`${parsed.note}\n`);
@@ -107,11 +118,26 @@ export async function probeCommand(args: string[], io: ProbeIo = process): Promi
       io.stderr.write(`${describeFailure(answer)}\n`);
       return 1;
     }
-    io.stdout.write(`unit ${unit} FC0${fn} wire ${firstWire}..${firstWire + answer.words.length - 1}: ${answer.words.map((w) => w.toString(16).padStart(4, '0')).join(' ')}\n`);
-    const cells = decodeProbe({ fn, address, count, firstWire, words: answer.words, points, expect: parsed.expect });
+    const words = answer.words;
+    io.stdout.write(`unit ${unit} FC0${fn} wire ${firstWire}..${firstWire + words.length - 1}: ${words.map((w) => w.toString(16).padStart(4, '0')).join(' ')}\n`);
+    // Decimals and unit codes are read too when they lie outside the range, so every decode kind decodes.
+    const image = new RegisterImage();
+    image.setWords(fn as 3 | 4, firstWire, words);
+    for (const dependency of missingDependencies(allPoints, fn, firstWire, words.length)) {
+      const extra = await link.ask(unit, dependency.function, dependency.address, dependency.width);
+      if (extra.kind !== 'data') continue;
+      image.setWords(dependency.function as 3 | 4, dependency.address, extra.words);
+      io.stdout.write(`also read ${dependency.id} (FC0${dependency.function} wire ${dependency.address}): ${extra.words.map((w) => w.toString(16).padStart(4, '0')).join(' ')}\n`);
+    }
+    const results = decodeAll(allPoints, image.valuesFor(allPoints));
+    const unitOf = (pointId: string) => {
+      const result = results.get(pointId);
+      return result?.kind === 'value' ? result.unit : undefined;
+    };
+    const cells = decodeProbe({ fn, address, count, firstWire, words, points, expect: parsed.expect, unitOf });
     io.stdout.write(formatProbeTable(cells, fn));
-    if (parsed.profile !== undefined) io.stdout.write(`\n${formatExpectations(parsed.profile, points, firstWire, answer.words)}`);
-    io.stdout.write(`\n${formatVerdict(cells)}`);
+    if (parsed.profile !== undefined) io.stdout.write(`\n${formatExpectations(parsed.profile, points, firstWire, words.length, results)}`);
+    io.stdout.write(`\n${formatVerdict(cells, points)}`);
     return 0;
   } catch (error) {
     if (!(error instanceof LinkError)) throw error;

@@ -1,11 +1,21 @@
-// Doctor's source check: every enabled Modbus source is asked once for its first point, one bus at a
-// time (an RS-485 line carries one transaction at a time), and the answer is decoded with its profile.
+// Doctor's source check: every enabled Modbus source is asked once for its first point (and the registers
+// its decimals or unit code come from), one bus at a time (an RS-485 line carries one transaction at a
+// time), and the answer is decoded with its profile and judged by probe's plausibility check: a fault,
+// a value outside the documented range or an implausible number (-4.17e-8 V: wrong word order) fails.
 // Other drivers (MQTT, OPC UA, GPIO) push or are event-driven: the console shows their live state.
 import type { LoadedSite } from '../../config/load-site.js';
-import { decodePoint } from '../devices/decode.js';
+import { decodeAll } from '../devices/decode.js';
+import { RegisterImage } from '../devices/register-image.js';
+import type { ResolvedPoint } from '../devices/resolve.js';
 import { resolveSources } from '../runtime.js';
 import { text, sourceTimeoutMs, type CheckResult } from './doctor-checks.js';
 import { exceptionText, isModbusBus, LinkError, openModbusLink, type ModbusLink } from './modbus-link.js';
+import { judgePoint } from './plausible.js';
+
+/** The registers a point needs besides its own: where its decimals and unit code live. */
+function dependenciesOf(point: ResolvedPoint, points: readonly ResolvedPoint[]): ResolvedPoint[] {
+  return points.filter((p) => p.id === point.decimalsFrom || p.id === point.unitFrom?.point);
+}
 
 export async function checkSources(loaded: LoadedSite, open: typeof openModbusLink = openModbusLink): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
@@ -20,9 +30,8 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
         continue;
       }
       const points = source.resolved.points;
-      // A point that decodes on its own (no decimals or unit code from another register) reads best.
-      const standalone = points.filter((p) => p.decimalsFrom === undefined && p.unitFrom === undefined);
-      const point = standalone.find((p) => !p.internal && (p.function === 3 || p.function === 4)) ?? standalone.find((p) => !p.internal) ?? points[0]!;
+      // The first measured register point; its decimals and unit code are read along with it.
+      const point = points.find((p) => !p.internal && (p.function === 3 || p.function === 4)) ?? points.find((p) => !p.internal) ?? points[0]!;
       const busWithTimeout = { ...bus, timeout: `${sourceTimeoutMs(bus.timeout, source.profile.modbus?.responseTimeout)}ms` };
       let link = links.get(bus.id);
       if (!link) {
@@ -30,7 +39,12 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
         links.set(bus.id, link);
       }
       let answer;
+      const image = new RegisterImage();
       try {
+        for (const dependency of dependenciesOf(point, points)) {
+          const extra = await link.ask(source.config.unit, dependency.function, dependency.address, dependency.width);
+          if (extra.kind === 'data') image.setWords(dependency.function as 3 | 4, dependency.address, extra.words);
+        }
         answer = await link.ask(source.config.unit, point.function, point.address, point.width);
       } catch (error) {
         if (!(error instanceof LinkError)) throw error;
@@ -40,11 +54,23 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
       const where = `unit ${source.config.unit} FC0${point.function} 0x${point.address.toString(16).padStart(4, '0')}`;
       switch (answer.kind) {
         case 'data': {
-          const raw = point.function === 1 || point.function === 2 ? { kind: 'bits' as const, bits: answer.words.map(Boolean) } : { kind: 'registers' as const, words: answer.words };
-          const result = decodePoint(point, raw, () => undefined);
+          if (point.function === 1 || point.function === 2) image.setBits(point.function, point.address, answer.words.map(Boolean));
+          else image.setWords(point.function as 3 | 4, point.address, answer.words);
+          const result = decodeAll(points, image.valuesFor(points)).get(point.id) ?? { kind: 'error' as const, message: 'no value in the answer' };
           const rawText = `raw ${answer.words.map((w) => w.toString(16).padStart(4, '0')).join(' ')}`;
-          const shown = result.kind === 'value' ? `${String(result.value)}${result.unit ? ` ${result.unit}` : ''}` : result.kind === 'fault' ? result.code : rawText;
-          results.push({ status: 'pass', title, detail: text(`已应答：${point.id} = ${shown}（${where}）`, `answered: ${point.id} = ${shown} (${where})`) });
+          const judged = judgePoint(point, result);
+          if (judged.ok) {
+            results.push({ status: 'pass', title, detail: text(`已应答：${point.id} = ${judged.zh}（${where}）`, `answered: ${point.id} = ${judged.en} (${where})`) });
+          } else {
+            results.push({
+              status: 'fail',
+              title,
+              detail: text(
+                `已应答但读数不可信：${point.id} = ${judged.zh}（${where}，${rawText}）—— 用 lastmile probe --profile ${source.profile.id} 对照`,
+                `answered, but the reading cannot be trusted: ${point.id} = ${judged.en} (${where}, ${rawText}) — compare with lastmile probe --profile ${source.profile.id}`,
+              ),
+            });
+          }
           break;
         }
         case 'exception':

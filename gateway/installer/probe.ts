@@ -43,6 +43,8 @@ export interface ProbeInput {
   readonly points: readonly ResolvedPoint[];
   /** The installer's reference reading (multimeter, display), if any. */
   readonly expect?: number | undefined;
+  /** A profile point's unit as decoded from its unit-code register (unitFrom), by point id. */
+  readonly unitOf?: ((pointId: string) => string | undefined) | undefined;
 }
 
 /** Wire addresses to read so that both bases are covered: one register before the given address too. */
@@ -80,7 +82,8 @@ export function decodeProbe(input: ProbeInput): ProbeCell[] {
           const raw = registersToNumber(syntheticPoint(type, order), words);
           const here = input.points.find((p) => p.address === address && p.type === type);
           const value = here ? tidy(raw * here.scale + here.offset, type) : tidy(raw, type);
-          const plausible = isPlausible(value, { unit: here?.unit, float: type === 'float32', expect: input.expect })
+          const unit = here === undefined ? undefined : (input.unitOf?.(here.id) ?? here.unit);
+          const plausible = isPlausible(value, { unit, float: type === 'float32', expect: input.expect })
             && (here !== undefined || input.expect !== undefined || type === 'float32');
           const profilePoint = here && orderOf(here) === order.name ? here.id : undefined;
           cells.push({ base, address, type, order: order.name, value, plausible, profilePoint });
@@ -94,6 +97,25 @@ export function decodeProbe(input: ProbeInput): ProbeCell[] {
 function tidy(value: number, type: ProbeType): number {
   if (!Number.isFinite(value)) return value;
   return Number(value.toPrecision(type === 'float32' ? 7 : 12));
+}
+
+/**
+ * The exact YAML to paste under the source (sources[].decode) so the profile decodes the way the most
+ * plausible cell did, or undefined when nothing a source can override would help. Only byte and word
+ * order can be changed per source: addresses belong to the profile (a device whose map differs needs a
+ * corrected copy of the profile in gateway.profilesDir), so no address is ever suggested.
+ */
+export function decodeSuggestion(top: ProbeCell, points: readonly ResolvedPoint[]): string | undefined {
+  const here = points.find((p) => p.address === top.address && p.type === top.type);
+  if (here === undefined || top.profilePoint !== undefined) return undefined;
+  const want = ORDERS.find((o) => o.name === top.order)!;
+  const changes: string[] = [];
+  if (want.wordOrder !== here.wordOrder && here.width === 2) changes.push(`wordOrder: ${want.wordOrder}`);
+  if (want.byteOrder !== here.byteOrder) changes.push(`byteOrder: ${want.byteOrder}`);
+  if (changes.length === 0) return undefined;
+  // One setting for the whole source when every point shares this point's orders (the usual case).
+  const uniform = points.every((p) => p.byteOrder === here.byteOrder && (p.width === 1 || p.wordOrder === here.wordOrder));
+  return uniform ? `decode: { defaults: { ${changes.join(', ')} } }` : `decode: { points: { ${here.id}: { ${changes.join(', ')} } } }`;
 }
 
 /** The settings that gave a plausible value, best first: the profile's own choice, then floats, then the given base. */
