@@ -172,6 +172,28 @@ function checkConnection(
       unitsOnBus.set(slot, src.id);
       return;
     }
+    case 'dlt645': {
+      if (src.bus === undefined) {
+        issues.push(source.issue(at(), `a dlt645 source needs "bus" (one of: ${[...buses.keys()].join(', ') || 'no buses defined'})`));
+        return;
+      }
+      const bus = buses.get(src.bus);
+      if (!bus) {
+        if (writtenBusIds?.has(src.bus)) return;
+        issues.push(source.issue(at('bus'), `unknown bus "${src.bus}"; defined: ${[...new Set([...buses.keys(), ...(writtenBusIds ?? [])])].join(', ') || 'none'}`));
+        return;
+      }
+      if (bus.type !== 'dlt645') issues.push(source.issue(at('bus'), `profile ${profile.id} speaks DL/T 645 but bus "${bus.id}" is ${bus.type}`));
+      if (src.meter === undefined) {
+        issues.push(source.issue(at(), 'a dlt645 source needs "meter": the 12-digit address on the nameplate'));
+        return;
+      }
+      const slot = `${bus.id}#meter${src.meter}`;
+      const owner = unitsOnBus.get(slot);
+      if (owner) issues.push(source.issue(at('meter'), `meter ${src.meter} on bus "${bus.id}" is already used by source "${owner}"`));
+      unitsOnBus.set(slot, src.id);
+      return;
+    }
     case 'mqtt':
       if (src.mqtt === undefined) issues.push(source.issue(at(), 'an MQTT source needs "mqtt: { topic }"'));
       return;

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { deviceClass, duration, id, localText, measureUnit, serialSettings } from './sections/common.js';
 import { rule } from './sections/rules.js';
+import { dlt645Point } from './sections/dlt645.js';
 
 export const dataType = z.enum(['u16', 'i16', 'u32', 'i32', 'float32', 'bit', 'bitfield']);
 export type DataType = z.infer<typeof dataType>;
@@ -69,6 +70,7 @@ export const point = z.strictObject({
   json: z.string().optional().describe('For MQTT/serial payloads: dotted path of the field, e.g. "door.state"'),
   line: id.optional().describe('For GPIO: the named input line the source maps to a pin'),
   activeLow: z.boolean().optional().describe('For GPIO: the contact reads 0 when active'),
+  dlt645: dlt645Point.optional().describe('For DL/T 645 meters: the data identifier and format'),
   class: deviceClass.optional().describe('Overrides the profile class (e.g. a temperature channel on a residual-current detector)'),
   internal: z.boolean().default(false).describe('Read and used by other points (decimals, unit code) but not sent as a measurement'),
   access: z.enum(['r', 'rw']).default('r'),
@@ -106,7 +108,7 @@ export const profile = z.strictObject({
   model: z.string().min(1),
   name: localText,
   class: deviceClass,
-  driver: z.enum(['modbus', 'serial', 'mqtt', 'opcua', 'gpio', 'gbt26875']),
+  driver: z.enum(['modbus', 'serial', 'mqtt', 'opcua', 'gpio', 'gbt26875', 'dlt645']),
   references: z.array(z.string().url()).min(1).describe('Where the point map comes from'),
   serialDefaults: z.strictObject(serialSettings).optional().describe('Factory serial settings'),
   modbus: z

@@ -1,7 +1,9 @@
-// Buses: one RS-485 port (Modbus RTU), one Modbus TCP host, or one serial line to firmware-bridge nodes.
+// Buses: one RS-485 port (Modbus RTU), one Modbus TCP host, one serial line to firmware-bridge nodes, or one
+// RS-485 port of DL/T 645 meters (./dlt645.ts).
 // Devices with different serial settings cannot share an RS-485 port, so settings live on the bus.
 import { z } from 'zod';
 import { duration, id, serialSettings } from './common.js';
+import { dlt645Bus } from './dlt645.js';
 
 export const rtuBus = z.strictObject({
   id,
@@ -26,5 +28,5 @@ export const serialNodeBus = z.strictObject({
   baud: z.number().int().positive().default(115200),
 });
 
-export const bus = z.discriminatedUnion('type', [rtuBus, tcpBus, serialNodeBus]);
+export const bus = z.discriminatedUnion('type', [rtuBus, tcpBus, serialNodeBus, dlt645Bus]);
 export type Bus = z.infer<typeof bus>;

@@ -1,6 +1,7 @@
 // Sources: configured device instances (profile + connection + poll + location tags).
 import { z } from 'zod';
 import { duration, id } from './common.js';
+import { meterAddress } from './dlt645.js';
 import { gbt26875Source } from './gbt26875.js';
 import { rule, ruleOverride } from './rules.js';
 import { faultSentinel, pointRange } from '../profile.js';
@@ -21,9 +22,10 @@ export const source = z.strictObject({
   id,
   profile: z.string().min(1).describe('Profile id, "<vendor>/<model>" under devices/'),
   enabled: z.boolean().default(true),
-  bus: id.optional().describe('Bus id, for Modbus and serial-node sources'),
+  bus: id.optional().describe('Bus id, for Modbus, serial-node and DL/T 645 sources'),
   unit: z.number().int().min(1).max(247).optional().describe('Modbus unit (slave) id'),
   node: z.number().int().min(1).max(254).optional().describe('firmware-bridge node id'),
+  meter: meterAddress.optional().describe('DL/T 645 meter address: the 12 digits on the nameplate (通信地址)'),
   poll: duration.default('10s').describe('Poll interval for polled drivers'),
   variant: id.optional().describe('A variant the profile offers (e.g. the FC04 batch of a meter)'),
   decode: z

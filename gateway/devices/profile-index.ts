@@ -7,6 +7,7 @@ import { ConfigError, parseWithSchema, sortIssues, YamlSource, type ConfigIssue 
 import { profile as profileSchema, type Profile } from '../../config/profile.js';
 import { ruleUnitProblems } from '../rules/rule-units.js';
 import { convertible } from '../shared/measure-units.js';
+import { dlt645PointIssues } from './dlt645-point.js';
 import { resolveProfile, wireWidth, type ResolvedPoint } from './resolve.js';
 
 /** The built-in profiles folder (repo-root/devices). */
@@ -53,6 +54,7 @@ export function profileIssues(source: YamlSource, profile: Profile, expectedId: 
       issues.push(source.issue(['points', index], `a${profile.driver === 'mqtt' ? 'n MQTT' : ' serial-node'} point needs a "json" field path`));
     }
     if (profile.driver === 'gpio' && point.line === undefined) issues.push(source.issue(['points', index], 'a GPIO point needs a "line" name'));
+    if (profile.driver === 'dlt645') issues.push(...dlt645PointIssues(source, profile, index));
     if (profile.driver === 'gbt26875' && point.json === undefined) issues.push(source.issue(['points', index], 'a GB/T 26875 point needs a "json" field path (system.fire, component.state, …)'));
     if (type === 'bitfield' && point.bits === undefined) issues.push(source.issue(['points', index], 'type bitfield needs "bits: {offset, width}"'));
     if (point.bits !== undefined && point.bits.offset + point.bits.width > 16) issues.push(source.issue(at('bits'), 'bits must fit in one 16-bit register'));

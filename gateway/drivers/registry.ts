@@ -8,6 +8,8 @@ const LOADERS: Readonly<Record<string, () => Promise<DriverFactory>>> = {
   mqtt: async () => (await import('./mqtt/driver.js')).createMqttDriver,
   opcua: async () => (await import('./opcua/driver.js')).createOpcuaDriver,
   gpio: async () => (await import('./gpio/driver.js')).createGpioDriver,
+  gbt26875: async () => (await import('./gbt26875/driver.js')).createGbt26875Driver,
+  dlt645: async () => (await import('./dlt645/driver.js')).createDlt645Driver,
 };
 
 export const REGISTERED_DRIVERS = Object.keys(LOADERS);

@@ -8,6 +8,8 @@ import { BUILTIN_PROFILES_DIR, listProfileFiles, ProfileIndex } from '../../gate
 import { RegisterImage } from '../../gateway/devices/register-image.js';
 import { resolveProfile, type ResolvedProfile } from '../../gateway/devices/resolve.js';
 import type { RawValue } from '../../gateway/pipeline/types.js';
+import { planItems, valuesFromReplies } from '../../gateway/drivers/dlt645/plan.js';
+import { framesIn } from '../../gateway/drivers/dlt645/receiver.js';
 import { convert } from '../../gateway/shared/measure-units.js';
 import { goldenCaseFile, type GoldenCase } from '../helpers/golden-cases.js';
 
@@ -22,6 +24,11 @@ function rawValues(resolved: ResolvedProfile, testCase: GoldenCase): Map<string,
     for (const [address, bits] of Object.entries(blocks)) image.setBits(Number(fn) as 1 | 2, Number(address), bits);
   }
   const values = image.valuesFor(resolved.points);
+  if (testCase.frames !== undefined) {
+    const { frames, bad } = framesIn(Buffer.from(testCase.frames.join('').replace(/ /g, ''), 'hex'));
+    if (bad.length > 0) throw new Error(`case "${testCase.name}": bad frame at byte ${bad[0]!.offset}: ${bad[0]!.detail}`);
+    for (const [id, raw] of valuesFromReplies(planItems(resolved.profile, resolved.points), frames)) values.set(id, raw);
+  }
   for (const point of resolved.points) {
     if (testCase.payload !== undefined && point.json !== undefined) values.set(point.id, { kind: 'json', value: testCase.payload });
     const level = point.line === undefined ? undefined : testCase.lines?.[point.line];

@@ -25,6 +25,7 @@ export const goldenCase = z.strictObject({
   bits: z.record(z.string(), z.record(z.string(), z.array(z.boolean()))).optional(),
   payload: z.unknown().optional(),
   lines: z.record(z.string(), z.union([z.literal(0), z.literal(1)])).optional(),
+  frames: z.array(z.string().regex(/^[0-9a-fA-F ]+$/)).optional().describe('DL/T 645 replies as hex, exactly as the meter sends them (preamble, +0x33, checksum)'),
   expect: z.record(z.string(), expected),
 });
 

@@ -124,3 +124,11 @@ export class FrameReceiver {
     this.base += count;
   }
 }
+
+/** Every frame in a complete byte string (golden cases, installer tools), with the bad ones beside them. */
+export function framesIn(bytes: Uint8Array): { frames: Frame[]; bad: BadFrame[] } {
+  const frames: Frame[] = [];
+  const bad: BadFrame[] = [];
+  new FrameReceiver({ frame: (frame) => frames.push(frame), bad: (b) => bad.push(b) }).push(bytes);
+  return { frames, bad };
+}

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { parseSiteConfig } from '../../../../config/load-site.js';
 import type { Measurement, PointFault, Reading, SourceStatus } from '../../../../gateway/pipeline/types.js';
-import { GatewayRuntime } from '../../../../gateway/runtime.js';
+import { GatewayRuntime, type RuntimeOptions } from '../../../../gateway/runtime.js';
 import { tempDir } from '../../../helpers/peers.js';
 
 export interface SiteParts {
@@ -35,7 +35,7 @@ export function siteConfigText(parts: SiteParts): string {
   });
 }
 
-export async function startGateway(parts: SiteParts): Promise<Recorded> {
+export async function startGateway(parts: SiteParts, options: Pick<RuntimeOptions, 'clock'> = {}): Promise<Recorded> {
   const dir = tempDir('modbus-site');
   const loaded = parseSiteConfig(`${dir.path}/site.yaml`, siteConfigText(parts));
   const logs: Record<string, unknown>[] = [];
@@ -45,7 +45,7 @@ export async function startGateway(parts: SiteParts): Promise<Recorded> {
       done();
     },
   });
-  const runtime = new GatewayRuntime(loaded, { log: pino({ level: 'debug' }, sink) });
+  const runtime = new GatewayRuntime(loaded, { ...options, log: pino({ level: 'debug' }, sink) });
   const recorded: Recorded = {
     runtime,
     readings: [],
