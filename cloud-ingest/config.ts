@@ -51,6 +51,12 @@ export const cloudIngestConfig = z.strictObject({
     .strictObject({ pointsPerSeries: z.number().int().min(10).default(120), maxSources: z.number().int().min(10).default(10_000).describe("Sources kept; the least recently updated is forgotten first") })
     .default({ pointsPerSeries: 120, maxSources: 10_000 }),
   dedup: z.strictObject({ capacity: z.number().int().min(100).default(200_000) }).default({ capacity: 200_000 }),
+  admission: z
+    .strictObject({
+      maxPendingBytes: z.number().int().min(64 * 1024).default(64 * 1024 * 1024).describe('Payload bytes being processed at once (all gateways); past it a message is shed without receipt and the gateway resends it'),
+      maxPendingPerGateway: z.number().int().min(1).max(1000).default(16).describe('Messages of one gateway being processed at once (its uplink keeps at most maxInflight unreceipted)'),
+    })
+    .default({ maxPendingBytes: 64 * 1024 * 1024, maxPendingPerGateway: 16 }),
   console: z
     .strictObject({
       enabled: z.boolean().default(true),

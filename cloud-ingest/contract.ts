@@ -7,6 +7,12 @@
 //   lm/v1/<gateway>/status        health: JSON GatewayStatus, QoS 1, retained; also the LWT ("offline")
 //   lm/v1/<gateway>/cmd           commands down: JSON CommandMessage, QoS 1 (gateway subscribes)
 //   lm/v1/<gateway>/cmd/result    command results: JSON CommandResult, QoS 1
+//   lm/v1/<gateway>/receipt       receipts down: JSON Receipt, QoS 1 (gateway subscribes)
+//
+// Delivery is at least once end to end: the gateway frees a spooled batch or alarm event only when a
+// receipt names its id, sent by cloud-ingest after the database (or the alarm store) has it. A broker's
+// PUBACK means nothing for the spool: a broker can restart, lose a $share subscription or drop from a
+// full queue. Unreceipted messages are resent with the same ids; cloud-ingest drops repeated ids.
 import type { AlarmEvent, GatewayCommand } from '../gateway/pipeline/types.js';
 
 export const TOPIC_ROOT = 'lm/v1';
@@ -17,6 +23,7 @@ export const topics = {
   status: (gateway: string) => `${TOPIC_ROOT}/${gateway}/status`,
   command: (gateway: string) => `${TOPIC_ROOT}/${gateway}/cmd`,
   commandResult: (gateway: string) => `${TOPIC_ROOT}/${gateway}/cmd/result`,
+  receipt: (gateway: string) => `${TOPIC_ROOT}/${gateway}/receipt`,
 } as const;
 
 /** Subscriptions cloud-ingest makes (wrap in $share/<group>/ for several workers). */
@@ -27,7 +34,8 @@ export type ParsedTopic =
   | { kind: 'alarm'; gateway: string; eventId: string }
   | { kind: 'status'; gateway: string }
   | { kind: 'command'; gateway: string }
-  | { kind: 'commandResult'; gateway: string };
+  | { kind: 'commandResult'; gateway: string }
+  | { kind: 'receipt'; gateway: string };
 
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -41,6 +49,7 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (rest.length === 1 && rest[0] === 'status') return { kind: 'status', gateway };
   if (rest.length === 1 && rest[0] === 'cmd') return { kind: 'command', gateway };
   if (rest.length === 2 && rest[0] === 'cmd' && rest[1] === 'result') return { kind: 'commandResult', gateway };
+  if (rest.length === 1 && rest[0] === 'receipt') return { kind: 'receipt', gateway };
   return undefined;
 }
 
@@ -69,4 +78,50 @@ export interface CommandResult {
   readonly ok: boolean;
   readonly message: string;
   readonly data?: unknown;
+}
+
+/** Topics a gateway may only read, never publish on (the township writes them). */
+export function isDownlinkTopic(gateway: string, topic: string): boolean {
+  return topic === topics.command(gateway) || topic === topics.receipt(gateway);
+}
+
+/**
+ * One message's fate, as cloud-ingest tells the gateway:
+ * - stored: in the database (now, or already before: a resend of a stored id);
+ * - refused: it can never be stored (not gzip, not JSON, refused by the database); resending is futile.
+ * Both free the spool; refused is counted and logged on both sides with the reason.
+ */
+export interface ReceiptItem {
+  /** t = telemetry batch id, a = alarm event id (the last topic segment the gateway published on). */
+  readonly kind: 't' | 'a';
+  readonly id: string;
+  readonly status: 'stored' | 'refused';
+  readonly reason?: string;
+}
+
+/** Receipts for one gateway, grouped: cloud-ingest coalesces what it wrote in one tick. */
+export interface Receipt {
+  readonly v: 1;
+  readonly items: readonly ReceiptItem[];
+}
+
+/** Parses a receipt payload; returns undefined (never throws) for anything that is not one. */
+export function parseReceipt(payload: Buffer | string): Receipt | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(typeof payload === 'string' ? payload : payload.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const r = json as { v?: unknown; items?: unknown };
+  if (r === null || typeof r !== 'object' || r.v !== 1 || !Array.isArray(r.items)) return undefined;
+  const items: ReceiptItem[] = [];
+  for (const raw of r.items as unknown[]) {
+    const item = raw as Partial<ReceiptItem> | null;
+    if (item === null || typeof item !== 'object') return undefined;
+    if ((item.kind !== 't' && item.kind !== 'a') || typeof item.id !== 'string' || !ID.test(item.id)) return undefined;
+    if (item.status !== 'stored' && item.status !== 'refused') return undefined;
+    items.push({ kind: item.kind, id: item.id, status: item.status, ...(typeof item.reason === 'string' ? { reason: item.reason.slice(0, 500) } : {}) });
+  }
+  return { v: 1, items };
 }

@@ -11,6 +11,7 @@ import { DedupStore } from './ingest/dedup.js';
 import { EmbeddedBroker, type CommandChannel } from './ingest/embedded-broker.js';
 import { ExternalBroker } from './ingest/external-broker.js';
 import { Ingest } from './ingest/ingest.js';
+import { ReceiptBatcher } from './ingest/receipts.js';
 import { RecentWindow } from './ingest/recent-window.js';
 import { InfluxWriter, type TimeSeriesSink } from './ingest/writer.js';
 import { GatewayRegistry } from './registry/registry.js';
@@ -41,7 +42,8 @@ export class CloudIngest {
     const influx = config.influx;
     this.sink = influx ? new InfluxWriter(influx, influx.tokenFile ? readSecretFile(influx.tokenFile, 'influx.tokenFile') : undefined, log.child({ scope: 'writer' }), this.stats) : undefined;
     const dedup = new DedupStore(config.dedup.capacity, join(config.dataDir, `dedup-${config.worker}.journal`));
-    this.ingest = new Ingest({ dedup, sink: this.sink, window: this.window, alarms: this.alarms, log: log.child({ scope: 'ingest' }), stats: this.stats });
+    const receipts = new ReceiptBatcher(log.child({ scope: 'receipts' }), this.stats);
+    this.ingest = new Ingest({ dedup, sink: this.sink, window: this.window, alarms: this.alarms, receipts, limits: config.admission, log: log.child({ scope: 'ingest' }), stats: this.stats });
     const b = config.broker;
     this.broker =
       b.type === 'embedded'
@@ -53,6 +55,7 @@ export class CloudIngest {
             log.child({ scope: 'broker' }),
             this.stats,
           );
+    receipts.bind(this.broker);
     this.workflow = new AlarmWorkflow(this.alarms, this.broker as CommandChannel, log.child({ scope: 'alarms' }));
   }
 

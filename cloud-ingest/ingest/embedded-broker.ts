@@ -1,16 +1,16 @@
 // The embedded township broker (aedes): authenticates gateways against the registry, enforces the ACL
 // (publish only under lm/v1/<own id>/, subscribe only to the own command topic) and ingests in
-// `authorizePublish`. aedes writes a QoS 1 PUBACK only after authorizePublish calls back (see
-// node_modules/aedes/lib/handlers/publish.js: authorizePublish → enqueuePublish → PubAck), and it reads
-// no more from that socket until the packets of the current read are handled; so holding the callback
-// until the database write succeeded gives both "ack after write" and TCP backpressure.
+// `authorizePublish`, then lets aedes PUBACK at once: what tells the gateway its data is safe is the
+// receipt on lm/v1/<gateway>/receipt, sent after the database write (see contract.ts). Holding the
+// PUBACK on the database would stall the gateway's connection (keepalives included) through an outage.
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { Logger } from '../../gateway/shared/logger.js';
 import type { Stats } from '../../gateway/shared/stats.js';
-import { TOPIC_ROOT, topics, type CommandMessage } from '../contract.js';
+import { TOPIC_ROOT, isDownlinkTopic, topics, type CommandMessage, type Receipt } from '../contract.js';
 import type { GatewayIdentity, GatewayRegistry } from '../registry/registry.js';
 import type { Ingest } from './ingest.js';
+import type { ReceiptChannel } from './receipts.js';
 
 /** How cloud-ingest reaches gateways (commands down). */
 export interface CommandChannel {
@@ -21,7 +21,7 @@ export interface CommandChannel {
 /** Client-id suffix of `lastmile doctor`'s credential check (gateway/installer/doctor-broker.ts). */
 export const DOCTOR_CLIENT_SUFFIX = '-doctor';
 
-export class EmbeddedBroker implements CommandChannel {
+export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
   private broker: Aedes | undefined;
   private server: Server | undefined;
   private readonly identities = new WeakMap<Client, GatewayIdentity>();
@@ -63,24 +63,17 @@ export class EmbeddedBroker implements CommandChannel {
         if (!client) return done(null); // our own publishes (commands down)
         const identity = this.identities.get(client);
         const own = identity ? `${TOPIC_ROOT}/${identity.gateway}/` : undefined;
-        if (!identity || !packet.topic.startsWith(own!) || packet.topic === topics.command(identity.gateway)) {
+        if (!identity || !packet.topic.startsWith(own!) || isDownlinkTopic(identity.gateway, packet.topic)) {
           this.stats.inc('broker.publish_denied', { gateway: identity?.gateway ?? client.id });
           this.log.warn({ gateway: identity?.gateway ?? client.id, topic: packet.topic }, 'publish outside the gateway\'s own topics denied');
           return done(new Error(`not authorised to publish on ${packet.topic}`));
         }
-        this.ingest.handle(identity, packet.topic, packet.payload as Buffer).then(
-          () => done(null),
-          (error: Error) => {
-            // Unexpected (disk full, bug): no PUBACK, the connection drops and the gateway resends later.
-            this.stats.inc('ingest.handle_failed', { gateway: identity.gateway });
-            this.log.error({ gateway: identity.gateway, topic: packet.topic, err: error.message }, 'ingest failed; message not acknowledged');
-            done(error);
-          },
-        );
+        void this.ingest.accept(identity, packet.topic, packet.payload as Buffer);
+        done(null);
       },
       authorizeSubscribe: (client, subscription, done) => {
         const identity = this.identities.get(client);
-        if (identity && subscription.topic === topics.command(identity.gateway)) return done(null, subscription);
+        if (identity && isDownlinkTopic(identity.gateway, subscription.topic)) return done(null, subscription);
         this.stats.inc('broker.subscribe_denied', { gateway: identity?.gateway ?? client.id });
         this.log.warn({ gateway: identity?.gateway ?? client.id, topic: subscription.topic }, 'subscription denied');
         done(null, null);
@@ -108,6 +101,14 @@ export class EmbeddedBroker implements CommandChannel {
     if (!broker) throw new Error('broker not started');
     await new Promise<void>((resolve, reject) =>
       broker.publish({ cmd: 'publish', topic: topics.command(gateway), payload: Buffer.from(JSON.stringify(message)), qos: 1, retain: false, dup: false }, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  async sendReceipt(gateway: string, receipt: Receipt): Promise<void> {
+    const broker = this.broker;
+    if (!broker) throw new Error('broker not started');
+    await new Promise<void>((resolve, reject) =>
+      broker.publish({ cmd: 'publish', topic: topics.receipt(gateway), payload: Buffer.from(JSON.stringify(receipt)), qos: 1, retain: false, dup: false }, (error) => (error ? reject(error) : resolve())),
     );
   }
 

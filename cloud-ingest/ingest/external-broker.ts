@@ -1,18 +1,20 @@
 // Ingest behind an existing broker (Mosquitto, EMQX): this worker subscribes through a shared subscription
 // ($share/<group>/...), so several identical workers split the load. The broker authenticates gateways and
 // enforces the ACL (see registry/provision.ts for the Mosquitto entries); identity still comes from our
-// registry by the topic's gateway id. mqtt.js sends the PUBACK only after `handleMessage` calls back, so
-// overriding it holds the acknowledgment until the write succeeded. mqtt.js handles one message at a time
-// per connection, so a worker opens several connections in the same share group: their batches meet in
-// the writer and go out in one HTTP write.
+// registry by the topic's gateway id. Each message is acknowledged to the broker at once and answered
+// with a receipt after the database write (contract.ts): mqtt.js handles one packet at a time per
+// connection, so holding the PUBACK on the database would also hold its keepalives, and a broker's queue
+// is no place for a backlog (mosquitto drops from a full one). Subscriptions are made on every connect,
+// whatever sessionPresent says: mosquitto 2.0 restores a session without its $share subscriptions.
 import { readFileSync } from 'node:fs';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../../gateway/shared/logger.js';
 import type { Stats } from '../../gateway/shared/stats.js';
-import { INGEST_SUBSCRIPTIONS, parseTopic, topics, type CommandMessage } from '../contract.js';
+import { INGEST_SUBSCRIPTIONS, parseTopic, topics, type CommandMessage, type Receipt } from '../contract.js';
 import type { GatewayRegistry } from '../registry/registry.js';
 import type { CommandChannel } from './embedded-broker.js';
 import type { Ingest } from './ingest.js';
+import type { ReceiptChannel } from './receipts.js';
 
 /**
  * Alarm events and gateway status go to every worker (not through the share group): they are few, each
@@ -33,7 +35,7 @@ export interface ExternalBrokerOptions {
   readonly caFile?: string;
 }
 
-export class ExternalBroker implements CommandChannel {
+export class ExternalBroker implements CommandChannel, ReceiptChannel {
   private readonly clients: MqttClient[] = [];
 
   constructor(
@@ -55,31 +57,39 @@ export class ExternalBroker implements CommandChannel {
       username: o.username,
       password: o.password,
       clean: false, // the broker keeps our share of QoS 1 messages while this worker restarts
+      // We subscribe on every connect ourselves; mqtt.js's own bookkeeping would skip a topic it believes
+      // the restored session still has (it does not, for $share on mosquitto 2.0).
+      resubscribe: false,
       reconnectPeriod: 1000,
       ...(o.caFile ? { ca: readFileSync(o.caFile) } : {}),
     });
     client.handleMessage = (packet: IPublishPacket, callback: (error?: Error) => void) => {
-      this.onMessage(packet).then(
-        () => callback(),
-        (error: Error) => {
-          this.stats.inc('ingest.handle_failed');
-          this.log.error({ topic: packet.topic, err: error.message }, 'ingest failed; message not acknowledged');
-          callback(error);
-        },
-      );
+      this.onMessage(packet);
+      callback();
     };
     client.on('error', (error) => this.log.warn({ err: error.message, url: o.url, clientId }, 'broker connection error'));
+    const filters = [...SHARED.map((t) => `$share/${o.shareGroup}/${t}`), ...(first ? EVERY_WORKER : [])];
+    client.on('connect', (connack) => {
+      client.subscribe(filters, { qos: 1 }, (error, granted) => {
+        const refused = error ?? (granted?.some((g) => g.qos === 128) ? new Error('the broker refused a subscription (ACL?)') : undefined);
+        if (refused) {
+          this.stats.inc('ingest.subscribe_failed');
+          this.log.error({ url: o.url, clientId, filters, err: refused.message }, 'subscribing failed; reconnecting to try again');
+          client.stream.destroy();
+          return;
+        }
+        this.stats.inc('ingest.subscribed');
+        this.log.info({ url: o.url, clientId, filters, sessionPresent: connack.sessionPresent }, 'subscribed (on every connect, whatever the session says)');
+      });
+    });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
     });
-    const filters = [...SHARED.map((t) => `$share/${o.shareGroup}/${t}`), ...(first ? EVERY_WORKER : [])];
-    await client.subscribeAsync(filters, { qos: 1 });
-    this.log.info({ url: o.url, clientId, filters }, 'subscribed through shared subscriptions');
     return client;
   }
 
-  private async onMessage(packet: IPublishPacket): Promise<void> {
+  private onMessage(packet: IPublishPacket): void {
     const parsed = parseTopic(packet.topic);
     const identity = parsed ? this.registry.identity(parsed.gateway) : undefined;
     if (!identity) {
@@ -88,13 +98,22 @@ export class ExternalBroker implements CommandChannel {
       return;
     }
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-    await this.ingest.handle(identity, packet.topic, payload);
+    void this.ingest.accept(identity, packet.topic, payload);
   }
 
   async sendCommand(gateway: string, message: CommandMessage): Promise<void> {
-    const client = this.clients[0];
+    await this.connectedClient().publishAsync(topics.command(gateway), JSON.stringify(message), { qos: 1 });
+  }
+
+  async sendReceipt(gateway: string, receipt: Receipt): Promise<void> {
+    await this.connectedClient().publishAsync(topics.receipt(gateway), JSON.stringify(receipt), { qos: 1 });
+  }
+
+  /** Any connected client of this worker (they are interchangeable for publishing). */
+  private connectedClient(): MqttClient {
+    const client = this.clients.find((c) => c.connected);
     if (!client) throw new Error('broker not connected');
-    await client.publishAsync(topics.command(gateway), JSON.stringify(message), { qos: 1 });
+    return client;
   }
 
   async stop(): Promise<void> {

@@ -1,16 +1,19 @@
-// The ingest core, independent of the broker: one message in, a promise that resolves when it is safe
-// to acknowledge (written to the database, alarm in the durable log). Broker adapters (embedded aedes,
-// external MQTT) hold the PUBACK on this promise.
+// The ingest core, independent of the broker: a message from an authenticated gateway is admitted (or
+// shed when the township is over its budget), processed asynchronously, and answered with a receipt once
+// it is in the database or the alarm store. The broker acknowledges at once: a PUBACK means nothing for
+// the gateway's spool (see contract.ts), so no broker connection ever waits on the database, and a slow or
+// dead database backs data up into the gateways' spools (their unreceipted messages are bounded).
 import type { AlarmEvent } from '../../gateway/pipeline/types.js';
 import type { Logger } from '../../gateway/shared/logger.js';
 import type { Stats } from '../../gateway/shared/stats.js';
-import { parseTopic, type GatewayStatus } from '../contract.js';
+import { parseTopic, type GatewayStatus, type ReceiptItem } from '../contract.js';
 import type { AlarmStore } from '../alarms/store.js';
 import type { GatewayIdentity } from '../registry/registry.js';
 import type { DedupStore } from './dedup.js';
+import type { ReceiptBatcher } from './receipts.js';
 import type { RecentWindow } from './recent-window.js';
 import { checkBatch, decompressBatch, type RejectedLine } from './telemetry.js';
-import type { TimeSeriesSink } from './writer.js';
+import { WriteRefusedError, type TimeSeriesSink } from './writer.js';
 
 export interface GatewaySeen {
   readonly identity: GatewayIdentity;
@@ -25,11 +28,22 @@ export interface IngestDeps {
   readonly sink: TimeSeriesSink | undefined;
   readonly window: RecentWindow;
   readonly alarms: AlarmStore;
+  readonly receipts: ReceiptBatcher;
+  readonly limits: IngestLimits;
   readonly log: Logger;
   readonly stats: Stats;
 }
 
+/** What one worker takes on at once; past it a message is shed (no receipt, so the gateway resends it later). */
+export interface IngestLimits {
+  /** Payload bytes being processed (decompressing, checking, waiting for the database), all gateways. */
+  readonly maxPendingBytes: number;
+  /** Messages being processed per gateway: one gateway's flood cannot take the others' room. */
+  readonly maxPendingPerGateway: number;
+}
+
 const REJECTION_MEMORY = 200;
+const SHED_LOG_EVERY_MS = 5000;
 
 export class Ingest {
   readonly gateways = new Map<string, GatewaySeen>();
@@ -38,36 +52,78 @@ export class Ingest {
 
   constructor(private readonly deps: IngestDeps) {}
 
-  /** Handles one message from an authenticated gateway. Resolves when it may be acknowledged. */
-  async handle(identity: GatewayIdentity, topic: string, payload: Buffer): Promise<void> {
+  private pendingBytes = 0;
+  private readonly pendingByGateway = new Map<string, number>();
+  private lastShedLog = 0;
+
+  /**
+   * Takes one message from an authenticated gateway. The broker may acknowledge it at once. Resolves when
+   * the message is processed and its receipt queued (tests await it; brokers need not); never rejects.
+   */
+  accept(identity: GatewayIdentity, topic: string, payload: Buffer): Promise<void> {
     const parsed = parseTopic(topic);
     const { stats, log } = this.deps;
     if (!parsed || parsed.gateway !== identity.gateway) {
       stats.inc('ingest.topic_refused', { gateway: identity.gateway });
       log.warn({ gateway: identity.gateway, topic }, 'message outside the gateway\'s own topics dropped');
-      return;
+      return Promise.resolve();
     }
     this.touch(identity);
     switch (parsed.kind) {
       case 'telemetry':
-        await this.deps.dedup.once(`${identity.gateway}/t/${parsed.batchId}`, () => this.telemetry(identity, parsed.batchId, payload)).then((fresh) => {
-          if (!fresh) stats.inc('ingest.duplicate_batch', { gateway: identity.gateway });
-        });
-        return;
+        return this.admit(identity, payload, () => this.telemetry(identity, parsed.batchId, payload));
       case 'alarm':
-        await this.deps.dedup.once(`${identity.gateway}/a/${parsed.eventId}`, async () => this.alarm(identity, parsed.eventId, payload)).then((fresh) => {
-          if (!fresh) stats.inc('ingest.duplicate_event', { gateway: identity.gateway });
-        });
-        return;
+        return this.admit(identity, payload, () => this.alarm(identity, parsed.eventId, payload));
       case 'status':
         this.status(identity, payload);
-        return;
+        return Promise.resolve();
       case 'commandResult':
         log.info({ gateway: identity.gateway, result: payload.toString('utf8').slice(0, 500) }, 'command result');
-        return;
+        return Promise.resolve();
       case 'command':
-        return;
+      case 'receipt':
+        return Promise.resolve();
     }
+  }
+
+  /** Messages and bytes being processed now (for status and tests). */
+  load(): { bytes: number; messages: number } {
+    let messages = 0;
+    for (const n of this.pendingByGateway.values()) messages += n;
+    return { bytes: this.pendingBytes, messages };
+  }
+
+  private admit(identity: GatewayIdentity, payload: Buffer, work: () => Promise<ReceiptItem>): Promise<void> {
+    const { stats, log, limits, receipts } = this.deps;
+    const gateway = identity.gateway;
+    const mine = this.pendingByGateway.get(gateway) ?? 0;
+    if (mine >= limits.maxPendingPerGateway || (this.pendingBytes > 0 && this.pendingBytes + payload.length > limits.maxPendingBytes)) {
+      // Safe to drop: without a receipt the gateway keeps the data in its spool and resends it.
+      stats.inc('ingest.shed', { gateway });
+      const now = Date.now();
+      if (now - this.lastShedLog >= SHED_LOG_EVERY_MS) {
+        this.lastShedLog = now;
+        log.warn({ gateway, pendingBytes: this.pendingBytes, pendingForGateway: mine, limits }, 'ingest over its budget: message shed without receipt; the gateway resends it');
+      }
+      return Promise.resolve();
+    }
+    this.pendingBytes += payload.length;
+    this.pendingByGateway.set(gateway, mine + 1);
+    return work()
+      .then(
+        (item) => receipts.add(gateway, item),
+        (error: Error) => {
+          // Not stored and not refused (writer closing, alarm store failing): no receipt, so it is resent.
+          stats.inc('ingest.handle_failed', { gateway });
+          log.error({ gateway, err: error.message }, 'ingest failed; no receipt, the gateway will resend');
+        },
+      )
+      .finally(() => {
+        this.pendingBytes -= payload.length;
+        const left = (this.pendingByGateway.get(gateway) ?? 1) - 1;
+        if (left > 0) this.pendingByGateway.set(gateway, left);
+        else this.pendingByGateway.delete(gateway);
+      });
   }
 
   /** Marks a gateway connected/disconnected (embedded broker only; external brokers use the status LWT). */
@@ -85,16 +141,27 @@ export class Ingest {
     return seen;
   }
 
-  private async telemetry(identity: GatewayIdentity, batchId: string, payload: Buffer): Promise<void> {
+  private async telemetry(identity: GatewayIdentity, batchId: string, payload: Buffer): Promise<ReceiptItem> {
+    let item: ReceiptItem = { kind: 't', id: batchId, status: 'stored' };
+    const fresh = await this.deps.dedup.once(`${identity.gateway}/t/${batchId}`, async () => {
+      item = await this.writeTelemetry(identity, batchId, payload);
+    });
+    if (!fresh) this.deps.stats.inc('ingest.duplicate_batch', { gateway: identity.gateway });
+    return item;
+  }
+
+  private async writeTelemetry(identity: GatewayIdentity, batchId: string, payload: Buffer): Promise<ReceiptItem> {
     const { stats, log } = this.deps;
+    const refused = (reason: string): ReceiptItem => {
+      stats.inc('ingest.batch_refused', { gateway: identity.gateway });
+      log.warn({ gateway: identity.gateway, batchId, reason }, 'telemetry batch refused');
+      return { kind: 't', id: batchId, status: 'refused', reason };
+    };
     let text: string;
     try {
       text = await decompressBatch(payload);
     } catch (error) {
-      // Not gzip or too large: the whole batch is unusable; acknowledging stops an endless resend.
-      stats.inc('ingest.batch_refused', { gateway: identity.gateway });
-      log.warn({ gateway: identity.gateway, batchId, err: (error as Error).message }, 'telemetry batch is not valid gzip; dropped');
-      return;
+      return refused(`not valid gzip, or over the size limit: ${(error as Error).message}`);
     }
     const batch = checkBatch(identity, text);
     for (const r of batch.rejected) {
@@ -103,37 +170,62 @@ export class Ingest {
       this.rejections.push({ ...r, gateway: identity.gateway, batchId });
     }
     if (this.rejections.length > REJECTION_MEMORY) this.rejections.splice(0, this.rejections.length - REJECTION_MEMORY);
+    let refusedByDatabase = 0;
+    let databaseReason: string | undefined;
     if (this.deps.sink) {
       try {
-        await this.deps.sink.write(batch.lines);
+        const outcome = await this.deps.sink.write(batch.lines);
+        refusedByDatabase = outcome.refusedLines;
+        databaseReason = outcome.firstRefusal;
       } catch (error) {
-        // Refused by the database (4xx): counted and logged by the writer; acked so it is not resent forever.
-        log.warn({ gateway: identity.gateway, batchId, err: (error as Error).message }, 'batch refused by the database');
-        return;
+        if (error instanceof WriteRefusedError) return refused(error.message);
+        throw error;
       }
+    }
+    if (refusedByDatabase > 0) {
+      stats.inc('ingest.line_refused_by_database', { gateway: identity.gateway }, refusedByDatabase);
+      log.warn({ gateway: identity.gateway, batchId, lines: refusedByDatabase, reason: databaseReason }, 'lines refused by the database; the rest of the batch is stored');
     }
     this.deps.window.add(identity, batch.checked);
     stats.inc('ingest.measurements', { gateway: identity.gateway }, batch.measurements);
     stats.inc('ingest.batches', { gateway: identity.gateway });
+    const first = batch.rejected[0];
+    const notes = [
+      ...(first ? [`${batch.rejected.length} line(s) rejected, first: line ${first.line}: ${first.reason}`] : []),
+      ...(refusedByDatabase > 0 ? [`${refusedByDatabase} line(s) refused by the database: ${databaseReason ?? ''}`] : []),
+    ];
+    return notes.length > 0 ? { kind: 't', id: batchId, status: 'stored', reason: notes.join('; ') } : { kind: 't', id: batchId, status: 'stored' };
   }
 
-  private alarm(identity: GatewayIdentity, eventId: string, payload: Buffer): void {
+  private async alarm(identity: GatewayIdentity, eventId: string, payload: Buffer): Promise<ReceiptItem> {
+    let item: ReceiptItem = { kind: 'a', id: eventId, status: 'stored' };
+    const fresh = await this.deps.dedup.once(`${identity.gateway}/a/${eventId}`, async () => {
+      item = await this.storeAlarm(identity, eventId, payload);
+    });
+    if (!fresh) this.deps.stats.inc('ingest.duplicate_event', { gateway: identity.gateway });
+    return item;
+  }
+
+  private async storeAlarm(identity: GatewayIdentity, eventId: string, payload: Buffer): Promise<ReceiptItem> {
+    const refused = (reason: string): ReceiptItem => {
+      this.deps.stats.inc('ingest.event_refused', { gateway: identity.gateway });
+      this.deps.log.warn({ gateway: identity.gateway, eventId, reason }, 'alarm event refused');
+      return { kind: 'a', id: eventId, status: 'refused', reason };
+    };
     let event: AlarmEvent;
     try {
       event = JSON.parse(payload.toString('utf8')) as AlarmEvent;
     } catch (error) {
-      this.deps.stats.inc('ingest.event_refused', { gateway: identity.gateway });
-      this.deps.log.warn({ gateway: identity.gateway, eventId, err: (error as Error).message }, 'alarm event is not JSON; dropped');
-      return;
+      return refused(`not JSON: ${(error as Error).message}`);
     }
-    if (typeof event.alarmId !== 'string' || typeof event.level !== 'string' || typeof event.transition !== 'string' || !event.text) {
-      this.deps.stats.inc('ingest.event_refused', { gateway: identity.gateway });
-      this.deps.log.warn({ gateway: identity.gateway, eventId }, 'alarm event lacks alarmId, level, transition or text; dropped');
-      return;
+    if (event === null || typeof event !== 'object' || typeof event.alarmId !== 'string' || typeof event.level !== 'string' || typeof event.transition !== 'string' || !event.text) {
+      return refused('lacks alarmId, level, transition or text');
     }
-    // The topic's event id is the one deduplicated on; the payload's must agree.
-    this.deps.alarms.addEvent(identity, { ...event, eventId });
+    // The topic's event id is the one deduplicated on; the payload's must agree. Awaited: the receipt
+    // goes out only once the alarm store has the event.
+    await this.deps.alarms.addEvent(identity, { ...event, eventId });
     this.deps.stats.inc('ingest.alarm_events', { gateway: identity.gateway });
+    return { kind: 'a', id: eventId, status: 'stored' };
   }
 
   private status(identity: GatewayIdentity, payload: Buffer): void {

@@ -1,6 +1,8 @@
 // Writes line protocol to an InfluxDB v2 write endpoint with @influxdata/influxdb-client.
 // Group commit: lines from concurrent batches go out in one HTTP write; each caller's promise resolves
-// only when its lines are stored, which is when the gateway gets its PUBACK. Retryable failures
+// only when its lines are stored, which is when the gateway gets its receipt. A refused group write is
+// split: each batch is retried alone, and a refused batch is bisected down to the lines the database
+// refuses, so one gateway's bad line never costs another gateway (or its own good lines) anything. Retryable failures
 // (connection, 429, 5xx) are retried with back-off for as long as it takes; while the database is down,
 // callers past `maxPendingLines` wait to even enqueue, so memory stays bounded and TCP pushes back.
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
@@ -8,18 +10,34 @@ import type { Logger } from '../../gateway/shared/logger.js';
 import type { Stats } from '../../gateway/shared/stats.js';
 import type { InfluxConfig } from '../config.js';
 
+/** The database refuses these lines (4xx): resending them can never succeed. */
+export class WriteRefusedError extends Error {
+  override readonly name = 'WriteRefusedError';
+}
+
 /** Where accepted lines go. */
 export interface TimeSeriesSink {
-  /** Resolves when the lines are durably stored; rejects only for data the database refuses (4xx). */
-  write(lines: readonly string[]): Promise<void>;
+  /**
+   * Resolves when the lines are durably stored; rejects with WriteRefusedError for data the database
+   * refuses (4xx), with another error only when the writer is closed before the write succeeded.
+   */
+  write(lines: readonly string[]): Promise<WriteOutcome>;
   /** Lines accepted but not yet written. */
   pending(): number;
   close(): Promise<void>;
 }
 
+/** What became of one write()'s lines: all stored except `refusedLines` (the first reason kept). */
+export interface WriteOutcome {
+  readonly refusedLines: number;
+  readonly firstRefusal?: string;
+}
+
 interface Waiter {
   readonly lines: readonly string[];
-  resolve(): void;
+  /** Written in an HTTP request of its own (after a refused group write, to isolate the refusal). */
+  readonly alone: boolean;
+  resolve(outcome: WriteOutcome): void;
   reject(error: Error): void;
 }
 
@@ -57,14 +75,14 @@ export class InfluxWriter implements TimeSeriesSink {
     return this.queuedLines;
   }
 
-  async write(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
+  async write(lines: readonly string[]): Promise<WriteOutcome> {
+    if (lines.length === 0) return { refusedLines: 0 };
     while (this.queuedLines > 0 && this.queuedLines + lines.length > this.config.maxPendingLines) {
       this.stats.inc('ingest.backpressure_wait');
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       if (this.closed) throw new Error('writer closed');
     }
-    const done = new Promise<void>((resolve, reject) => this.queue.push({ lines, resolve, reject }));
+    const done = new Promise<WriteOutcome>((resolve, reject) => this.queue.push({ lines, alone: false, resolve, reject }));
     this.queuedLines += lines.length;
     this.stats.set('ingest.pending_lines', {}, this.queuedLines);
     // setImmediate: lets batches that arrive in the same tick join one HTTP write.
@@ -90,11 +108,12 @@ export class InfluxWriter implements TimeSeriesSink {
     }
   }
 
-  /** Removes queued writers up to flushLines (at least one, however large). */
+  /** Removes queued writers up to flushLines (at least one, however large; an `alone` one by itself). */
   private takeGroup(): Waiter[] {
+    if (this.queue[0]?.alone) return this.queue.splice(0, 1);
     let n = 0;
     let count = 0;
-    while (count < this.queue.length && (count === 0 || n + this.queue[count]!.lines.length <= this.config.flushLines)) n += this.queue[count++]!.lines.length;
+    while (count < this.queue.length && !this.queue[count]!.alone && (count === 0 || n + this.queue[count]!.lines.length <= this.config.flushLines)) n += this.queue[count++]!.lines.length;
     return this.queue.splice(0, count);
   }
 
@@ -114,15 +133,11 @@ export class InfluxWriter implements TimeSeriesSink {
       this.backoffMs = 0;
       this.stats.inc('ingest.lines_written', {}, lines.length);
       this.settle(lines.length);
-      for (const w of group) w.resolve();
+      for (const w of group) w.resolve({ refusedLines: 0 });
     } catch (error) {
       const status = error instanceof HttpError ? error.statusCode : undefined;
       if (status !== undefined && status < 500 && status !== 429 && status !== 408) {
-        // The database refuses this data; retrying would block every gateway behind it forever.
-        this.stats.inc('ingest.lines_refused', {}, lines.length);
-        this.log.error({ status, lines: lines.length, err: (error as Error).message }, 'database refused a write; lines dropped');
-        this.settle(lines.length);
-        for (const w of group) w.reject(new Error(`database refused the write (HTTP ${status}): ${(error as Error).message}`));
+        this.isolate(group, status, (error as Error).message);
         return;
       }
       // Back to the front of the queue: still counted as pending, so backpressure holds while it is down.
@@ -136,6 +151,50 @@ export class InfluxWriter implements TimeSeriesSink {
         this.pump();
       }, this.backoffMs);
     }
+  }
+
+  /**
+   * The database refused a write. Several batches: each is retried alone. One batch of several lines:
+   * split in halves, each retried alone, so only the lines the database refuses are dropped. One line:
+   * dropped, counted, and its reason reported to the caller (and so to the gateway in its receipt).
+   */
+  private isolate(group: Waiter[], status: number, message: string): void {
+    this.stats.inc('ingest.write_refused');
+    if (group.length > 1) {
+      this.queue.unshift(...group.map((w) => ({ ...w, alone: true })));
+      return; // send()'s caller pumps again
+    }
+    const waiter = group[0]!;
+    if (waiter.lines.length === 1) {
+      this.stats.inc('ingest.lines_refused');
+      this.log.error({ status, err: message, line: waiter.lines[0]!.slice(0, 200) }, 'database refused a line; that line is dropped');
+      this.settle(1);
+      waiter.reject(new WriteRefusedError(`database refused the line (HTTP ${status}): ${message}`));
+      return;
+    }
+    const middle = Math.ceil(waiter.lines.length / 2);
+    const halves = [waiter.lines.slice(0, middle), waiter.lines.slice(middle)];
+    const refused: number[] = [];
+    const reasons: string[] = [];
+    let failure: Error | undefined;
+    const settleHalf = (lines: number, reason: string | undefined, error?: Error) => {
+      refused.push(lines);
+      if (reason) reasons.push(reason);
+      if (error) failure = error;
+      if (refused.length < halves.length) return;
+      if (failure) return waiter.reject(failure);
+      const total = refused.reduce((a, b) => a + b, 0);
+      if (total === waiter.lines.length) return waiter.reject(new WriteRefusedError(reasons[0] ?? `database refused every line (HTTP ${status})`));
+      waiter.resolve(total === 0 ? { refusedLines: 0 } : { refusedLines: total, ...(reasons[0] ? { firstRefusal: reasons[0] } : {}) });
+    };
+    this.queue.unshift(
+      ...halves.map((lines): Waiter => ({
+        lines,
+        alone: true,
+        resolve: (outcome) => settleHalf(outcome.refusedLines, outcome.firstRefusal),
+        reject: (error) => (error instanceof WriteRefusedError ? settleHalf(lines.length, error.message) : settleHalf(0, undefined, error)),
+      })),
+    );
   }
 
   async close(): Promise<void> {

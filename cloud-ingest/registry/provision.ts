@@ -54,9 +54,27 @@ export function provisionGateway(registry: GatewayRegistry, request: ProvisionRe
   };
 }
 
-/** ACL for one gateway: write only under its own root, read only its command topic. */
+/**
+ * ACL for one gateway: write only its own uplink topics (never its command or receipt topic, which only
+ * the township writes), read only its command and receipt topics.
+ */
 export function mosquittoAclFor(gateway: string): string {
-  return [`user ${gateway}`, `topic write ${TOPIC_ROOT}/${gateway}/#`, `topic read ${topics.command(gateway)}`, ''].join('\n');
+  const root = `${TOPIC_ROOT}/${gateway}`;
+  return [
+    `user ${gateway}`,
+    `topic write ${root}/t/+`,
+    `topic write ${root}/a/+`,
+    `topic write ${topics.status(gateway)}`,
+    `topic write ${topics.commandResult(gateway)}`,
+    `topic read ${topics.command(gateway)}`,
+    `topic read ${topics.receipt(gateway)}`,
+    '',
+  ].join('\n');
+}
+
+/** ACL for the cloud-ingest workers' broker user: read every gateway's uplink, write commands and receipts. */
+export function mosquittoIngestAcl(user: string): string {
+  return [`user ${user}`, `topic read ${TOPIC_ROOT}/#`, `topic write ${TOPIC_ROOT}/+/cmd`, `topic write ${TOPIC_ROOT}/+/receipt`, ''].join('\n');
 }
 
 /** The text `lastmile provision` prints (the password appears once, in the file instructions). */

@@ -15,7 +15,8 @@ export const uplink = z.strictObject({
   batchMaxAge: duration.default('5s').describe('Telemetry waits at most this long for a batch to fill'),
   reconnectMin: duration.default('1s'),
   reconnectMax: duration.default('2m'),
-  maxInflight: z.number().int().min(1).max(100).default(4).describe('Messages published and not yet acknowledged (PUBACK) at once'),
+  maxInflight: z.number().int().min(1).max(100).default(4).describe('Messages per spool lane published and not yet receipted by the township at once; the rest waits in the spool'),
+  receiptTimeout: duration.default('30s').describe('A message with no receipt after this long is published again (same id); doubles while none come'),
   statusEvery: duration.default('60s').describe('How often the retained status is republished'),
 }).refine((u) => u.passwordFile !== undefined || isLoopback(u.url), {
   message: 'passwordFile is required unless the broker is on loopback (no default passwords)',

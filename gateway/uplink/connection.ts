@@ -39,6 +39,8 @@ export function mqttOptions(options: ConnectionOptions): IClientOptions {
     username: options.username,
     password,
     clean: false,
+    // Subscribed on every connect by the Uplink; mqtt.js would skip topics it believes the session has.
+    resubscribe: false,
     protocolVersion: 4,
     keepalive: Math.max(1, Math.round(options.keepaliveMs / 1000)),
     reconnectPeriod: 0,

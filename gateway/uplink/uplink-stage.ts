@@ -38,6 +38,7 @@ export class UplinkStage implements Stage {
       batchMaxRecords: config.batchMaxMeasurements,
       batchMaxAgeMs: parseDuration(config.batchMaxAge)!,
       maxInflight: config.maxInflight,
+      receiptTimeoutMs: parseDuration(config.receiptTimeout)!,
       statusEveryMs: parseDuration(config.statusEvery)!,
       sourceIds: sources.map((s) => s.config.id),
       log: scope(this.context.log, 'uplink'),

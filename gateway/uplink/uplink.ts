@@ -2,7 +2,7 @@
 // a retained status (and its LWT), and commands down. Independent of the runtime so the crash-test child
 // and the benchmark can run it on a bare spool.
 import type { CommandResult } from '../../cloud-ingest/contract.js';
-import { topics } from '../../cloud-ingest/contract.js';
+import { parseReceipt, topics } from '../../cloud-ingest/contract.js';
 import type { GatewayCommand, SourceStatus } from '../pipeline/types.js';
 import { PLAUSIBLE_EPOCH_MS } from '../time/honest-clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -21,6 +21,7 @@ export interface UplinkOptions {
   readonly batchMaxRecords: number;
   readonly batchMaxAgeMs: number;
   readonly maxInflight: number;
+  readonly receiptTimeoutMs: number;
   readonly statusEveryMs: number;
   readonly sourceIds: readonly string[];
   readonly log: Logger;
@@ -46,14 +47,24 @@ export class Uplink {
     const connection = new UplinkConnection({ ...options.connection, lastWill: () => this.status.status(false) }, options.log, options.stats);
     this.connection = connection;
     const client = connection.client;
+    const downlink = [topics.command(gateway), topics.receipt(gateway)];
     client.on('connect', () => {
-      client.subscribe(topics.command(gateway), { qos: 1 }, (error) => {
-        if (error) options.log.error({ topic: topics.command(gateway), err: error.message }, 'uplink: could not subscribe to commands');
+      // On every connect, whatever sessionPresent says: a broker may restore a session without its
+      // subscriptions. Sending starts only once receipts can reach us.
+      client.subscribe(downlink, { qos: 1 }, (error, granted) => {
+        const refused = error ?? (granted?.some((g) => g.qos === 128) ? new Error('the broker refused a subscription (ACL?)') : undefined);
+        if (refused) {
+          options.stats.inc('uplink.subscribe_failed');
+          options.log.error({ topics: downlink, err: refused.message }, 'uplink: could not subscribe to commands and receipts; nothing is sent until it can / 无法订阅回执主题');
+          return;
+        }
+        this.sender?.setReady();
       });
       this.publishStatus();
     });
     client.on('message', (topic, payload) => {
       if (topic === topics.command(gateway)) this.handleCommand(payload);
+      else if (topic === topics.receipt(gateway)) this.handleReceipt(payload);
     });
     this.sender = new Sender({ ...options, gateway, client });
     this.sender.start();
@@ -90,6 +101,16 @@ export class Uplink {
     client.publish(topics.status(this.options.connection.gateway), JSON.stringify(status), { qos: 1, retain: true }, (error) => {
       if (error) this.options.log.warn({ err: error.message }, 'uplink: status not acknowledged');
     });
+  }
+
+  private handleReceipt(payload: Buffer): void {
+    const receipt = parseReceipt(payload);
+    if (!receipt) {
+      this.options.stats.inc('uplink.receipt_malformed');
+      this.options.log.warn({ bytes: payload.length }, 'uplink: malformed receipt ignored');
+      return;
+    }
+    this.sender?.onReceipt(receipt.items);
   }
 
   private handleCommand(payload: Buffer): void {

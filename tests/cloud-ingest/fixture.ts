@@ -7,7 +7,7 @@ import { cloudIngestConfig, type CloudIngestConfig } from '../../cloud-ingest/co
 import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
 import { provisionGateway, type ProvisionResult } from '../../cloud-ingest/registry/provision.js';
 import { CloudIngest } from '../../cloud-ingest/service.js';
-import { topics } from '../../cloud-ingest/contract.js';
+import { parseReceipt, topics, type ReceiptItem } from '../../cloud-ingest/contract.js';
 import type { AlarmEvent } from '../../gateway/pipeline/types.js';
 import { silentLogger } from '../../gateway/shared/logger.js';
 import { tempDir } from '../helpers/peers.js';
@@ -40,6 +40,42 @@ export async function publishBatch(client: MqttClient, gateway: string, batchId:
   await client.publishAsync(topics.telemetry(gateway, batchId), lineBatch(lines), { qos: 1 });
 }
 
+/**
+ * What cloud-ingest has receipted to one simulated gateway (lm/v1/<gateway>/receipt): the contract's
+ * "it is in the database". Subscribe before publishing.
+ */
+export class Receipts {
+  readonly items: ReceiptItem[] = [];
+  private constructor() {}
+
+  static async watch(client: MqttClient, gateway: string): Promise<Receipts> {
+    const receipts = new Receipts();
+    client.on('message', (topic, payload) => {
+      if (topic !== topics.receipt(gateway)) return;
+      const receipt = parseReceipt(payload);
+      if (!receipt) throw new Error(`malformed receipt: ${payload.toString('utf8')}`);
+      receipts.items.push(...receipt.items);
+    });
+    await client.subscribeAsync(topics.receipt(gateway), { qos: 1 });
+    return receipts;
+  }
+
+  for(kind: ReceiptItem['kind'], id: string): ReceiptItem | undefined {
+    return this.items.find((i) => i.kind === kind && i.id === id);
+  }
+
+  /** Waits (bounded) for the receipt naming this batch or event id. */
+  wait(kind: ReceiptItem['kind'], id: string, timeoutMs = 20_000): Promise<ReceiptItem> {
+    return waitFor(`receipt for ${kind}/${id}`, () => this.for(kind, id), timeoutMs);
+  }
+}
+
+/** Publishes a batch as a gateway does: then waits for its receipt (a PUBACK alone means nothing). */
+export async function publishBatchReceipted(client: MqttClient, receipts: Receipts, gateway: string, batchId: string, lines: readonly string[]): Promise<ReceiptItem> {
+  await publishBatch(client, gateway, batchId, lines);
+  return receipts.wait('t', batchId);
+}
+
 export function alarmEvent(overrides: Partial<AlarmEvent> & { eventId: string; alarmId: string }): AlarmEvent {
   return {
     transition: 'raise',
@@ -59,4 +95,5 @@ export function alarmEvent(overrides: Partial<AlarmEvent> & { eventId: string; a
   };
 }
 
-export { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../helpers/wait.js';
+export { waitFor };

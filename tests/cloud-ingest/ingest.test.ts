@@ -1,17 +1,19 @@
 // End to end through the embedded broker: a simulated gateway (real mqtt.js client) publishes gzip'd line
-// protocol and alarm JSON; the points land in a real VictoriaMetrics with the tags cloud-ingest enforces.
+// protocol and alarm JSON; the points land in a real VictoriaMetrics with the tags cloud-ingest enforces,
+// and every batch and event is answered with a receipt only once it is stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { topics } from '../../cloud-ingest/contract.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { startVictoria, type Victoria } from '../helpers/victoria.js';
-import { alarmEvent, connectGateway, provision, publishBatch, startService, testConfig, waitFor } from './fixture.js';
+import { alarmEvent, connectGateway, provision, publishBatch, publishBatchReceipted, Receipts, startService, testConfig, waitFor } from './fixture.js';
 
 describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
   let vm: Victoria;
   let service: CloudIngest;
   let gwA: MqttClient;
   let gwB: MqttClient;
+  let receiptsA: Receipts;
   let passwordA = '';
   const now = Date.now();
 
@@ -23,6 +25,7 @@ describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
     service = await startService(config);
     gwA = await connectGateway(service.brokerPort, 'gw-a', passwordA);
     gwB = await connectGateway(service.brokerPort, 'gw-b', passwordB);
+    receiptsA = await Receipts.watch(gwA, 'gw-a');
   });
 
   afterAll(async () => {
@@ -33,11 +36,13 @@ describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
   });
 
   it('writes valid lines with enforced identity tags, rejects a bad line by number, keeps the rest', async () => {
-    await publishBatch(gwA, 'gw-a', 'batch-1', [
+    const receipt = await publishBatchReceipted(gwA, receiptsA, 'gw-a', 'batch-1', [
       `temperature,source=th-1,building=3,township=spoofed,gateway=gw-b temp=21.5,humidity=40 ${now}`,
       `temperature,source=th-1 temp=oops ${now + 1}`,
       `power,source=meter-1,building=3,floor=2 voltage=229.8,active_power=120i ${now + 2}`,
     ]);
+    expect(receipt).toMatchObject({ status: 'stored', reason: expect.stringContaining('line 2') });
+    // The receipt means written: the samples are there at once (only VictoriaMetrics' flush is waited for).
     const series = await vm.waitForSamples('{gateway="gw-a"}', 4);
     expect(series.map((s) => s.metric.__name__).sort()).toEqual(['power_active_power', 'power_voltage', 'temperature_humidity', 'temperature_temp']);
     for (const s of series) expect(s.metric).toMatchObject({ township: 'town-1', compound: 'compound-a', gateway: 'gw-a' });
@@ -47,8 +52,10 @@ describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
   });
 
   it('drops a repeated batch id even when the content differs', async () => {
-    await publishBatch(gwA, 'gw-a', 'batch-1', [`temperature,source=th-9 temp=99 ${now + 10}`]);
-    await publishBatch(gwA, 'gw-a', 'batch-2', [`temperature,source=th-2 temp=18 ${now + 11}`]);
+    receiptsA.items.length = 0;
+    // Answered as stored: it is (the first time); the gateway may free it.
+    expect(await publishBatchReceipted(gwA, receiptsA, 'gw-a', 'batch-1', [`temperature,source=th-9 temp=99 ${now + 10}`])).toMatchObject({ status: 'stored' });
+    await publishBatchReceipted(gwA, receiptsA, 'gw-a', 'batch-2', [`temperature,source=th-2 temp=18 ${now + 11}`]);
     await vm.waitForSamples('{source="th-2"}', 1);
     expect(await vm.countSamples('{source="th-9"}')).toBe(0);
     expect(service.stats.counter('ingest.duplicate_batch', { gateway: 'gw-a' })).toBe(1);
@@ -73,6 +80,7 @@ describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
     const event = alarmEvent({ eventId: 'ev-1', alarmId: 'smoke-1/smoke' });
     await gwA.publishAsync(topics.alarm('gw-a', 'ev-1'), JSON.stringify(event), { qos: 1 });
     await gwA.publishAsync(topics.alarm('gw-a', 'ev-1'), JSON.stringify(event), { qos: 1 });
+    await waitFor('both copies receipted', () => receiptsA.items.filter((i) => i.kind === 'a' && i.id === 'ev-1').length === 2);
     const cases = service.alarms.list((c) => c.gateway === 'gw-a');
     expect(cases).toHaveLength(1);
     expect(cases[0]).toMatchObject({ township: 'town-1', compound: 'compound-a', level: 'fire', step: 'open' });
@@ -80,19 +88,23 @@ describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
     expect(service.stats.counter('ingest.duplicate_event', { gateway: 'gw-a' })).toBe(1);
   });
 
-  it('holds PUBACKs while the database is down and loses nothing when it comes back', async () => {
+  it('sends no receipt while the database is down, keeps its connection alive, and receipts every batch once it is back', async () => {
     await vm.stop();
-    let acked = 0;
-    const sends = Array.from({ length: 5 }, (_, i) =>
-      publishBatch(gwA, 'gw-a', `outage-${i}`, [`water_level,source=tank-1 level=${i} ${now + 100 + i}`]).then(() => acked++),
-    );
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(acked).toBe(0);
-    expect(service.stats.counter('ingest.write_retry')).toBeGreaterThan(0);
+    const ids = Array.from({ length: 5 }, (_, i) => `outage-${i}`);
+    for (const [i, id] of ids.entries()) await publishBatch(gwA, 'gw-a', id, [`water_level,source=tank-1 level=${i} ${now + 100 + i}`]);
+    await waitFor('write retries against the stopped database', () => service.stats.counter('ingest.write_retry') > 0);
+    expect(ids.filter((id) => receiptsA.for('t', id))).toEqual([]);
+    // The broker answered at once; the connection is not held hostage by the database.
+    expect(gwA.connected).toBe(true);
     vm = await vm.restart();
-    await Promise.all(sends);
+    for (const id of ids) expect(await receiptsA.wait('t', id)).toMatchObject({ status: 'stored' });
     const series = await vm.waitForSamples('{source="tank-1"}', 5);
     expect(series[0]!.values.sort()).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it('receipts a batch that is not gzip as refused, with the reason, so the gateway stops resending it', async () => {
+    await gwA.publishAsync(topics.telemetry('gw-a', 'not-gzip'), Buffer.from('plain text'), { qos: 1 });
+    expect(await receiptsA.wait('t', 'not-gzip')).toMatchObject({ status: 'refused', reason: expect.stringMatching(/gzip/) });
   });
 
   it('records the gateway status message for the console', async () => {

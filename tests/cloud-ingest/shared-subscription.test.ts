@@ -7,17 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import mqtt from 'mqtt';
 import { mosquittoPasswordHash } from '../../cloud-ingest/registry/password.js';
+import { mosquittoIngestAcl } from '../../cloud-ingest/registry/provision.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { startMosquitto, tempDir, type Peer } from '../helpers/peers.js';
 import { startVictoria, type Victoria } from '../helpers/victoria.js';
-import { alarmEvent, connectGateway, provision, publishBatch, startService, testConfig, waitFor } from './fixture.js';
+import { alarmEvent, connectGateway, provision, publishBatchReceipted, Receipts, startService, testConfig, waitFor } from './fixture.js';
 
 describe('two workers on one Mosquitto with a shared subscription', () => {
   let vm: Victoria;
-  let broker: Peer;
+  let broker: Peer & { dir: string };
+  let brokerConfig: string[] = [];
   let gateway: MqttClient;
   const workers: CloudIngest[] = [];
   const dir = tempDir('shared');
+  let password = '';
 
   beforeAll(async () => {
     vm = await startVictoria();
@@ -25,11 +28,13 @@ describe('two workers on one Mosquitto with a shared subscription', () => {
     const gw = provision(dir.path, 'gw-s', 'town-2', 'compound-s');
     writeFileSync(join(dir.path, 'ingest.password'), 'ingest-secret\n');
     writeFileSync(join(dir.path, 'passwd'), `${gw.mosquittoPasswordLine}\ningest:${mosquittoPasswordHash('ingest-secret')}\n`);
-    writeFileSync(join(dir.path, 'acl'), `${gw.mosquittoAcl}\nuser ingest\ntopic read lm/v1/#\ntopic write lm/v1/+/cmd\n`);
+    writeFileSync(join(dir.path, 'acl'), `${gw.mosquittoAcl}\n${mosquittoIngestAcl('ingest')}`);
     // mosquitto, started as root, drops to its own user before reading these files (test-only permissions).
     chmodSync(dir.path, 0o755);
     for (const f of ['passwd', 'acl']) chmodSync(join(dir.path, f), 0o644);
-    broker = await startMosquitto({ extraConfig: [`password_file ${join(dir.path, 'passwd')}`, `acl_file ${join(dir.path, 'acl')}`, 'allow_anonymous false'] });
+    brokerConfig = [`password_file ${join(dir.path, 'passwd')}`, `acl_file ${join(dir.path, 'acl')}`, 'allow_anonymous false'];
+    // Its data dir must be writable by it, or persistence (and so the restored sessions below) silently fails.
+    broker = await startMosquitto({ extraConfig: brokerConfig });
     for (const worker of ['w1', 'w2']) {
       const config = testConfig({
         worker,
@@ -39,6 +44,7 @@ describe('two workers on one Mosquitto with a shared subscription', () => {
       });
       workers.push(await startService(config));
     }
+    password = gw.password;
     gateway = await connectGateway(broker.port, 'gw-s', gw.password);
   });
 
@@ -52,10 +58,14 @@ describe('two workers on one Mosquitto with a shared subscription', () => {
 
   it('splits 40 batches between the workers and stores each measurement exactly once', async () => {
     const t0 = Date.now();
-    for (let b = 0; b < 40; b++) {
-      const lines = Array.from({ length: 10 }, (_, i) => `temperature,source=th-${i} temp=${b} ${t0 + b}`);
-      await publishBatch(gateway, 'gw-s', `b${b}`, lines);
+    const receipts = await Receipts.watch(gateway, 'gw-s');
+    // As a gateway does: at most 4 batches unreceipted at once.
+    for (let b = 0; b < 40; b += 4) {
+      await Promise.all(
+        [0, 1, 2, 3].map((k) => publishBatchReceipted(gateway, receipts, 'gw-s', `b${b + k}`, Array.from({ length: 10 }, (_, i) => `temperature,source=th-${i} temp=${b + k} ${t0 + b + k}`))),
+      );
     }
+    expect(receipts.items.filter((i) => i.status === 'stored')).toHaveLength(40);
     const series = await vm.waitForSamples('{gateway="gw-s"}', 400);
     // Wait a moment longer: a doubled write would show up as extra samples.
     await new Promise((r) => setTimeout(r, 1200));
@@ -65,6 +75,22 @@ describe('two workers on one Mosquitto with a shared subscription', () => {
     expect(perWorker[0]! + perWorker[1]!).toBe(40);
     expect(perWorker[0]).toBeGreaterThan(0);
     expect(perWorker[1]).toBeGreaterThan(0);
+  });
+
+  it('subscribes again after a broker restart that restores the session without its $share subscriptions', async () => {
+    const before = workers.map((w) => w.stats.counter('ingest.subscribed'));
+    await broker.stop();
+    broker = await startMosquitto({ port: broker.port, dir: broker.dir, extraConfig: brokerConfig });
+    // 4 connections per worker, each subscribing again on its own reconnect.
+    await waitFor('every worker connection subscribed again', () => workers.every((w, i) => w.stats.counter('ingest.subscribed') >= before[i]! + 4), 30_000);
+    await gateway.endAsync(true);
+    gateway = await connectGateway(broker.port, 'gw-s', password);
+    const receipts = await Receipts.watch(gateway, 'gw-s');
+    const t0 = Date.now();
+    for (let b = 0; b < 4; b++) {
+      expect(await publishBatchReceipted(gateway, receipts, 'gw-s', `after-restart-${b}`, [`temperature,source=restart temp=${b} ${t0 + b}`])).toMatchObject({ status: 'stored' });
+    }
+    await vm.waitForSamples('{source="restart"}', 4);
   });
 
   it('gives every worker the alarm (the board is complete on each) and the retained status', async () => {

@@ -111,7 +111,7 @@ describe('passwords and provisioning', () => {
     const result = provisionGateway(registry, { gateway: 'gw-9', township: 'town', compound: 'c9', brokerUrl: 'mqtts://ingest.example:8883' });
     const text = formatProvisionResult(result);
     expect(text).toContain('uplink:\n  url: mqtts://ingest.example:8883\n  username: gw-9');
-    expect(text).toContain('user gw-9\ntopic write lm/v1/gw-9/#\ntopic read lm/v1/gw-9/cmd');
+    expect(text).toContain('user gw-9\ntopic write lm/v1/gw-9/t/+\ntopic write lm/v1/gw-9/a/+\ntopic write lm/v1/gw-9/status\ntopic write lm/v1/gw-9/cmd/result\ntopic read lm/v1/gw-9/cmd\ntopic read lm/v1/gw-9/receipt');
     expect(result.mosquittoPasswordLine).toMatch(/^gw-9:\$7\$101\$/);
     const reloaded = new GatewayRegistry(join(dir.path, 'gateways.json')).load();
     expect(await reloaded.authenticate('gw-9', result.password)).toEqual({ gateway: 'gw-9', township: 'town', compound: 'c9' });

@@ -45,6 +45,7 @@ describe('gateway uplink → cloud-ingest → VictoriaMetrics and the board', ()
       batchMaxRecords: 100,
       batchMaxAgeMs: 30,
       maxInflight: 4,
+      receiptTimeoutMs: 5_000,
       statusEveryMs: 60_000,
       sourceIds: ['smoke-3-2', 'meter-1'],
       log,

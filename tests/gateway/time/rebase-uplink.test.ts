@@ -39,7 +39,7 @@ describe('honest time through spool and uplink', () => {
     spool.open();
     const uplink = new Uplink({
       connection: { url, gateway: GATEWAY, clientId: GATEWAY, username: GATEWAY, passwordFile: undefined, ca: undefined, cert: undefined, key: undefined, keepaliveMs: 5_000, reconnectMinMs: 50, reconnectMaxMs: 200 },
-      spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 100, batchMaxAgeMs: 10, maxInflight: 4, statusEveryMs: 100, sourceIds: [], log: silentLogger(), stats, onCommand: () => undefined,
+      spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 100, batchMaxAgeMs: 10, maxInflight: 4, receiptTimeoutMs: 5_000, statusEveryMs: 100, sourceIds: [], log: silentLogger(), stats, onCommand: () => undefined,
     });
     uplink.start();
     cleanups.push(async () => {

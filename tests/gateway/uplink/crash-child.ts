@@ -27,6 +27,7 @@ const uplink = new Uplink({
   batchMaxRecords: 100,
   batchMaxAgeMs: 30,
   maxInflight: 4,
+  receiptTimeoutMs: 5_000,
   statusEveryMs: 60_000,
   sourceIds: [],
   log,

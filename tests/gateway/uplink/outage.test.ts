@@ -47,7 +47,7 @@ describe('uplink through a broker outage', () => {
     spool.open();
     const uplink = new Uplink({
       connection: { url, gateway: GATEWAY, clientId: GATEWAY, username: GATEWAY, passwordFile: undefined, ca: undefined, cert: undefined, key: undefined, keepaliveMs: 5_000, reconnectMinMs: 50, reconnectMaxMs: 400 },
-      spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 50, batchMaxAgeMs: 20, maxInflight: 4, statusEveryMs: 60_000, sourceIds: [], log: silentLogger(), stats, onCommand: () => undefined,
+      spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 50, batchMaxAgeMs: 20, maxInflight: 4, receiptTimeoutMs: 5_000, statusEveryMs: 60_000, sourceIds: [], log: silentLogger(), stats, onCommand: () => undefined,
     });
     uplink.start();
     cleanups.push(async () => {

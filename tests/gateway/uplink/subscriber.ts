@@ -1,8 +1,10 @@
 // A township-side test subscriber: persistent session on lm/v1/<gateway>/#, QoS 1, so it also receives
-// what was published while it (or the broker) was away. Unzips telemetry and keeps every delivery.
+// what was published while it (or the broker) was away. Unzips telemetry and keeps every delivery, and
+// plays cloud-ingest's part of the contract: each telemetry batch and alarm event gets a receipt (unless
+// `receipts` is off), without which the gateway frees nothing.
 import { gunzipSync } from 'node:zlib';
-import { connect, type MqttClient } from 'mqtt';
-import { parseTopic } from '../../../cloud-ingest/contract.js';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { parseTopic, topics, type Receipt } from '../../../cloud-ingest/contract.js';
 
 export interface Delivery {
   readonly kind: 'telemetry' | 'alarm' | 'status' | 'commandResult';
@@ -14,11 +16,19 @@ export interface Delivery {
 
 export class TestSubscriber {
   readonly deliveries: Delivery[] = [];
-  private constructor(readonly client: MqttClient) {}
+  /** Whether deliveries are answered with receipts (a test may turn it off to play a township that stores nothing). */
+  receipts: boolean;
+  private constructor(
+    readonly client: MqttClient,
+    private readonly gateway: string,
+    receipts: boolean,
+  ) {
+    this.receipts = receipts;
+  }
 
-  static async start(url: string, gateway: string): Promise<TestSubscriber> {
-    const client = connect(url, { clientId: `township-test-${gateway}`, clean: false, reconnectPeriod: 100, protocolVersion: 4 });
-    const subscriber = new TestSubscriber(client);
+  static async start(url: string, gateway: string, options: { receipts?: boolean; connect?: IClientOptions } = {}): Promise<TestSubscriber> {
+    const client = connect(url, { clientId: `township-test-${gateway}`, clean: false, reconnectPeriod: 100, protocolVersion: 4, ...options.connect });
+    const subscriber = new TestSubscriber(client, gateway, options.receipts ?? true);
     client.on('message', (topic, payload) => subscriber.receive(topic, payload));
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -30,12 +40,20 @@ export class TestSubscriber {
 
   private receive(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
-    if (!parsed || parsed.kind === 'command') return;
+    if (!parsed || parsed.kind === 'command' || parsed.kind === 'receipt') return;
     if (parsed.kind === 'telemetry') {
       this.deliveries.push({ kind: 'telemetry', id: parsed.batchId, lines: gunzipSync(payload).toString('utf8').split('\n'), json: undefined });
+      this.receipt('t', parsed.batchId);
     } else {
       this.deliveries.push({ kind: parsed.kind, id: parsed.kind === 'alarm' ? parsed.eventId : '', lines: [], json: JSON.parse(payload.toString('utf8')) });
+      if (parsed.kind === 'alarm') this.receipt('a', parsed.eventId);
     }
+  }
+
+  private receipt(kind: 't' | 'a', id: string): void {
+    if (!this.receipts) return;
+    const receipt: Receipt = { v: 1, items: [{ kind, id, status: 'stored' }] };
+    this.client.publish(topics.receipt(this.gateway), JSON.stringify(receipt), { qos: 1 });
   }
 
   /**

@@ -2,7 +2,7 @@
 // client certificate required, username = gateway id, password from passwordFile. A wrong password
 // keeps the gateway out, and the password never shows up in the log.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +13,11 @@ import { Stats } from '../../../gateway/shared/stats.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Uplink } from '../../../gateway/uplink/uplink.js';
 import { requireBinary, startMosquitto, tempDir, type Peer } from '../../helpers/peers.js';
-import { waitFor } from './subscriber.js';
+import { TestSubscriber, waitFor } from './subscriber.js';
 
 const GATEWAY = 'gw-tls';
 const PASSWORD = 'correct-horse-battery-staple-7';
+const TOWNSHIP_PASSWORD = 'township-test-password-9';
 const pki = tempDir('tls-pki');
 const cleanups: (() => Promise<void> | void)[] = [() => pki.remove()];
 let broker: Peer;
@@ -34,6 +35,7 @@ beforeAll(async () => {
     openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '2', '-extfile', `${name}.ext`);
   }
   execFileSync(requireBinary('/usr/bin/mosquitto_passwd'), ['-b', '-c', file('passwords'), GATEWAY, PASSWORD]);
+  execFileSync(requireBinary('/usr/bin/mosquitto_passwd'), ['-b', file('passwords'), 'township', TOWNSHIP_PASSWORD]);
   writeFileSync(file('gateway.password'), `${PASSWORD}\n`);
   writeFileSync(file('wrong.password'), 'not-the-password\n');
   // mosquitto started as root drops to its own user, which must be able to read the test PKI.
@@ -63,7 +65,7 @@ function gatewayUplink(passwordFile: string) {
       url: `mqtts://127.0.0.1:${broker.port}`, gateway: GATEWAY, clientId: GATEWAY, username: GATEWAY, passwordFile,
       ca: file('ca.pem'), cert: file('client.pem'), key: file('client.key'), keepaliveMs: 5_000, reconnectMinMs: 100, reconnectMaxMs: 300,
     },
-    spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 10, batchMaxAgeMs: 10, maxInflight: 2, statusEveryMs: 60_000, sourceIds: [], log, stats, onCommand: () => undefined,
+    spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 10, batchMaxAgeMs: 10, maxInflight: 2, receiptTimeoutMs: 5_000, statusEveryMs: 60_000, sourceIds: [], log, stats, onCommand: () => undefined,
   });
   cleanups.push(async () => {
     await uplink.stop();
@@ -74,6 +76,11 @@ function gatewayUplink(passwordFile: string) {
 
 describe('uplink over TLS with per-gateway credentials', () => {
   it('connects with the password from passwordFile and a client certificate, and delivers', async () => {
+    // The township's side: receipts are what free the spool (a PUBACK alone frees nothing).
+    const township = await TestSubscriber.start(`mqtts://127.0.0.1:${broker.port}`, GATEWAY, {
+      connect: { username: 'township', password: TOWNSHIP_PASSWORD, ca: readFileSync(file('ca.pem')), cert: readFileSync(file('client.pem')), key: readFileSync(file('client.key')), rejectUnauthorized: true },
+    });
+    cleanups.push(() => township.stop());
     const { uplink, spool, clock, lines } = gatewayUplink(file('gateway.password'));
     uplink.start();
     const event: AlarmEvent = {
@@ -81,7 +88,8 @@ describe('uplink over TLS with per-gateway credentials', () => {
       value: undefined, text: { zh: '测试', en: 'test' }, tags: {}, ts: clock.now(), mono: clock.mono(), timeSynced: true, by: undefined,
     };
     await spool.append('alarm', encodeAlarmRecord(event, clock.epoch));
-    await waitFor(() => spool.alarm.acked() === 1, 10_000, 'the broker to acknowledge the alarm over TLS', () => lines.slice(-5));
+    await waitFor(() => spool.alarm.acked() === 1, 10_000, 'the township to receipt the alarm over TLS', () => lines.slice(-5));
+    expect(township.alarmIds()).toEqual(['tls-1']);
     expect(lines.join('\n')).not.toContain(PASSWORD);
   });
 
