@@ -18,6 +18,8 @@ const ALARM_CLASSES: ReadonlySet<DeviceClass> = new Set(['smoke', 'residual_curr
 export const OFFLINE_AFTER_FAILURES = 3;
 /** Longest back-off between attempts at an offline source. */
 export const MAX_BACKOFF_MS = 60_000;
+/** Alarm-class sources are retried at least this often (or every poll, if slower) however long they fail. */
+export const ALARM_RETRY_MS = 5_000;
 const DEFAULT_LIMITS = { maxRegistersPerRead: 125, maxBitsPerRead: 2000, maxGap: 0 };
 
 interface PolledSource {
@@ -29,16 +31,23 @@ interface PolledSource {
   readonly timeoutMs: number;
   readonly urgent: boolean;
   nextDue: number;
+  /** Monotonic time the last poll started (-Infinity before the first). */
+  lastAttempt: number;
   failures: number;
   online: boolean | undefined;
   /** Blocks the device refused, logged once each rather than every poll. */
   readonly refused: Set<string>;
 }
 
-/** Delay before the next attempt after `failures` consecutive failed polls: the poll interval, then doubling. */
-export function retryDelay(pollMs: number, failures: number): number {
+/**
+ * Delay before the next attempt after `failures` consecutive failed polls: the poll interval, then
+ * doubling. An alarm-class source never backs off beyond max(poll, 5 s): after a bus outage a water
+ * level or residual current must be back within seconds, not after a meter's minute (issue 14).
+ */
+export function retryDelay(pollMs: number, failures: number, alarmClass = false): number {
   if (failures < OFFLINE_AFTER_FAILURES) return pollMs;
-  return Math.min(pollMs * 2 ** (failures - OFFLINE_AFTER_FAILURES + 1), Math.max(MAX_BACKOFF_MS, pollMs));
+  const cap = alarmClass ? Math.max(pollMs, ALARM_RETRY_MS) : Math.max(MAX_BACKOFF_MS, pollMs);
+  return Math.min(pollMs * 2 ** (failures - OFFLINE_AFTER_FAILURES + 1), cap);
 }
 
 export class BusPoller {
@@ -66,6 +75,7 @@ export class BusPoller {
         timeoutMs: Math.max(transport.timeoutMs, parseDuration(modbus?.responseTimeout ?? '0ms') ?? 0),
         urgent: source.resolved.points.some((p) => ALARM_CLASSES.has(p.class)),
         nextDue: 0,
+        lastAttempt: Number.NEGATIVE_INFINITY,
         failures: 0,
         online: undefined,
         refused: new Set<string>(),
@@ -76,6 +86,11 @@ export class BusPoller {
   /** The read plan per source id (for bench and diagnostics). */
   plan(): ReadonlyMap<string, readonly ReadRequest[]> {
     return new Map(this.polled.map((p) => [p.id, p.requests]));
+  }
+
+  /** Monotonic time of each source's next attempt (for diagnostics and tests with a manual clock). */
+  nextAttempts(): ReadonlyMap<string, number> {
+    return new Map(this.polled.map((p) => [p.id, p.nextDue]));
   }
 
   start(): void {
@@ -103,6 +118,15 @@ export class BusPoller {
       // source that falls due while a meter is read goes next.
       due.sort((a, b) => Number(b.urgent) - Number(a.urgent) || a.nextDue - b.nextDue);
       const polled = due[0]!;
+      // A meter's retry is a sign the bus may be back: the failing alarm-class sources go first, so they
+      // never recover after the meters.
+      if (!polled.urgent && polled.failures > 0) {
+        const waiting = this.polled.filter((p) => p.urgent && p.failures > 0 && p.nextDue > now && p.lastAttempt < polled.nextDue);
+        if (waiting.length > 0) {
+          for (const p of waiting) p.nextDue = now;
+          continue;
+        }
+      }
       try {
         await this.pollOnce(polled);
       } catch (error) {
@@ -166,6 +190,7 @@ export class BusPoller {
   }
 
   private async pollOnce(polled: PolledSource): Promise<void> {
+    polled.lastAttempt = this.context.clock.mono();
     const image = new RegisterImage();
     let failure: ModbusFault | undefined;
     for (const request of polled.requests) {
@@ -190,7 +215,7 @@ export class BusPoller {
 
   private failed(polled: PolledSource, failure: ModbusFault, mono: number): void {
     polled.failures++;
-    polled.nextDue = mono + retryDelay(polled.pollMs, polled.failures);
+    polled.nextDue = mono + retryDelay(polled.pollMs, polled.failures, polled.urgent);
     if (polled.failures < OFFLINE_AFTER_FAILURES || polled.online === false) return;
     polled.online = false;
     const lastError = { kind: failure.kind, message: failure.message };
