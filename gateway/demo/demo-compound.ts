@@ -1,5 +1,6 @@
 // The demo compound: simulated devices for every source of config/examples/demo-compound.yaml (Modbus
-// meters and sensors, a GPIO fire door, an access controller on the local broker), the gateway reading
+// meters and sensors, a GPIO fire door, an access controller on the local broker, a fire panel's GB/T 26875.3
+// transmission device), the gateway reading
 // them, and a storyline that raises and clears alarms. Nothing needs installing: all on 127.0.0.1.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { GatewayRuntime } from '../runtime.js';
 import type { Logger } from '../shared/logger.js';
 import { hashPassword } from '../shared/password-hash.js';
 import { AccessControllerSimulator } from '../sim/access-controller.js';
+import { Gbt26875DeviceSimulator } from '../sim/gbt26875-device.js';
 import { ModbusSimulator, type SimulatedDevice } from '../sim/modbus-simulator.js';
 import { scenarioFor } from '../sim/scenarios.js';
 import { DEMO_LINES, playStory } from './storyline.js';
@@ -24,6 +26,8 @@ export const DEMO_DIR = '/tmp/lastmile-demo';
 const BUTTON_LINE = 5;
 const TOWNSHIP_CONSOLE_PORT = 18081;
 const VICTORIA_PORT = 18428;
+/** The demo config's fire panel source (GB/T 26875.3 transmission device). */
+export const DEMO_PANEL_SOURCE = 'b2-fire-panel';
 
 export interface DemoOptions {
   readonly log: Logger;
@@ -37,6 +41,8 @@ export interface DemoOptions {
     readonly townshipBroker?: number;
     readonly townshipConsole?: number;
     readonly victoria?: number;
+    /** The fire panel transmission device's listener (GB/T 26875.3). */
+    readonly panel?: number;
   };
   /** Play the alarm storyline (default true); tests drive the simulators themselves. */
   readonly story?: boolean;
@@ -49,6 +55,8 @@ export interface DemoCompound {
   readonly modbus: ModbusSimulator;
   readonly gpio: MemoryGpioPort;
   readonly gate: AccessControllerSimulator;
+  /** Building 2's fire panel transmission device (a TCP client of the gateway's listener). */
+  readonly panel: Gbt26875DeviceSimulator;
   /** Random passwords made for this run (printed by `npm start`, never stored in clear). */
   readonly passwords: Readonly<Record<string, string>>;
   /** The township centre (cloud-ingest) the gateway's uplink delivers to. */
@@ -71,6 +79,8 @@ export function loadDemoConfig(options: Pick<DemoOptions, 'dir' | 'ports'>): Loa
   if (options.ports?.modbus !== undefined) doc.setIn(['buses', 0, 'port'], options.ports.modbus);
   if (options.ports?.broker !== undefined) doc.setIn(['localBroker', 'port'], options.ports.broker);
   if (options.ports?.console !== undefined) doc.setIn(['console', 'port'], options.ports.console);
+  const panelIndex = (doc.get('sources') as { items: { get(key: string): unknown }[] }).items.findIndex((item) => item.get('id') === DEMO_PANEL_SOURCE);
+  if (options.ports?.panel !== undefined) doc.setIn(['sources', panelIndex, 'gbt26875', 'listen', 'port'], options.ports.panel);
   if (options.ports?.townshipBroker !== undefined) doc.setIn(['uplink', 'url'], `mqtt://127.0.0.1:${options.ports.townshipBroker}`);
   return parseSiteConfig(DEMO_CONFIG, doc.toString());
 }
@@ -131,18 +141,24 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
   });
   await gate.start();
 
-  const stopStory = options.story === false ? () => undefined : playStory({ modbus, gpio, gate, events: runtime.context.events, say: options.say ?? (() => undefined) });
+  const panelConfig = site.config.sources.find((s) => s.id === DEMO_PANEL_SOURCE)!.gbt26875!;
+  const panel = new Gbt26875DeviceSimulator({ ...panelConfig.listen, address: panelConfig.address!, centreAddress: panelConfig.centreAddress });
+  panel.start();
+
+  const stopStory = options.story === false ? () => undefined : playStory({ modbus, gpio, gate, panel, events: runtime.context.events, say: options.say ?? (() => undefined) });
   return {
     site,
     runtime,
     modbus,
     gpio,
     gate,
+    panel,
     passwords,
     township,
     async stop() {
       stopStory();
       await gate.stop();
+      await panel.stop();
       await runtime.stop();
       await modbus.stop();
       await township.stop();

@@ -1,17 +1,22 @@
 // What happens in the demo compound, on a loop, so a visitor sees the whole alarm path without touching
-// anything: water on the garage ramp (alarm, siren, then it drains and clears), smoke in the cable riser
-// (fire, latched until township staff reset it), a forced courtyard gate, and the fire door propped open.
+// anything: a fire panel zone in fire (GB/T 26875.3 transmission device), water on the garage ramp (alarm,
+// siren, then it drains and clears), smoke in the cable riser (fire, latched until township staff reset
+// it), a forced courtyard gate, and the fire door propped open.
 import type { EventBus } from '../pipeline/event-bus.js';
 import type { GatewayEvents } from '../pipeline/events.js';
 import type { MemoryGpioPort } from '../drivers/gpio/memory-port.js';
 import type { AccessControllerSimulator } from '../sim/access-controller.js';
 import { ACS_MINOR } from '../sim/access-controller.js';
+import type { Gbt26875DeviceSimulator } from '../sim/gbt26875-device.js';
+import { COMPONENT_STATUS } from '../sim/gbt26875-device.js';
 import type { ModbusSimulator } from '../sim/modbus-simulator.js';
 
 export interface StoryCast {
   readonly modbus: ModbusSimulator;
   readonly gpio: MemoryGpioPort;
   readonly gate: AccessControllerSimulator;
+  /** Building 2's fire panel transmission device (GB/T 26875.3). */
+  readonly panel: Gbt26875DeviceSimulator;
   readonly events: EventBus<GatewayEvents>;
   /** Narration for the terminal: zh-CN first, en beside it. */
   readonly say: (text: string) => void;
@@ -19,6 +24,8 @@ export interface StoryCast {
 
 export const DEMO_UNITS = { garageLevel: 5, riserSmoke: 6 } as const;
 export const DEMO_LINES = { fireDoor: 17 } as const;
+/** The panel zone the story sets on fire: 3rd-floor corridor smoke detector (system 1/1, area 3, position 12). */
+export const DEMO_PANEL_ZONE = { system: { type: 1, address: 1 }, type: 42, area: 3, position: 12 } as const;
 
 interface Beat {
   readonly at: number; // seconds into the loop
@@ -26,6 +33,13 @@ interface Beat {
 }
 
 const STORY: readonly Beat[] = [
+  { at: 3, act: (c) => c.say('剧情：2号楼消防主机报火警（3层走廊感烟）/ story: building 2 fire panel reports fire, 3rd-floor corridor') },
+  { at: 3, act: (c) => c.panel.componentState(DEMO_PANEL_ZONE, COMPONENT_STATUS.fire, '3层走廊感烟') },
+  { at: 9, act: (c) => c.panel.componentState(DEMO_PANEL_ZONE, COMPONENT_STATUS.normal, '3层走廊感烟') },
+  {
+    at: 12,
+    act: (c) => c.events.emit('command', { kind: 'reset', alarmId: 'b2-fire-panel.c1-1-3-12.panel_fire', by: 'demo-duty-officer' }),
+  },
   { at: 15, act: (c) => c.say('剧情：地下车库坡道开始进水 / story: water starts rising on the garage ramp') },
   ...[4, 8, 12, 16, 20, 26, 32, 36].map((cm, i) => ({ at: 16 + i * 2, act: (c: StoryCast) => c.modbus.set(DEMO_UNITS.garageLevel, 'level', cm) })),
   { at: 50, act: (c) => c.say('剧情：水泵排水，水位回落 / story: the pump drains the ramp') },

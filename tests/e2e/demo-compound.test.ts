@@ -5,7 +5,8 @@ import { startDemoCompound, type DemoCompound } from '../../gateway/demo/demo-co
 import { LiveView } from '../../gateway/demo/live-view.js';
 import type { AlarmEvent, Measurement } from '../../gateway/pipeline/types.js';
 import { ACS_MINOR } from '../../gateway/sim/access-controller.js';
-import { DEMO_LINES, DEMO_UNITS } from '../../gateway/demo/storyline.js';
+import { DEMO_LINES, DEMO_PANEL_ZONE, DEMO_UNITS } from '../../gateway/demo/storyline.js';
+import { COMPONENT_STATUS } from '../../gateway/sim/gbt26875-device.js';
 import { silentLogger } from '../../gateway/shared/logger.js';
 import { freePort, tempDir } from '../helpers/peers.js';
 
@@ -25,7 +26,7 @@ describe('demo compound', () => {
   const spool = tempDir('demo-spool');
 
   beforeAll(async () => {
-    demo = await startDemoCompound({ log: silentLogger(), dir: spool.path, story: false, ports: { modbus: await freePort(), broker: await freePort(), console: await freePort(), townshipBroker: await freePort(), townshipConsole: await freePort(), victoria: await freePort() } });
+    demo = await startDemoCompound({ log: silentLogger(), dir: spool.path, story: false, ports: { modbus: await freePort(), broker: await freePort(), console: await freePort(), townshipBroker: await freePort(), townshipConsole: await freePort(), victoria: await freePort(), panel: await freePort() } });
     view = new LiveView(demo.runtime.context.events, () => undefined);
     demo.runtime.context.events.on('measurement', (m) => seen.push(m));
     demo.runtime.context.events.on('alarm', (a) => alarms.push(a));
@@ -73,6 +74,17 @@ describe('demo compound', () => {
     demo.modbus.set(DEMO_UNITS.garageLevel, 'level', undefined);
     await until(() => alarms.some((a) => a.source === 'garage-level' && a.level === 'alarm' && a.transition === 'clear'));
     await until(() => siren() === 0);
+  }, 60_000);
+
+  it('the fire panel transmission device reports a zone in fire: a fire alarm on the gateway at the mapped place', async () => {
+    await expect(demo.panel.componentState(DEMO_PANEL_ZONE, COMPONENT_STATUS.fire, '3层走廊感烟')).resolves.toBe('confirmed');
+    await until(() => alarms.some((a) => a.alarmId === 'b2-fire-panel.c1-1-3-12.panel_fire' && a.level === 'fire' && a.transition === 'raise'));
+    const fire = alarms.find((a) => a.alarmId === 'b2-fire-panel.c1-1-3-12.panel_fire')!;
+    expect(fire.tags).toMatchObject({ building: '2', floor: '3', room: '走廊' });
+    expect(fire.text.zh).toContain('3层走廊感烟探测器');
+    await demo.panel.componentState(DEMO_PANEL_ZONE, COMPONENT_STATUS.normal, '3层走廊感烟');
+    demo.runtime.context.events.emit('command', { kind: 'reset', alarmId: fire.alarmId, by: 'test' });
+    await until(() => alarms.some((a) => a.alarmId === fire.alarmId && a.transition === 'reset'));
   }, 60_000);
 
   it('the township receives the compound through the uplink: series in VictoriaMetrics with provisioned tags', async () => {
