@@ -33,7 +33,8 @@ staged="$ETC/site.yaml.incoming"
 tr -d '\r' < "$incoming" > "$staged"
 
 set +e
-report=$($CLI validate "$staged" 2>&1)
+# --config-only: the files it names (password hashes under $boot/lastmile/) are copied only after it is accepted.
+report=$($CLI validate --config-only "$staged" 2>&1)
 status=$?
 set -e
 

@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM (systemd) so the spool is synced before exit.
 import { ConfigError } from '../../config/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
+import { hostRequirements, requirementLines } from '../installer/requirements.js';
 import { startSystemdNotifier } from '../installer/systemd-notify.js';
 import { GatewayRuntime } from '../runtime.js';
 import { createLogger } from '../shared/logger.js';
@@ -22,9 +23,23 @@ export async function runCommand(args: string[]): Promise<number> {
     }
     throw error;
   }
+  // A missing file or GPIO line would stop a stage half-way through start: refuse before starting anything.
+  const missing = requirementLines(file, hostRequirements(loaded));
+  if (missing.length > 0) {
+    for (const line of missing) console.error(line);
+    return 1;
+  }
   const log = createLogger({ pretty: args.includes('--pretty') || process.stdout.isTTY });
   const runtime = new GatewayRuntime(loaded, { log });
-  await runtime.start();
+  try {
+    await runtime.start();
+  } catch (error) {
+    // The stack goes to the log; the installer reads one line (stages name their config path, e.g. actuators.siren-b1).
+    log.error({ err: error }, 'gateway did not start');
+    console.error(`${file}: gateway did not start / 网关未能启动: ${(error as Error).message}`);
+    await runtime.stop();
+    return 1;
+  }
   // Type=notify + WatchdogSec under systemd: READY once started, WATCHDOG only while polling is alive.
   const notifier = startSystemdNotifier(runtime.context);
   await waitForSignal();

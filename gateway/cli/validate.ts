@@ -1,21 +1,30 @@
-// `lastmile validate <config>`: exit 0 and a one-line summary, or exit 1 and every problem,
-// one line each: file:line:column path: message.
+// `lastmile validate <config> [--config-only]`: exit 0 and a one-line summary, or exit 1 and every
+// problem, one line each: file:line:column path: message. Then what this machine must have for the config
+// (console.passwordFile, GPIO lines), one line per missing requirement; --config-only skips that part, to
+// check a config on a laptop before it goes to the gateway.
 import { ConfigError } from '../../config/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
+import { hostRequirements, requirementLines } from '../installer/requirements.js';
 
 export async function validateCommand(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith('-'));
   if (file === undefined) {
-    console.error('usage: lastmile validate <config.yaml>');
+    console.error('usage: lastmile validate <config.yaml> [--config-only]');
     return 2;
   }
   try {
-    const { config } = loadSiteConfig(file);
+    const loaded = loadSiteConfig(file);
+    const { config } = loaded;
     console.log(
       `ok: ${file}: gateway ${config.gateway.id} (${config.gateway.township}/${config.gateway.compound}), ` +
         `${config.sources.length} sources, ${config.buses.length} buses, ${config.actuators.length} actuators`,
     );
-    return 0;
+    if (args.includes('--config-only')) return 0;
+    const missing = requirementLines(file, hostRequirements(loaded));
+    for (const line of missing) console.error(line);
+    if (missing.length === 0) return 0;
+    console.error(`this machine lacks ${missing.length} requirement(s) of the config / 本机缺少 ${missing.length} 项配置所需条件（只检查配置请加 --config-only）`);
+    return 1;
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);

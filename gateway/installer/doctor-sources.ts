@@ -24,6 +24,7 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
     for (const source of resolveSources(loaded)) {
       const id = source.config.id;
       const title = text(`数据源 ${id}（${source.profile.id}）`, `Source ${id} (${source.profile.id})`);
+      if (source.profile.driver === 'gbt26875') continue; // the device connects to us: doctor-gbt26875.ts listens for it
       const bus = source.bus;
       if (source.profile.driver !== 'modbus' || bus === undefined || !isModbusBus(bus) || source.config.unit === undefined) {
         results.push({ status: 'skip', title, detail: text(`${source.profile.driver} 数据源由设备主动上报，请在安装控制台查看`, `${source.profile.driver} sources report by themselves; see the installer console`) });

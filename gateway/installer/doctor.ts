@@ -6,11 +6,15 @@ import { parseSize } from '../shared/units.js';
 import { timedatectlProbe, type NtpProbe } from '../time/time-sync.js';
 import { checkBroker } from './doctor-broker.js';
 import { checkClock, checkSerialPorts, checkSpool, text, type CheckResult, type CheckStatus } from './doctor-checks.js';
+import { checkGbt26875Sources } from './doctor-gbt26875.js';
 import { checkSources } from './doctor-sources.js';
+import { hostRequirements } from './requirements.js';
 
 export interface DoctorOptions {
   readonly ntpProbe?: NtpProbe;
   readonly brokerTimeoutMs?: number;
+  /** How long to wait for a GB/T 26875 transmission device to connect (default 10 s). */
+  readonly gbt26875WaitMs?: number;
 }
 
 export async function runDoctor(file: string, options: DoctorOptions = {}): Promise<CheckResult[]> {
@@ -26,11 +30,15 @@ export async function runDoctor(file: string, options: DoctorOptions = {}): Prom
   const results: CheckResult[] = [
     { status: 'pass', title: text(`配置 ${file}`, `Config ${file}`), detail: text(`有效：网关 ${config.gateway.id}，${config.sources.length} 个数据源`, `valid: gateway ${config.gateway.id}, ${config.sources.length} sources`) },
   ];
+  for (const requirement of hostRequirements(loaded)) {
+    results.push({ status: requirement.ok ? 'pass' : 'fail', title: text(`配置要求 ${requirement.path}`, `Requirement ${requirement.path}`), detail: requirement.detail });
+  }
   results.push(...(await checkSerialPorts(config)));
   results.push(await checkClock(options.ntpProbe ?? timedatectlProbe));
   results.push(await checkBroker(config, options.brokerTimeoutMs));
   results.push(await checkSpool(config, parseSize(config.spool.maxBytes) ?? 0));
   results.push(...(await checkSources(loaded)));
+  results.push(...(await checkGbt26875Sources(loaded, { waitMs: options.gbt26875WaitMs })));
   return results;
 }
 

@@ -1,0 +1,93 @@
+// Host requirements of a valid config: console.passwordFile must exist, GPIO lines must exist on this
+// machine. validate and doctor report them; run refuses to start with one bilingual line per missing
+// requirement naming the config path, never a stack trace. GPIO is judged against a fake sysfs tree.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { runCommand } from '../../../gateway/cli/run.js';
+import { validateCommand } from '../../../gateway/cli/validate.js';
+import { setGpioDriverOptions } from '../../../gateway/drivers/gpio/options.js';
+import { runDoctor } from '../../../gateway/installer/doctor.js';
+import { tempDir } from '../../helpers/peers.js';
+
+const dir = tempDir('requirements');
+const hash = join(dir.path, 'console.hash');
+const noSysfs = join(dir.path, 'no-sysfs');
+const sysfs = join(dir.path, 'sysfs');
+mkdirSync(join(sysfs, 'gpiochip512'), { recursive: true });
+writeFileSync(join(sysfs, 'gpiochip512', 'base'), '512\n');
+writeFileSync(join(sysfs, 'gpiochip512', 'ngpio'), '54\n');
+writeFileSync(join(sysfs, 'gpiochip512', 'label'), 'pinctrl-bcm2711\n');
+
+function config(name: string, line: number): string {
+  const file = join(dir.path, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `version: 1
+gateway: { township: t1, compound: c1, id: gw-req }
+sources:
+  - { id: door-1, profile: generic/gpio-door-contact, gpio: { lines: { contact: 17 } }, tags: { building: "1" } }
+actuators:
+  - { id: siren-b1, type: gpio, role: siren, line: ${line} }
+console: { host: 127.0.0.1, port: 18080, passwordFile: ${hash} }
+spool: { dir: ${join(dir.path, 'spool')}, maxBytes: 1MB }
+`,
+  );
+  return file;
+}
+
+function captureConsole() {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  return { out, err };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  setGpioDriverOptions(undefined);
+});
+afterAll(() => dir.remove());
+
+describe('host requirements', () => {
+  it('run refuses with one bilingual line per missing requirement, naming the config path', async () => {
+    setGpioDriverOptions({ sysfsRoot: noSysfs });
+    const file = config('missing', 27);
+    const c = captureConsole();
+    expect(await runCommand([file])).toBe(1);
+    expect(c.err).toHaveLength(2);
+    expect(c.err[0]).toBe(`${file}: console.passwordFile: 文件 ${hash} 不存在：用 \`lastmile passwd --out <file>\` 生成 / file ${hash} does not exist: make it with \`lastmile passwd --out <file>\``);
+    expect(c.err[1]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: actuators\\[0\\]\\.line: 本机没有可用的 GPIO.* / no GPIO on this machine \\(cannot list GPIO chips in ${noSysfs.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    expect(c.err.join('\n')).not.toMatch(/\n\s+at /);
+  });
+
+  it('validate prints ok for the config, then the missing requirements, and exits 1; --config-only exits 0', async () => {
+    setGpioDriverOptions({ sysfsRoot: sysfs });
+    const file = config('line-99', 99);
+    let c = captureConsole();
+    expect(await validateCommand([file])).toBe(1);
+    expect(c.out[0]).toMatch(/^ok: /);
+    expect(c.err[0]).toContain('console.passwordFile: 文件');
+    expect(c.err[1]).toContain('actuators[0].line: GPIO 99 不存在');
+    expect(c.err[2]).toContain('本机缺少 2 项');
+    vi.restoreAllMocks();
+    c = captureConsole();
+    expect(await validateCommand([file, '--config-only'])).toBe(0);
+    expect(c.err).toEqual([]);
+  });
+
+  it('doctor passes both once the hash file exists and the line is on the chip', async () => {
+    setGpioDriverOptions({ sysfsRoot: sysfs });
+    const file = config('good', 27);
+    const before = await runDoctor(file, { ntpProbe: () => Promise.resolve('unavailable') });
+    expect(before.find((r) => r.title.en === 'Requirement console.passwordFile')).toMatchObject({ status: 'fail' });
+    writeFileSync(hash, 'scrypt$...\n');
+    const after = await runDoctor(file, { ntpProbe: () => Promise.resolve('unavailable') });
+    expect(after.find((r) => r.title.en === 'Requirement console.passwordFile')).toMatchObject({ status: 'pass' });
+    const gpio = after.find((r) => r.title.en === 'Requirement actuators[0].line')!;
+    expect(gpio).toMatchObject({ status: 'pass' });
+    expect(gpio.detail.en).toBe('GPIO 27 on gpiochip512 (pinctrl-bcm2711)');
+    expect(after.find((r) => r.title.en === 'Requirement sources[0].gpio.lines.contact')).toMatchObject({ status: 'pass' });
+  });
+});
