@@ -21,7 +21,9 @@ export function text(zh: string, en: string): LocalText {
 }
 
 export async function checkSerialPorts(site: LoadedSite['config']): Promise<CheckResult[]> {
-  const ports = site.buses.filter((b) => b.type === 'rtu' || b.type === 'serial-node').map((b) => ({ bus: b.id, port: (b as { port: string }).port }));
+  const ports = site.buses
+    .map((b) => ({ bus: b.id, port: b.type === 'rtu' || b.type === 'serial-node' || b.type === 'dlt645' ? b.port : undefined }))
+    .filter((b): b is { bus: string; port: string } => b.port !== undefined);
   if (ports.length === 0) return [{ status: 'skip', title: text('串口', 'Serial ports'), detail: text('配置中没有串口总线', 'no serial bus in the config') }];
   return Promise.all(
     ports.map(async ({ bus, port }): Promise<CheckResult> => {

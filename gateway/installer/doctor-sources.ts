@@ -1,4 +1,4 @@
-// Doctor's source check: every enabled Modbus source is asked once for its first point (and the registers
+// Doctor's source check: every enabled Modbus source (and DL/T 645 meter, doctor-dlt645.ts) is asked once for its first point (and the registers
 // its decimals or unit code come from), one bus at a time (an RS-485 line carries one transaction at a
 // time), and the answer is decoded with its profile and judged by probe's plausibility check: a fault,
 // a value outside the documented range or an implausible number (-4.17e-8 V: wrong word order) fails.
@@ -9,6 +9,7 @@ import { RegisterImage } from '../devices/register-image.js';
 import type { ResolvedPoint } from '../devices/resolve.js';
 import { resolveSources } from '../runtime.js';
 import { text, sourceTimeoutMs, type CheckResult } from './doctor-checks.js';
+import { Dlt645DoctorLines } from './doctor-dlt645.js';
 import { exceptionText, isModbusBus, LinkError, openModbusLink, type ModbusLink } from './modbus-link.js';
 import { judgePoint } from './plausible.js';
 
@@ -17,7 +18,7 @@ function dependenciesOf(point: ResolvedPoint, points: readonly ResolvedPoint[]):
   return points.filter((p) => p.id === point.decimalsFrom || p.id === point.unitFrom?.point);
 }
 
-export async function checkSources(loaded: LoadedSite, open: typeof openModbusLink = openModbusLink): Promise<CheckResult[]> {
+export async function checkSources(loaded: LoadedSite, open: typeof openModbusLink = openModbusLink, meterLines = new Dlt645DoctorLines()): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const links = new Map<string, ModbusLink>();
   try {
@@ -26,6 +27,10 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
       const title = text(`数据源 ${id}（${source.profile.id}）`, `Source ${id} (${source.profile.id})`);
       if (source.profile.driver === 'gbt26875') continue; // the device connects to us: doctor-gbt26875.ts listens for it
       const bus = source.bus;
+      if (source.profile.driver === 'dlt645') {
+        results.push(await meterLines.check(source));
+        continue;
+      }
       if (source.profile.driver !== 'modbus' || bus === undefined || !isModbusBus(bus) || source.config.unit === undefined) {
         results.push({ status: 'skip', title, detail: text(`${source.profile.driver} 数据源由设备主动上报，请在安装控制台查看`, `${source.profile.driver} sources report by themselves; see the installer console`) });
         continue;
@@ -87,6 +92,7 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
     }
   } finally {
     for (const link of links.values()) await link.close();
+    await meterLines.close();
   }
   return results;
 }
