@@ -6,12 +6,15 @@ import { parseSize } from '../shared/units.js';
 import { timedatectlProbe, type NtpProbe } from '../time/time-sync.js';
 import { checkBroker } from './doctor-broker.js';
 import { checkClock, checkSerialPorts, checkSpool, text, type CheckResult, type CheckStatus } from './doctor-checks.js';
+import { checkGbt26875Sources } from './doctor-gbt26875.js';
 import { checkSources } from './doctor-sources.js';
 import { hostRequirements } from './requirements.js';
 
 export interface DoctorOptions {
   readonly ntpProbe?: NtpProbe;
   readonly brokerTimeoutMs?: number;
+  /** How long to wait for a GB/T 26875 transmission device to connect (default 10 s). */
+  readonly gbt26875WaitMs?: number;
 }
 
 export async function runDoctor(file: string, options: DoctorOptions = {}): Promise<CheckResult[]> {
@@ -35,6 +38,7 @@ export async function runDoctor(file: string, options: DoctorOptions = {}): Prom
   results.push(await checkBroker(config, options.brokerTimeoutMs));
   results.push(await checkSpool(config, parseSize(config.spool.maxBytes) ?? 0));
   results.push(...(await checkSources(loaded)));
+  results.push(...(await checkGbt26875Sources(loaded, { waitMs: options.gbt26875WaitMs })));
   return results;
 }
 
