@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, deepFreeze, parseWithSchema } from '../config/load-yaml.js';
 import { id } from '../config/sections/common.js';
+import { workflowSection } from './alarms/options.js';
+import { databaseSection } from './db/options.js';
+import { notifySection } from './notify/options.js';
 
 const embeddedBroker = z.strictObject({
   type: z.literal('embedded').describe('aedes inside this process: the demo and small townships need nothing else'),
@@ -46,6 +49,9 @@ export const cloudIngestConfig = z.strictObject({
   broker: z.discriminatedUnion('type', [embeddedBroker, externalBroker]).default({ type: 'embedded', host: '0.0.0.0', port: 1883 }),
   influx: influxSection.optional().describe('Without it, only a bounded recent window is kept in memory (history is NOT stored)'),
   dataDir: z.string().min(1).default('/var/lib/lastmile-ingest').describe('Registry, dedup journal and alarm log'),
+  database: databaseSection.describe('Alarm workflow store: embedded SQLite under dataDir by default, PostgreSQL for several workers'),
+  workflow: workflowSection.describe('Per-level workflow, staff, duty roster (escalation order)'),
+  notify: notifySection.default({ channels: [], retry: { attempts: 5, firstDelayMs: 2000, maxDelayMs: 120_000, timeoutMs: 10_000 } }).describe('Notification channels: WeCom, DingTalk, Feishu robots, webhooks, SMS gateway'),
   registryFile: z.string().min(1).optional().describe('Defaults to <dataDir>/gateways.json'),
   recentWindow: z
     .strictObject({ pointsPerSeries: z.number().int().min(10).default(120), maxSources: z.number().int().min(10).default(10_000).describe("Sources kept; the least recently updated is forgotten first") })

@@ -5,8 +5,10 @@ import { mkdirSync } from 'node:fs';
 import type { Logger } from '../gateway/shared/logger.js';
 import { Stats } from '../gateway/shared/stats.js';
 import { readSecretFile, type CloudIngestConfig } from './config.js';
-import { AlarmStore } from './alarms/store.js';
-import { AlarmWorkflow } from './alarms/workflow.js';
+import { startWorkflow, type WorkflowServices } from './alarms/services.js';
+import type { CaseStore } from './alarms/store.js';
+import { systemClock, type WallClock } from './alarms/types.js';
+import type { AlarmWorkflow } from './alarms/workflow.js';
 import { DedupStore } from './ingest/dedup.js';
 import { EmbeddedBroker, type CommandChannel } from './ingest/embedded-broker.js';
 import { ExternalBroker } from './ingest/external-broker.js';
@@ -20,10 +22,10 @@ import { startConsole, type ConsoleServer } from './console/server.js';
 export class CloudIngest {
   readonly stats = new Stats();
   readonly registry: GatewayRegistry;
-  readonly alarms: AlarmStore;
   readonly window: RecentWindow;
   readonly ingest: Ingest;
-  readonly workflow: AlarmWorkflow;
+  /** The alarm workflow (cases in the workflow database, staff actions, escalation); opened by start(). */
+  workflowServices: WorkflowServices | undefined;
   private readonly sink: TimeSeriesSink | undefined;
   private readonly broker: EmbeddedBroker | ExternalBroker;
   private console: ConsoleServer | undefined;
@@ -34,16 +36,17 @@ export class CloudIngest {
   constructor(
     readonly config: Readonly<CloudIngestConfig>,
     private readonly log: Logger,
+    /** Wall clock of the workflow (deadlines, escalation); tests pass a fake one. */
+    readonly clock: WallClock = systemClock,
   ) {
     mkdirSync(config.dataDir, { recursive: true });
     this.registry = new GatewayRegistry(config.registryFile ?? join(config.dataDir, 'gateways.json')).load();
-    this.alarms = new AlarmStore(join(config.dataDir, 'alarms.jsonl'));
     this.window = new RecentWindow(config.recentWindow.pointsPerSeries, config.recentWindow.maxSources);
     const influx = config.influx;
     this.sink = influx ? new InfluxWriter(influx, influx.tokenFile ? readSecretFile(influx.tokenFile, 'influx.tokenFile') : undefined, log.child({ scope: 'writer' }), this.stats) : undefined;
     const dedup = new DedupStore(config.dedup.capacity, join(config.dataDir, `dedup-${config.worker}.journal`));
     const receipts = new ReceiptBatcher(log.child({ scope: 'receipts' }), this.stats);
-    this.ingest = new Ingest({ dedup, sink: this.sink, window: this.window, alarms: this.alarms, receipts, limits: config.admission, log: log.child({ scope: 'ingest' }), stats: this.stats });
+    this.ingest = new Ingest({ dedup, sink: this.sink, window: this.window, alarms: { addEvent: (identity, event) => this.alarms.addEvent(identity, event) }, receipts, limits: config.admission, log: log.child({ scope: 'ingest' }), stats: this.stats });
     const b = config.broker;
     this.broker =
       b.type === 'embedded'
@@ -56,7 +59,17 @@ export class CloudIngest {
             this.stats,
           );
     receipts.bind(this.broker);
-    this.workflow = new AlarmWorkflow(this.alarms, this.broker as CommandChannel, log.child({ scope: 'alarms' }));
+  }
+
+  /** Alarm cases; the database is open from start() on (no gateway message arrives before). */
+  get alarms(): CaseStore {
+    if (!this.workflowServices) throw new Error('cloud-ingest: the alarm store is opened by start()');
+    return this.workflowServices.store;
+  }
+
+  get workflow(): AlarmWorkflow {
+    if (!this.workflowServices) throw new Error('cloud-ingest: the workflow is started by start()');
+    return this.workflowServices.workflow;
   }
 
   /** True when time series are written to a database; false means only the recent window exists. */
@@ -66,6 +79,7 @@ export class CloudIngest {
 
   async start(): Promise<void> {
     if (!this.sink) this.log.warn('no influx section: time series history is NOT stored, only a recent window in memory for the console');
+    this.workflowServices = await startWorkflow(this.config, this.broker as CommandChannel, this.log.child({ scope: 'alarms' }), this.stats, this.clock);
     const b = this.config.broker;
     if (b.type === 'embedded') this.brokerPort = await (this.broker as EmbeddedBroker).start(b.host, b.port);
     else await (this.broker as ExternalBroker).start();
@@ -79,6 +93,7 @@ export class CloudIngest {
   async stop(): Promise<void> {
     await this.console?.close();
     await this.broker.stop();
+    await this.workflowServices?.stop();
     await this.sink?.close();
   }
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests start on 127.0.0.1 (see ../shared/DESIGN.md "Real peers for tests"):
 # mosquitto (MQTT), victoria-metrics (InfluxDB write endpoint), pymodbus (independent Modbus slave),
-# socat (pty pairs for serial), chromium (console tests). Skips what is already there.
+# socat (pty pairs for serial), chromium (console tests), postgresql (the workflow store's shared database). Skips what is already there.
 set -euo pipefail
 need=()
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
@@ -11,6 +11,7 @@ command -v chromium >/dev/null || need+=(chromium)
 /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || need+=(python3-pymodbus)
 /usr/bin/python3 -c 'import serial_asyncio' 2>/dev/null || need+=(python3-serial-asyncio)
 command -v unshare >/dev/null || need+=(util-linux)
+[ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -1,8 +1,9 @@
-// The console page: one static HTML document with vanilla JS (no build step, no CDN: townships run
-// it on closed networks). zh-CN first; the 中/EN button switches to English. Charts are inline SVG.
+// The console page: a static HTML document, its stylesheet and its script, each served from the
+// console's own origin (no build step, no CDN: townships run it on closed networks; no inline script or
+// style, so the CSP can forbid both). zh-CN first; the 中/EN button switches to English.
 import { PAGE_SCRIPT } from './page-script.js';
 
-const STYLE = `
+export const CONSOLE_STYLE = `
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;background:#f4f5f7;color:#1d2329}
 header{background:#1f3a5f;color:#fff;padding:8px 16px;display:flex;gap:16px;align-items:center}
 header h1{font-size:18px;margin:0;flex:1}
@@ -10,11 +11,18 @@ header button{background:#fff;border:0;border-radius:4px;padding:4px 10px;cursor
 main{display:grid;grid-template-columns:2fr 1fr;gap:12px;padding:12px}
 section{background:#fff;border-radius:6px;padding:10px;box-shadow:0 1px 2px #0002}
 h2{font-size:16px;margin:0 0 8px}
+.toolbar{display:flex;flex-wrap:wrap;gap:8px;align-items:center;margin-bottom:6px;font-size:13px}
+.toolbar button.on{background:#1f3a5f;color:#fff}
+#fire-banner{background:#d32f2f;color:#fff;font-weight:bold;padding:8px 12px;margin:0 12px;border-radius:4px;cursor:pointer}
 .case{border-left:6px solid #999;padding:6px 8px;margin:6px 0;background:#fafafa}
 .case.fire{border-color:#d32f2f;background:#fdecea}.case.alarm{border-color:#f57c00}.case.fault{border-color:#fbc02d}
-.case.warning{border-color:#1976d2}.case.closed{opacity:.55}
+.case.warning{border-color:#1976d2}.case.closed{opacity:.7}.case.late{outline:2px solid #d32f2f}
 .case .title{font-weight:bold}.case .meta{font-size:12px;color:#555}
-.case input{width:140px;margin-right:4px}.case button{margin-right:4px}
+.gw-state,.overdue,.test-badge{font-size:11px;border-radius:3px;padding:1px 5px;margin-left:4px;font-weight:normal}
+.gw-state.alarming{background:#d32f2f;color:#fff}.gw-state.reset{background:#607d8b;color:#fff}.gw-state.recovered{background:#2e7d32;color:#fff}
+.overdue{background:#b71c1c;color:#fff;font-weight:bold}.test-badge{background:#ddd}
+.case input{width:160px;margin-right:4px}.case button,.case select{margin-right:4px}.action{display:inline-block;margin:4px 8px 0 0}
+.case .error{color:#c62828;font-size:12px}
 .steps{font-size:12px;color:#333;margin:4px 0 0 0;padding-left:16px}
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #eee;padding:3px;text-align:left}
 .on{color:#2e7d32}.off{color:#c62828;font-weight:bold}
@@ -24,9 +32,11 @@ table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px
 #series li{cursor:pointer;color:#1f3a5f}#error{color:#c62828}
 `;
 
+export const CONSOLE_SCRIPT = PAGE_SCRIPT;
+
 export const CONSOLE_PAGE = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>街道综治中心 · 警情看板</title><style>${STYLE}</style></head>
+<title>街道综治中心 · 警情看板</title><link rel="stylesheet" href="/console.css"></head>
 <body>
 <div id="login" hidden>
   <h2 data-t="login">登录</h2>
@@ -37,14 +47,31 @@ export const CONSOLE_PAGE = `<!doctype html>
 <div id="app" hidden>
   <header><h1 data-t="title">街道综治中心 · 警情看板</h1><span id="who"></span>
     <button id="lang">EN</button><button id="logout" data-t="logout">退出</button></header>
+  <p id="fire-banner" hidden></p>
   <p id="no-history" class="warn" hidden data-t="noHistory">未配置时序数据库：只在内存中保留最近数据，历史数据不会保存。</p>
   <main>
-    <section><h2 data-t="board">警情</h2><div id="board"></div></section>
+    <section><h2 data-t="board">警情</h2>
+      <div class="toolbar"><button id="view-open" class="on" data-t="viewOpen">待办</button><button id="view-archive" data-t="viewArchive">归档</button></div>
+      <div id="open-pane">
+        <div class="toolbar">
+          <label><input type="checkbox" id="f-mine"> <span data-t="mine">我的</span></label>
+          <select id="f-level"><option value="" data-t="allLevels">全部级别</option><option value="fire" data-t="fire">火警</option><option value="alarm" data-t="alarm">报警</option><option value="fault" data-t="fault">故障</option><option value="warning" data-t="warning">预警</option><option value="offline" data-t="offline">离线</option></select>
+          <select id="f-compound"><option value="" data-t="allCompounds">全部小区</option></select>
+          <label><input type="checkbox" id="f-overdue"> <span data-t="overdueOnly">只看超时</span></label>
+        </div>
+        <div id="board"></div><p id="board-empty" data-t="none">暂无警情</p><p id="board-more" class="warn" hidden></p>
+      </div>
+      <div id="archive-pane" hidden>
+        <div class="toolbar"><input id="archive-q" data-tp="search"><button id="archive-search" data-t="search">搜索</button></div>
+        <div id="archive"></div>
+      </div>
+      <datalist id="staff-list"></datalist>
+    </section>
     <div>
       <section><h2 data-t="gateways">网关与传感器</h2><table id="gateways"></table></section>
       <section><h2 data-t="series">最近数据</h2><ul id="series"></ul><div id="chart"></div></section>
     </div>
   </main>
 </div>
-<script>${PAGE_SCRIPT}</script>
+<script src="/console.js" defer></script>
 </body></html>`;

@@ -1,14 +1,17 @@
-// The township console: login, the live alarm board (Server-Sent Events), workflow actions, gateway
-// status and recent series. Every route answers only with the logged-in user's township.
+// The township console: login, the live alarm board (Server-Sent Events, fed by every worker's changes
+// through the workflow database), workflow actions with who did them, reset, the archive, gateway status
+// and recent series. Every route answers only with the logged-in user's township.
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Logger } from '../../gateway/shared/logger.js';
-import { WORKFLOW_STEPS, type AlarmCase, type WorkflowStep } from '../alarms/types.js';
-import { WorkflowError } from '../alarms/store.js';
+import type { AlarmCase } from '../alarms/types.js';
+import { ConflictError, WorkflowError } from '../alarms/store.js';
 import type { CloudIngest } from '../service.js';
-import { CONSOLE_PAGE } from './page.js';
+import { CONSOLE_PAGE, CONSOLE_SCRIPT, CONSOLE_STYLE } from './page.js';
+import { addSecurityHeaders, RAW_SECURITY_HEADERS } from './security.js';
 import { SESSION_COOKIE, Sessions, type Session } from './sessions.js';
-import { boardOrder, gatewayView } from './views.js';
+import { parseStepBody } from './step-body.js';
+import { boardCase, gatewayView } from './views.js';
 
 export interface ConsoleServer {
   readonly port: number;
@@ -27,6 +30,7 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
   if (config.users.length === 0) log.warn('console has no users configured: nobody can log in (there is no default password)');
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   await app.register(cookie);
+  addSecurityHeaders(app);
   app.decorateRequest('staff', undefined);
   app.addHook('onRequest', async (request) => {
     request.staff = sessions.get(request.cookies[SESSION_COOKIE]);
@@ -36,6 +40,8 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
   };
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_PAGE));
+  app.get('/console.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_SCRIPT));
+  app.get('/console.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_STYLE));
 
   app.post<{ Body: { user?: string; password?: string } }>('/api/login', async (request, reply) => {
     const { user, password } = request.body ?? {};
@@ -55,25 +61,58 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
     return { ok: true };
   });
 
-  const mine = (staff: Session) => (c: AlarmCase) => c.township === staff.township;
-
   app.get('/api/me', { preHandler: requireStaff }, async (request) => ({ user: request.staff!.user, displayName: request.staff!.displayName, township: request.staff!.township, storesHistory: service.storesHistory }));
 
-  app.get('/api/alarms', { preHandler: requireStaff }, async (request) => service.alarms.list(mine(request.staff!)).sort(boardOrder));
-
-  app.post<{ Params: { caseId: string }; Body: { step?: string; to?: string; note?: string } }>('/api/alarms/:caseId/step', { preHandler: requireStaff }, async (request, reply) => {
-    const staff = request.staff!;
-    const c = service.alarms.get(request.params.caseId);
-    if (!c || c.township !== staff.township) return reply.code(404).send({ error: '没有这个警情 / no such alarm case' });
-    const step = request.body?.step as WorkflowStep;
-    if (!WORKFLOW_STEPS.includes(step)) return reply.code(400).send({ error: `step must be one of ${WORKFLOW_STEPS.join(', ')}` });
+  /** The case when it belongs to the staff member's township, else a 404 sent. */
+  const ownCase = async (staff: Session, caseId: string, reply: FastifyReply): Promise<AlarmCase | undefined> => {
+    const c = await service.alarms.get(caseId);
+    if (!c || c.township !== staff.township) {
+      await reply.code(404).send({ error: '没有这个警情 / no such alarm case' });
+      return undefined;
+    }
+    return c;
+  };
+  const workflowAnswer = async (reply: FastifyReply, action: () => Promise<AlarmCase>) => {
     try {
-      const details = { ...(request.body.to ? { to: String(request.body.to) } : {}), ...(request.body.note ? { note: String(request.body.note) } : {}) };
-      return await service.workflow.advance(c.caseId, step, staff.user, details);
+      return boardCase(await action(), service.alarms.policy);
     } catch (error) {
+      if (error instanceof ConflictError) return reply.code(409).send({ error: error.message, conflict: true });
       if (error instanceof WorkflowError) return reply.code(409).send({ error: error.message });
       throw error;
     }
+  };
+
+  app.get('/api/alarms', { preHandler: requireStaff }, async (request) => (await service.alarms.listOpen(request.staff!.township)).map((c) => boardCase(c, service.alarms.policy)));
+
+  app.get<{ Querystring: { q?: string } }>('/api/archive', { preHandler: requireStaff }, async (request) =>
+    (await service.alarms.archive(request.staff!.township, String(request.query.q ?? '').slice(0, 100))).map((c) => boardCase(c, service.alarms.policy)),
+  );
+
+  app.get<{ Params: { caseId: string } }>('/api/alarms/:caseId', { preHandler: requireStaff }, async (request, reply) => {
+    const c = await ownCase(request.staff!, request.params.caseId, reply);
+    if (!c) return reply;
+    return { ...boardCase(c, service.alarms.policy), notifications: await service.workflowServices!.notifier.history(c.caseId) };
+  });
+
+  app.get('/api/staff', { preHandler: requireStaff }, async (request) => {
+    const staff = service.workflowServices!.staff;
+    return { staff: await staff.list(request.staff!.township), ladder: (await staff.ladder(request.staff!.township)).map((s) => s.name) };
+  });
+
+  app.post<{ Params: { caseId: string } }>('/api/alarms/:caseId/step', { preHandler: requireStaff }, async (request, reply) => {
+    const staff = request.staff!;
+    const c = await ownCase(staff, request.params.caseId, reply);
+    if (!c) return reply;
+    const parsed = parseStepBody(request.body);
+    if (!parsed.ok) return reply.code(400).send({ error: parsed.error });
+    return workflowAnswer(reply, () => service.workflow.step(c.caseId, parsed.request, staff.user, parsed.version));
+  });
+
+  app.post<{ Params: { caseId: string } }>('/api/alarms/:caseId/reset', { preHandler: requireStaff }, async (request, reply) => {
+    const staff = request.staff!;
+    const c = await ownCase(staff, request.params.caseId, reply);
+    if (!c) return reply;
+    return workflowAnswer(reply, () => service.workflow.reset(c.caseId, staff.user));
   });
 
   app.get('/api/gateways', { preHandler: requireStaff }, async (request) => {
@@ -102,16 +141,21 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
     const staff = request.staff!;
     reply.hijack();
     const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', ...RAW_SECURITY_HEADERS });
     res.write('retry: 1000\n\n');
+    const store = service.alarms;
     const onChange = (c: AlarmCase) => {
-      if (c.township === staff.township) res.write(`event: alarm\ndata: ${JSON.stringify(c)}\n\n`);
+      if (c.township === staff.township) res.write(`event: alarm\ndata: ${JSON.stringify(boardCase(c, store.policy))}\n\n`);
     };
-    service.alarms.changes.on('change', onChange);
+    // Notices were lost (the PostgreSQL listener reconnected): the page reloads its cases.
+    const onResync = () => res.write('event: resync\ndata: {}\n\n');
+    store.changes.on('change', onChange);
+    store.changes.on('resync', onResync);
     const keepalive = setInterval(() => res.write(': keepalive\n\n'), 15_000);
     request.raw.on('close', () => {
       clearInterval(keepalive);
-      service.alarms.changes.off('change', onChange);
+      store.changes.off('change', onChange);
+      store.changes.off('resync', onResync);
     });
   });
 

@@ -1,16 +1,16 @@
 // What the console sends to the page: alarm cases, gateway status and series, filtered to one township.
-import { alarmLevelRank } from '../../gateway/pipeline/types.js';
-import type { AlarmCase } from '../alarms/types.js';
+import { nextSteps, type WorkflowPolicy } from '../alarms/policy.js';
+import type { AlarmCase, WorkflowStep } from '../alarms/types.js';
 import type { GatewaySeen } from '../ingest/ingest.js';
 
-/** Board order: unclosed first, then most urgent level (fire first), then newest. */
-export function boardOrder(a: AlarmCase, b: AlarmCase): number {
-  const closed = Number(a.step === 'closed') - Number(b.step === 'closed');
-  if (closed !== 0) return closed;
-  const rank = alarmLevelRank(a.level) - alarmLevelRank(b.level);
-  if (rank !== 0) return rank;
-  return b.openedAt - a.openedAt;
+/** A case as the board shows it: the steps an officer may take next, its latest events only (a flapping sensor can have thousands). */
+export type BoardCase = AlarmCase & { readonly next: WorkflowStep[] };
+
+export function boardCase(c: AlarmCase, policy: WorkflowPolicy): BoardCase {
+  return { ...c, events: c.events.slice(-BOARD_EVENTS), next: nextSteps(policy, c) };
 }
+
+const BOARD_EVENTS = 20;
 
 export interface GatewayView {
   readonly gateway: string;

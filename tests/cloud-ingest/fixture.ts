@@ -7,6 +7,7 @@ import { cloudIngestConfig, type CloudIngestConfig } from '../../cloud-ingest/co
 import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
 import { provisionGateway, type ProvisionResult } from '../../cloud-ingest/registry/provision.js';
 import { CloudIngest } from '../../cloud-ingest/service.js';
+import type { WallClock } from '../../cloud-ingest/alarms/types.js';
 import { parseReceipt, topics, type ReceiptItem } from '../../cloud-ingest/contract.js';
 import type { AlarmEvent } from '../../gateway/pipeline/types.js';
 import { silentLogger } from '../../gateway/shared/logger.js';
@@ -22,8 +23,8 @@ export function testConfig(input: Record<string, unknown>): CloudIngestConfig {
   return cloudIngestConfig.parse({ version: 1, broker: { type: 'embedded', host: '127.0.0.1', port: 0 }, console: { enabled: false }, dataDir: tempDir('ingest').path, ...input });
 }
 
-export async function startService(config: CloudIngestConfig): Promise<CloudIngest> {
-  const service = new CloudIngest(config, silentLogger());
+export async function startService(config: CloudIngestConfig, clock?: WallClock): Promise<CloudIngest> {
+  const service = new CloudIngest(config, silentLogger(), clock);
   await service.start();
   return service;
 }

@@ -81,11 +81,15 @@ describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
     await gwA.publishAsync(topics.alarm('gw-a', 'ev-1'), JSON.stringify(event), { qos: 1 });
     await gwA.publishAsync(topics.alarm('gw-a', 'ev-1'), JSON.stringify(event), { qos: 1 });
     await waitFor('both copies receipted', () => receiptsA.items.filter((i) => i.kind === 'a' && i.id === 'ev-1').length === 2);
-    const cases = service.alarms.list((c) => c.gateway === 'gw-a');
+    // The broker acknowledges at once; the case appears once the store has committed the event.
+    await waitFor('the repeated event id counted', () => service.stats.counter('ingest.duplicate_event', { gateway: 'gw-a' }) === 1);
+    const cases = await waitFor('the alarm case', async () => {
+      const open = (await service.alarms.listOpen('town-1')).filter((c) => c.gateway === 'gw-a');
+      return open.length > 0 && open;
+    });
     expect(cases).toHaveLength(1);
     expect(cases[0]).toMatchObject({ township: 'town-1', compound: 'compound-a', level: 'fire', step: 'open' });
-    expect(cases[0]!.events).toHaveLength(1);
-    expect(service.stats.counter('ingest.duplicate_event', { gateway: 'gw-a' })).toBe(1);
+    expect((await service.alarms.get(cases[0]!.caseId))!.events).toHaveLength(1);
   });
 
   it('sends no receipt while the database is down, keeps its connection alive, and receipts every batch once it is back', async () => {

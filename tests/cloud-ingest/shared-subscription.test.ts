@@ -97,9 +97,9 @@ describe('two workers on one Mosquitto with a shared subscription', () => {
     await gateway.publishAsync('lm/v1/gw-s/a/ev-s1', JSON.stringify(alarmEvent({ eventId: 'ev-s1', alarmId: 'smoke-9/smoke' })), { qos: 1 });
     await gateway.publishAsync('lm/v1/gw-s/status', JSON.stringify({ gateway: 'gw-s', online: true, ts: Date.now(), timeSynced: true, version: '0.1.0', uptimeS: 1, spool: { telemetryBytes: 0, alarmEvents: 0, dropped: 0 }, sources: {} }), { qos: 1, retain: true });
     for (const w of workers) {
-      const c = await waitFor('alarm case on every worker', () => w.alarms.list((x) => x.gateway === 'gw-s')[0]);
+      const c = await waitFor('alarm case on every worker', async () => (await w.alarms.listOpen('town-2')).find((x) => x.gateway === 'gw-s'));
       expect(c).toMatchObject({ township: 'town-2', step: 'open' });
-      expect(c.events).toHaveLength(1);
+      expect((await w.alarms.get(c.caseId))!.events).toHaveLength(1);
       await waitFor('status on every worker', () => w.ingest.gateways.get('gw-s')?.status);
     }
   });

@@ -14,9 +14,7 @@ import { hashPassword, mosquittoPasswordHash, verifyPassword } from '../../cloud
 import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
 import { formatProvisionResult, provisionGateway } from '../../cloud-ingest/registry/provision.js';
 import { provisionCommand } from '../../cloud-ingest/registry/provision-command.js';
-import { AlarmStore } from '../../cloud-ingest/alarms/store.js';
 import { tempDir } from '../helpers/peers.js';
-import { alarmEvent } from './fixture.js';
 
 const identity = { gateway: 'gw-1', township: 'town', compound: 'c1' };
 const now = Date.UTC(2026, 5, 1);
@@ -149,23 +147,3 @@ describe('dedup store', () => {
   });
 });
 
-describe('alarm store', () => {
-  it('keeps every workflow step with who and when across a restart, in order only', () => {
-    const dir = tempDir('alarms');
-    const file = join(dir.path, 'alarms.jsonl');
-    const store = new AlarmStore(file);
-    const c = store.addEvent(identity, alarmEvent({ eventId: 'e1', alarmId: 'smoke-1/smoke' }))!;
-    expect(() => store.advance(c.caseId, 'closed', 'li')).toThrow(/next step is dispatched/);
-    store.advance(c.caseId, 'dispatched', 'li', { to: '消防站 / fire station' });
-    store.advance(c.caseId, 'handled', 'wang', { note: '误报，厨房油烟' });
-    store.advance(c.caseId, 'closed', 'li');
-    writeFileSync(file, readFileSync(file, 'utf8') + '{"torn'); // a power cut mid-append
-    const again = new AlarmStore(file).get(c.caseId)!;
-    expect(again.step).toBe('closed');
-    expect(again.steps.map((s) => [s.step, s.by])).toEqual([['open', 'gateway:gw-1'], ['dispatched', 'li'], ['handled', 'wang'], ['closed', 'li']]);
-    // The same alarm raised again after closing opens a new case.
-    const next = store.addEvent(identity, alarmEvent({ eventId: 'e2', alarmId: 'smoke-1/smoke' }))!;
-    expect(next.caseId).not.toBe(c.caseId);
-    dir.remove();
-  });
-});

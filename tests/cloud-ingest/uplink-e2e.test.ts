@@ -76,9 +76,11 @@ describe('gateway uplink → cloud-ingest → VictoriaMetrics and the board', ()
   it('puts the gateway\'s alarm on the board and sends the township\'s acknowledgment back down', async () => {
     const event: AlarmEvent = alarmEvent({ eventId: 'demo-ev-1', alarmId: 'smoke-3-2/alarm', source: 'smoke-3-2', ts: clock.now(), mono: clock.mono() });
     await spool.append('alarm', encodeAlarmRecord(event, clock.epoch));
-    const opened = await waitFor('alarm case', () => service.alarms.list((c) => c.gateway === 'demo-gw')[0]);
+    const opened = await waitFor('alarm case', async () => (await service.alarms.listOpen('demo-town')).find((c) => c.gateway === 'demo-gw'));
     expect(opened).toMatchObject({ township: 'demo-town', compound: 'demo-compound', level: 'fire', step: 'open' });
-    await service.workflow.advance(opened.caseId, 'dispatched', 'duty-officer', { to: '微型消防站' });
+    // A fire is confirmed before anyone is sent (issue 15).
+    const confirmed = await service.workflow.step(opened.caseId, { step: 'confirmed', confirmation: 'real', method: 'video' }, 'duty-officer', opened.version);
+    await service.workflow.step(opened.caseId, { step: 'dispatched', to: '微型消防站' }, 'duty-officer', confirmed.version);
     const ack = await waitFor('acknowledge on the gateway', () => commands.find((c) => c.kind === 'acknowledge'));
     expect(ack).toEqual({ kind: 'acknowledge', alarmId: 'smoke-3-2/alarm', by: 'duty-officer' });
   });

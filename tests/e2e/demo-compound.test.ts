@@ -9,6 +9,7 @@ import { DEMO_LINES, DEMO_PANEL_ZONE, DEMO_UNITS } from '../../gateway/demo/stor
 import { COMPONENT_STATUS } from '../../gateway/sim/gbt26875-device.js';
 import { silentLogger } from '../../gateway/shared/logger.js';
 import { freePort, tempDir } from '../helpers/peers.js';
+import { waitFor } from '../helpers/wait.js';
 
 async function until(condition: () => boolean, ms = 25_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -104,18 +105,17 @@ describe('demo compound', () => {
 
   it('the garage alarm is on the township board, and dispatching it acknowledges it on the gateway', async () => {
     const board = demo.township.service;
-    await until(() => board.alarms.list((c) => c.gateway === 'gw-hongqi-01' && c.source === 'garage-level' && c.level === 'alarm').length > 0);
-    const garageCase = board.alarms.list((c) => c.gateway === 'gw-hongqi-01' && c.source === 'garage-level' && c.level === 'alarm')[0]!;
+    const onBoard = async () => (await board.alarms.listOpen('chengguan')).filter((c) => c.gateway === 'gw-hongqi-01' && c.source === 'garage-level' && c.level === 'alarm');
+    const garageCase = await waitFor('garage case on the board', async () => (await onBoard())[0], 25_000);
     expect(garageCase).toMatchObject({ township: 'chengguan', compound: 'hongqi-lane-12', step: 'open' });
     expect(garageCase.text.zh).toContain('2号楼');
-    // The clear reaches the board through the uplink too; then raise it again, so there is a live
-    // alarm for the duty officer to acknowledge remotely.
-    const onBoard = () => board.alarms.list((c) => c.source === 'garage-level' && c.level === 'alarm');
-    await until(() => onBoard().every((c) => c.gatewayState === 'cleared'));
+    // The clear reaches the board through the uplink too (已恢复); then raise it again (counted on the
+    // same open case), so there is a live alarm for the duty officer to acknowledge remotely.
+    await waitFor('garage case recovered', async () => (await onBoard()).every((c) => c.gatewayState === 'recovered'), 25_000);
     demo.modbus.set(DEMO_UNITS.garageLevel, 'level', 36);
-    await until(() => onBoard().some((c) => c.gatewayState === 'raised'));
-    const live = onBoard().find((c) => c.gatewayState === 'raised')!;
-    await board.workflow.advance(live.caseId, 'dispatched', 'duty-officer', { to: '物业维修 / maintenance' });
+    const live = await waitFor('garage alarm raised again', async () => (await onBoard()).find((c) => c.gatewayState === 'alarming' && c.raiseCount > 1), 25_000);
+    expect(live.caseId).toBe(garageCase.caseId);
+    await board.workflow.step(live.caseId, { step: 'dispatched', to: '物业维修 / maintenance' }, 'duty-officer', live.version);
     await until(() => alarms.some((a) => a.source === 'garage-level' && a.transition === 'acknowledge' && a.by === 'duty-officer'));
     demo.modbus.set(DEMO_UNITS.garageLevel, 'level', undefined);
   }, 60_000);
