@@ -8,6 +8,7 @@
 // Run: npx tsx bench/uplink.ts [sustainedSeconds=10] [replayMeasurements=300000]
 // RSS depends on V8's heap sizing far more than on the spool/uplink: with --max-semi-space-size=2
 // --max-old-space-size=64 (what a Pi service unit should pass) it stays well under the default's.
+import { Durability } from '../gateway/pipeline/durability.js';
 import { performance } from 'node:perf_hooks';
 import { spool as spoolSchema, uplink as uplinkSchema } from '../config/sections/uplink.js';
 import type { SiteConfig } from '../config/site.js';
@@ -40,7 +41,7 @@ const site = {
   uplink: uplinkSchema.parse({ url }),
   spool: spoolSchema.parse({ dir: dir.path }),
 } as unknown as SiteConfig;
-const context: RuntimeContext = { site, sources: [], events: new EventBus<GatewayEvents>((e) => stats.inc('listener_error', { e })), clock, log: silentLogger(), stats };
+const context: RuntimeContext = { site, sources: [], events: new EventBus<GatewayEvents>((e) => stats.inc('listener_error', { e })), clock, log: silentLogger(), stats, durability: new Durability() };
 
 const spoolStage = new SpoolStage(context);
 spoolStage.start();

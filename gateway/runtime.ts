@@ -6,6 +6,7 @@ import { resolveProfile } from './devices/resolve.js';
 import type { Driver, ResolvedSource } from './drivers/driver.js';
 import { loadDriver } from './drivers/registry.js';
 import { Decoder } from './pipeline/decoder.js';
+import { Durability } from './pipeline/durability.js';
 import { EventBus } from './pipeline/event-bus.js';
 import type { GatewayEvents } from './pipeline/events.js';
 import type { Clock, Tags } from './pipeline/types.js';
@@ -25,6 +26,8 @@ export interface RuntimeContext {
   readonly clock: Clock;
   readonly log: Logger;
   readonly stats: Stats;
+  /** When what was emitted is on disk (the spool stage provides it; devices are acknowledged on it). Always set by the runtime; optional for hand-built test contexts. */
+  readonly durability?: Durability;
 }
 
 /** A stage beyond the drivers: rules, alarms, actuators, spool, uplink, local broker, console. */
@@ -32,6 +35,10 @@ export interface Stage {
   readonly name: string;
   start(): Promise<void> | void;
   stop(): Promise<void> | void;
+  /** Called once every driver has started: e.g. the local broker opens its device listener only now, so no device message is accepted before the driver that maps it is ready. */
+  driversStarted?(): Promise<void> | void;
+  /** Called before the drivers stop: e.g. the local broker closes its device listener first. */
+  driversStopping?(): Promise<void> | void;
 }
 
 /** Builds a stage when the site config asks for it; returns undefined when it is not configured. */
@@ -90,7 +97,7 @@ export class GatewayRuntime {
       stats.inc('bus.listener_error', { event });
       log.error({ event, err: error }, 'a pipeline listener failed; other listeners still got the event');
     });
-    this.context = { site: loaded.config, sources: resolveSources(loaded), events, clock: options.clock ?? new HonestClock(), log, stats };
+    this.context = { site: loaded.config, sources: resolveSources(loaded), events, clock: options.clock ?? new HonestClock(), log, stats, durability: new Durability() };
     this.decoder = new Decoder({ events, clock: this.context.clock, log: scope(log, 'decode'), stats }, this.context.sources);
   }
 
@@ -118,12 +125,14 @@ export class GatewayRuntime {
       await driver.start();
       this.drivers.push({ name, driver });
     }
+    for (const stage of this.stages) await stage.driversStarted?.();
     context.log.info({ sources: context.sources.length, drivers: [...byDriver.keys()], stages: this.stages.map((s) => s.name) }, 'gateway started');
   }
 
   async stop(): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    for (const stage of [...this.stages].reverse()) if (stage.driversStopping) await this.stopOne(`stage ${stage.name} (before drivers)`, () => stage.driversStopping!());
     for (const { name, driver } of this.drivers.splice(0).reverse()) await this.stopOne(`driver ${name}`, () => driver.stop());
     this.decoder.stop();
     for (const stage of this.stages.splice(0).reverse()) await this.stopOne(`stage ${stage.name}`, () => stage.stop());

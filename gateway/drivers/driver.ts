@@ -2,6 +2,7 @@
 // readings on the event bus. Lifecycle (STYLE.md habit 2): the constructor stores its context only;
 // init() validates and does no I/O; start() opens connections (retrying on its own); stop() closes them
 // and removes every listener it added.
+import type { Durability } from '../pipeline/durability.js';
 import type { Bus } from '../../config/sections/buses.js';
 import type { Source } from '../../config/sections/sources.js';
 import type { Profile } from '../../config/profile.js';
@@ -31,6 +32,8 @@ export interface DriverContext {
   readonly site: SiteConfig;
   /** The sources this driver serves (all of its protocol). */
   readonly sources: readonly ResolvedSource[];
+  /** Resolves once what the driver emitted is durable: a driver that acknowledges a device waits on it. */
+  readonly durability?: Durability;
 }
 
 export interface Driver {

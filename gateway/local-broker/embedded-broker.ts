@@ -31,6 +31,13 @@ const MAX_PENDING_CHECKS = 64;
 
 type Identity = { kind: 'internal' } | { kind: 'device'; user: DeviceUser };
 
+/**
+ * Takes a device's publish before aedes acknowledges it: returns a promise that settles once the message
+ * is durable (PUBACK then) or cannot be (no PUBACK, the device keeps it and resends), or undefined when
+ * the topic is not one it maps (the message is routed as usual).
+ */
+export type DevicePublishGate = (topic: string, payload: Buffer, retain: boolean) => Promise<void> | undefined;
+
 export interface EmbeddedBrokerOptions {
   readonly host: string;
   readonly port: number;
@@ -54,13 +61,18 @@ export class EmbeddedBroker {
   /** Checked when the username is unknown, so a refusal takes as long as a wrong password (no user enumeration by timing). */
   private readonly decoy: PasswordHash = { ...DEFAULT_SCRYPT, salt: randomBytes(16), hash: randomBytes(32) };
   private listening: { host: string; port: number } | undefined;
+  private gate: DevicePublishGate | undefined;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.throttle = new LogThrottle(() => options.clock.mono());
   }
 
-  /** Starts aedes and listens; rejects naming host:port when the port cannot be bound. */
-  async start(): Promise<void> {
+  /**
+   * Starts aedes for the gateway's in-process clients, and the device listener unless `listen` is false.
+   * The local-broker stage opens the listener (listen()) only once every driver is ready, so no device
+   * message is accepted, and acknowledged, before the driver that maps it can take it.
+   */
+  async start(listen = true): Promise<void> {
     const { log, stats } = this.options;
     const aedes = await Aedes.createBroker({
       connectTimeout: 10_000,
@@ -75,7 +87,7 @@ export class EmbeddedBroker {
       stats.inc('local_broker.client_error');
       log.debug({ client: client.id, err: error.message }, 'local broker client error');
     });
-    const server = createServer((socket) => {
+    this.server = createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       const maxPacketBytes = this.options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
@@ -88,7 +100,14 @@ export class EmbeddedBroker {
         }),
       );
     });
-    this.server = server;
+    if (listen) await this.listen();
+  }
+
+  /** Opens the device listener; rejects naming host:port when the port cannot be bound. */
+  async listen(): Promise<void> {
+    const { log } = this.options;
+    const server = this.server;
+    if (!server) throw new Error('local broker: listen() before start()');
     const { host, port } = this.options;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`local broker cannot listen on ${host}:${port}: ${error.code ?? error.message}`)));
@@ -102,10 +121,28 @@ export class EmbeddedBroker {
     log.info({ host, port: this.listening.port, users: [...this.options.users.keys()] }, 'local broker listening');
   }
 
-  /** Where devices connect, e.g. mqtt://0.0.0.0:1883. */
+  /** Where devices connect, e.g. mqtt://0.0.0.0:1883 (the configured port until the listener is open). */
   url(): string {
-    if (!this.listening) throw new Error('local broker is not started');
-    return `mqtt://${this.listening.host}:${this.listening.port}`;
+    const { host, port } = this.listening ?? this.options;
+    return `mqtt://${host}:${port}`;
+  }
+
+  /** Closes the device listener and drops connected devices (before the drivers stop); in-process clients stay. */
+  async stopListening(): Promise<void> {
+    const server = this.server;
+    if (!server?.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+    this.listening = undefined;
+  }
+
+  /** Installs the gate through which device publishes pass before they are acknowledged (the MQTT driver). */
+  interceptDevicePublishes(gate: DevicePublishGate): () => void {
+    this.gate = gate;
+    return () => {
+      if (this.gate === gate) this.gate = undefined;
+    };
   }
 
   /** The gateway's own credentials; only valid on a stream from internalStream(). */
@@ -134,7 +171,7 @@ export class EmbeddedBroker {
     const aedes = this.aedes;
     this.server = undefined;
     this.aedes = undefined;
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    const closed = server?.listening ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
     // Sockets that never sent CONNECT are not aedes clients yet; without this, close() would wait for them.
     for (const socket of this.sockets) socket.destroy();
@@ -186,7 +223,22 @@ export class EmbeddedBroker {
     if (client === null) return done(null);
     const identity = this.identities.get(client);
     if (identity?.kind === 'internal') return done(null);
-    if (identity?.kind === 'device' && mayPublish(identity.user, packet.topic)) return done(null);
+    if (identity?.kind === 'device' && mayPublish(identity.user, packet.topic)) {
+      const durable = this.gate?.(packet.topic, packet.payload as Buffer, packet.retain);
+      if (!durable) return done(null);
+      durable.then(
+        () => done(null),
+        (error: Error) => {
+          // No PUBACK: aedes drops the connection, and the device resends what it was not told is safe.
+          this.options.stats.inc('local_broker.publish_not_durable', { user: identity.user.username });
+          if (this.throttle.admit(`not-durable:${identity.user.username}`) !== undefined) {
+            this.options.log.error({ username: identity.user.username, topic: packet.topic, err: error.message }, 'device message could not be made durable; not acknowledged, the device will resend / 数据未能写入缓存，未确认，设备将重发');
+          }
+          done(error);
+        },
+      );
+      return;
+    }
     const username = identity?.kind === 'device' ? identity.user.username : undefined;
     this.options.stats.inc('local_broker.publish_denied', { user: username ?? '' });
     const suppressed = this.throttle.admit(`publish:${username ?? ''}:${packet.topic}`);

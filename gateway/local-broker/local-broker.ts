@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { MqttClient, connect as mqttConnect, type IClientOptions } from 'mqtt';
 import type { z } from 'zod';
 import type { externalBroker } from '../../config/sections/outputs.js';
-import type { EmbeddedBroker } from './embedded-broker.js';
+import type { DevicePublishGate, EmbeddedBroker } from './embedded-broker.js';
 import { INTERNAL_CLIENT_PREFIX } from './embedded-broker.js';
 
 export interface LocalBroker {
@@ -17,9 +17,16 @@ export interface LocalBroker {
   /**
    * A new mqtt.js client with the gateway's own identity. It connects in the background and reconnects by
    * itself (every second by default); listen for 'connect' to (re)subscribe. The caller ends it in stop().
-   * `purpose` becomes part of the client id, e.g. "driver-mqtt", "notice", "homeassistant".
+   * `purpose` becomes part of the client id, e.g. "driver-mqtt", "notice", "homeassistant" (an external
+   * broker's client may pass a fixed clientId of its own, for a persistent session).
    */
   connect(purpose: string, options?: Partial<IClientOptions>): MqttClient;
+  /**
+   * Embedded only: device publishes pass through `gate` before they are acknowledged (see
+   * DevicePublishGate). Returns the function that removes it. An external broker acknowledges devices
+   * itself; there the gateway's own subscription acknowledges that broker only once data is durable.
+   */
+  interceptDevicePublishes?(gate: DevicePublishGate): () => void;
 }
 
 type ExternalConfig = z.infer<typeof externalBroker>;
@@ -66,6 +73,10 @@ export class EmbeddedLocalBroker implements LocalBroker {
     const { username, password } = this.broker.internalCredentials();
     return new MqttClient(() => this.broker.internalStream(), { ...COMMON_OPTIONS, ...options, clientId: clientId(purpose), username, password });
   }
+
+  interceptDevicePublishes(gate: DevicePublishGate): () => void {
+    return this.broker.interceptDevicePublishes(gate);
+  }
 }
 
 export class ExternalLocalBroker implements LocalBroker {
@@ -91,7 +102,7 @@ export class ExternalLocalBroker implements LocalBroker {
     if (this.config.username !== undefined) auth.username = this.config.username;
     if (this.password !== undefined) auth.password = this.password;
     if (this.ca !== undefined) auth.ca = this.ca;
-    return mqttConnect(this.config.url, { ...COMMON_OPTIONS, ...options, ...auth, clientId: clientId(purpose) });
+    return mqttConnect(this.config.url, { ...COMMON_OPTIONS, ...options, ...auth, clientId: options.clientId ?? clientId(purpose) });
   }
 }
 

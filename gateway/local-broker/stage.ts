@@ -34,11 +34,20 @@ export class LocalBrokerStage implements Stage {
         log.error({ username: problem.username, path: problem.path, reason: problem.reason }, 'local broker user disabled: it will be refused / 本地MQTT用户配置有误，已停用');
       }
       const embedded = new EmbeddedBroker({ host: config.host, port: config.port, users, log, stats: this.context.stats, clock: this.context.clock });
-      await embedded.start();
+      await embedded.start(false); // devices only once the drivers are ready (driversStarted)
       this.embedded = embedded;
       this.broker = new EmbeddedLocalBroker(embedded);
     }
     this.unregister = registerLocalBroker(this.context, this.broker);
+  }
+
+  async driversStarted(): Promise<void> {
+    await this.embedded?.listen();
+  }
+
+  async driversStopping(): Promise<void> {
+    // Source-first: no device is acknowledged once the driver that makes its data durable is going.
+    await this.embedded?.stopListening();
   }
 
   async stop(): Promise<void> {

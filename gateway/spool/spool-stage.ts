@@ -28,6 +28,9 @@ export class SpoolStage implements Stage {
   private timer: NodeJS.Timeout | undefined;
   private fullAlarmId: string | undefined;
   private readonly log: Logger;
+  /** Appends not yet fsync'd: the durability barrier waits for these. */
+  private readonly pendingAppends = new Set<Promise<number>>();
+  private grouper: LineGrouper | undefined;
 
   constructor(private readonly context: RuntimeContext) {
     this.log = scope(context.log, 'spool');
@@ -53,8 +56,9 @@ export class SpoolStage implements Stage {
     const epoch = monoEpochOf(clock);
     const grouper = new LineGrouper(epoch, (line) => {
       stats.inc('spool.measurements', {}, line.measurements);
-      spool.append('telemetry', encodeTelemetryRecord(line.key, line.fields, line.stamp)).catch((error: unknown) => this.appendFailed('telemetry', error));
+      this.append('telemetry', encodeTelemetryRecord(line.key, line.fields, line.stamp), line.measurements);
     });
+    this.grouper = grouper;
     this.unsubscribe.push(
       events.on('measurement', (m) => {
         try {
@@ -65,8 +69,9 @@ export class SpoolStage implements Stage {
         }
       }),
       events.on('alarm', (event) => {
-        spool.append('alarm', encodeAlarmRecord(event, epoch)).catch((error: unknown) => this.appendFailed('alarm', error));
+        this.append('alarm', encodeAlarmRecord(event, epoch), 1);
       }),
+      this.context.durability?.provide(() => this.barrier()) ?? (() => undefined),
     );
     this.timer = setInterval(() => this.checkBounds(), BOUNDS_CHECK_MS);
     this.timer.unref();
@@ -79,9 +84,32 @@ export class SpoolStage implements Stage {
     spools.delete(this.context);
   }
 
-  private appendFailed(lane: string, error: unknown): void {
-    // The lane already logged the write error with its file; here we only count what was lost.
+  private append(lane: 'alarm' | 'telemetry', payload: Buffer, measurements: number): void {
+    const appended = this.spool!.append(lane, payload);
+    this.pendingAppends.add(appended);
+    appended.then(
+      () => this.pendingAppends.delete(appended),
+      (error: unknown) => {
+        this.pendingAppends.delete(appended);
+        this.appendFailed(lane, measurements, error);
+      },
+    );
+  }
+
+  /**
+   * Resolves once everything emitted before the call is fsync'd (the lines still being grouped this tick
+   * are written out first); rejects when any of it could not be written.
+   */
+  private barrier(): Promise<void> {
+    this.grouper?.flush();
+    return Promise.all([...this.pendingAppends]).then(() => undefined);
+  }
+
+  private appendFailed(lane: string, measurements: number, error: unknown): void {
+    // The lane already logged the write error with its file; here we count what was lost. Nobody was
+    // told it was safe: a device got no PUBACK for it, and a polled reading is counted as dropped here.
     this.context.stats.inc('spool.append_failed', { lane });
+    this.context.stats.inc('spool.dropped', { lane, reason: 'write_failed' }, measurements);
     this.log.debug({ lane, err: error }, 'spool append failed');
   }
 

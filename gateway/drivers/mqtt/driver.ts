@@ -1,6 +1,12 @@
-// The MQTT driver: one client on the local broker (embedded aedes or external), subscribed to every
-// MQTT source's topic. Each JSON payload becomes one reading carrying the payload for every point of the
-// profile; the decoder picks each point's field by its `json` path. Streaming: nothing is polled.
+// The MQTT driver: takes every MQTT source's messages from the local broker. Each JSON payload becomes
+// one reading carrying the payload for every point of the profile; the decoder picks each point's field
+// by its `json` path. Streaming: nothing is polled.
+// A device's QoS 1 publish is acknowledged only once what it caused is durable in the spool:
+// - embedded broker: a gate inside aedes' authorizePublish holds the device's PUBACK on the spool's
+//   durability barrier (one fsync covers many messages); no subscription is needed;
+// - external broker: it acknowledges the device itself (its persistence is what holds the message
+//   then); our persistent QoS 1 subscription acknowledges that broker only after the barrier.
+// QoS 0 is best effort in both cases.
 import type { MqttClient } from 'mqtt';
 import { localBrokerOf, type LocalBroker } from '../../local-broker/local-broker.js';
 import { LogThrottle } from '../../local-broker/log-throttle.js';
@@ -22,6 +28,7 @@ export class MqttDriver implements Driver {
   private broker: LocalBroker | undefined;
   private client: MqttClient | undefined;
   private connected = false;
+  private removeGate: (() => void) | undefined;
 
   constructor(
     private readonly context: DriverContext,
@@ -51,8 +58,30 @@ export class MqttDriver implements Driver {
   async start(): Promise<void> {
     if (this.routes.length === 0 || this.broker === undefined) return;
     const { log, stats } = this.context;
-    const client = this.broker.connect('driver-mqtt');
+    const durable = () => this.context.durability?.barrier() ?? Promise.resolve();
+    if (this.broker.interceptDevicePublishes) {
+      this.removeGate = this.broker.interceptDevicePublishes((topic, payload) => {
+        if (!this.routes.some((route) => topicMatches(route.filter, topic))) return undefined;
+        this.onMessage(topic, payload, false);
+        return durable();
+      });
+      log.info({ broker: this.broker.url(), topics: this.routes.map((r) => r.filter) }, 'MQTT driver takes device messages inside the embedded broker');
+      return;
+    }
+    // A fixed client id and a persistent session, so the external broker keeps what we did not acknowledge.
+    const client = this.broker.connect('driver-mqtt', { clean: false, clientId: `lastmile-gw-driver-mqtt-${this.context.site.gateway.id}` });
     this.client = client;
+    client.handleMessage = (packet, callback) => {
+      if (packet.qos === 0) return callback();
+      durable().then(
+        () => callback(),
+        (error: Error) => {
+          stats.inc('mqtt.not_durable');
+          log.error({ topic: packet.topic, err: error.message }, 'MQTT message could not be made durable; not acknowledged to the broker / 数据未能写入缓存');
+          client.stream.destroy(); // reconnect: the broker redelivers what we did not acknowledge
+        },
+      );
+    };
     client.on('connect', () => {
       this.connected = true;
       log.info({ broker: this.broker?.url(), topics: this.routes.map((r) => r.filter) }, 'MQTT driver connected; subscribing');
@@ -74,6 +103,8 @@ export class MqttDriver implements Driver {
   }
 
   async stop(): Promise<void> {
+    this.removeGate?.();
+    this.removeGate = undefined;
     const client = this.client;
     this.client = undefined;
     this.connected = false;

@@ -1,5 +1,6 @@
 // A runtime context for console tests: a real site config (parsed from YAML), the real event bus and
 // stats, no drivers — the tests emit measurements and status events themselves, as drivers would.
+import { Durability } from '../../../gateway/pipeline/durability.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -51,6 +52,6 @@ export function makeContext(dir: string, port: number, passwordFile: string | un
   const events = new EventBus<GatewayEvents>((event, error) => {
     throw new Error(`listener for ${event} failed: ${String(error)}`);
   });
-  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log, stats };
+  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log, stats, durability: new Durability() };
   return { context, configFile, logs };
 }

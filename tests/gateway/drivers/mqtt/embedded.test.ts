@@ -5,12 +5,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MqttDriver } from '../../../../gateway/drivers/mqtt/driver.js';
-import { localBrokerOf, registerLocalBroker } from '../../../../gateway/local-broker/local-broker.js';
-import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
-import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
-import type { Reading } from '../../../../gateway/pipeline/types.js';
-import { Stats } from '../../../../gateway/shared/stats.js';
 import { freePort, tempDir } from '../../../helpers/peers.js';
 import { connectDevice, startGateway, waitFor, writeUsers, type TestGateway } from '../../local-broker/harness.js';
 
@@ -106,33 +100,6 @@ ${users}
       .map((l) => l.reason);
     expect(reasons).toEqual(expect.arrayContaining(['not_json', 'not_object', 'not_utf8', 'too_large']));
     expect(th.connected).toBe(true);
-  });
-
-  it('ignores retained messages replayed on subscribe (they are old) but reads the live ones after them', async () => {
-    const th = await device('th-1', 'th-1-password');
-    await th.publishAsync('lastmile/dev/th-1/state', JSON.stringify({ sensor: { temperature: 11, humidity: 1 }, battery: 3 }), { qos: 1, retain: true });
-    // A second driver on its own bus, as after a gateway restart: the broker replays the retained message to it.
-    const context = gateway.runtime.context;
-    const events = new EventBus<GatewayEvents>((event, error) => {
-      throw new Error(`listener of ${event} failed: ${String(error)}`);
-    });
-    const unregister = registerLocalBroker({ events }, localBrokerOf(context)!);
-    const stats = new Stats();
-    const readings: Reading[] = [];
-    events.on('reading', (r) => readings.push(r));
-    const driver = new MqttDriver({ ...context, events, stats, sources: context.sources.filter((s) => s.config.id === 'th-1') });
-    try {
-      driver.init();
-      await driver.start();
-      await waitFor('the retained message to be dropped', () => stats.counter('mqtt.retained_ignored') === 1);
-      await th.publishAsync('lastmile/dev/th-1/state', JSON.stringify({ sensor: { temperature: 12, humidity: 1 }, battery: 3 }), { qos: 1 });
-      await waitFor('the live reading', () => readings.length === 1);
-      expect(readings[0]!.values.get('temperature')).toEqual({ kind: 'json', value: { sensor: { temperature: 12, humidity: 1 }, battery: 3 } });
-    } finally {
-      await driver.stop();
-      unregister();
-      await th.publishAsync('lastmile/dev/th-1/state', '', { qos: 1, retain: true }); // clears the retained message
-    }
   });
 
   it('reports a missing field as a decode error, not a made-up value', async () => {
