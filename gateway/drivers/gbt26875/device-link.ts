@@ -15,6 +15,9 @@ import { DeviceConnection, type CommandOutcome, type LinkIssue } from './connect
 import type { Gbt26875Timing } from './options.js';
 import { componentKey, PanelState } from './panel-state.js';
 
+/** How often a live link is recorded as a measurement (devices heartbeat every 20–30 s). */
+const LINK_READING_MS = 20_000;
+
 export type DutyCheckState = 'requested' | 'answered' | 'unanswered' | 'refused';
 
 export class DeviceLink {
@@ -33,6 +36,7 @@ export class DeviceLink {
   private dutyAnswerTimer: NodeJS.Timeout | undefined;
   private dutyState: DutyCheckState | undefined;
   private syncedThisConnection = false;
+  private lastLinkReading: number | undefined;
 
   constructor(
     private readonly context: DriverContext,
@@ -196,6 +200,13 @@ export class DeviceLink {
 
   private heard(connection: DeviceConnection, control: ControlUnit): void {
     this.touch(connection);
+    // A quiet panel sends only heartbeats for hours: a `link.up` reading (at most every LINK_READING_MS)
+    // keeps the rules stage's "sensor silent" heartbeat rule fed while the device is alive.
+    const mono = this.context.clock.mono();
+    if (this.lastLinkReading === undefined || mono - this.lastLinkReading >= LINK_READING_MS) {
+      this.lastLinkReading = mono;
+      this.reading({ link: { up: true } }, mono);
+    }
     if (!this.online) {
       this.online = true;
       this.context.log.info({ source: this.id, address: control.source, deviceTime: formatFrameTime(control.time) }, 'source online');

@@ -68,6 +68,8 @@ describe('gbt26875 driver against the simulated transmission device', () => {
     await waitFor('the component count', () => gw.latest('components_fire')?.value === 1);
     expect(gw.latest('last_component')?.value).toBe('1-1-10-2');
     expect(gw.latest('last_component_state')?.value).toBe('fire');
+    // Heard means alive: the heartbeat rule gets a measurement even from a quiet panel.
+    expect(gw.latest('link_up')?.value).toBe(true);
 
     // Back to normal: the condition clears, the fire alarm stays latched until someone resets it.
     await sim.componentState(RISER, COMPONENT_STATUS.normal, '6楼楼梯间感烟');
