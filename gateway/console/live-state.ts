@@ -32,13 +32,17 @@ export interface SourceSnapshot extends Omit<SourceView, 'points'> {
 }
 
 const COUNTER_KINDS: readonly SourceFaultKind[] = ['timeout', 'exception', 'crc', 'short_frame', 'connection', 'decode'];
+/** Polled drivers count faults under their own prefix; DL/T 645 calls a refusal an error reply (0xD1). */
+const COUNTERS_BY_DRIVER: Readonly<Record<string, readonly string[]>> = { modbus: COUNTER_KINDS, dlt645: [...COUNTER_KINDS, 'error_reply'] };
 
 export class LiveState {
   private readonly sources = new Map<string, SourceView>();
+  private readonly drivers = new Map<string, string>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(private readonly context: Pick<RuntimeContext, 'sources' | 'events' | 'clock' | 'stats'>) {
     for (const source of context.sources) {
+      this.drivers.set(source.config.id, source.profile.driver);
       this.sources.set(source.config.id, {
         id: source.config.id,
         profile: source.profile.id,
@@ -83,8 +87,14 @@ export class LiveState {
     return [...this.sources.values()].map((source) => ({
       ...source,
       points: source.points.map((p) => ({ ...p })),
-      counters: Object.fromEntries(COUNTER_KINDS.map((kind) => [kind, this.context.stats.counter(`modbus.${kind}`, { source: source.id })]).filter(([, n]) => n !== 0)),
+      counters: this.counters(source.id),
     }));
+  }
+
+  private counters(source: string): Record<string, number> {
+    const driver = this.drivers.get(source) ?? 'modbus';
+    const kinds = COUNTERS_BY_DRIVER[driver] ?? [];
+    return Object.fromEntries(kinds.map((kind) => [kind, this.context.stats.counter(`${driver}.${kind}`, { source })]).filter(([, n]) => n !== 0));
   }
 
   private point(source: string, point: string): PointView | undefined {

@@ -30,7 +30,7 @@ describe('doctor with DL/T 645 meters', () => {
     const loaded = parseSiteConfig(
       '/tmp/dlt645-doctor.yaml',
       siteConfigText({
-        buses: [{ id: 'meters', type: 'dlt645', port: pair.b, timeout: '300ms' }],
+        buses: [{ id: 'meters', type: 'dlt645', port: pair.b, timeout: '1s' }],
         sources: [OK, SILENT, REFUSING].map((meter, i) => ({ id: `flat-${i + 1}`, profile: SINGLE.id, bus: 'meters', meter })),
       }),
     );

@@ -36,7 +36,7 @@ describe('lastmile scan --protocol dlt645', () => {
   it('finds the one meter on the bus through the wildcard address', async () => {
     const { port } = await meters([A]);
     const cli = io();
-    expect(await scanCommand(['--protocol', 'dlt645', '--port', port, '--bauds', '2400', '--parities', 'even', '--timeout', '500ms'], cli)).toBe(0);
+    expect(await scanCommand(['--protocol', 'dlt645', '--port', port, '--bauds', '2400', '--parities', 'even', '--timeout', '1s'], cli)).toBe(0);
     expect(cli.out()).toContain(`one meter answers the wildcard: ${A}`);
     expect(cli.out()).toContain(`meter: "${A}"`);
   }, 60_000);
@@ -45,7 +45,7 @@ describe('lastmile scan --protocol dlt645', () => {
     const { port } = await meters([A, B]);
     const cli = io();
     const dead = '000099999999';
-    expect(await scanCommand(['--protocol=dlt645', '--port', port, '--bauds', '2400', '--parities', 'even', '--timeout', '400ms', '--meters', `${A},${B},${dead}`], cli)).toBe(0);
+    expect(await scanCommand(['--protocol=dlt645', '--port', port, '--bauds', '2400', '--parities', 'even', '--timeout', '1s', '--meters', `${A},${B},${dead}`], cli)).toBe(0);
     expect(cli.out()).toContain('more than one meter answers the wildcard');
     expect(cli.out()).not.toContain('one meter answers the wildcard:');
     expect(cli.out()).toContain(`meter ${A}: answers: forward active energy 1234.56 kWh`);
