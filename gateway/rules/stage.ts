@@ -135,6 +135,8 @@ export class RulesEngine implements RuleStateLookup {
   fault(fault: PointFault): void {
     const source = this.sourceOf(fault.source);
     if (!source) return;
+    // The rules on this point keep their verdict (a raised alarm stays raised) but drop anything pending.
+    for (const b of this.bySource.get(fault.source) ?? []) if (b.evaluator.point === fault.point) b.evaluator.inputFault?.();
     const key = `${fault.source}.${fault.point}`;
     const existing = this.faulted.get(key);
     if (existing && existing.value === fault.code) return;

@@ -31,6 +31,11 @@ export interface RuleEvaluator {
   tick(time: RuleTime): RuleChange | undefined;
   /** For combination rules: the member rules as `source/rule` keys. */
   readonly members?: readonly string[];
+  /**
+   * The watched point reported a fault (sentinel, out of range, unknown unit) instead of a value: forget
+   * what is pending, so an on-delay or a rate never completes on a value the device has since disowned.
+   */
+  inputFault?(): void;
   /** The driver said the source went online or offline (only stale rules care). */
   status?(status: SourceStatus, time: RuleTime): RuleChange | undefined;
 }

@@ -54,6 +54,11 @@ export class RateEvaluator implements RuleEvaluator {
     return this.evaluate(time);
   }
 
+  /** A rise measured across a fault is no rise: start the window again from the next good value. */
+  inputFault(): void {
+    this.samples.length = 0;
+  }
+
   /** Without new samples the window empties and the rate is unknown, which clears the rule. */
   tick(time: RuleTime): RuleChange | undefined {
     return this.evaluate(time);

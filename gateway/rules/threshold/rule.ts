@@ -41,6 +41,10 @@ export class ThresholdEvaluator implements RuleEvaluator {
     return changed === undefined ? undefined : { active: changed, value };
   }
 
+  inputFault(): void {
+    this.delay.cancelPending();
+  }
+
   tick(time: RuleTime): RuleChange | undefined {
     const changed = this.delay.check(time.mono);
     return changed === undefined ? undefined : { active: changed, value: this.lastValue };

@@ -66,6 +66,11 @@ export class WindowEvaluator implements RuleEvaluator {
     return this.evaluate(time);
   }
 
+  inputFault(): void {
+    this.delay.cancelPending();
+    this.lastValue = undefined;
+  }
+
   /** The window opening or closing changes the verdict even without a new value. */
   tick(time: RuleTime): RuleChange | undefined {
     return this.evaluate(time);

@@ -72,3 +72,26 @@ describe('rule units', () => {
     expect(t.seen.find((c) => c.rule === 'water_alarm')).toMatchObject({ active: true, value: 0.45 });
   });
 });
+
+describe('rules and point faults', () => {
+  it('an on-delay pending on a good value never completes once the point reports a fault', () => {
+    const yaml = SITE_YAML.replace('water_alarm: { above: 40, for: 0s }', 'water_alarm: { above: 40, for: 10s }');
+    const { sources } = loadTestSite(yaml);
+    const events = new EventBus<GatewayEvents>((event, error) => {
+      throw new Error(`listener of ${event} failed: ${String(error)}`);
+    });
+    const clock = new ManualClock();
+    const engine = new RulesEngine({ events, clock, log: silentLogger(), stats: new Stats() }, sources);
+    const seen: RuleCondition[] = [];
+    const off = onCondition(events, (c) => seen.push(c));
+    const tags = sources[0]!.tags;
+    engine.measurement({ source: 'level-1', point: 'level', class: 'water_level', value: 45, unit: 'cm', ts: clock.now(), mono: clock.mono(), timeSynced: true, quality: 'good', tags });
+    clock.advance(5000);
+    engine.fault({ source: 'level-1', point: 'level', class: 'water_level', code: 'unknown_unit', raw: 7, text: { zh: '未知单位代码 7', en: 'unknown unit code 7' }, mono: clock.mono(), ts: clock.now(), tags });
+    clock.advance(10_000);
+    engine.tick();
+    off();
+    expect(seen.some((c) => c.rule === 'water_alarm')).toBe(false);
+    expect(seen.find((c) => c.rule === 'sensor_fault')).toMatchObject({ active: true, level: 'fault', value: 'unknown_unit' });
+  });
+});
