@@ -37,6 +37,8 @@ interface Job {
 interface Lane {
   readonly channel: Channel;
   readonly jobs: Job[];
+  /** The job being sent (it counts as pending until its attempt is logged and it is done or re-queued). */
+  current: Job | undefined;
   nextSendAt: number;
   busy: boolean;
 }
@@ -64,7 +66,7 @@ export class Notifier {
     private readonly log: Logger,
     private readonly stats: Stats,
   ) {
-    for (const channel of channels) this.lanes.set(channel.name, { channel, jobs: [], nextSendAt: 0, busy: false });
+    for (const channel of channels) this.lanes.set(channel.name, { channel, jobs: [], current: undefined, nextSendAt: 0, busy: false });
   }
 
   get channelNames(): string[] {
@@ -91,9 +93,9 @@ export class Notifier {
     await Promise.all([...this.lanes.values()].map((lane) => this.drain(lane)));
   }
 
-  /** Jobs not yet sent or given up, for tests and the shutdown log. */
+  /** Jobs not yet sent or given up (queued or being sent), for tests and the shutdown log. */
   pending(): number {
-    return [...this.lanes.values()].reduce((n, l) => n + l.jobs.length, 0);
+    return [...this.lanes.values()].reduce((n, l) => n + l.jobs.length + (l.current ? 1 : 0), 0);
   }
 
   async history(caseId: string): Promise<NotificationRecord[]> {
@@ -113,7 +115,12 @@ export class Notifier {
         const now = this.clock.now();
         if (!job || job.notBefore > now || lane.nextSendAt > now) return;
         lane.jobs.shift();
-        await this.attempt(lane, job);
+        lane.current = job;
+        try {
+          await this.attempt(lane, job);
+        } finally {
+          lane.current = undefined;
+        }
       }
     } finally {
       lane.busy = false;
