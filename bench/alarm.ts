@@ -93,6 +93,7 @@ localBroker:
   users: [{ username: acs-1, passwordFile: ${hashFile}, publish: ["lastmile/dev/%u/#"] }]
 actuators:
   - { id: siren, type: gpio, role: siren, line: ${SIREN} }
+spool: { dir: ${join(dir.path, 'spool')} }
 `;
   const loaded = parseSiteConfig('bench-alarm.yaml', yaml);
   let smoke = false;

@@ -1,6 +1,7 @@
-// The spool stage: measurements and alarm events from the bus go into the spool's lanes. Runs when an
-// uplink is configured (without one there is nobody to drain the spool, and tests and the demo would
-// otherwise all share /var/lib/lastmile/spool). The uplink stage finds the spool through spoolOf().
+// The spool stage: measurements and alarm events from the bus go into the spool's lanes. Runs whether or
+// not an uplink is configured: a gateway installed before its township is ready keeps its history and
+// alarms (bounded as always) and sends them once an uplink is added. The uplink stage finds the spool
+// through spoolOf().
 import { randomBytes } from 'node:crypto';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
 import type { AlarmEvent } from '../pipeline/types.js';
@@ -165,4 +166,4 @@ export class SpoolStage implements Stage {
   }
 }
 
-export const spoolStage: StageFactory = (context) => (context.site.uplink ? new SpoolStage(context) : undefined);
+export const spoolStage: StageFactory = (context) => new SpoolStage(context);

@@ -60,8 +60,10 @@ export interface TestGateway {
 /** Starts a real GatewayRuntime (local-broker stage, decoder, drivers) from site YAML. */
 export async function startGateway(dir: string, yaml: string, options: { start?: boolean } = {}): Promise<TestGateway> {
   const file = join(dir, 'site.yaml');
-  writeFileSync(file, yaml);
-  const loaded = parseSiteConfig(file, yaml);
+  // The spool always runs (with or without an uplink): a site that names none gets one in the test dir.
+  const text = /^spool:/m.test(yaml) ? yaml : `${yaml.trimEnd()}\nspool: { dir: ${join(dir, 'spool')} }\n`;
+  writeFileSync(file, text);
+  const loaded = parseSiteConfig(file, text);
   const { log, lines } = capturedLogger();
   const runtime = new GatewayRuntime(loaded, { log });
   const measurements: Measurement[] = [];

@@ -25,19 +25,21 @@ export interface Recorded {
   stop(): Promise<void>;
 }
 
-export function siteConfigText(parts: SiteParts): string {
+export function siteConfigText(parts: SiteParts, spoolDir?: string): string {
   // JSON is YAML, so the site config is written exactly as an installer's file would be parsed.
   return JSON.stringify({
     version: 1,
     gateway: { township: 'test-town', compound: 'test-compound', id: 'gw-test', ...(parts.profilesDir ? { profilesDir: parts.profilesDir } : {}) },
     buses: parts.buses,
     sources: parts.sources.map((s) => ({ tags: { building: '1' }, ...s })),
+    // The spool always runs (with or without an uplink): each test gateway gets its own.
+    ...(spoolDir ? { spool: { dir: `${spoolDir}/spool` } } : {}),
   });
 }
 
 export async function startGateway(parts: SiteParts, options: Pick<RuntimeOptions, 'clock'> = {}): Promise<Recorded> {
   const dir = tempDir('modbus-site');
-  const loaded = parseSiteConfig(`${dir.path}/site.yaml`, siteConfigText(parts));
+  const loaded = parseSiteConfig(`${dir.path}/site.yaml`, siteConfigText(parts, dir.path));
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
