@@ -109,12 +109,17 @@ export class ComponentAlarms {
   private emit(alarm: BitAlarm, component: ComponentSnapshot, active: boolean, mono: number): void {
     const { source, events } = this.context;
     const tags = this.locate(component);
+    // The installer's name says it all ("3层走廊感烟探测器 (1-1-3-12)"); otherwise the component type and the
+    // panel's description ("手动火灾报警按钮 二层手报 (1-1-3-7)"). The key lets staff find it on the panel.
+    const mapped = this.context.map[component.key]?.name;
     const typeName = componentTypeName(component.ref.type);
-    const mapped = this.context.map[component.key];
-    const name = mapped?.name ?? component.description;
-    // "3号楼6层 楼梯间 感烟火灾探测器 6楼楼梯间(1-1-10-2)：火警，请立即撤离并拨打119"
-    const label = `${name ? `${name} ` : ''}(${component.key})`;
-    const subject: LocalText = { zh: `${typeName.zh} ${label}`, en: `${typeName.en} ${label}` };
+    const subject: LocalText =
+      mapped !== undefined
+        ? { zh: `${mapped} (${component.key})`, en: `${mapped} (${component.key})` }
+        : {
+            zh: `${[typeName.zh, component.description].filter(Boolean).join(' ')} (${component.key})`,
+            en: `${[typeName.en, component.description].filter(Boolean).join(' ')} (${component.key})`,
+          };
     const point = componentPoint(component.key);
     emitCondition(events, {
       alarmId: alarmIdOf(source, point, alarm.rule),

@@ -155,27 +155,27 @@ export class DeviceLink {
       log.debug({ source: this.id, err: error.message }, 'transmission device socket error');
     });
     if (!this.running) return void socket.destroy();
-    // A device that lost its connection without a FIN reconnects while the old socket looks open: the new one wins.
-    if (this.connection) {
-      stats.inc('gbt26875.replaced', { source: this.id });
-      log.warn({ source: this.id, remote: socket.remoteAddress }, 'transmission device connected again; closing the older connection');
-      this.connection.close();
-    }
-    this.syncedThisConnection = false;
+    // A new connection is a candidate until its first sound packet from the right address (heard()):
+    // then it replaces the current one (a device that lost its link without a FIN reconnects while the
+    // old socket still looks open). A stranger on the port never displaces the real device.
     const connection = new DeviceConnection(
       socket,
       { timing: this.timing, clock, timeZone: this.config.timeZone, centreAddress: this.config.centreAddress, deviceAddress: this.config.address },
       {
         heard: (control) => this.heard(connection, control),
-        unit: (unit, control, offset) => this.unit(unit, control, offset),
+        unit: (unit, control, offset) => {
+          if (this.connection === connection) this.unit(unit, control, offset);
+        },
         issue: (issue) => this.issue(issue),
       },
     );
-    this.connection = connection;
-    stats.inc('gbt26875.connected', { source: this.id });
-    log.info({ source: this.id, remote: socket.remoteAddress }, 'transmission device connected');
-    this.touch(connection);
+    stats.inc('gbt26875.accepted', { source: this.id });
+    log.info({ source: this.id, remote: socket.remoteAddress }, 'connection on the transmission device port');
+    const candidateTimer = setTimeout(() => {
+      if (this.connection !== connection) connection.close();
+    }, this.timing.idleTimeoutMs);
     socket.once('close', () => {
+      clearTimeout(candidateTimer);
       if (this.connection !== connection) return;
       this.connection = undefined;
       clearTimeout(this.idleTimer);
@@ -184,6 +184,20 @@ export class DeviceLink {
       stats.inc('gbt26875.disconnected', { source: this.id });
       this.markOffline('connection', 'the transmission device closed the connection (or it broke)');
     });
+  }
+
+  /** The candidate's first sound packet: it becomes the device's connection. */
+  private promote(connection: DeviceConnection): void {
+    const { log, stats } = this.context;
+    const previous = this.connection;
+    this.connection = connection;
+    this.syncedThisConnection = false;
+    stats.inc('gbt26875.connected', { source: this.id });
+    if (previous) {
+      stats.inc('gbt26875.replaced', { source: this.id });
+      log.warn({ source: this.id }, 'transmission device connected again; closing the older connection');
+      previous.close();
+    }
   }
 
   /** Any bytes keep the connection alive; silence past idleTimeout means a dead link (no FIN on a cut cable). */
@@ -199,6 +213,7 @@ export class DeviceLink {
   }
 
   private heard(connection: DeviceConnection, control: ControlUnit): void {
+    if (this.connection !== connection) this.promote(connection);
     this.touch(connection);
     // A quiet panel sends only heartbeats for hours: a `link.up` reading (at most every LINK_READING_MS)
     // keeps the rules stage's "sensor silent" heartbeat rule fed while the device is alive.

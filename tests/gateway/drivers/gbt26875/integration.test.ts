@@ -162,8 +162,9 @@ describe('gbt26875 driver against the simulated transmission device', () => {
     expect(warning.level).toBe('warning');
   });
 
-  it('packets from another device address are denied and counted, not used', async () => {
-    const { gw } = await setUp();
+  it('packets from another device address are denied and counted, not used; the real device stays connected', async () => {
+    const { gw, sim } = await setUp();
+    const connects = sim.seen.connects;
     const port = gw.driver.links.get('panel-1')!.port()!;
     const stranger = new Gbt26875DeviceSimulator({ host: '127.0.0.1', port, address: '0000000000aa', centreAddress: CENTRE, ackTimeoutMs: 200, maxRetries: 0, reconnectMs: 100, heartbeatMs: 60_000 });
     open.push(stranger);
@@ -171,5 +172,8 @@ describe('gbt26875 driver against the simulated transmission device', () => {
     await expect(stranger.componentState(RISER, COMPONENT_STATUS.fire, 'x')).resolves.toBe('denied');
     expect(gw.stats.counter('gbt26875.wrong_address', { source: 'panel-1' })).toBeGreaterThanOrEqual(1);
     expect(gw.alarms.some((a) => a.level === 'fire')).toBe(false);
+    await expect(sim.componentState(RISER, COMPONENT_STATUS.fault, '6楼楼梯间感烟')).resolves.toBe('confirmed');
+    expect(sim.seen.connects).toBe(connects);
+    expect(gw.statuses.filter((s) => !s.online)).toEqual([]);
   });
 });
