@@ -15,9 +15,11 @@ import type { Logger } from '../shared/logger.js';
 import { hashPassword } from '../shared/password-hash.js';
 import { AccessControllerSimulator } from '../sim/access-controller.js';
 import { Gbt26875DeviceSimulator } from '../sim/gbt26875-device.js';
+import type { Dlt645MeterSimulator } from '../sim/dlt645-meter.js';
 import { ModbusSimulator, type SimulatedDevice } from '../sim/modbus-simulator.js';
 import { scenarioFor } from '../sim/scenarios.js';
 import { DEMO_LINES, playStory } from './storyline.js';
+import { setDemoMeterPort, startDemoMeters } from './dlt645-meters.js';
 import { startDemoTownship, type DemoTownship } from './township.js';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/examples/demo-compound.yaml', import.meta.url));
@@ -36,6 +38,8 @@ export interface DemoOptions {
   /** Ports for the simulated Modbus bus, the local broker, the consoles and the township; default the config's. */
   readonly ports?: {
     readonly modbus?: number;
+    /** The simulated serial server in front of building 1's DL/T 645 household meters. */
+    readonly meters?: number;
     readonly broker?: number;
     readonly console?: number;
     readonly townshipBroker?: number;
@@ -53,6 +57,8 @@ export interface DemoCompound {
   readonly site: LoadedSite;
   readonly runtime: GatewayRuntime;
   readonly modbus: ModbusSimulator;
+  /** Building 1's household meters (DL/T 645-2007) on their own bus. */
+  readonly meters: Dlt645MeterSimulator;
   readonly gpio: MemoryGpioPort;
   readonly gate: AccessControllerSimulator;
   /** Building 2's fire panel transmission device (a TCP client of the gateway's listener). */
@@ -77,6 +83,7 @@ export function loadDemoConfig(options: Pick<DemoOptions, 'dir' | 'ports'>): Loa
   moveIntoDir(['console', 'passwordFile']);
   (doc.getIn(['localBroker', 'users']) as { items: unknown[] } | undefined)?.items.forEach((_, i) => moveIntoDir(['localBroker', 'users', i, 'passwordFile']));
   if (options.ports?.modbus !== undefined) doc.setIn(['buses', 0, 'port'], options.ports.modbus);
+  if (options.ports?.meters !== undefined) setDemoMeterPort(doc, options.ports.meters);
   if (options.ports?.broker !== undefined) doc.setIn(['localBroker', 'port'], options.ports.broker);
   if (options.ports?.console !== undefined) doc.setIn(['console', 'port'], options.ports.console);
   const panelIndex = (doc.get('sources') as { items: { get(key: string): unknown }[] }).items.findIndex((item) => item.get('id') === DEMO_PANEL_SOURCE);
@@ -129,6 +136,7 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
     .map((s, index) => ({ unit: s.config.unit!, resolved: s.resolved, scenario: scenarioFor(s.profile.id, index + 1) }));
   const modbus = new ModbusSimulator(devices, { host: tcp.host, port: tcp.port });
   await modbus.start();
+  const meters = await startDemoMeters(site, runtime.context.sources);
   await runtime.start();
 
   const broker = site.config.localBroker!;
@@ -150,6 +158,7 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
     site,
     runtime,
     modbus,
+    meters,
     gpio,
     gate,
     panel,
@@ -161,6 +170,7 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
       await panel.stop();
       await runtime.stop();
       await modbus.stop();
+      await meters.stop();
       await township.stop();
       setGpioPortFactory(undefined);
     },

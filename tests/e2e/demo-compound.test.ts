@@ -27,7 +27,7 @@ describe('demo compound', () => {
   const spool = tempDir('demo-spool');
 
   beforeAll(async () => {
-    demo = await startDemoCompound({ log: silentLogger(), dir: spool.path, story: false, ports: { modbus: await freePort(), broker: await freePort(), console: await freePort(), townshipBroker: await freePort(), townshipConsole: await freePort(), victoria: await freePort(), panel: await freePort() } });
+    demo = await startDemoCompound({ log: silentLogger(), dir: spool.path, story: false, ports: { modbus: await freePort(), broker: await freePort(), console: await freePort(), townshipBroker: await freePort(), townshipConsole: await freePort(), victoria: await freePort(), panel: await freePort(), meters: await freePort() } });
     view = new LiveView(demo.runtime.context.events, () => undefined);
     demo.runtime.context.events.on('measurement', (m) => seen.push(m));
     demo.runtime.context.events.on('alarm', (a) => alarms.push(a));
@@ -63,6 +63,16 @@ describe('demo compound', () => {
     const smoke = seen.find((m) => m.source === 'b1-riser-smoke' && m.point === 'smoke_alarm');
     expect(smoke).toMatchObject({ class: 'smoke', value: 'normal' });
     expect(view.render()).toContain('实时数据 / live measurements');
+  });
+
+  it("building 1's household meters are read over DL/T 645 on their own bus, in kWh and V", () => {
+    const energy = seen.find((m) => m.source === 'b1-u1-301-meter' && m.point === 'import_energy');
+    expect(energy).toMatchObject({ class: 'power', unit: 'kWh', quality: 'good' });
+    expect(energy!.tags).toMatchObject({ building: '1', unit: '1', floor: '3', room: '301' });
+    const phaseC = seen.find((m) => m.source === 'b1-u1-stairwell-meter' && m.point === 'voltage_c');
+    expect(phaseC).toMatchObject({ unit: 'V' });
+    expect(phaseC!.value as number).toBeGreaterThan(210);
+    expect(demo.meters.requestsTo('000011010101')).toBeGreaterThan(0);
   });
 
   it('water on the garage ramp sounds the siren, and it stops when the water drains', async () => {
