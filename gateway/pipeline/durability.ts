@@ -5,13 +5,15 @@
 export type BarrierFn = () => Promise<void>;
 
 export class Durability {
-  private provider: BarrierFn | undefined;
+  /** The latest provider is used; removing it restores the one before (tests stand in for the spool). */
+  private readonly providers: BarrierFn[] = [];
 
   /** The spool stage: everything emitted on the bus before the call is durable when the promise resolves. */
   provide(barrier: BarrierFn): () => void {
-    this.provider = barrier;
+    this.providers.push(barrier);
     return () => {
-      if (this.provider === barrier) this.provider = undefined;
+      const at = this.providers.lastIndexOf(barrier);
+      if (at >= 0) this.providers.splice(at, 1);
     };
   }
 
@@ -20,6 +22,7 @@ export class Durability {
    * when the spool could not write it (disk full, I/O error): then nobody may be told it is safe.
    */
   barrier(): Promise<void> {
-    return this.provider ? this.provider() : Promise.resolve();
+    const provider = this.providers.at(-1);
+    return provider ? provider() : Promise.resolve();
   }
 }

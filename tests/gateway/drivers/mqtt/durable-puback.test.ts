@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spoolOf } from '../../../../gateway/spool/spool-stage.js';
 import { freePort, tempDir } from '../../../helpers/peers.js';
 import { connectDevice, connectRefusal, startGateway, waitFor, writeUsers, type TestGateway } from '../../local-broker/harness.js';
 
@@ -48,6 +49,22 @@ ${users}
     expect(String(await connectRefusal(port, 'th-1', 'th-1-password'))).toMatch(/ECONNREFUSED/);
     await gateway.runtime.start();
     expect(await connectRefusal(port, 'th-1', 'th-1-password')).toBe('accepted');
+  });
+
+  it('keeps what a device sent in the spool, fsync\'d before the PUBACK, with no uplink configured', async () => {
+    const spool = spoolOf(gateway.runtime.context)!;
+    expect(spool).toBeDefined();
+    const device = await connectDevice(port, 'th-1', 'th-1-password');
+    try {
+      let durableAtPuback = -1;
+      const before = spool.telemetry.durableEnd();
+      await device.publishAsync('lastmile/dev/th-1/state', JSON.stringify({ sensor: { temperature: 20, humidity: 39 }, battery: 3 }), { qos: 1 }).then(() => {
+        durableAtPuback = spool.telemetry.durableEnd();
+      });
+      expect(durableAtPuback).toBeGreaterThan(before);
+    } finally {
+      await device.endAsync(true);
+    }
   });
 
   it('sends the PUBACK only after the durability barrier resolved', async () => {
