@@ -32,8 +32,15 @@ export interface SourceSnapshot extends Omit<SourceView, 'points'> {
 }
 
 const COUNTER_KINDS: readonly SourceFaultKind[] = ['timeout', 'exception', 'crc', 'short_frame', 'connection', 'decode'];
-/** Polled drivers count faults under their own prefix; DL/T 645 calls a refusal an error reply (0xD1). */
-const COUNTERS_BY_DRIVER: Readonly<Record<string, readonly string[]>> = { modbus: COUNTER_KINDS, dlt645: [...COUNTER_KINDS, 'error_reply'] };
+/**
+ * Polled drivers count faults under their own prefix; DL/T 645 calls a refusal an error reply (0xD1). A
+ * GB/T 26875 transmission device's line trouble: damaged packets, a wrong address, silence, disconnects.
+ */
+const COUNTERS_BY_DRIVER: Readonly<Record<string, readonly string[]>> = {
+  modbus: COUNTER_KINDS,
+  dlt645: [...COUNTER_KINDS, 'error_reply'],
+  gbt26875: ['bad_checksum', 'bad_length', 'bad_description', 'wrong_address', 'unknown_command', 'idle_timeout', 'disconnected', 'retransmit'],
+};
 
 export class LiveState {
   private readonly sources = new Map<string, SourceView>();

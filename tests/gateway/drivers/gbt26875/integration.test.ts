@@ -4,6 +4,7 @@
 // retransmits a denied one; a dropped connection (and a silent one) is noticed and the device reconnects;
 // clock sync and the duty check (查岗) are sent and answered.
 import { afterEach, describe, expect, it } from 'vitest';
+import { LiveState } from '../../../../gateway/console/live-state.js';
 import { COMMAND, encodeFrame } from '../../../../gateway/drivers/gbt26875/codec/frame.js';
 import { encodeAppUnit } from '../../../../gateway/drivers/gbt26875/codec/objects.js';
 import { Gbt26875DeviceSimulator, COMPONENT_STATUS } from '../../../../gateway/sim/gbt26875-device.js';
@@ -98,6 +99,9 @@ describe('gbt26875 driver against the simulated transmission device', () => {
     expect(sim.seen.denies).toBe(denies + 1);
     expect(sim.seen.retransmits).toBeGreaterThanOrEqual(1);
     expect(gw.stats.counter('gbt26875.bad_checksum', { source: 'panel-1' })).toBe(1);
+    // The installer console shows it with the source.
+    const live = new LiveState(gw.context);
+    expect(live.snapshot().find((v) => v.id === 'panel-1')?.counters).toMatchObject({ bad_checksum: 1 });
     await waitFor('main power fault alarm', () => gw.alarms.find((a) => a.alarmId === 'panel-1.main_power_fault.main_power_fault' && a.level === 'fault'));
     await waitFor('heartbeats confirmed', () => sim.seen.heartbeatsConfirmed >= 2);
   });
