@@ -30,7 +30,7 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(siteText: string, options: Gbt26875DriverOptionsInput = {}): Promise<TestGateway> {
+export async function startGateway(siteText: string, options: Gbt26875DriverOptionsInput = {}, clockSynced = true): Promise<TestGateway> {
   const dir = tempDir('gbt26875');
   const file = join(dir.path, 'site.yaml');
   writeFileSync(file, siteText);
@@ -39,7 +39,7 @@ export async function startGateway(siteText: string, options: Gbt26875DriverOpti
   const events = new EventBus<GatewayEvents>((event, error) => {
     throw new Error(`listener for ${event} failed: ${String(error)}`);
   });
-  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log: silentLogger(), stats };
+  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: clockSynced }), log: silentLogger(), stats };
   const alarms: AlarmEvent[] = [];
   const conditions: RuleCondition[] = [];
   const measurements: Measurement[] = [];

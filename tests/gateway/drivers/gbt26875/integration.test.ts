@@ -42,11 +42,11 @@ function siteText(port: number, spoolDir: string, extra: string[] = []): string 
   ].join('\n');
 }
 
-async function setUp(options: { extra?: string[]; device?: Partial<Gbt26875DeviceOptions>; driver?: Parameters<typeof startGateway>[1] } = {}): Promise<{ gw: TestGateway; sim: Gbt26875DeviceSimulator }> {
+async function setUp(options: { extra?: string[]; device?: Partial<Gbt26875DeviceOptions>; driver?: Parameters<typeof startGateway>[1]; clockSynced?: boolean } = {}): Promise<{ gw: TestGateway; sim: Gbt26875DeviceSimulator }> {
   const port = await freePort();
   const spool = tempDir('gbt26875-spool');
   open.push({ stop: async () => spool.remove() });
-  const gw = await startGateway(siteText(port, spool.path, options.extra), { ackTimeout: '300ms', ...options.driver });
+  const gw = await startGateway(siteText(port, spool.path, options.extra), { ackTimeout: '300ms', ...options.driver }, options.clockSynced ?? true);
   open.push(gw);
   const sim = new Gbt26875DeviceSimulator({ host: '127.0.0.1', port, address: DEVICE, centreAddress: CENTRE, ackTimeoutMs: 300, reconnectMs: 100, heartbeatMs: 500, ...options.device });
   open.push(sim);
@@ -150,6 +150,24 @@ describe('gbt26875 driver against the simulated transmission device', () => {
     const beijingHour = new Date(Date.now() + 8 * 3600_000).getUTCHours();
     expect([beijingHour, (beijingHour + 23) % 24]).toContain(synced.hour);
     await waitFor('a device-state read', () => sim.seen.reads >= 1);
+  });
+
+  it('does not set the device clock while the gateway clock is not synced', async () => {
+    const { gw, sim } = await setUp({ clockSynced: false });
+    await waitFor('the device-state read', () => sim.seen.reads >= 1);
+    expect(sim.seen.clockSyncs).toEqual([]);
+    expect(gw.stats.counter('gbt26875.clock_sync_skipped', { source: 'panel-1' })).toBe(1);
+  });
+
+  it('a description that is not GB 18030 is counted, and the fire still raised', async () => {
+    const { gw, sim } = await setUp();
+    const time = { second: 0, minute: 0, hour: 12, day: 1, month: 12, year: 26 };
+    const appData = encodeAppUnit([{ kind: 'component_state', component: UNMAPPED, status: COMPONENT_STATUS.fire, description: '', time }]);
+    appData[11] = 0xff; // description bytes start at 2 + 9 in the unit
+    appData[12] = 0xff;
+    sim.sendRaw(encodeFrame({ control: { serial: 777, version: { major: 1, user: 1 }, time, source: DEVICE, destination: CENTRE, command: COMMAND.send }, appData }));
+    await waitFor('fire despite the description', () => gw.alarms.find((a) => a.alarmId === 'panel-1.c1-1-3-7.panel_fire'));
+    expect(gw.stats.counter('gbt26875.bad_description', { source: 'panel-1' })).toBe(1);
   });
 
   it('a duty check is confirmed and answered at the device', async () => {
