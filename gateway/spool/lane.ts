@@ -1,13 +1,19 @@
 // One spool lane (alarm or telemetry): append-only segments, batched fsync, a persisted consumer cursor.
 // append() resolves only after the record is fsync'd: that is the spool's acknowledgment. Readers (the
 // uplink) only ever see fsync'd records, so nothing is sent that a power cut could take back.
-import { closeSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+// A write that fails (ENOSPC, EIO) is rolled back to the last fsync'd record: the segment is truncated
+// there, the batch's appends are rejected and their sequence numbers given back (appends still pending
+// are renumbered), so the numbers and the positions on disk always agree and no torn record is left.
+import { mkdirSync, rmSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
-import { frameRecord, parseRecord } from './record.js';
+import { CursorStore, type CursorFile } from './lane-cursor.js';
+import { readRecords } from './lane-reader.js';
+import { frameRecord } from './record.js';
 import { listSegments, recoverSegment, segmentName, type Segment } from './segment-files.js';
+import { errnoOf, openFile, SpoolWriteError, writeAll, type FileOpener } from './write-io.js';
 
 export type LaneName = 'alarm' | 'telemetry';
 
@@ -21,20 +27,37 @@ export interface LaneOptions {
   readonly name: LaneName;
   readonly segmentBytes: number;
   readonly syncEveryMs: number;
+  /** Opens segment and probe files; tests inject failing or held writes and fsyncs. */
+  readonly openFile?: FileOpener;
+  /** Asked before each write: a reason to refuse it as ENOSPC (telemetry while the alarm reserve is spent). */
+  readonly refuse?: () => string | undefined;
+  /** Asked after a write failed with ENOSPC: frees some space and returns true, and the write is retried. */
+  readonly makeRoom?: () => boolean;
+  /** A write failed for good; every append of it was rejected with this error. */
+  readonly onWriteFailure?: (error: SpoolWriteError) => void;
+  /** Writes succeed again after a failure (a later write or a probe went through). */
+  readonly onWritable?: () => void;
 }
 
 interface Pending {
-  readonly seq: number;
+  /** Given at append; renumbered when an earlier write failed and gave its numbers back. */
+  seq: number;
   readonly frame: Buffer;
   readonly resolve: (seq: number) => void;
   readonly reject: (error: Error) => void;
 }
 
-/** What the consumer has had acknowledged, plus the batches it has published but not yet seen acked. */
-interface CursorFile {
-  acked: number;
-  inflight: [number, number][];
+interface Failure {
+  readonly unwritten: Pending[];
+  readonly errno: string;
+  readonly file: string;
+  readonly cause: unknown;
 }
+
+/** Each retry after makeRoom() frees something (the reserve, one telemetry segment); bounded anyway. */
+const MAX_ROOM_ATTEMPTS = 64;
+/** A probe write this big must succeed before a lane that failed counts as writable again. */
+const PROBE_BYTES = 64 * 1024;
 
 export class Lane {
   readonly dir: string;
@@ -45,9 +68,14 @@ export class Lane {
   private flushing: Promise<void> | undefined;
   private nextSeq = 0;
   private durable = 0;
+  /** The active segment must not be appended to (bad bytes in it, or a rollback could not truncate it). */
+  private mustRoll = false;
+  private writableNow = true;
   private cursor: CursorFile = { acked: 0, inflight: [] };
   private readPosition = { seq: -1, base: -1, offset: 0 };
   private readonly durableListeners = new Set<() => void>();
+  private readonly openFile: FileOpener;
+  private readonly cursorStore: CursorStore;
 
   constructor(
     private readonly options: LaneOptions,
@@ -55,24 +83,28 @@ export class Lane {
     private readonly stats: Stats,
   ) {
     this.dir = join(options.dir, options.name);
+    this.openFile = options.openFile ?? openFile;
+    this.cursorStore = new CursorStore(this.dir, options.name, log, stats);
   }
 
-  /** Scans segments, cuts a torn tail, loads the cursor. Synchronous: runs once before anything else. */
+  /** Scans the newest segment (cuts a torn tail, keeps records after bad bytes), loads the cursor. */
   open(): void {
     mkdirSync(this.dir, { recursive: true });
     this.segments = listSegments(this.dir);
     const newest = this.segments.at(-1);
     if (newest) {
-      const { truncatedBytes } = recoverSegment(newest, this.log);
+      const { truncatedBytes, damaged } = recoverSegment(newest, this.log);
       if (truncatedBytes > 0) this.stats.inc('spool.torn_tail', { lane: this.options.name });
+      // Sealed: appending would change how its records after the bad bytes are numbered (segment-files.ts).
+      if (damaged) this.mustRoll = true;
     }
     this.nextSeq = newest ? newest.base + newest.count : 0;
     this.durable = this.nextSeq;
-    this.cursor = this.loadCursor();
+    this.cursor = this.cursorStore.load(this.segments[0]?.base ?? this.nextSeq, this.nextSeq);
     this.log.info({ lane: this.options.name, segments: this.segments.length, first: this.firstSeq(), next: this.nextSeq, acked: this.cursor.acked }, 'spool lane opened');
   }
 
-  /** Appends one record; resolves with its sequence number once it is fsync'd. */
+  /** Appends one record; resolves with its sequence number once it is fsync'd, rejects with a SpoolWriteError. */
   append(payload: Buffer): Promise<number> {
     const frame = frameRecord(payload);
     const seq = this.nextSeq++;
@@ -100,63 +132,122 @@ export class Lane {
     return () => this.durableListeners.delete(listener);
   }
 
-  private async writeBatch(batch: Pending[]): Promise<void> {
-    const active = () => this.segments.at(-1);
+  /** False from a failed write until a later write (or probe()) succeeds. */
+  writable(): boolean {
+    return this.writableNow;
+  }
+
+  /** Writes and fsyncs a scratch file next to the segments; if that works, the lane is writable again. */
+  async probe(): Promise<boolean> {
+    const path = join(this.dir, 'probe');
     try {
-      const reopened = active();
-      if (!this.handle && reopened) this.handle = await open(reopened.path, 'a');
+      const handle = await this.openFile(path, 'w');
+      try {
+        await writeAll(handle, [Buffer.alloc(PROBE_BYTES, 0x5a)]);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      this.markWritable();
+      return true;
+    } catch (error) {
+      this.stats.inc('spool.write_probe_failed', { lane: this.options.name, errno: errnoOf(error) });
+      return false;
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }
+
+  private async writeBatch(batch: Pending[]): Promise<void> {
+    const durableBefore = this.durable;
+    let rest = batch;
+    for (let attempt = 0; ; attempt++) {
+      const failure = await this.tryWrite(rest);
+      if (!failure) {
+        this.markWritable();
+        break;
+      }
+      // What was not written starts at the durable end already, so a retry keeps its numbers.
+      rest = failure.unwritten;
+      if (failure.errno === 'ENOSPC' && attempt < MAX_ROOM_ATTEMPTS && this.options.makeRoom?.()) continue;
+      this.giveBackNumbers();
+      this.fail(rest, failure);
+      break;
+    }
+    if (this.durable > durableBefore) for (const listener of [...this.durableListeners]) listener();
+  }
+
+  /** Writes `items` in order, fsyncing before each roll and at the end; on failure rolls back and says what is left. */
+  private async tryWrite(items: Pending[]): Promise<Failure | undefined> {
+    const created: Segment[] = [];
+    let done = 0;
+    let touched = false;
+    try {
+      const refusal = this.options.refuse?.();
+      if (refusal) throw Object.assign(new Error(refusal), { code: 'ENOSPC' });
+      touched = true;
+      const active = this.segments.at(-1);
+      if (!this.handle && active && !this.mustRoll) this.handle = await this.openFile(active.path, 'a');
       let frames: Buffer[] = [];
       let frameBytes = 0;
-      for (const item of batch) {
-        const segment = active();
+      for (let i = 0; i < items.length; i++) {
+        const item = items[i]!;
+        const segment = this.segments.at(-1);
         const used = (segment?.bytes ?? 0) + frameBytes;
-        if (!segment || (used > 0 && used + item.frame.length > this.options.segmentBytes)) {
+        if (!segment || this.mustRoll || (used > 0 && used + item.frame.length > this.options.segmentBytes)) {
           await this.writeFrames(frames, frameBytes);
+          await this.commit(items.slice(done, i));
+          done = i;
           frames = [];
           frameBytes = 0;
-          await this.roll(item.seq);
+          await this.roll(item.seq, created);
         }
         frames.push(item.frame);
         frameBytes += item.frame.length;
       }
       await this.writeFrames(frames, frameBytes);
-      await this.handle!.datasync();
-      const segment = active()!;
-      segment.durableBytes = segment.bytes;
-      this.durable = batch.at(-1)!.seq + 1;
-      for (const item of batch) item.resolve(item.seq);
+      await this.commit(items.slice(done));
+      return undefined;
     } catch (cause) {
-      this.stats.inc('spool.write_error', { lane: this.options.name });
-      const error = new Error(`spool ${this.options.name}: writing ${active()?.path ?? this.dir} failed: ${String(cause)}`, { cause });
-      this.log.error({ err: error }, 'spool write failed; the records were not acknowledged');
-      for (const item of batch) item.reject(error);
-      return;
+      const file = this.segments.at(-1)?.path ?? this.dir;
+      if (touched) await this.rollBack(created);
+      return { unwritten: items.slice(done), errno: errnoOf(cause), file, cause };
     }
-    for (const listener of [...this.durableListeners]) listener();
   }
 
   private async writeFrames(frames: Buffer[], bytes: number): Promise<void> {
     if (frames.length === 0) return;
-    await this.handle!.writev(frames);
     const segment = this.segments.at(-1)!;
+    await writeAll(this.handle!, frames);
     segment.bytes += bytes;
     segment.count += frames.length;
     this.stats.inc('spool.bytes_written', { lane: this.options.name }, bytes);
   }
 
-  /** Closes the active segment (fsync'd) and starts a new one whose name is its first sequence number. */
-  private async roll(base: number): Promise<void> {
-    if (this.handle) {
-      await this.handle.datasync();
-      const previous = this.segments.at(-1)!;
-      previous.durableBytes = previous.bytes;
-      await this.handle.close();
-    }
+  /** fsyncs what was written to the active segment and acknowledges `items`, which it covers. */
+  private async commit(items: Pending[]): Promise<void> {
+    const segment = this.segments.at(-1);
+    if (!segment) return;
+    if (segment.bytes > segment.durableBytes) await this.handle!.datasync();
+    segment.durableBytes = segment.bytes;
+    this.durable = segment.base + segment.count;
+    for (const item of items) item.resolve(item.seq);
+  }
+
+  /** Closes the active segment (already fsync'd) and starts a new one whose name is its first sequence number. */
+  private async roll(base: number, created: Segment[]): Promise<void> {
+    const previous = this.handle;
+    this.handle = undefined;
+    await previous?.close();
     const path = join(this.dir, segmentName(base));
-    this.handle = await open(path, 'a');
-    this.segments.push({ base, path, bytes: 0, durableBytes: 0, count: 0 });
+    // 'w': a file of that name can only hold bytes a failed write left behind.
+    this.handle = await this.openFile(path, 'w');
+    const segment: Segment = { base, path, bytes: 0, durableBytes: 0, count: 0 };
+    this.segments.push(segment);
+    created.push(segment);
+    this.mustRoll = false;
     // The new file's directory entry must survive a power cut too.
-    const dir = await open(this.dir, 'r');
+    const dir = await this.openFile(this.dir, 'r');
     try {
       await dir.sync();
     } finally {
@@ -165,54 +256,79 @@ export class Lane {
   }
 
   /**
-   * Reads up to `max` durable records from `fromSeq` (or the oldest kept record, if that was dropped).
-   * A corrupt record in an older segment costs the rest of that segment: logged, counted, skipped.
+   * Back to the last fsync'd record: segments made by the failed write go, the active one is truncated
+   * to its durable size. If the truncation fails too, the segment is sealed (the next write starts a new
+   * one), so a half-written record can only ever be a tail that readers never reach.
    */
-  read(fromSeq: number, max: number, maxBytes = 8 * 1024 * 1024): SpoolRecord[] {
-    const records: SpoolRecord[] = [];
-    let seq = Math.max(fromSeq, this.firstSeq());
-    let bytes = 0;
-    while (records.length < max && bytes < maxBytes && seq < this.durable) {
-      const index = this.segmentIndexOf(seq);
-      if (index < 0) break;
-      const segment = this.segments[index]!;
-      const end = index + 1 < this.segments.length ? this.segments[index + 1]!.base : this.durable;
-      const position = this.readPosition.seq === seq && this.readPosition.base === segment.base ? this.readPosition.offset : 0;
-      let skip = position === 0 ? seq - segment.base : 0;
-      const fd = openSync(segment.path, 'r');
+  private async rollBack(created: Segment[]): Promise<void> {
+    const handle = this.handle;
+    this.handle = undefined; // after a failed write or fsync its state is unknown; the next write reopens
+    await handle?.close().catch((error: unknown) => this.log.warn({ lane: this.options.name, err: error }, 'spool: closing a segment after a failed write failed too'));
+    while (this.segments.length > 0 && created.includes(this.segments.at(-1)!) && this.segments.at(-1)!.base >= this.durable) {
+      const segment = this.segments.pop()!;
       try {
-        const length = segment.durableBytes - position;
-        const buffer = Buffer.allocUnsafe(Math.min(length, maxBytes - bytes + 1024 * 1024));
-        const read = readSync(fd, buffer, 0, buffer.length, position);
-        let at = 0;
-        let progressed = false;
-        while (records.length < max && bytes < maxBytes && seq < end) {
-          const parsed = parseRecord(buffer.subarray(0, read), at);
-          if (parsed.kind === 'incomplete') break;
-          if (parsed.kind === 'corrupt') {
-            this.stats.inc('spool.corrupt_lost', { lane: this.options.name }, end - seq);
-            this.log.error({ file: segment.path, offset: position + at, reason: parsed.reason, lost: end - seq }, `spool: corrupt record in ${segment.path} at byte ${position + at}; skipping the rest of that segment`);
-            seq = end;
-            progressed = true;
-            break;
-          }
-          at = parsed.next;
-          progressed = true;
-          if (skip > 0) {
-            skip--;
-            continue;
-          }
-          records.push({ seq, payload: Buffer.from(parsed.payload) });
-          bytes += parsed.payload.length;
-          seq++;
-        }
-        this.readPosition = { seq, base: segment.base, offset: position + at };
-        if (!progressed) break;
-      } finally {
-        closeSync(fd);
+        rmSync(segment.path, { force: true });
+      } catch (error) {
+        // A later roll to the same name truncates it ('w'); recovery would cut it as a torn tail.
+        this.stats.inc('spool.rollback_failed', { lane: this.options.name });
+        this.log.error({ file: segment.path, err: error }, `spool: could not remove ${segment.path} after a failed write`);
       }
     }
-    return records;
+    const last = this.segments.at(-1);
+    if (!last) return;
+    last.bytes = last.durableBytes;
+    last.count = this.durable - last.base;
+    try {
+      const file = await this.openFile(last.path, 'r+');
+      try {
+        await file.truncate(last.durableBytes);
+        await file.datasync();
+      } finally {
+        await file.close();
+      }
+    } catch (error) {
+      this.mustRoll = true;
+      this.stats.inc('spool.rollback_failed', { lane: this.options.name });
+      this.log.error({ file: last.path, offset: last.durableBytes, err: error }, `spool: could not truncate ${last.path} back to byte ${last.durableBytes} after a failed write; sealing it`);
+    }
+  }
+
+  /** The durable end is where numbering goes on: the failed records' numbers go to the appends still pending. */
+  private giveBackNumbers(): void {
+    this.nextSeq = this.durable;
+    for (const item of this.pending) item.seq = this.nextSeq++;
+  }
+
+  private fail(items: Pending[], failure: Failure): void {
+    const { name } = this.options;
+    const error = new SpoolWriteError(name, failure.errno, failure.file, items.length, failure.cause);
+    this.stats.inc('spool.write_failed', { lane: name, errno: failure.errno }, items.length);
+    // Logged when writes start failing; while the disk keeps refusing, the counter says how much.
+    if (this.writableNow) this.log.error({ lane: name, file: failure.file, errno: failure.errno, records: items.length, err: error }, `spool ${name}: write to ${failure.file} failed (${failure.errno}); rolled back, the records were not acknowledged`);
+    this.writableNow = false;
+    for (const item of items) item.reject(error);
+    this.options.onWriteFailure?.(error);
+  }
+
+  private markWritable(): void {
+    if (this.writableNow) return;
+    this.writableNow = true;
+    this.log.info({ lane: this.options.name }, `spool ${this.options.name}: writes succeed again`);
+    this.options.onWritable?.();
+  }
+
+  /**
+   * Reads up to `max` durable records from `fromSeq` (or the oldest kept record, if that was dropped).
+   * Bad bytes in a segment are logged once (file and offset), their records counted as lost, and
+   * reading goes on at the next valid record; how records after them are numbered: segment-files.ts.
+   */
+  read(fromSeq: number, max: number, maxBytes = 8 * 1024 * 1024): SpoolRecord[] {
+    const from = Math.max(fromSeq, this.firstSeq());
+    const result = readRecords({ segments: this.segments, durable: this.durable, position: this.readPosition, lane: this.options.name, log: this.log, stats: this.stats }, from, max, maxBytes);
+    this.readPosition = result.position;
+    // Bad bytes in the active segment: appending there would renumber the records after them.
+    if (result.damagedActive) this.mustRoll = true;
+    return result.records;
   }
 
   /** The consumer had everything before `end` acknowledged: advance the cursor and delete spent segments. */
@@ -221,13 +337,13 @@ export class Lane {
     this.cursor.acked = end;
     this.cursor.inflight = this.cursor.inflight.filter(([, last]) => last > end);
     while (this.segments.length > 1 && this.segments[1]!.base <= end) this.removeOldest();
-    this.saveCursor();
+    this.cursorStore.save(this.cursor);
   }
 
   /** Records which batches are published but not yet acknowledged, so a restart resends the same batches. */
   setInflight(ranges: readonly (readonly [number, number])[]): void {
     this.cursor.inflight = ranges.map(([a, b]) => [a, b]);
-    this.saveCursor();
+    this.cursorStore.save(this.cursor);
   }
 
   inflight(): readonly (readonly [number, number])[] {
@@ -244,11 +360,11 @@ export class Lane {
       this.cursor.acked = end;
       this.cursor.inflight = this.cursor.inflight.filter(([, last]) => last > end);
     }
-    this.saveCursor();
+    this.cursorStore.save(this.cursor);
     return dropped;
   }
 
-  /** Age in ms of the oldest closed segment's last write, judged by its mtime; undefined if none. */
+  /** The oldest closed segment (dropOldest() would remove it); undefined if only the active one is left. */
   oldestClosedSegment(): Segment | undefined {
     return this.segments.length > 1 ? this.segments[0] : undefined;
   }
@@ -276,42 +392,8 @@ export class Lane {
     this.handle = undefined;
   }
 
-  private segmentIndexOf(seq: number): number {
-    for (let i = this.segments.length - 1; i >= 0; i--) if (this.segments[i]!.base <= seq) return i;
-    return -1;
-  }
-
   private removeOldest(): void {
     const [oldest] = this.segments.splice(0, 1);
     if (oldest) rmSync(oldest.path, { force: true });
-  }
-
-  private loadCursor(): CursorFile {
-    const path = join(this.dir, 'cursor.json');
-    const fallback: CursorFile = { acked: this.segments[0]?.base ?? this.nextSeq, inflight: [] };
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
-      throw error;
-    }
-    try {
-      const parsed = JSON.parse(text) as CursorFile;
-      if (!Number.isInteger(parsed.acked) || !Array.isArray(parsed.inflight)) throw new Error('missing acked/inflight');
-      return { acked: Math.min(parsed.acked, this.nextSeq), inflight: parsed.inflight.filter(([a, b]) => a >= parsed.acked && b <= this.nextSeq) };
-    } catch (error) {
-      // Resending from the oldest record is safe (cloud-ingest dedups); losing data is not.
-      this.stats.inc('spool.cursor_unreadable', { lane: this.options.name });
-      this.log.warn({ file: path, err: error }, 'spool: cursor file unreadable; resending from the oldest kept record');
-      return fallback;
-    }
-  }
-
-  private saveCursor(): void {
-    const path = join(this.dir, 'cursor.json');
-    // Not fsync'd: a cursor lost to a power cut only means a resend, which cloud-ingest dedups.
-    writeFileSync(`${path}.tmp`, JSON.stringify(this.cursor));
-    renameSync(`${path}.tmp`, path);
   }
 }

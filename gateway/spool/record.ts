@@ -33,3 +33,18 @@ export function parseRecord(buffer: Buffer, offset: number): ParsedRecord {
   if (expected !== actual) return { kind: 'corrupt', reason: `crc32 mismatch (stored ${expected.toString(16)}, computed ${actual.toString(16)})` };
   return { kind: 'record', payload, next: offset + HEADER_BYTES + length };
 }
+
+/**
+ * Resync after bad bytes: the first offset at or after `from` where a whole record's length and CRC32
+ * check out, or undefined if none does before the end of `buffer`. Most garbage fails on the length
+ * (zeros, text and random words are rarely 1..1 MiB), so this is cheap; a false match needs a CRC32
+ * collision on top of a plausible length.
+ */
+export function findRecord(buffer: Buffer, from: number): number | undefined {
+  for (let at = from; at + HEADER_BYTES <= buffer.length; at++) {
+    const length = buffer.readUInt32LE(at);
+    if (length === 0 || length > MAX_RECORD_BYTES || buffer.length - at - HEADER_BYTES < length) continue;
+    if (parseRecord(buffer, at).kind === 'record') return at;
+  }
+  return undefined;
+}

@@ -1,0 +1,138 @@
+// Bad bytes inside a segment (media corruption, or a tear left by an older version): logged once per
+// segment with file and offset, only the bad bytes skipped, every record after them still read, and the
+// reader and start-up recovery agree on their sequence numbers.
+import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger, type Logger } from '../../../gateway/shared/logger.js';
+import type { Lane } from '../../../gateway/spool/lane.js';
+import { frameRecord } from '../../../gateway/spool/record.js';
+import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
+import { tempDir } from '../../helpers/peers.js';
+
+const dirs: { remove: () => void }[] = [];
+const spools: Spool[] = [];
+afterEach(async () => {
+  for (const spool of spools.splice(0)) await spool.close();
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+function options(segmentBytes: number): SpoolOptions {
+  const dir = tempDir('spool-resync');
+  dirs.push(dir);
+  return { dir: dir.path, maxBytes: 64 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 5, segmentBytes, alarmReserveBytes: 0 };
+}
+
+function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { log, lines };
+}
+
+function open(opts: SpoolOptions, log: Logger = silentLogger(), stats = new Stats()): Spool {
+  const spool = new Spool(opts, log, stats);
+  spool.open();
+  spools.push(spool);
+  return spool;
+}
+
+async function close(spool: Spool): Promise<void> {
+  spools.splice(spools.indexOf(spool), 1);
+  await spool.close();
+}
+
+const payload = (id: number) => Buffer.from(`telemetry-${id}-${'x'.repeat(40)}`);
+const idOf = (buffer: Buffer) => Number(buffer.toString().split('-')[1]);
+// Garbage that looks like what a torn write or a bad sector leaves: a plausible length, text, zeros.
+const GARBAGE = Buffer.concat([Buffer.from([0x31, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef]), Buffer.from('telemetry-77-xxxxxxxx'), Buffer.alloc(11)]);
+
+/** Reads like the uplink does: small batches from where the last one ended, re-reading from the start twice. */
+function readLikeTheUplink(lane: Lane): { seq: number; id: number }[] {
+  let seen: { seq: number; id: number }[] = [];
+  for (let pass = 0; pass < 3; pass++) {
+    seen = [];
+    for (let next = 0, reads = 0; next < lane.durableEnd() && reads < 1000; reads++) {
+      const records = lane.read(next, 4);
+      if (records.length === 0) break;
+      seen.push(...records.map((r) => ({ seq: r.seq, id: idOf(r.payload) })));
+      next = records.at(-1)!.seq + 1;
+    }
+  }
+  return seen;
+}
+
+const linesAbout = (lines: Record<string, unknown>[], file: string) => lines.filter((l) => l.file === file);
+
+describe('spool resync after bad bytes', () => {
+  it('garbage inside an older segment: one log line for it, only the garbage skipped, every record read with its number', async () => {
+    const opts = options(1024);
+    const spool = open(opts);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => spool.append('telemetry', payload(i))));
+    await close(spool);
+    const first = join(opts.dir, 'telemetry', readdirSync(join(opts.dir, 'telemetry')).filter((f) => f.endsWith('.seg')).sort()[0]!);
+    const bytes = readFileSync(first);
+    const at = 4 * frameRecord(payload(0)).length; // between records 3 and 4
+    writeFileSync(first, Buffer.concat([bytes.subarray(0, at), GARBAGE, bytes.subarray(at)]));
+
+    const { log, lines } = capturingLogger();
+    const stats = new Stats();
+    const reopened = open(opts, log, stats);
+    const seen = readLikeTheUplink(reopened.telemetry);
+    expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => ({ seq: i, id: i })));
+    expect(linesAbout(lines, first)).toEqual([expect.objectContaining({ offset: at, resumeAt: at + GARBAGE.length, lost: 0 })]);
+    expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(0);
+  });
+
+  it('a tear inside the newest segment (left by an older version): recovery keeps every record after it and the numbering holds across restarts', async () => {
+    const opts = options(1024 * 1024);
+    mkdirSync(join(opts.dir, 'telemetry'), { recursive: true });
+    const segment = join(opts.dir, 'telemetry', '0000000000000000.seg');
+    const frames = (ids: number[]) => ids.map((i) => frameRecord(payload(i)));
+    const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+    // Records 0..19, then record 20 cut short by a failed write, then 21..49 appended after it.
+    writeFileSync(segment, Buffer.concat([...frames(ids(0, 20)), frameRecord(payload(20)).subarray(0, 15), ...frames(ids(21, 50))]));
+
+    const { log, lines } = capturingLogger();
+    const stats = new Stats();
+    const spool = open(opts, log, stats);
+    const kept = [...ids(0, 20), ...ids(21, 50)];
+    const expected = kept.map((id, seq) => ({ seq, id }));
+    expect(readLikeTheUplink(spool.telemetry)).toEqual(expected);
+    expect(stats.counter('spool.torn_tail', { lane: 'telemetry' })).toBe(0);
+    expect(linesAbout(lines, segment)).toEqual([expect.objectContaining({ offset: Buffer.concat(frames(ids(0, 20))).length, kept: 49 })]);
+    // The damaged segment is sealed: the next record starts a new one, so its numbering can never shift.
+    await expect(spool.append('telemetry', payload(50))).resolves.toBe(49);
+    expect(readdirSync(join(opts.dir, 'telemetry')).filter((f) => f.endsWith('.seg')).sort()).toEqual(['0000000000000000.seg', '0000000000000049.seg']);
+    await close(spool);
+
+    const again = open(opts);
+    expect(readLikeTheUplink(again.telemetry)).toEqual([...expected, { seq: 49, id: 50 }]);
+  });
+
+  it('a record corrupted in the active segment while running: read on past it with exact numbers, and recovery agrees after a restart', async () => {
+    const opts = options(1024 * 1024);
+    const { log, lines } = capturingLogger();
+    const stats = new Stats();
+    const spool = open(opts, log, stats);
+    await Promise.all(Array.from({ length: 30 }, (_, i) => spool.append('telemetry', payload(i))));
+    const segment = join(opts.dir, 'telemetry', '0000000000000000.seg');
+    const bytes = readFileSync(segment);
+    const frame = frameRecord(payload(0)).length; // records 0..9 have this length
+    bytes.writeUInt8(bytes.readUInt8(9 * frame + 12) ^ 0xff, 9 * frame + 12); // one payload byte of record 9
+    writeFileSync(segment, bytes);
+
+    const expected = Array.from({ length: 30 }, (_, i) => i)
+      .filter((i) => i !== 9)
+      .map((i) => ({ seq: i, id: i }));
+    expect(readLikeTheUplink(spool.telemetry)).toEqual(expected);
+    expect(linesAbout(lines, segment)).toEqual([expect.objectContaining({ offset: 9 * frame, lost: 1 })]);
+    expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(1);
+    await expect(spool.append('telemetry', payload(30))).resolves.toBe(30);
+    await close(spool);
+
+    const again = open(opts);
+    expect(readLikeTheUplink(again.telemetry)).toEqual([...expected, { seq: 30, id: 30 }]);
+  });
+});
