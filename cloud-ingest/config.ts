@@ -54,8 +54,19 @@ export const cloudIngestConfig = z.strictObject({
   notify: notifySection.default({ channels: [], retry: { attempts: 5, firstDelayMs: 2000, maxDelayMs: 120_000, timeoutMs: 10_000 } }).describe('Notification channels: WeCom, DingTalk, Feishu robots, webhooks, SMS gateway'),
   registryFile: z.string().min(1).optional().describe('Defaults to <dataDir>/gateways.json'),
   recentWindow: z
-    .strictObject({ pointsPerSeries: z.number().int().min(10).default(120), maxSources: z.number().int().min(10).default(10_000).describe("Sources kept; the least recently updated is forgotten first") })
-    .default({ pointsPerSeries: 120, maxSources: 10_000 }),
+    .strictObject({
+      pointsPerSeries: z.number().int().min(10).default(120),
+      maxBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024).describe('Memory budget of the whole window; the least recently updated source is forgotten first'),
+      maxBytesPerGateway: z.number().int().min(64 * 1024).default(1024 * 1024).describe("One gateway's share: past it, that gateway forgets its own oldest source (never another gateway's)"),
+    })
+    .default({ pointsPerSeries: 120, maxBytes: 64 * 1024 * 1024, maxBytesPerGateway: 1024 * 1024 }),
+  series: z
+    .strictObject({
+      maxPerGateway: z.number().int().min(10).default(2000).describe('Distinct series (measurement + tags) one gateway may write; lines of new series past it are rejected with a reason'),
+      maxPerTownship: z.number().int().min(100).default(200_000).describe('Distinct series of all gateways of one township'),
+      forgetAfterMs: z.number().int().min(60_000).default(86_400_000).describe('A series unseen for one to two of these no longer counts'),
+    })
+    .default({ maxPerGateway: 2000, maxPerTownship: 200_000, forgetAfterMs: 86_400_000 }),
   dedup: z.strictObject({ capacity: z.number().int().min(100).default(200_000) }).default({ capacity: 200_000 }),
   admission: z
     .strictObject({

@@ -15,6 +15,7 @@ import { ExternalBroker } from './ingest/external-broker.js';
 import { Ingest } from './ingest/ingest.js';
 import { ReceiptBatcher } from './ingest/receipts.js';
 import { RecentWindow } from './ingest/recent-window.js';
+import { SeriesBudget } from './ingest/series-budget.js';
 import { InfluxWriter, type TimeSeriesSink } from './ingest/writer.js';
 import { GatewayRegistry } from './registry/registry.js';
 import { startConsole, type ConsoleServer } from './console/server.js';
@@ -23,6 +24,8 @@ export class CloudIngest {
   readonly stats = new Stats();
   readonly registry: GatewayRegistry;
   readonly window: RecentWindow;
+  /** Series per gateway and per township. */
+  readonly series: SeriesBudget;
   readonly ingest: Ingest;
   /** The alarm workflow (cases in the workflow database, staff actions, escalation); opened by start(). */
   workflowServices: WorkflowServices | undefined;
@@ -41,12 +44,13 @@ export class CloudIngest {
   ) {
     mkdirSync(config.dataDir, { recursive: true });
     this.registry = new GatewayRegistry(config.registryFile ?? join(config.dataDir, 'gateways.json')).load();
-    this.window = new RecentWindow(config.recentWindow.pointsPerSeries, config.recentWindow.maxSources);
+    this.window = new RecentWindow(config.recentWindow);
+    this.series = new SeriesBudget({ maxPerGateway: config.series.maxPerGateway, maxPerTownship: config.series.maxPerTownship, rotateMs: config.series.forgetAfterMs });
     const influx = config.influx;
     this.sink = influx ? new InfluxWriter(influx, influx.tokenFile ? readSecretFile(influx.tokenFile, 'influx.tokenFile') : undefined, log.child({ scope: 'writer' }), this.stats) : undefined;
     const dedup = new DedupStore(config.dedup.capacity, join(config.dataDir, `dedup-${config.worker}.journal`));
     const receipts = new ReceiptBatcher(log.child({ scope: 'receipts' }), this.stats);
-    this.ingest = new Ingest({ dedup, sink: this.sink, window: this.window, alarms: { addEvent: (identity, event) => this.alarms.addEvent(identity, event) }, receipts, limits: config.admission, log: log.child({ scope: 'ingest' }), stats: this.stats });
+    this.ingest = new Ingest({ dedup, sink: this.sink, window: this.window, series: this.series, alarms: { addEvent: (identity, event) => this.alarms.addEvent(identity, event) }, receipts, limits: config.admission, log: log.child({ scope: 'ingest' }), stats: this.stats });
     const b = config.broker;
     this.broker =
       b.type === 'embedded'

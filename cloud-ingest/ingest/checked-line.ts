@@ -1,24 +1,23 @@
 // One telemetry line checked and rewritten for storage in a single pass: identity tags removed from the
 // payload and set from the gateway's provisioned identity. The fast path handles lines without escapes or
 // string fields with plain string searches (no per-line maps or field arrays: this runs for every line
-// of every batch); anything else goes through the general parser.
-import { DEVICE_CLASSES } from '../../gateway/pipeline/types.js';
+// of every batch); anything else goes through the general parser. Both apply the same checks, each once
+// per value (line-protocol.ts): size, contract tag keys, NFC labels, finite bounded numbers.
 import type { GatewayIdentity } from '../registry/registry.js';
-import { checkTimestamp, formatLine, LineError, NUMBER, parseFieldValue, parseLine } from './line-protocol.js';
+import { checkFieldKey, checkLineSize, checkMeasurement, checkTag, checkTimestamp, formatLine, LineError, parseFieldValue, parseLine } from './line-protocol.js';
 
 export interface CheckedLine {
   /** The line to write: payload tags minus township/compound/gateway, then the enforced ones. */
   readonly out: string;
   readonly measurement: string;
   readonly source: string;
+  /** The series key as written (everything before the fields), for the series budget. */
+  readonly series: string;
   /** The field section as sent (valid), parsed again only if a chart asks for it. */
   readonly fieldText: string;
   readonly fieldCount: number;
   readonly ts: number;
 }
-
-const CLASSES = new Set<string>(DEVICE_CLASSES);
-const SIMPLE_VALUE = /^(-?\d+[iu]|[tT](rue|RUE)?|[fF](alse|ALSE)?)$/;
 
 function identitySuffix(identity: GatewayIdentity): string {
   return `,township=${identity.township},compound=${identity.compound},gateway=${identity.gateway}`;
@@ -26,6 +25,7 @@ function identitySuffix(identity: GatewayIdentity): string {
 
 /** Checks one line; throws LineError saying what is wrong. */
 export function checkLine(line: string, identity: GatewayIdentity, now: number): CheckedLine {
+  checkLineSize(line);
   if (line.includes('\\') || line.includes('"')) return checkGeneralLine(line, identity, now);
   const sp1 = line.indexOf(' ');
   const sp2 = line.indexOf(' ', sp1 + 1);
@@ -33,29 +33,37 @@ export function checkLine(line: string, identity: GatewayIdentity, now: number):
   if (line.indexOf(' ', sp2 + 1) >= 0) throw new LineError('unexpected spaces (escape them with \\)');
   const head = line.slice(0, sp1).split(',');
   const measurement = head[0]!;
-  if (!CLASSES.has(measurement)) throw new LineError(`measurement "${measurement}" is not a device class (${DEVICE_CLASSES.join(', ')})`);
+  checkMeasurement(measurement);
   let out = measurement;
   let source: string | undefined;
+  let seenTags = '';
   for (let i = 1; i < head.length; i++) {
     const pair = head[i]!;
     const eq = pair.indexOf('=');
-    if (eq <= 0 || eq === pair.length - 1 || pair.indexOf('=', eq + 1) >= 0) throw new LineError(`tag ${i}: expected key=value`);
+    if (eq <= 0 || pair.indexOf('=', eq + 1) >= 0) throw new LineError(`tag ${i}: expected key=value`);
     const key = pair.slice(0, eq);
+    const value = checkTag(key, pair.slice(eq + 1));
+    // At most nine contract keys, so a string of the keys seen is cheaper than a Set per line.
+    if (seenTags.includes(`,${key},`)) throw new LineError(`tag "${key}" given twice`);
+    seenTags += `,${key},`;
     if (key === 'township' || key === 'compound' || key === 'gateway') continue;
-    if (key === 'source') source = pair.slice(eq + 1);
-    out += ',' + pair;
+    if (key === 'source') source = value;
+    out += `,${key}=${value}`;
   }
   const fieldText = line.slice(sp1 + 1, sp2);
-  let fieldCount = 0;
-  for (const pair of fieldText.split(',')) {
+  const pairs = fieldText.split(',');
+  const seenFields = pairs.length > 1 ? new Set<string>() : undefined;
+  for (let n = 0; n < pairs.length; n++) {
+    const pair = pairs[n]!;
     const eq = pair.indexOf('=');
-    fieldCount++;
-    if (eq <= 0) throw new LineError(`field ${fieldCount}: expected key=value`);
-    const value = pair.slice(eq + 1);
-    if (!NUMBER.test(value) && !SIMPLE_VALUE.test(value)) parseFieldValue(value, pair.slice(0, eq)); // throws, naming the field
+    if (eq <= 0) throw new LineError(`field ${n + 1}: expected key=value`);
+    const key = pair.slice(0, eq);
+    checkFieldKey(key, seenFields, n + 1);
+    parseFieldValue(pair.slice(eq + 1), key); // throws, naming the field
   }
   const ts = checkTimestamp(line.slice(sp2 + 1), { has: () => source !== undefined }, now);
-  return { out: `${out}${identitySuffix(identity)} ${fieldText} ${ts}`, measurement, source: source!, fieldText, fieldCount, ts };
+  const series = out + identitySuffix(identity);
+  return { out: `${series} ${fieldText} ${ts}`, measurement, source: source!, series, fieldText, fieldCount: pairs.length, ts };
 }
 
 function checkGeneralLine(line: string, identity: GatewayIdentity, now: number): CheckedLine {
@@ -66,5 +74,7 @@ function checkGeneralLine(line: string, identity: GatewayIdentity, now: number):
   p.tags.set('township', identity.township);
   p.tags.set('compound', identity.compound);
   p.tags.set('gateway', identity.gateway);
-  return { out: formatLine(p, p.tags), measurement: p.measurement, source: p.tags.get('source')!, fieldText: p.fieldText, fieldCount: p.fields.length, ts: p.ts };
+  const out = formatLine(p, p.tags);
+  const series = out.slice(0, out.length - p.fieldText.length - String(p.ts).length - 2);
+  return { out, measurement: p.measurement, source: p.tags.get('source')!, series, fieldText: p.fieldText, fieldCount: p.fields.length, ts: p.ts };
 }

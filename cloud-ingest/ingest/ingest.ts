@@ -12,6 +12,7 @@ import type { GatewayIdentity } from '../registry/registry.js';
 import type { DedupStore } from './dedup.js';
 import type { ReceiptBatcher } from './receipts.js';
 import type { RecentWindow } from './recent-window.js';
+import type { SeriesBudget } from './series-budget.js';
 import { checkBatch, decompressBatch, type RejectedLine } from './telemetry.js';
 import { WriteRefusedError, type TimeSeriesSink } from './writer.js';
 
@@ -27,6 +28,8 @@ export interface IngestDeps {
   /** undefined: no database configured, only the recent window is kept. */
   readonly sink: TimeSeriesSink | undefined;
   readonly window: RecentWindow;
+  /** Series per gateway and per township (new series past it are rejected line by line). */
+  readonly series?: SeriesBudget;
   readonly alarms: AlarmStore;
   readonly receipts: ReceiptBatcher;
   readonly limits: IngestLimits;
@@ -163,11 +166,13 @@ export class Ingest {
     } catch (error) {
       return refused(`not valid gzip, or over the size limit: ${(error as Error).message}`);
     }
-    const batch = checkBatch(identity, text);
-    for (const r of batch.rejected) {
-      stats.inc('ingest.line_rejected', { gateway: identity.gateway });
-      log.warn({ gateway: identity.gateway, batchId, line: r.line, reason: r.reason }, 'line rejected');
-      this.rejections.push({ ...r, gateway: identity.gateway, batchId });
+    const batch = await checkBatch(identity, text, Date.now(), this.deps.series);
+    if (batch.rejectedCount > 0) {
+      // One log line per batch, not per line: a batch of a million bad lines must not become a million log lines.
+      stats.inc('ingest.line_rejected', { gateway: identity.gateway }, batch.rejectedCount);
+      if (batch.seriesRefused > 0) stats.inc('ingest.series_refused', { gateway: identity.gateway }, batch.seriesRefused);
+      log.warn({ gateway: identity.gateway, batchId, rejected: batch.rejectedCount, seriesRefused: batch.seriesRefused, first: batch.rejected[0] }, 'lines rejected');
+      for (const r of batch.rejected) this.rejections.push({ ...r, gateway: identity.gateway, batchId });
     }
     if (this.rejections.length > REJECTION_MEMORY) this.rejections.splice(0, this.rejections.length - REJECTION_MEMORY);
     let refusedByDatabase = 0;
@@ -191,7 +196,7 @@ export class Ingest {
     stats.inc('ingest.batches', { gateway: identity.gateway });
     const first = batch.rejected[0];
     const notes = [
-      ...(first ? [`${batch.rejected.length} line(s) rejected, first: line ${first.line}: ${first.reason}`] : []),
+      ...(first ? [`${batch.rejectedCount} line(s) rejected, first: line ${first.line}: ${first.reason}`] : []),
       ...(refusedByDatabase > 0 ? [`${refusedByDatabase} line(s) refused by the database: ${databaseReason ?? ''}`] : []),
     ];
     return notes.length > 0 ? { kind: 't', id: batchId, status: 'stored', reason: notes.join('; ') } : { kind: 't', id: batchId, status: 'stored' };

@@ -1,5 +1,8 @@
 // InfluxDB line protocol, the subset gateways send: `class,tag=v,... field=value,... <ms>`.
 // Parsed strictly so one bad line is rejected on its own; re-serialised with tags we set ourselves.
+// Everything here is untrusted input (issue 13): every scan is one left-to-right pass with no regular
+// expression that can backtrack (a field of many digits ending in `x` once cost the township 71 s), and
+// every value is checked once, for what the database can store without harming its neighbours.
 import { DEVICE_CLASSES } from '../../gateway/pipeline/types.js';
 
 export type FieldValue = number | boolean | string;
@@ -18,40 +21,198 @@ const CLASSES = new Set<string>(DEVICE_CLASSES);
 const MIN_TS = Date.UTC(2020, 0, 1);
 const MAX_FUTURE_MS = 24 * 3600_000;
 
+/**
+ * Longest line accepted, in bytes. A gateway's lines are a few hundred bytes; VictoriaMetrics refuses a
+ * whole write over 256 KiB per line, so an oversize line is rejected here, with its line number, before
+ * it can reach the database.
+ */
+export const MAX_LINE_BYTES = 64 * 1024;
+/** Longest tag value (ids and location labels); bounds the size of one series key. */
+export const MAX_TAG_VALUE_CHARS = 256;
+/**
+ * Largest magnitude of a numeric field. Finite is not enough: VictoriaMetrics stores a block of samples
+ * with one decimal exponent, so 1e308 beside 230.1 V stored the volts as 0. 1e15 keeps three decimals
+ * of every neighbour inside an int64 mantissa and is far above any sensor or counter (kWh, pulses).
+ */
+export const MAX_ABS_VALUE = 1e15;
+/**
+ * Tag keys a gateway may send: gateway/line-protocol/encode.ts LINE_TAGS, plus `point` (DESIGN.md).
+ * Anything else, look-alikes of identity tags included (`Township`, `tοwnship` with a Greek ο), is
+ * refused rather than stored as a label a viewer could mistake for the real one.
+ */
+export const LINE_TAG_KEYS: ReadonlySet<string> = new Set(['building', 'compound', 'floor', 'gateway', 'point', 'room', 'source', 'township', 'unit']);
+
 export class LineError extends Error {}
+
+const BOOLEANS = new Map<string, boolean>([
+  ['t', true], ['T', true], ['true', true], ['True', true], ['TRUE', true],
+  ['f', false], ['F', false], ['false', false], ['False', false], ['FALSE', false],
+]);
+const INT64_MAX = 9223372036854775807n;
+const UINT64_MAX = 18446744073709551615n;
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** Index after the run of digits starting at i. */
+function skipDigits(text: string, i: number): number {
+  while (i < text.length && isDigit(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** True for `[-+]?(digits[.digits]|.digits)([eE][-+]?digits)?`, in one pass. */
+function isFloatText(text: string): boolean {
+  let i = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0;
+  const intEnd = skipDigits(text, i);
+  let digits = intEnd - i;
+  i = intEnd;
+  if (text.charCodeAt(i) === 46) {
+    const fracEnd = skipDigits(text, i + 1);
+    digits += fracEnd - i - 1;
+    i = fracEnd;
+  }
+  if (digits === 0) return false;
+  if (text.charCodeAt(i) === 101 || text.charCodeAt(i) === 69) {
+    i++;
+    if (text.charCodeAt(i) === 45 || text.charCodeAt(i) === 43) i++;
+    const expEnd = skipDigits(text, i);
+    if (expEnd === i) return false;
+    i = expEnd;
+  }
+  return i === text.length;
+}
+
+/** An integer field `-?digits i` or `digits u`, checked against its 64-bit range; undefined when it is not one. */
+function integerValue(text: string, key: string): number | undefined {
+  const suffix = text.charCodeAt(text.length - 1);
+  if (suffix !== 105 && suffix !== 117) return undefined; // i, u
+  const negative = text.charCodeAt(0) === 45;
+  const start = negative ? 1 : 0;
+  const end = text.length - 1;
+  if (end === start || skipDigits(text, start) !== end) return undefined;
+  if (negative && suffix === 117) throw new LineError(`field "${key}": unsigned integer "${text}" is negative`);
+  // Leading zeros aside, more than 20 digits is out of range whatever they are; BigInt only on short text.
+  let first = start;
+  while (first < end - 1 && text.charCodeAt(first) === 48) first++;
+  const big = end - first > 20 ? undefined : BigInt(text.slice(first, end));
+  const max = suffix === 117 ? UINT64_MAX : negative ? INT64_MAX + 1n : INT64_MAX;
+  if (big === undefined || big > max) throw new LineError(`field "${key}": integer "${clip(text)}" is beyond the 64-bit range`);
+  const value = Number(negative ? -big : big);
+  checkMagnitude(value, text, key);
+  return value;
+}
+
+function checkMagnitude(value: number, text: string, key: string): void {
+  if (!Number.isFinite(value)) throw new LineError(`field "${key}": "${clip(text)}" is not a finite number`);
+  if (Math.abs(value) > MAX_ABS_VALUE) throw new LineError(`field "${key}": ${clip(text)} is beyond ±${MAX_ABS_VALUE} (no sensor reads that; it would cost its neighbours their precision in the database)`);
+}
+
+/** Long values are shortened in error messages (they are logged and sent back in receipts). */
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…(${text.length} chars)` : text;
+}
+
+/**
+ * Characters no label or string value may carry: C0/C1 controls, zero-width and bidirectional marks
+ * (invisible, and they make one label look like another). One character class: linear.
+ */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const NOT_PLAIN_ASCII = /[^\x20-\x7e]/;
+
+/** A tag value, field key or string value: no forbidden characters; returned in Unicode NFC. */
+export function checkText(text: string, what: string): string {
+  if (!NOT_PLAIN_ASCII.test(text)) return text;
+  const bad = FORBIDDEN_CHARS.exec(text);
+  if (bad) throw new LineError(`${what}: control or invisible character U+${bad[0].charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()} at offset ${bad.index}`);
+  return text.normalize('NFC');
+}
+
+/** A tag key from the contract; its value checked (length, characters) and returned in NFC. */
+export function checkTag(key: string, value: string): string {
+  if (!LINE_TAG_KEYS.has(key)) throw new LineError(`tag key "${clip(key)}" is not one of ${[...LINE_TAG_KEYS].join(', ')}`);
+  if (value === '') throw new LineError(`tag "${key}": empty value`);
+  if (value.length > MAX_TAG_VALUE_CHARS) throw new LineError(`tag "${key}": value of ${value.length} chars is over ${MAX_TAG_VALUE_CHARS}`);
+  return checkText(value, `tag "${key}"`);
+}
+
+/**
+ * The value of one field, classified in one pass: quoted string, boolean, 64-bit integer or finite float
+ * within ±MAX_ABS_VALUE. Throws LineError naming the field.
+ */
+export function parseFieldValue(text: string, key: string): FieldValue {
+  if (text.length >= 2 && text.charCodeAt(0) === 34 && text.charCodeAt(text.length - 1) === 34) {
+    const inner = text.slice(1, -1);
+    return checkText(inner.includes('\\') ? unescapeString(inner) : inner, `field "${key}"`);
+  }
+  const bool = BOOLEANS.get(text);
+  if (bool !== undefined) return bool;
+  if (text.length > 0) {
+    const integer = integerValue(text, key);
+    if (integer !== undefined) return integer;
+    if (isFloatText(text)) {
+      const value = Number(text);
+      checkMagnitude(value, text, key);
+      return value;
+    }
+  }
+  throw new LineError(`field "${key}": "${clip(text)}" is not a number, boolean, integer or quoted string`);
+}
+
+/** `\"` → `"` and `\\` → `\` (other backslashes stay, as InfluxDB keeps them). */
+function unescapeString(inner: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < inner.length; i++) {
+    if (inner.charCodeAt(i) !== 92) continue;
+    const next = inner[i + 1];
+    if (next === '"' || next === '\\') {
+      out += inner.slice(from, i);
+      from = i + 1;
+      i++;
+    }
+  }
+  return out + inner.slice(from);
+}
+
+/** A field key: not empty, not given twice, no forbidden characters. */
+export function checkFieldKey(key: string, seen: Set<string> | undefined, index: number): void {
+  if (key === '') throw new LineError(`field ${index}: expected key=value`);
+  checkText(key, `field ${index} key`);
+  if (seen) {
+    if (seen.has(key)) throw new LineError(`field "${clip(key)}" given twice`);
+    seen.add(key);
+  }
+}
 
 /** Reads up to an unescaped delimiter; returns [text unescaped, index of the delimiter]. */
 function readToken(line: string, start: number, stops: string): [string, number] {
   let out = '';
+  let from = start;
   let i = start;
   for (; i < line.length; i++) {
     const c = line[i]!;
     if (c === '\\' && i + 1 < line.length) {
-      out += line[++i];
+      out += line.slice(from, i);
+      from = i + 1;
+      i++;
       continue;
     }
     if (stops.includes(c)) break;
-    out += c;
   }
-  return [out, i];
-}
-
-export function parseFieldValue(text: string, key: string): FieldValue {
-  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) return text.slice(1, -1).replace(/\\(["\\])/g, '$1');
-  if (/^[tT](rue|RUE)?$/.test(text)) return true;
-  if (/^[fF](alse|ALSE)?$/.test(text)) return false;
-  if (/^-?\d+[iu]$/.test(text)) return Number(text.slice(0, -1));
-  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return Number(text);
-  throw new LineError(`field "${key}": "${text}" is not a number, boolean, integer or quoted string`);
+  return [out + line.slice(from, i), i];
 }
 
 /** Splits the field section on commas outside quoted strings. */
 export function parseFields(text: string): [string, FieldValue][] {
   const fields: [string, FieldValue][] = [];
+  const seen = new Set<string>();
   let i = 0;
   while (i < text.length) {
     const [key, eq] = readToken(text, i, '=,');
     if (text[eq] !== '=' || key === '') throw new LineError(`field ${fields.length + 1}: expected key=value`);
+    checkFieldKey(key, seen, fields.length + 1);
     let j = eq + 1;
     if (text[j] === '"') {
       j++;
@@ -82,54 +243,30 @@ function fieldSectionEnd(line: string, start: number): number {
   return -1;
 }
 
-export const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
-
-/**
- * The common case: no escapes and no string fields, so the line splits on plain spaces, commas and '='.
- * Five to ten times faster than the general parser; anything unusual falls back to it.
- */
-function parseSimpleLine(line: string): Omit<ParsedLine, 'ts'> & { tsText: string } {
-  const sp1 = line.indexOf(' ');
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  if (sp1 < 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) throw new LineError(sp2 < 0 ? 'missing timestamp (ms precision is required)' : 'unexpected spaces (escape them with \\)');
-  const head = line.slice(0, sp1).split(',');
-  const measurement = head[0]!;
-  if (!CLASSES.has(measurement)) throw new LineError(`measurement "${measurement}" is not a device class (${DEVICE_CLASSES.join(', ')})`);
-  const tags = new Map<string, string>();
-  for (let i = 1; i < head.length; i++) {
-    const pair = head[i]!;
-    const eq = pair.indexOf('=');
-    if (eq <= 0 || eq === pair.length - 1 || pair.indexOf('=', eq + 1) >= 0) throw new LineError(`tag ${i}: expected key=value`);
-    tags.set(pair.slice(0, eq), pair.slice(eq + 1));
-  }
-  const fieldText = line.slice(sp1 + 1, sp2);
-  const fields: [string, FieldValue][] = [];
-  for (const pair of fieldText.split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new LineError(`field ${fields.length + 1}: expected key=value`);
-    const key = pair.slice(0, eq);
-    const text = pair.slice(eq + 1);
-    fields.push([key, NUMBER.test(text) ? Number(text) : parseFieldValue(text, key)]);
-  }
-  return { measurement, tags, fields, fieldText, tsText: line.slice(sp2 + 1) };
+/** Bytes of a line when it may be over MAX_LINE_BYTES (a char is at most 3 UTF-8 bytes), else its length. */
+export function checkLineSize(line: string): void {
+  if (line.length * 3 <= MAX_LINE_BYTES) return;
+  const bytes = line.length > MAX_LINE_BYTES ? line.length : Buffer.byteLength(line, 'utf8');
+  if (bytes > MAX_LINE_BYTES) throw new LineError(`line of ${line.length > MAX_LINE_BYTES ? 'over ' : ''}${bytes} bytes is over the ${MAX_LINE_BYTES}-byte limit`);
 }
 
-/** Parses and checks one line; throws LineError saying what is wrong. */
+export function checkMeasurement(measurement: string): void {
+  if (!CLASSES.has(measurement)) throw new LineError(`measurement "${clip(measurement)}" is not a device class (${DEVICE_CLASSES.join(', ')})`);
+}
+
+/** Parses and checks one line (any escapes and quoted strings); throws LineError saying what is wrong. */
 export function parseLine(line: string, now: number = Date.now()): ParsedLine {
-  if (!line.includes('\\') && !line.includes('"')) {
-    const simple = parseSimpleLine(line);
-    return { ...simple, ts: checkTimestamp(simple.tsText, simple.tags, now) };
-  }
+  checkLineSize(line);
   const [measurement, mEnd] = readToken(line, 0, ', ');
-  if (!CLASSES.has(measurement)) throw new LineError(`measurement "${measurement}" is not a device class (${DEVICE_CLASSES.join(', ')})`);
+  checkMeasurement(measurement);
   const tags = new Map<string, string>();
   let i = mEnd;
   while (line[i] === ',') {
     const [key, eq] = readToken(line, i + 1, '=, ');
     if (line[eq] !== '=' || key === '') throw new LineError(`tag ${tags.size + 1}: expected key=value`);
     const [value, end] = readToken(line, eq + 1, ', ');
-    if (value === '') throw new LineError(`tag "${key}": empty value`);
-    tags.set(key, value);
+    if (tags.has(key)) throw new LineError(`tag "${clip(key)}" given twice`);
+    tags.set(key, checkTag(key, value));
     i = end;
   }
   if (line[i] !== ' ') throw new LineError('expected a space before the fields');
@@ -141,7 +278,7 @@ export function parseLine(line: string, now: number = Date.now()): ParsedLine {
 }
 
 export function checkTimestamp(tsText: string, tags: { has(key: string): boolean }, now: number): number {
-  if (!/^\d{1,16}$/.test(tsText)) throw new LineError(`timestamp "${tsText}" is not an integer in ms`);
+  if (tsText.length === 0 || tsText.length > 16 || skipDigits(tsText, 0) !== tsText.length) throw new LineError(`timestamp "${clip(tsText)}" is not an integer in ms`);
   const ts = Number(tsText);
   if (ts < MIN_TS || ts > now + MAX_FUTURE_MS) throw new LineError(`timestamp ${ts} is outside ${new Date(MIN_TS).toISOString()} .. now+1d (clock not synced?)`);
   if (!tags.has('source')) throw new LineError('missing tag "source"');

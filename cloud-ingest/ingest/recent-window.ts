@@ -1,7 +1,9 @@
-// The bounded recent window behind the console's charts: the last N field sections per source, for at
-// most M sources (the least recently updated source is forgotten first). Without InfluxDB this is all
-// there is. It runs for every accepted line, so it stores the field text as sent and parses it only when
-// the console asks for a chart.
+// The bounded recent window behind the console's charts: the last N field sections per source, within a
+// budget in bytes overall and per gateway (issue 13: capped by count, 128 sources of long lines took
+// 553 MB). Past its own budget a gateway forgets its own least recently updated source, so one gateway's
+// flood never evicts another gateway's (or township's) series; past the overall budget the least recently
+// updated source of all goes. Without InfluxDB this is all there is. It runs for every accepted line, so
+// it stores the field text as sent and parses it only when the console asks for a chart.
 import type { GatewayIdentity } from '../registry/registry.js';
 import type { CheckedLine } from './checked-line.js';
 import { parseFields, type FieldValue } from './line-protocol.js';
@@ -30,6 +32,24 @@ interface SourceEntry {
   next: number;
   /** add() call that last moved this entry to the young end of the map. */
   touched: number;
+  /** Estimated heap bytes of this entry (strings are UTF-16). */
+  bytes: number;
+}
+
+export interface WindowLimits {
+  readonly pointsPerSeries: number;
+  /** All sources together. */
+  readonly maxBytes: number;
+  /** One gateway's sources. */
+  readonly maxBytesPerGateway: number;
+}
+
+/** Bytes of an entry beyond its points (object, arrays, key), and of one point beyond its text. */
+const ENTRY_OVERHEAD = 256;
+const POINT_OVERHEAD = 32;
+
+function pointBytes(fieldText: string): number {
+  return POINT_OVERHEAD + 2 * fieldText.length;
 }
 
 /** Field values of one field section; strings are not charted, booleans become 0/1. */
@@ -50,44 +70,111 @@ function splitSimple(pair: string): [string, FieldValue] {
 }
 
 export class RecentWindow {
+  /** Every source, least recently updated first. */
   private readonly sources = new Map<string, SourceEntry>();
+  /** Each gateway's sources in the same order, and their bytes. */
+  private readonly gateways = new Map<string, { sources: Map<string, SourceEntry>; bytes: number }>();
+  private totalBytes = 0;
   private adds = 0;
 
-  constructor(
-    private readonly pointsPerSeries: number,
-    private readonly maxSources: number,
-  ) {}
+  constructor(private readonly limits: WindowLimits) {}
+
+  /** Estimated bytes held, overall and for one gateway. */
+  bytes(gateway?: string): number {
+    return gateway === undefined ? this.totalBytes : (this.gateways.get(gateway)?.bytes ?? 0);
+  }
+
+  /** Sources held (all gateways). */
+  sourceCount(): number {
+    return this.sources.size;
+  }
 
   add(identity: GatewayIdentity, lines: readonly CheckedLine[]): void {
     const now = ++this.adds;
+    const pointsPerSeries = this.limits.pointsPerSeries;
+    let gateway = this.gateways.get(identity.gateway);
+    if (!gateway) this.gateways.set(identity.gateway, (gateway = { sources: new Map(), bytes: 0 }));
     for (const line of lines) {
       const key = `${identity.gateway}\u0000${line.source}`;
       let entry = this.sources.get(key);
       if (!entry) {
-        entry = { identity, source: line.source, measurement: line.measurement, ts: [], text: [], next: 0, touched: now };
-        if (this.sources.size >= this.maxSources) this.sources.delete(this.sources.keys().next().value!);
+        entry = { identity, source: line.source, measurement: line.measurement, ts: [], text: [], next: 0, touched: now, bytes: ENTRY_OVERHEAD + 2 * key.length };
         this.sources.set(key, entry);
+        gateway.sources.set(key, entry);
+        this.grow(gateway, entry, entry.bytes);
       } else if (entry.touched !== now) {
         // Map order is the recency order for eviction; one re-insert per source per batch is enough.
         entry.touched = now;
         this.sources.delete(key);
         this.sources.set(key, entry);
+        gateway.sources.delete(key);
+        gateway.sources.set(key, entry);
       }
-      if (entry.ts.length < this.pointsPerSeries) {
+      if (entry.ts.length < pointsPerSeries) {
         entry.ts.push(line.ts);
         entry.text.push(line.fieldText);
+        this.grow(gateway, entry, pointBytes(line.fieldText));
       } else {
+        const old = entry.text[entry.next]!;
         entry.ts[entry.next] = line.ts;
         entry.text[entry.next] = line.fieldText;
-        entry.next = (entry.next + 1) % this.pointsPerSeries;
+        entry.next = (entry.next + 1) % pointsPerSeries;
+        this.grow(gateway, entry, 2 * (line.fieldText.length - old.length));
       }
+      this.evict(gateway, entry);
     }
+  }
+
+  private grow(gateway: { bytes: number }, entry: SourceEntry, bytes: number): void {
+    entry.bytes += bytes;
+    gateway.bytes += bytes;
+    this.totalBytes += bytes;
+  }
+
+  /** Forgets sources until both budgets hold; never the entry just written unless it alone is over. */
+  private evict(gateway: { sources: Map<string, SourceEntry>; bytes: number }, keep: SourceEntry): void {
+    while (gateway.bytes > this.limits.maxBytesPerGateway && gateway.sources.size > 1) this.forget(gateway.sources.keys().next().value!, keep);
+    while (this.totalBytes > this.limits.maxBytes && this.sources.size > 1) this.forget(this.sources.keys().next().value!, keep);
+    // One source over a budget by itself (very long field sections): its oldest points go.
+    while ((gateway.bytes > this.limits.maxBytesPerGateway || this.totalBytes > this.limits.maxBytes) && keep.ts.length > 1) this.dropOldestPoint(gateway, keep);
+  }
+
+  private forget(key: string, keep: SourceEntry): void {
+    const entry = this.sources.get(key)!;
+    const gateway = this.gateways.get(entry.identity.gateway)!;
+    if (entry === keep) {
+      // The entry being written is kept; it moves young (in both orders) and the next oldest goes instead.
+      this.sources.delete(key);
+      this.sources.set(key, entry);
+      gateway.sources.delete(key);
+      gateway.sources.set(key, entry);
+      return;
+    }
+    this.sources.delete(key);
+    gateway.sources.delete(key);
+    gateway.bytes -= entry.bytes;
+    this.totalBytes -= entry.bytes;
+    if (gateway.sources.size === 0) this.gateways.delete(entry.identity.gateway);
+  }
+
+  private dropOldestPoint(gateway: { bytes: number }, entry: SourceEntry): void {
+    // Unroll the ring into time order, then drop the first.
+    const start = entry.ts.length < this.limits.pointsPerSeries ? 0 : entry.next;
+    const ts = [...entry.ts.slice(start), ...entry.ts.slice(0, start)];
+    const text = [...entry.text.slice(start), ...entry.text.slice(0, start)];
+    ts.shift();
+    const dropped = text.shift()!;
+    entry.ts = ts;
+    entry.text = text;
+    entry.next = 0;
+    this.grow(gateway, entry, -pointBytes(dropped));
   }
 
   list(filter: (info: SeriesInfo) => boolean): SeriesInfo[] {
     const out: SeriesInfo[] = [];
     for (const e of this.sources.values()) {
-      const last = e.ts.length < this.pointsPerSeries ? e.ts.length - 1 : (e.next - 1 + this.pointsPerSeries) % this.pointsPerSeries;
+      const n = this.limits.pointsPerSeries;
+      const last = e.ts.length < n ? e.ts.length - 1 : (e.next - 1 + n) % n;
       for (const [field, lastValue] of numericFields(e.text[last]!)) {
         const info = { gateway: e.identity.gateway, source: e.source, field, township: e.identity.township, compound: e.identity.compound, measurement: e.measurement, lastTs: e.ts[last]!, lastValue };
         if (filter(info)) out.push(info);

@@ -69,7 +69,7 @@ describe('line protocol checks', () => {
   });
 
   it('keeps a bounded recent window and parses charts on demand', () => {
-    const w = new RecentWindow(3, 2);
+    const w = new RecentWindow({ pointsPerSeries: 3, maxBytes: 2 * (256 + 2 * 'gw-1\u0000m1'.length + 3 * (32 + 2 * 'v=1,ok=false'.length)), maxBytesPerGateway: 1 << 20 });
     const line = (source: string, ts: number, fields: string) => checkLine(`power,source=${source} ${fields} ${ts}`, identity, now);
     w.add(identity, [line('m1', now + 2, 'v=2,ok=true'), line('m1', now + 1, 'v=1,ok=false'), line('m1', now + 3, 'v=3i,ok=true'), line('m1', now + 4, 'v=4,ok=t')]);
     expect(w.points({ gateway: 'gw-1', source: 'm1', field: 'v' })).toMatchObject({ ts: [now + 1, now + 3, now + 4], values: [1, 3, 4] });
@@ -80,8 +80,8 @@ describe('line protocol checks', () => {
     expect(w.list(() => true).map((s) => `${s.source}.${s.field}`).sort()).toEqual(['m2.v', 'm3.v']);
   });
 
-  it('overrides identity tags and numbers rejected lines from 1', () => {
-    const batch = checkBatch(identity, [`smoke,source=a,township=evil alarm=true ${now}`, 'garbage', '', `smoke,source=b alarm=false ${now}`].join('\n'), now);
+  it('overrides identity tags and numbers rejected lines from 1', async () => {
+    const batch = await checkBatch(identity, [`smoke,source=a,township=evil alarm=true ${now}`, 'garbage', '', `smoke,source=b alarm=false ${now}`].join('\n'), now);
     expect(batch.lines).toEqual([`smoke,source=a,township=town,compound=c1,gateway=gw-1 alarm=true ${now}`, `smoke,source=b,township=town,compound=c1,gateway=gw-1 alarm=false ${now}`]);
     expect(batch.rejected.map((r) => r.line)).toEqual([2]);
   });
