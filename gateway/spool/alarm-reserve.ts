@@ -12,6 +12,8 @@ import { errnoOf, writeAll, type FileOpener } from './write-io.js';
 
 export class AlarmReserve {
   private present = false;
+  /** Logged once until the reserve is back: the probe retries every second while the disk is full. */
+  private warned = false;
 
   constructor(
     readonly path: string,
@@ -84,6 +86,7 @@ export class AlarmReserve {
       return false;
     }
     this.present = true;
+    this.warned = false;
     this.log.info({ file: this.path, bytes: this.bytes }, 'spool: alarm reserve written again; telemetry is accepted');
     return true;
   }
@@ -91,6 +94,8 @@ export class AlarmReserve {
   private missing(error: unknown): void {
     rmSync(this.path, { force: true });
     this.stats.inc('spool.alarm_reserve_unwritable', { errno: errnoOf(error) });
+    if (this.warned) return;
+    this.warned = true;
     this.log.warn({ file: this.path, bytes: this.bytes, err: error }, `spool: cannot write the ${this.bytes}-byte alarm reserve (${errnoOf(error)}); telemetry is refused until there is room`);
   }
 }

@@ -122,8 +122,9 @@ describe.skipIf(refused !== undefined)(`spool on a tmpfs smaller than maxBytes${
     expect(acked.map((a) => a.seq)).toEqual(acked.map((_, i) => i));
     expect(acked.map((a) => a.id)).toEqual([...acked.map((a) => a.id)].sort((a, b) => a - b));
     expect(spool.telemetry.durableEnd()).toBe(acked.length);
-    // On disk right now: whole records only, exactly the acknowledged ones.
+    // On disk right now: whole records only, exactly the acknowledged ones; the uplink reads just those.
     expect(scanLane(dir, 'telemetry')).toEqual({ records: acked.length, badRegions: 0 });
+    expect(spool.telemetry.read(0, 1_000_000).map((r) => [r.seq, idOf(r.payload)])).toEqual(acked.map((a) => [a.seq, a.id]));
 
     rmSync(filler); // space returns
     await waitFor('the telemetry lane to be writable again (probe write)', () => spool.writable(), 20_000);
