@@ -1,5 +1,5 @@
-// What this machine must have for a valid site config to run: the files the config names and the GPIO
-// lines it drives. validate, doctor and run all ask here, so `run` can refuse with one line naming the
+// What this machine must have for a valid site config to run: the files the config names (console and
+// local-broker password hashes, the uplink password and TLS files) and the GPIO lines it drives. validate, doctor and run all ask here, so `run` can refuse with one line naming the
 // config path instead of dying half-started with a stack trace (issue 14).
 import { constants, accessSync, statSync } from 'node:fs';
 import type { LoadedSite } from '../../config/load-site.js';
@@ -72,6 +72,18 @@ export function hostRequirements(loaded: LoadedSite): Requirement[] {
   const consoleSettings = loaded.config.console;
   if (consoleSettings !== undefined && consoleSettings.enabled && consoleSettings.passwordFile !== undefined) {
     requirements.push(fileRequirement('console.passwordFile', consoleSettings.passwordFile, '`lastmile passwd --out <file>`'));
+  }
+  const uplink = loaded.config.uplink;
+  if (uplink?.passwordFile !== undefined) requirements.push(fileRequirement('uplink.passwordFile', uplink.passwordFile, '`lastmile provision` (township side)'));
+  for (const key of ['ca', 'cert', 'key'] as const) {
+    const file = uplink?.[key];
+    if (file !== undefined) requirements.push(fileRequirement(`uplink.${key}`, file, 'the PEM file the township issued'));
+  }
+  const broker = loaded.config.localBroker;
+  if (broker !== undefined && broker.enabled) {
+    broker.users.forEach((user, index) => requirements.push(fileRequirement(`localBroker.users[${index}].passwordFile`, user.passwordFile, '`lastmile passwd --out <file>`')));
+    if (broker.external?.passwordFile !== undefined) requirements.push(fileRequirement('localBroker.external.passwordFile', broker.external.passwordFile, "the external broker's account"));
+    if (broker.external?.caFile !== undefined) requirements.push(fileRequirement('localBroker.external.caFile', broker.external.caFile, "the external broker's CA certificate"));
   }
   requirements.push(...gpioRequirements(loaded));
   return requirements;

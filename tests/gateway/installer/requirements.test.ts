@@ -1,7 +1,7 @@
 // Host requirements of a valid config: console.passwordFile must exist, GPIO lines must exist on this
 // machine. validate and doctor report them; run refuses to start with one bilingual line per missing
 // requirement naming the config path, never a stack trace. GPIO is judged against a fake sysfs tree.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../../../gateway/cli/run.js';
@@ -75,6 +75,25 @@ describe('host requirements', () => {
     c = captureConsole();
     expect(await validateCommand([file, '--config-only'])).toBe(0);
     expect(c.err).toEqual([]);
+  });
+
+  it('names the uplink password, the TLS files and the local-broker user hashes it cannot find', async () => {
+    setGpioDriverOptions({ sysfsRoot: sysfs });
+    const file = config('files', 27);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(
+      file,
+      text.replace(
+        'spool:',
+        `uplink: { url: "mqtts://township.example:8883", passwordFile: ${join(dir.path, 'uplink.password')}, ca: ${join(dir.path, 'ca.pem')} }
+localBroker: { port: 18830, users: [{ username: node-1, passwordFile: ${join(dir.path, 'node-1.hash')}, publish: ["lastmile/dev/%u/#"] }] }
+spool:`,
+      ),
+    );
+    const c = captureConsole();
+    expect(await runCommand([file])).toBe(1);
+    const paths = c.err.map((line) => line.slice(file.length + 2).split(':')[0]);
+    expect(paths).toEqual(['console.passwordFile', 'uplink.passwordFile', 'uplink.ca', 'localBroker.users[0].passwordFile']);
   });
 
   it('doctor passes both once the hash file exists and the line is on the chip', async () => {
