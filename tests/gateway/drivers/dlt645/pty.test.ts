@@ -1,11 +1,13 @@
 // The DL/T 645 driver in a real gateway runtime against the meter simulator over a socat pty pair (a real
 // serial line minus baud and parity, which a pty ignores): readings decoded to measurements with units,
 // follow-up frames, a dead meter next to a healthy one, an error reply, and time sync only while synced.
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveState } from '../../../../gateway/console/live-state.js';
 import { ProfileIndex } from '../../../../gateway/devices/profile-index.js';
 import { Dlt645MeterSimulator } from '../../../../gateway/sim/dlt645-meter.js';
 import type { Clock } from '../../../../gateway/pipeline/types.js';
+import { tempDir } from '../../../helpers/peers.js';
 import { waitFor } from '../../../helpers/wait.js';
 import { latest, startGateway, type Recorded } from '../modbus/harness.js';
 import { startPtyPair, type PtyPair } from '../serial/pty-pair.js';
@@ -120,6 +122,38 @@ describe('DL/T 645 driver over a pty pair', () => {
     const view = new LiveState(gw.runtime.context).snapshot().find((v) => v.id === 'meter-1');
     expect(view?.counters.error_reply).toBeGreaterThanOrEqual(2);
   }, 90_000);
+
+  it('a dropped line (adapter unplugged) is counted, the meter goes offline, and both come back with the port', async () => {
+    // Links in a dir of our own: a pair started on given paths leaves the dir alone when it stops.
+    const dir = tempDir('dlt645-drop');
+    cleanups.push(async () => dir.remove());
+    const paths = { a: join(dir.path, 'a'), b: join(dir.path, 'b') };
+    const pair = await startPtyPair('dlt645-drop', paths);
+    let current = pair;
+    cleanups.push(() => current.stop());
+    let sim = new Dlt645MeterSimulator([{ address: FLAT, profile: SINGLE, scenario: () => ({ voltage: 230.1 }) }]);
+    await sim.openSerial(pair.a);
+    const gw = await startGateway({
+      buses: [{ id: 'meters', type: 'dlt645', port: pair.b, timeout: '1s' }],
+      sources: [{ id: 'meter-1', profile: SINGLE.id, bus: 'meters', meter: FLAT, poll: '500ms' }],
+    });
+    cleanups.push(() => gw.stop());
+    cleanups.push(() => sim.stop());
+    await waitFor('first reading', () => latest(gw, 'meter-1', 'voltage')?.value === 230.1, WAIT_MS);
+
+    await sim.stop();
+    await pair.stop(); // the pty links vanish, as /dev/ttyUSB1 does when the adapter is pulled
+    await waitFor('the meter offline', () => gw.statuses.some((s) => s.source === 'meter-1' && !s.online), WAIT_MS);
+    const offline = gw.statuses.find((s) => s.source === 'meter-1' && !s.online)!;
+    expect(['connection', 'timeout']).toContain(offline.lastError?.kind);
+    expect(gw.counter('dlt645.connection', { source: 'meter-1' }) + gw.counter('dlt645.port_error', { bus: 'meters' })).toBeGreaterThanOrEqual(1);
+
+    current = await startPtyPair('dlt645-drop', paths);
+    sim = new Dlt645MeterSimulator([{ address: FLAT, profile: SINGLE, scenario: () => ({ voltage: 229.7 }) }]);
+    await sim.openSerial(current.a);
+    await waitFor('the meter back online', () => gw.statuses.filter((s) => s.source === 'meter-1').at(-1)?.online === true, 60_000);
+    await waitFor('fresh readings', () => latest(gw, 'meter-1', 'voltage')?.value === 229.7, WAIT_MS);
+  }, 120_000);
 
   it('broadcasts the time only while the gateway clock is synced, as local time in the bus zone', async () => {
     const wall = Date.UTC(2026, 11, 2, 1, 2, 3); // 09:02:03 in Asia/Shanghai
