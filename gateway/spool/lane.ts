@@ -245,7 +245,6 @@ export class Lane {
     const segment: Segment = { base, path, bytes: 0, durableBytes: 0, count: 0 };
     this.segments.push(segment);
     created.push(segment);
-    this.mustRoll = false;
     // The new file's directory entry must survive a power cut too.
     const dir = await this.openFile(this.dir, 'r');
     try {
@@ -253,6 +252,8 @@ export class Lane {
     } finally {
       await dir.close();
     }
+    // Only now: if this roll fails, rollBack() removes the new segment and the old one stays sealed.
+    this.mustRoll = false;
   }
 
   /**

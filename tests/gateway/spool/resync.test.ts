@@ -1,7 +1,8 @@
 // Bad bytes inside a segment (media corruption, or a tear left by an older version): logged once per
 // segment with file and offset, only the bad bytes skipped, every record after them still read, and the
 // reader and start-up recovery agree on their sequence numbers.
-import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { open as openHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -31,8 +32,8 @@ function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
   return { log, lines };
 }
 
-function open(opts: SpoolOptions, log: Logger = silentLogger(), stats = new Stats()): Spool {
-  const spool = new Spool(opts, log, stats);
+function open(opts: SpoolOptions, log: Logger = silentLogger(), stats = new Stats(), hooks: ConstructorParameters<typeof Spool>[4] = {}): Spool {
+  const spool = new Spool(opts, log, stats, undefined, hooks);
   spool.open();
   spools.push(spool);
   return spool;
@@ -109,6 +110,28 @@ describe('spool resync after bad bytes', () => {
 
     const again = open(opts);
     expect(readLikeTheUplink(again.telemetry)).toEqual([...expected, { seq: 49, id: 50 }]);
+  });
+
+  it('a sealed segment stays sealed when the roll away from it fails (directory fsync EIO)', async () => {
+    const opts = options(1024 * 1024);
+    mkdirSync(join(opts.dir, 'telemetry'), { recursive: true });
+    const segment = join(opts.dir, 'telemetry', '0000000000000000.seg');
+    writeFileSync(segment, Buffer.concat([frameRecord(payload(0)), GARBAGE, frameRecord(payload(1))]));
+    let failDirSync = true;
+    const spool = open(opts, silentLogger(), new Stats(), {
+      openFile: async (path, flags) => {
+        const handle = await openHandle(path, flags);
+        if (path !== join(opts.dir, 'telemetry')) return handle;
+        const sync = handle.sync.bind(handle);
+        return Object.assign(handle, { sync: () => (failDirSync ? ((failDirSync = false), Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))) : sync()) });
+      },
+    });
+    const size = statSync(segment).size;
+    await expect(spool.append('telemetry', payload(2))).rejects.toMatchObject({ code: 'SPOOL_WRITE_FAILED', errno: 'EIO' });
+    await expect(spool.append('telemetry', payload(2))).resolves.toBe(2);
+    expect(statSync(segment).size).toBe(size); // never appended to
+    expect(readdirSync(join(opts.dir, 'telemetry')).filter((f) => f.endsWith('.seg')).sort()).toEqual(['0000000000000000.seg', '0000000000000002.seg']);
+    expect(readLikeTheUplink(spool.telemetry)).toEqual([0, 1, 2].map((i) => ({ seq: i, id: i })));
   });
 
   it('a record corrupted in the active segment while running: read on past it with exact numbers, and recovery agrees after a restart', async () => {
