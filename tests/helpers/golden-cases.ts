@@ -1,5 +1,6 @@
 // Golden cases for device profiles: devices/<vendor>/<model>.cases.yaml.
-// Raw wire data (registers by function and address, bits, an MQTT payload or GPIO levels) → expected results.
+// Raw wire data (registers by function and address, bits, an MQTT payload, GPIO levels or DL/T 645 reply
+// frames) → expected results.
 import { z } from 'zod';
 import { decodeOverride } from '../../config/sections/sources.js';
 
