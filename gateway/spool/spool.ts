@@ -67,6 +67,7 @@ export class Spool {
   private readonly reserve: AlarmReserve;
   private probeTimer: NodeJS.Timeout | undefined;
   private probing: Promise<void> | undefined;
+  private closing = false;
 
   constructor(
     readonly options: SpoolOptions,
@@ -104,6 +105,7 @@ export class Spool {
   /** Takes the dir lock and recovers both lanes (torn tails are cut and logged). */
   open(): void {
     this.unlock = lockSpoolDir(this.options.dir);
+    this.closing = false;
     this.alarm.open();
     this.telemetry.open();
     this.reserve.openSync();
@@ -169,6 +171,7 @@ export class Spool {
   }
 
   async close(): Promise<void> {
+    this.closing = true; // a write failing in the last flush must not start probing again
     if (this.probeTimer) clearInterval(this.probeTimer);
     this.probeTimer = undefined;
     await this.probing;
@@ -203,7 +206,7 @@ export class Spool {
 
   /** While a lane cannot write or the reserve is spent: re-make the reserve when there is room, probe the lanes. */
   private startProbing(): void {
-    if (this.probeTimer || !this.unlock) return;
+    if (this.probeTimer || !this.unlock || this.closing) return;
     this.probeTimer = setInterval(() => {
       this.probing ??= this.probe().finally(() => (this.probing = undefined));
     }, this.options.probeEveryMs ?? DEFAULT_PROBE_EVERY_MS);
