@@ -87,8 +87,7 @@ export class PanelState {
   private counts(): Record<(typeof COUNTED)[number], number> {
     const counts = { fire: 0, fault: 0, disabled: 0, supervisory: 0, started: 0 };
     for (const { status } of this.components.values()) {
-      const bits = bitsOf(COMPONENT_BITS, status);
-      for (const name of COUNTED) if (bits[name]) counts[name]++;
+      for (const name of COUNTED) if ((status >> COMPONENT_BITS[name]) & 1) counts[name]++;
     }
     return counts;
   }
