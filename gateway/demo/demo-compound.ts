@@ -120,6 +120,7 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
       victoria: options.ports?.victoria ?? VICTORIA_PORT,
     },
     uplinkPasswordFile: uplink!.passwordFile!,
+    ...(options.say ? { print: options.say } : {}),
   });
 
   // No GPIO here: the fire door contact, siren, strobe and button live on the in-memory port.
@@ -153,7 +154,7 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
   const panel = new Gbt26875DeviceSimulator({ ...panelConfig.listen, address: panelConfig.address!, centreAddress: panelConfig.centreAddress });
   panel.start();
 
-  const stopStory = options.story === false ? () => undefined : playStory({ modbus, gpio, gate, panel, events: runtime.context.events, say: options.say ?? (() => undefined) });
+  const stopStory = options.story === false ? () => undefined : playStory({ modbus, gpio, gate, panel, events: runtime.context.events, township: township.officer, say: options.say ?? (() => undefined) });
   return {
     site,
     runtime,

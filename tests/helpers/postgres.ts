@@ -18,7 +18,8 @@ export interface Postgres {
   stop(): Promise<void>;
 }
 
-export async function startPostgres(): Promise<Postgres> {
+/** fsync off by default (tests); benchmarks measure with it on. */
+export async function startPostgres(options: { fsync?: boolean } = {}): Promise<Postgres> {
   requireBinary(join(BIN, 'postgres'));
   const dir = tempDir('postgres');
   const data = join(dir.path, 'data');
@@ -31,7 +32,7 @@ export async function startPostgres(): Promise<Postgres> {
   }
   execFileSync(join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'lastmile', '-E', 'UTF8', '--locale=C', '--no-sync'], { ...user, stdio: 'pipe', cwd: dir.path });
   const port = await freePort();
-  const child = spawn(join(BIN, 'postgres'), ['-D', data, '-k', dir.path, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'], {
+  const child = spawn(join(BIN, 'postgres'), ['-D', data, '-k', dir.path, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `fsync=${options.fsync ? 'on' : 'off'}`, '-c', 'max_connections=200'], {
     ...user,
     cwd: dir.path,
     stdio: ['ignore', 'pipe', 'pipe'],

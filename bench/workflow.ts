@@ -1,0 +1,101 @@
+// bench:workflow: the township workflow store on its two engines. Prints JSON on stdout only.
+//   events:  gateway alarm events recorded (each one a committed transaction: durable before it resolves),
+//            one at a time and 8 in flight, on embedded SQLite and on a real PostgreSQL 15 (fsync on).
+//   notice:  two workers' stores on one PostgreSQL: from a step committed on worker 1 to worker 2's store
+//            announcing the changed case (LISTEN/NOTIFY and the reload), p50/p95/max over the samples.
+//   rss:     resident memory before and after opening and migrating the embedded store.
+// Run: npx tsx bench/workflow.ts [events=400] [notices=100]
+import { performance } from 'node:perf_hooks';
+import { buildPolicy } from '../cloud-ingest/alarms/policy.js';
+import { CaseStore } from '../cloud-ingest/alarms/store.js';
+import type { AlarmCase } from '../cloud-ingest/alarms/types.js';
+import type { Db } from '../cloud-ingest/db/db.js';
+import { openDatabase } from '../cloud-ingest/db/open.js';
+import { silentLogger } from '../gateway/shared/logger.js';
+import { tempDir } from '../tests/helpers/peers.js';
+import { startPostgres } from '../tests/helpers/postgres.js';
+import { alarmEvent } from '../tests/cloud-ingest/fixture.js';
+
+const EVENTS = Number(process.argv[2] ?? 400);
+const NOTICES = Number(process.argv[3] ?? 100);
+const log = silentLogger();
+const gw = { gateway: 'gw-b', township: 't', compound: 'c' };
+const progress = (text: string) => process.stderr.write(`${text}\n`);
+
+async function eventsPerSecond(db: Db, inFlight: number, tag: string): Promise<number> {
+  const store = new CaseStore(db, buildPolicy(), { now: Date.now });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < EVENTS) {
+        const i = next++;
+        await store.addEvent(gw, alarmEvent({ eventId: `${tag}-${i}`, alarmId: `s${i % 50}/x`, source: `s${i % 50}`, level: 'warning', transition: i % 2 === 0 ? 'raise' : 'clear', state: i % 2 === 0 ? 'raised' : 'cleared' }));
+      }
+    }),
+  );
+  store.close();
+  return Math.round(EVENTS / ((performance.now() - t0) / 1000));
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+
+const dir = tempDir('bench-workflow');
+const rssBefore = process.memoryUsage().rss;
+const sqlite = await openDatabase({ poolSize: 1 }, dir.path, log, Date.now);
+const rssAfter = process.memoryUsage().rss;
+progress('sqlite: events');
+const sqliteSerial = await eventsPerSecond(sqlite, 1, 'a');
+const sqlite8 = await eventsPerSecond(sqlite, 8, 'b');
+await sqlite.close();
+
+progress('postgres: starting');
+const pg = await startPostgres({ fsync: true });
+const url = await pg.createDatabase('bench');
+const w1 = await openDatabase({ url, poolSize: 8 }, dir.path, log, Date.now);
+const w2 = await openDatabase({ url, poolSize: 8 }, dir.path, log, Date.now);
+progress('postgres: events');
+const pgSerial = await eventsPerSecond(w1, 1, 'c');
+const pg8 = await eventsPerSecond(w1, 8, 'd');
+
+progress('postgres: cross-worker notices');
+const one = new CaseStore(w1, buildPolicy(), { now: Date.now });
+const two = new CaseStore(w2, buildPolicy(), { now: Date.now });
+const latencies: number[] = [];
+for (let i = 0; i < NOTICES; i++) {
+  const c = (await one.addEvent(gw, alarmEvent({ eventId: `n-${i}`, alarmId: `door${i}/open`, source: `door${i}`, level: 'warning' })))!;
+  const seen = new Promise<number>((resolve) => {
+    const on = (x: AlarmCase) => {
+      if (x.caseId === c.caseId && x.step === 'dispatched') {
+        two.changes.off('change', on);
+        resolve(performance.now());
+      }
+    };
+    two.changes.on('change', on);
+  });
+  const t0 = performance.now();
+  await one.step(c.caseId, { step: 'dispatched', to: 'x' }, 'li', c.version);
+  const committed = performance.now();
+  latencies.push((await seen) - committed);
+  if (t0 > committed) throw new Error('clock went backwards');
+}
+one.close();
+two.close();
+await w1.close();
+await w2.close();
+await pg.stop();
+dir.remove();
+latencies.sort((a, b) => a - b);
+const ms = (v: number) => Math.round(v * 10) / 10;
+console.log(
+  JSON.stringify(
+    {
+      events: EVENTS,
+      eventsPerSecond: { sqlite: { serial: sqliteSerial, inFlight8: sqlite8 }, postgres: { serial: pgSerial, inFlight8: pg8 } },
+      stepToOtherWorkerMs: { samples: NOTICES, p50: ms(percentile(latencies, 0.5)), p95: ms(percentile(latencies, 0.95)), max: ms(latencies[latencies.length - 1]!) },
+      embeddedStoreRssMB: Math.round((rssAfter - rssBefore) / 1e5) / 10,
+    },
+    null,
+    2,
+  ),
+);
