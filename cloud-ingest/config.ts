@@ -8,11 +8,24 @@ import { workflowSection } from './alarms/options.js';
 import { databaseSection } from './db/options.js';
 import { notifySection } from './notify/options.js';
 
+/** A listener's certificate (PEM files; see docs/security.md for making and renewing them). */
+export const tlsFiles = z.strictObject({
+  certFile: z.string().min(1).describe('PEM certificate chain (server certificate first)'),
+  keyFile: z.string().min(1).describe('PEM private key (mode 0600)'),
+});
+
 const embeddedBroker = z.strictObject({
   type: z.literal('embedded').describe('aedes inside this process: the demo and small townships need nothing else'),
-  host: z.string().default('0.0.0.0'),
-  port: z.number().int().min(0).max(65535).default(1883).describe('0 = any free port (tests)'),
-});
+  host: z.string().default('127.0.0.1').describe('Loopback by default; set the address gateways reach, with tls, to serve them'),
+  port: z.number().int().min(0).max(65535).default(1883).describe('0 = any free port (tests); 8883 is usual with tls'),
+  tls: tlsFiles.optional().describe('MQTT over TLS (mqtts://): required for any listener gateways reach over a network'),
+  maxPacketBytes: z.number().int().min(64 * 1024).default(8 * 1024 * 1024).describe('Largest MQTT packet a logged-in gateway may send (a batch is gzip\'d; 32 MiB at most after decompression)'),
+}).refine((b) => b.tls !== undefined || isLoopbackHost(b.host), { path: ['tls'], message: 'a broker gateways reach over a network needs tls (certFile, keyFile): gateway passwords must not cross it in plain text; keep host: 127.0.0.1 without it' });
+
+/** 127.0.0.0/8, ::1 and localhost: a listener there never leaves the box. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
 
 const externalBroker = z.strictObject({
   type: z.literal('external').describe('An existing broker (Mosquitto, EMQX cluster); several workers share the load'),
@@ -46,7 +59,7 @@ const staffUser = z.strictObject({
 export const cloudIngestConfig = z.strictObject({
   version: z.literal(1),
   worker: id.default('w1').describe('Name of this worker (client id, logs)'),
-  broker: z.discriminatedUnion('type', [embeddedBroker, externalBroker]).default({ type: 'embedded', host: '0.0.0.0', port: 1883 }),
+  broker: z.discriminatedUnion('type', [embeddedBroker, externalBroker]).default({ type: 'embedded', host: '127.0.0.1', port: 1883, maxPacketBytes: 8 * 1024 * 1024 }),
   influx: influxSection.optional().describe('Without it, only a bounded recent window is kept in memory (history is NOT stored)'),
   dataDir: z.string().min(1).default('/var/lib/lastmile-ingest').describe('Registry, dedup journal and alarm log'),
   database: databaseSection.describe('Alarm workflow store: embedded SQLite under dataDir by default, PostgreSQL for several workers'),

@@ -30,7 +30,8 @@ export class CloudIngest {
   /** The alarm workflow (cases in the workflow database, staff actions, escalation); opened by start(). */
   workflowServices: WorkflowServices | undefined;
   private readonly sink: TimeSeriesSink | undefined;
-  private readonly broker: EmbeddedBroker | ExternalBroker;
+  /** The broker adapter (embedded aedes or the external cluster client). */
+  readonly broker: EmbeddedBroker | ExternalBroker;
   private console: ConsoleServer | undefined;
   /** Bound ports after start (embedded broker, console). */
   brokerPort = 0;
@@ -85,7 +86,7 @@ export class CloudIngest {
     if (!this.sink) this.log.warn('no influx section: time series history is NOT stored, only a recent window in memory for the console');
     this.workflowServices = await startWorkflow(this.config, this.broker as CommandChannel, this.log.child({ scope: 'alarms' }), this.stats, this.clock);
     const b = this.config.broker;
-    if (b.type === 'embedded') this.brokerPort = await (this.broker as EmbeddedBroker).start(b.host, b.port);
+    if (b.type === 'embedded') this.brokerPort = await (this.broker as EmbeddedBroker).start(b);
     else await (this.broker as ExternalBroker).start();
     if (this.config.console.enabled) {
       this.console = await startConsole(this, this.log.child({ scope: 'console' }));

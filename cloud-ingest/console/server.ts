@@ -45,11 +45,14 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
 
   app.post<{ Body: { user?: string; password?: string } }>('/api/login', async (request, reply) => {
     const { user, password } = request.body ?? {};
-    const token = typeof user === 'string' && typeof password === 'string' ? sessions.login(user, password) : undefined;
-    if (!token) {
-      log.warn({ user, ip: request.ip }, 'console login failed');
-      return reply.code(401).send({ error: '用户名或密码错误 / wrong user name or password' });
+    const result = typeof user === 'string' && typeof password === 'string' ? await sessions.login(user, password, request.ip) : ({ ok: false, why: 'wrong' } as const);
+    if (!('token' in result)) {
+      log.warn({ user: typeof user === 'string' ? user.slice(0, 64) : undefined, ip: request.ip, why: result.why }, 'console login failed');
+      if (result.why === 'wrong') return reply.code(401).send({ error: '用户名或密码错误 / wrong user name or password' });
+      const wait = Math.ceil((result.why === 'locked' ? result.retryAfterMs : 1000) / 1000);
+      return reply.code(429).header('retry-after', String(wait)).send({ error: `尝试过多，请 ${wait} 秒后再试 / too many attempts, try again in ${wait} s` });
     }
+    const token = result.token;
     log.info({ user }, 'console login');
     reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: config.secureCookie });
     return { ok: true };

@@ -3,9 +3,13 @@
 // `authorizePublish`, then lets aedes PUBACK at once: what tells the gateway its data is safe is the
 // receipt on lm/v1/<gateway>/receipt, sent after the database write (see contract.ts). Holding the
 // PUBACK on the database would stall the gateway's connection (keepalives included) through an outage.
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { LoginGuard } from '../../gateway/shared/login-guard.js';
 import type { Logger } from '../../gateway/shared/logger.js';
+import { PacketSizeGuard } from '../../gateway/shared/mqtt-packet-size-guard.js';
 import type { Stats } from '../../gateway/shared/stats.js';
 import { TOPIC_ROOT, isDownlinkTopic, topics, type CommandMessage, type Receipt } from '../contract.js';
 import type { GatewayIdentity, GatewayRegistry } from '../registry/registry.js';
@@ -21,47 +25,56 @@ export interface CommandChannel {
 /** Client-id suffix of `lastmile doctor`'s credential check (gateway/installer/doctor-broker.ts). */
 export const DOCTOR_CLIENT_SUFFIX = '-doctor';
 
+/** Where and how the broker listens. */
+export interface BrokerListenOptions {
+  readonly host: string;
+  readonly port: number;
+  /** PEM files; without them the listener is plain MQTT (config refuses that off loopback). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly maxPacketBytes: number;
+}
+
+/** CONNECT carries a client id, a user name and a password: 64 KiB is far more than any needs. */
+const MAX_CONNECT_BYTES = 64 * 1024;
+/**
+ * Login limits (issue 13 item 10): wrong passwords per address, and per gateway id from anywhere. A
+ * gateway's password is 24 random bytes, so these stop floods, not guessing; the per-id limit never
+ * locks out credentials already verified since start (the registry's cache answers them without a hash).
+ */
+export const BROKER_MAX_FAILURES_PER_ADDRESS = 20;
+export const BROKER_MAX_FAILURES_PER_GATEWAY = 20;
+
+interface Session {
+  readonly identity: GatewayIdentity;
+  /** `lastmile doctor`'s check: connect and CONNACK only, no publish or subscribe (no second session). */
+  readonly doctor: boolean;
+}
+
 export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
   private broker: Aedes | undefined;
   private server: Server | undefined;
-  private readonly identities = new WeakMap<Client, GatewayIdentity>();
+  private readonly sessions = new WeakMap<Client, Session>();
+  /** One password check at a time: scrypt shares libuv's 4 threads with gunzip and file writes. */
+  readonly guard: LoginGuard;
 
   constructor(
     private readonly registry: GatewayRegistry,
     private readonly ingest: Ingest,
     private readonly log: Logger,
     private readonly stats: Stats,
-  ) {}
+    guard?: LoginGuard,
+  ) {
+    this.guard = guard ?? new LoginGuard({ lockMs: 30_000, maxLockMs: 10 * 60_000, maxConcurrent: 1, maxQueued: 32 });
+  }
 
   /** Starts listening; returns the bound port (port 0 picks a free one). */
-  async start(host: string, port: number): Promise<number> {
+  async start(listen: BrokerListenOptions): Promise<number> {
     const broker = await Aedes.createBroker({
-      authenticate: (client, username, password, done) => {
-        const refuse = () => {
-          this.stats.inc('broker.auth_failed');
-          this.log.warn({ clientId: client.id, username }, 'gateway authentication failed (unknown id, wrong password, or client id ≠ username)');
-          const error = new Error('bad username or password') as AuthenticateError;
-          error.returnCode = 4;
-          done(error, false);
-        };
-        if (!username || !password) return refuse();
-        this.registry.authenticate(username, password.toString('utf8')).then(
-          (identity) => {
-            // The client id must be the gateway's own (so no one takes over another gateway's session), or
-            // its `-doctor` twin: `lastmile doctor` checks the credentials without touching the real session.
-            if (!identity || (client.id !== identity.gateway && client.id !== `${identity.gateway}${DOCTOR_CLIENT_SUFFIX}`)) return refuse();
-            this.identities.set(client, identity);
-            done(null, true);
-          },
-          (error: Error) => {
-            this.log.error({ username, err: error.message }, 'password check failed');
-            refuse();
-          },
-        );
-      },
+      authenticate: (client, username, password, done) => void this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
         if (!client) return done(null); // our own publishes (commands down)
-        const identity = this.identities.get(client);
+        const session = this.sessions.get(client);
+        const identity = session && !session.doctor ? session.identity : undefined;
         const own = identity ? `${TOPIC_ROOT}/${identity.gateway}/` : undefined;
         if (!identity || !packet.topic.startsWith(own!) || isDownlinkTopic(identity.gateway, packet.topic)) {
           this.stats.inc('broker.publish_denied', { gateway: identity?.gateway ?? client.id });
@@ -72,7 +85,8 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
         done(null);
       },
       authorizeSubscribe: (client, subscription, done) => {
-        const identity = this.identities.get(client);
+        const session = this.sessions.get(client);
+        const identity = session && !session.doctor ? session.identity : undefined;
         if (identity && isDownlinkTopic(identity.gateway, subscription.topic)) return done(null, subscription);
         this.stats.inc('broker.subscribe_denied', { gateway: identity?.gateway ?? client.id });
         this.log.warn({ gateway: identity?.gateway ?? client.id, topic: subscription.topic }, 'subscription denied');
@@ -80,20 +94,75 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
       },
     });
     broker.on('clientReady', (client) => {
-      const identity = this.identities.get(client);
-      if (identity && client.id === identity.gateway) this.ingest.connection(identity, true);
+      const session = this.sessions.get(client);
+      if (session && !session.doctor) this.ingest.connection(session.identity, true);
     });
     broker.on('clientDisconnect', (client) => {
-      const identity = this.identities.get(client);
-      if (identity && client.id === identity.gateway) this.ingest.connection(identity, false);
+      const session = this.sessions.get(client);
+      if (session && !session.doctor) this.ingest.connection(session.identity, false);
     });
     this.broker = broker;
-    this.server = createServer(broker.handle);
+    // Every connection passes a packet-size guard before aedes buffers anything (aedes has no limit).
+    const guarded = (socket: Socket) => {
+      broker.handle(
+        new PacketSizeGuard(
+          socket,
+          listen.maxPacketBytes,
+          (announced) => {
+            this.stats.inc('broker.packet_too_large');
+            this.log.warn({ remote: socket.remoteAddress, announced, limit: listen.maxPacketBytes }, 'township broker cut a client announcing an oversized MQTT packet');
+          },
+          MAX_CONNECT_BYTES,
+        ),
+      );
+    };
+    this.server = listen.tls ? createTlsServer({ cert: readFileSync(listen.tls.certFile), key: readFileSync(listen.tls.keyFile), minVersion: 'TLSv1.2' }, guarded) : createServer(guarded);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
-      this.server!.listen(port, host, () => resolve());
+      this.server!.listen(listen.port, listen.host, () => resolve());
     });
     return (this.server.address() as AddressInfo).port;
+  }
+
+  /**
+   * The user name is the gateway id and the client id must be it too (no one takes over another gateway's
+   * session), or its `-doctor` twin with a clean session: `lastmile doctor` checks the credentials and
+   * gets nothing more. Every refusal reads the same, and an unknown id costs a decoy hash (registry), so
+   * neither answer nor timing tells which ids exist; a refusal for a locked address or id costs no hash.
+   */
+  private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): Promise<void> {
+    const address = (client.conn as Partial<Socket>).remoteAddress ?? 'unknown';
+    const refuse = (why: string) => {
+      this.stats.inc('broker.auth_failed', { why });
+      this.log.warn({ clientId: client.id.slice(0, 64), username: username?.slice(0, 64), remote: address, why }, 'gateway authentication failed (unknown id, wrong password, client id ≠ username, or too many attempts)');
+      const error = new Error('bad username or password') as AuthenticateError;
+      error.returnCode = 4;
+      done(error, false);
+    };
+    if (!username || !password) return refuse('no credentials');
+    const doctor = client.id === `${username}${DOCTOR_CLIENT_SUFFIX}`;
+    if (client.id !== username && !doctor) return refuse('client id is not the user name');
+    if (doctor && !client.clean) return refuse('doctor check without a clean session');
+    const secret = password.toString('utf8');
+    // Credentials verified since start skip the hash and the per-id limit (so a flood on a gateway's id
+    // cannot lock that gateway out), never the per-address one (the cache must not be a guessing oracle).
+    const cached = this.registry.verifiedBefore(username, secret);
+    let identity: GatewayIdentity | undefined;
+    const outcome = await this.guard
+      .attempt(
+        [
+          { key: `addr:${address}`, maxFailures: BROKER_MAX_FAILURES_PER_ADDRESS },
+          ...(cached ? [] : [{ key: `gw:${username.slice(0, 64)}`, maxFailures: BROKER_MAX_FAILURES_PER_GATEWAY }]),
+        ],
+        async () => (identity = cached ?? (await this.registry.authenticate(username, secret))) !== undefined,
+      )
+      .catch((error: Error) => {
+        this.log.error({ username: username.slice(0, 64), err: error.message }, 'password check failed');
+        return { ok: false, why: 'wrong' } as const;
+      });
+    if (!outcome.ok) return refuse(outcome.why);
+    this.sessions.set(client, { identity: identity!, doctor });
+    done(null, true);
   }
 
   async sendCommand(gateway: string, message: CommandMessage): Promise<void> {

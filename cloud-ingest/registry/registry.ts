@@ -3,6 +3,8 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
 import { id } from '../../config/sections/common.js';
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_SCRYPT } from '../../gateway/shared/password-hash.js';
 import { verifyPasswordAsync } from './password.js';
 
 export const gatewayEntry = z.strictObject({
@@ -28,6 +30,8 @@ export class GatewayRegistry {
   private readonly gateways = new Map<string, GatewayEntry>();
   /** Verified passwords, so reconnect storms do not cost one scrypt each. Keyed by id + password. */
   private readonly verified = new Map<string, string>();
+  /** Hashed against for unknown ids: the gateways' scrypt cost, random bytes that no password matches. */
+  private readonly decoy = `scrypt$${DEFAULT_SCRYPT.N}$${DEFAULT_SCRYPT.r}$${DEFAULT_SCRYPT.p}$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
 
   constructor(private readonly file: string) {}
 
@@ -59,15 +63,25 @@ export class GatewayRegistry {
     renameSync(tmp, this.file);
   }
 
-  /** The gateway's identity when the credentials match an enabled entry, else undefined. */
+  /**
+   * The gateway's identity when the credentials match an enabled entry, else undefined. An unknown or
+   * disabled id costs a hash of the same work against a decoy, so timing does not tell which ids exist.
+   */
   async authenticate(gateway: string, password: string): Promise<GatewayIdentity | undefined> {
+    const cached = this.verifiedBefore(gateway, password);
+    if (cached) return cached;
     const entry = this.gateways.get(gateway);
-    if (!entry || entry.disabled) return undefined;
-    const key = `${gateway}\u0000${password}`;
-    if (this.verified.get(key) !== entry.passwordHash) {
-      if (!(await verifyPasswordAsync(password, entry.passwordHash))) return undefined;
-      this.verified.set(key, entry.passwordHash);
-    }
+    const usable = entry !== undefined && !entry.disabled;
+    const ok = await verifyPasswordAsync(password, usable ? entry.passwordHash : this.decoy);
+    if (!ok || !usable) return undefined;
+    this.verified.set(`${gateway}\u0000${password}`, entry.passwordHash);
+    return { gateway: entry.id, township: entry.township, compound: entry.compound };
+  }
+
+  /** The identity when exactly these credentials were verified since start (no hash needed), else undefined. */
+  verifiedBefore(gateway: string, password: string): GatewayIdentity | undefined {
+    const entry = this.gateways.get(gateway);
+    if (!entry || entry.disabled || this.verified.get(`${gateway}\u0000${password}`) !== entry.passwordHash) return undefined;
     return { gateway: entry.id, township: entry.township, compound: entry.compound };
   }
 

@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
 import { CheckQueue } from './check-queue.js';
 import { LogThrottle } from './log-throttle.js';
-import { PacketSizeGuard } from './packet-size-guard.js';
+import { PacketSizeGuard } from '../shared/mqtt-packet-size-guard.js';
 import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from '../shared/password-hash.js';
 import { mayPublish, maySubscribe, type DeviceUser } from './users.js';
 

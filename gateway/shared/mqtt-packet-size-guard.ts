@@ -1,7 +1,9 @@
 // aedes has no maximum packet size: a client could announce a 256 MB packet before it has even
 // authenticated, and aedes would buffer it. This stream sits between the TCP socket and aedes, reads each
 // MQTT fixed header (type byte + "remaining length" varint, MQTT 3.1.1 §2.2.3) and cuts the connection as
-// soon as a packet announces more than the limit, before its body is buffered anywhere.
+// soon as a packet announces more than the limit, before its body is buffered anywhere. The first packet
+// (CONNECT, before any password check) may have a smaller limit of its own. Used by the gateway's local
+// broker and the township's embedded broker.
 import { Duplex } from 'node:stream';
 import type { Socket } from 'node:net';
 
@@ -13,7 +15,13 @@ export class FixedHeaderScanner {
   private lengthBytes = 0;
   private remaining = 0;
 
-  constructor(private readonly maxPacketBytes: number) {}
+  private packets = 0;
+
+  constructor(
+    private readonly maxPacketBytes: number,
+    /** Limit of the first packet (CONNECT); defaults to maxPacketBytes. */
+    private readonly firstPacketMaxBytes = maxPacketBytes,
+  ) {}
 
   /** The announced length of the packet that broke the limit, for the log. */
   lastLength = 0;
@@ -33,12 +41,13 @@ export class FixedHeaderScanner {
         this.multiplier *= 128;
         this.lengthBytes++;
         this.lastLength = this.length;
-        if (this.length > this.maxPacketBytes) return false;
+        if (this.length > (this.packets === 0 ? this.firstPacketMaxBytes : this.maxPacketBytes)) return false;
         if (byte & 0x80) {
           if (this.lengthBytes >= 4) return false; // a fifth length byte is malformed
           continue;
         }
         this.remaining = this.length;
+        this.packets++;
         this.state = this.remaining === 0 ? 'type' : 'body';
       } else {
         const take = Math.min(this.remaining, chunk.length - i);
@@ -61,11 +70,12 @@ export class PacketSizeGuard extends Duplex {
     private readonly socket: Socket,
     maxPacketBytes: number,
     onTooLarge: (announcedBytes: number) => void,
+    firstPacketMaxBytes = maxPacketBytes,
   ) {
     super();
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
-    this.scanner = new FixedHeaderScanner(maxPacketBytes);
+    this.scanner = new FixedHeaderScanner(maxPacketBytes, firstPacketMaxBytes);
     socket.on('data', (chunk: Buffer) => {
       if (!this.scanner.feed(chunk)) {
         onTooLarge(this.scanner.lastLength);

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { connectAsync, MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBroker } from '../../../gateway/local-broker/embedded-broker.js';
-import { FixedHeaderScanner } from '../../../gateway/local-broker/packet-size-guard.js';
+import { FixedHeaderScanner } from '../../../gateway/shared/mqtt-packet-size-guard.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 import { freePort } from '../../helpers/peers.js';
