@@ -1,9 +1,10 @@
 // The scheduling of one half-duplex bus, shared by polled serial protocols: one source at a time, alarm-class
 // sources first and then the most overdue, per-source poll intervals, and the Modbus driver's back-off
 // (modbus/bus-poller.ts: offline after OFFLINE_AFTER_FAILURES failed polls, retried at a doubling interval
-// up to MAX_BACKOFF_MS, back online at the first answer). The protocol supplies one poll of one source;
-// this decides which source goes next and what its outcome means. Used by dlt645; the Modbus poller keeps
-// its own loop for now (same rules, same constants).
+// up to MAX_BACKOFF_MS, alarm-class sources never beyond max(poll, 5 s), back online at the first answer).
+// The protocol supplies one poll of one source; this decides which source goes next and what its outcome
+// means. Used by dlt645; the Modbus poller keeps its own loop for now (same retryDelay, same constants; its
+// "alarm-class sources retried ahead of a failing meter" rule is not here, as meter buses carry no alarms).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SourceFaultKind } from '../pipeline/types.js';
 import { OFFLINE_AFTER_FAILURES, retryDelay } from './modbus/bus-poller.js';
@@ -105,7 +106,7 @@ export class BusSchedule<T extends ScheduledSource> {
 
   private failed(slot: Slot<T>, outcome: Extract<PollOutcome, { answered: false }>, mono: number): void {
     slot.failures++;
-    slot.nextDue = mono + retryDelay(slot.item.pollMs, slot.failures);
+    slot.nextDue = mono + retryDelay(slot.item.pollMs, slot.failures, slot.item.urgent);
     if (slot.failures < OFFLINE_AFTER_FAILURES || slot.online === false) return;
     slot.online = false;
     const lastError = { kind: outcome.kind, message: outcome.message };
