@@ -14,6 +14,8 @@ const USAGE = `lastmile <command> [options]
   passwd [--out file]                      read a password on stdin, print its scrypt hash (for passwordFile)
   scan --port <tty>|--host <ip>            find Modbus unit ids across bauds and parities
   probe ... --unit N --fc 3|4 --address A  decode a register range every way, next to the profile
+  scan --protocol dlt645 --port <tty>      find DL/T 645 meter addresses (wildcard, or --meters to check)
+  probe --protocol dlt645 --meter M --di D read one DL/T 645 data item and print it decoded
   doctor <config.yaml> [--lang zh|en]      pass/fail checks: ports, clock, broker, spool, sources
   provision --config <cloud-ingest.yaml> --gateway <id> --township <id> --compound <id> --broker-url <url>
                                            (township side) issue a gateway identity; prints its uplink block
