@@ -28,6 +28,8 @@ export interface DemoTownshipOptions {
   readonly uplinkPasswordFile: string;
   /** Where the notification receiver prints what the township sends (the terminal). */
   readonly print?: (text: string) => void;
+  /** The workflow's clock (tests pass a fake one to see escalation without waiting). */
+  readonly clock?: { now(): number };
 }
 
 export interface DemoTownship {
@@ -101,7 +103,7 @@ export async function startDemoTownship(options: DemoTownshipOptions): Promise<D
   });
   writeFileSync(options.uplinkPasswordFile, `${issued.password}\n`, { mode: 0o600 });
 
-  const service = new CloudIngest(config, options.log.child({ scope: 'township' }));
+  const service = new CloudIngest(config, options.log.child({ scope: 'township' }), options.clock);
   await service.start();
   return {
     service,
