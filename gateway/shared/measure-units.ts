@@ -17,7 +17,8 @@ export type Dimension =
   | 'frequency'
   | 'time'
   | 'ratio'
-  | 'angle';
+  | 'angle'
+  | 'obscuration';
 
 interface UnitDef {
   readonly dimension: Dimension;
@@ -65,6 +66,8 @@ const UNITS: Readonly<Record<string, UnitDef>> = {
   h: { dimension: 'time', toBase: 3600 },
   '%': { dimension: 'ratio', toBase: 1 },
   '°': { dimension: 'angle', toBase: 1 },
+  // Smoke obscuration per metre of optical path (EN 54-7 detectors report it; fire at a few %/m).
+  '%/m': { dimension: 'obscuration', toBase: 1 },
 };
 
 /**
@@ -87,6 +90,7 @@ const PLAUSIBLE_BASE: Readonly<Record<Dimension, readonly [number, number]>> = {
   time: [0, 1e6],
   ratio: [0, 100],
   angle: [-360, 360],
+  obscuration: [0, 100],
 };
 
 /** Every unit name the registry knows, for schema messages and docs. */
