@@ -10,7 +10,8 @@ import { source as sourceSchema, type Source } from './sections/sources.js';
 import { siteConfig, type SiteConfig } from './site.js';
 
 type Actuator = SiteConfig['actuators'][number];
-import { BUILTIN_PROFILES_DIR, ProfileIndex } from '../gateway/devices/profile-index.js';
+import { BUILTIN_PROFILES_DIR, ProfileIndex, rangeProblems } from '../gateway/devices/profile-index.js';
+import { resolveProfile } from '../gateway/devices/resolve.js';
 import { effectiveRules, RuleConfigError } from '../gateway/rules/effective.js';
 
 export interface LoadedSite {
@@ -110,6 +111,12 @@ export function crossCheck(source: YamlSource, config: CheckedSections, profiles
     const pointIds = new Set(profile.points.map((p) => p.id));
     for (const pointId of Object.keys(src.decode?.points ?? {})) {
       if (!pointIds.has(pointId)) issues.push(source.issue(at('decode', 'points'), `profile ${profile.id} has no point "${pointId}"`, pointId));
+    }
+    // A site's range must be in a unit the point's values convert to: refused here, not first at decode time.
+    if (src.decode !== undefined && (src.variant === undefined || profile.variants[src.variant] !== undefined)) {
+      for (const point of resolveProfile(profile, src.variant, src.decode).points) {
+        for (const problem of rangeProblems(point)) issues.push(source.issue(at('decode'), `point "${point.id}": ${problem}`));
+      }
     }
     const ruleIds = new Set(profile.alarms.map((r) => r.id));
     for (const ruleId of Object.keys(src.rules)) {

@@ -99,7 +99,8 @@ function unitIssues(source: YamlSource, profile: Profile): ConfigIssue[] {
   return issues;
 }
 
-function rangeProblems(point: ResolvedPoint): string[] {
+/** What is wrong with a point's range: a unit its values do not convert to, or no unit for a unit-code point. */
+export function rangeProblems(point: ResolvedPoint): string[] {
   const range = point.range;
   if (range === undefined) return [];
   const units = point.unitFrom !== undefined ? Object.values(point.unitFrom.map) : point.unit === undefined ? [] : [point.unit];

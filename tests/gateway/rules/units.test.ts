@@ -95,3 +95,13 @@ describe('rules and point faults', () => {
     expect(seen.find((c) => c.rule === 'sensor_fault')).toMatchObject({ active: true, level: 'fault', value: 'unknown_unit' });
   });
 });
+
+describe('site decode ranges', () => {
+  it('refuses a range in a unit the point cannot convert to, naming the source', () => {
+    const yaml = SITE_YAML.replace('    rules:\n      water_alarm: { above: 40, for: 0s }', '    decode: { points: { level: { range: { max: 300, unit: V } } } }\n    rules:\n      water_alarm: { above: 40, for: 0s }');
+    expect(yaml).not.toBe(SITE_YAML);
+    expect(() => loadTestSite(yaml)).toThrow(/sources\[0\]\.decode: point "level": the range is in V, which m does not convert to/);
+    const ok = SITE_YAML.replace('    rules:\n      water_alarm: { above: 40, for: 0s }', '    decode: { points: { level: { range: { max: 300, unit: cm } } } }\n    rules:\n      water_alarm: { above: 40, for: 0s }');
+    expect(() => loadTestSite(ok)).not.toThrow();
+  });
+});
