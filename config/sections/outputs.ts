@@ -125,8 +125,12 @@ export const localBroker = z
 
 export const console_ = z.strictObject({
   enabled: z.boolean().default(true),
-  host: z.string().default('0.0.0.0'),
+  host: z.string().default('0.0.0.0').describe('The installer reaches it over the LAN; 127.0.0.1 keeps it on the box (ssh -L)'),
   port: z.number().int().min(1).max(65535).default(8080),
   passwordFile: z.string().min(1).optional().describe('scrypt hash for the installer login; the console stays off without one'),
+  tls: z
+    .strictObject({ certFile: absoluteFile.describe('PEM certificate chain'), keyFile: absoluteFile.describe('PEM private key (mode 0600)') })
+    .optional()
+    .describe('Serve the console over HTTPS with a Secure cookie (docs/security.md: making the certificate)'),
   sessionTimeout: duration.default('8h'),
 });

@@ -1,6 +1,7 @@
 // The installer console's HTTP side: fastify on the LAN, login with the installer password, a session
 // cookie (httpOnly, SameSite=Strict), one page polling /api/state, and the test-siren command.
 // POSTs only accept JSON: a cross-site form cannot send it, and SameSite=Strict keeps the cookie home.
+// With console.tls it is HTTPS only, and the cookie is Secure.
 import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -31,17 +32,31 @@ export interface ConsoleServerOptions {
   readonly providers: ConsoleProviders;
   readonly emitCommand: (command: GatewayCommand) => void;
   readonly log: Logger;
+  /** PEM files: the console is served over HTTPS and its cookie is Secure. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
 }
 
 export function buildConsoleServer(options: ConsoleServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, trustProxy: false });
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, trustProxy: false, ...(options.tls ? { https: { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile), minVersion: 'TLSv1.2' as const } } : {}) });
   void app.register(cookie);
+  // JSON bodies only (issue 13 item 13): fastify also parses text/plain by default, which a cross-site
+  // <form enctype="text/plain"> can send; without a parser for it, such a POST is refused with 415.
+  // A POST with no body skips parsing altogether, so the content type itself is required too: a page
+  // on another port of this host is same-site, and a bodiless fetch from it would carry the cookie.
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method === 'POST' && !(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
+      await reply.code(415).send({ error: 'POST bodies must be application/json / 仅接受 JSON' });
+    }
+  });
   const { sessions, log } = options;
   const tokenOf = (request: FastifyRequest) => request.cookies[SESSION_COOKIE];
 
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('Content-Security-Policy', "default-src 'self'; frame-ancestors 'none'; form-action 'self'");
+    reply.header('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'");
     reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('X-Frame-Options', 'DENY');
+    if (options.tls) reply.header('Strict-Transport-Security', 'max-age=31536000');
     reply.header('Referrer-Policy', 'no-referrer');
     if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
     return payload;
@@ -59,16 +74,16 @@ export function buildConsoleServer(options: ConsoleServerOptions): FastifyInstan
   for (const [path, { file, type }] of Object.entries(STATIC)) app.get(path, async (_request, reply) => reply.type(type).send(asset(file)));
 
   app.post<{ Body: { password?: unknown } }>('/api/login', async (request, reply) => {
-    const wait = sessions.lockedFor(request.ip);
-    if (wait > 0) return reply.code(429).send({ error: `too many attempts, wait ${Math.ceil(wait / 1000)} s / 尝试过多，请等待 ${Math.ceil(wait / 1000)} 秒` });
     const password = typeof request.body?.password === 'string' ? request.body.password : '';
-    const token = await sessions.login(request.ip, password);
-    if (token === undefined) {
-      log.warn({ from: request.ip }, 'console login refused');
-      return reply.code(401).send({ error: 'wrong password / 密码错误' });
+    const result = await sessions.login(request.ip, password);
+    if (!('token' in result)) {
+      log.warn({ from: request.ip, why: result.why }, 'console login refused');
+      if (result.why === 'wrong') return reply.code(401).send({ error: 'wrong password / 密码错误' });
+      const wait = Math.ceil((result.why === 'locked' ? result.retryAfterMs : 1000) / 1000);
+      return reply.code(429).header('Retry-After', String(wait)).send({ error: `尝试过多，请等待 ${wait} 秒 / too many attempts, wait ${wait} s` });
     }
     log.info({ from: request.ip }, 'console login');
-    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', path: '/', maxAge: Math.floor(options.sessionTimeoutMs / 1000) });
+    reply.setCookie(SESSION_COOKIE, result.token, { httpOnly: true, sameSite: 'strict', secure: options.tls !== undefined, path: '/', maxAge: Math.floor(options.sessionTimeoutMs / 1000) });
     return { ok: true };
   });
 

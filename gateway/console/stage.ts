@@ -38,6 +38,7 @@ export class ConsoleStage implements Stage {
       providers,
       emitCommand: (command) => context.events.emit('command', command),
       log,
+      tls: context.site.console?.tls,
     });
   }
 

@@ -1,16 +1,16 @@
 // The embedded aedes broker: TCP for devices (per-device users, ACL), plus in-process streams for the
 // gateway's own clients. The gateway's identity exists only in memory (random password made at start)
 // and is accepted only on an in-process stream, so it cannot be used from the network even if leaked.
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { duplexPair, type Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Clock } from '../pipeline/types.js';
 import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
-import { CheckQueue } from './check-queue.js';
 import { LogThrottle } from './log-throttle.js';
 import { PacketSizeGuard } from '../shared/mqtt-packet-size-guard.js';
+import { LoginGuard } from '../shared/login-guard.js';
 import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from '../shared/password-hash.js';
 import { mayPublish, maySubscribe, type DeviceUser } from './users.js';
 
@@ -28,6 +28,15 @@ const SERVER_UNAVAILABLE = 3;
 export const DEFAULT_MAX_PACKET_BYTES = 1024 * 1024;
 /** Connection attempts waiting for a password check; more are refused at once. */
 const MAX_PENDING_CHECKS = 64;
+/**
+ * Wrong passwords per address, and per username from anywhere, before they wait (issue 13 item 20).
+ * A device's password verified since start skips the per-username limit (never the per-address one),
+ * so a flood of wrong passwords for a device's name cannot lock that device out.
+ */
+export const MAX_FAILURES_PER_ADDRESS = 10;
+export const MAX_FAILURES_PER_USER = 10;
+/** Client ids remembered with the username that first used them (session theft, issue 13 item 7). */
+const MAX_CLIENT_OWNERS = 10_000;
 
 type Identity = { kind: 'internal' } | { kind: 'device'; user: DeviceUser };
 
@@ -57,7 +66,12 @@ export class EmbeddedBroker {
   private readonly identities = new WeakMap<Client, Identity>();
   private readonly internalPassword = randomBytes(32);
   private readonly throttle: LogThrottle;
-  private readonly checks = new CheckQueue(MAX_PENDING_CHECKS);
+  /** Password checks one at a time (scrypt shares libuv's thread pool with the spool's writes), with lockouts. */
+  readonly guard: LoginGuard;
+  /** sha256 of each username's password verified since start. */
+  private readonly verified = new Map<string, Buffer>();
+  /** Which username a client id belongs to: no device may take another's session (and its queued messages). */
+  private readonly clientOwners = new Map<string, string>();
   /** Checked when the username is unknown, so a refusal takes as long as a wrong password (no user enumeration by timing). */
   private readonly decoy: PasswordHash = { ...DEFAULT_SCRYPT, salt: randomBytes(16), hash: randomBytes(32) };
   private listening: { host: string; port: number } | undefined;
@@ -65,6 +79,7 @@ export class EmbeddedBroker {
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
     this.throttle = new LogThrottle(() => options.clock.mono());
+    this.guard = new LoginGuard({ lockMs: 60_000, maxLockMs: 15 * 60_000, maxConcurrent: 1, maxQueued: MAX_PENDING_CHECKS });
   }
 
   /**
@@ -202,17 +217,32 @@ export class EmbeddedBroker {
     if (client.id.startsWith(INTERNAL_CLIENT_PREFIX)) return this.refuse(client, username, `client id prefix ${INTERNAL_CLIENT_PREFIX} is reserved for the gateway`, NOT_AUTHORIZED, done);
     const user = this.options.users.get(username);
     const candidate = password?.toString('utf8') ?? '';
-    const check = this.checks.run(() => verifyPassword(user?.hash ?? this.decoy, candidate));
-    if (check === undefined) return this.refuse(client, username, 'busy: too many connection attempts at once', SERVER_UNAVAILABLE, done);
-    let ok: boolean;
+    const digest = createHash('sha256').update(candidate).digest();
+    const known = this.verified.get(username);
+    const cached = user !== undefined && known !== undefined && timingSafeEqual(known, digest);
+    const remote = (client.conn as Partial<Socket>).remoteAddress ?? 'unknown';
+    let outcome;
     try {
-      ok = await check;
+      outcome = await this.guard.attempt(
+        [{ key: `addr:${remote}`, maxFailures: MAX_FAILURES_PER_ADDRESS }, ...(cached ? [] : [{ key: `user:${username.slice(0, 64)}`, maxFailures: MAX_FAILURES_PER_USER }])],
+        // An unknown username costs the same scrypt as a wrong password (no user enumeration by timing).
+        async () => cached || ((await verifyPassword(user?.hash ?? this.decoy, candidate)) && user !== undefined),
+      );
     } catch (error) {
       this.options.log.error({ username, err: error }, 'local broker could not check a password');
       return this.refuse(client, username, 'password check failed', NOT_AUTHORIZED, done);
     }
+    if (!outcome.ok && outcome.why === 'busy') return this.refuse(client, username, 'busy: too many connection attempts at once', SERVER_UNAVAILABLE, done);
+    if (!outcome.ok && outcome.why === 'locked') return this.refuse(client, username, `locked: too many wrong passwords (${outcome.key.split(':')[0]})`, BAD_USERNAME_OR_PASSWORD, done);
     if (!user) return this.refuse(client, username, 'unknown user', BAD_USERNAME_OR_PASSWORD, done);
-    if (!ok) return this.refuse(client, username, 'wrong password', BAD_USERNAME_OR_PASSWORD, done);
+    if (!outcome.ok) return this.refuse(client, username, 'wrong password', BAD_USERNAME_OR_PASSWORD, done);
+    this.verified.set(username, digest);
+    // A client id is its first user's, and a client id spelt like another user's name is that user's.
+    const owner = this.clientOwners.get(client.id) ?? (this.options.users.has(client.id) ? client.id : undefined);
+    if (owner !== undefined && owner !== username) return this.refuse(client, username, 'client id belongs to another device', NOT_AUTHORIZED, done);
+    this.clientOwners.delete(client.id);
+    if (this.clientOwners.size >= MAX_CLIENT_OWNERS) this.clientOwners.delete(this.clientOwners.keys().next().value!);
+    this.clientOwners.set(client.id, username);
     this.identities.set(client, { kind: 'device', user });
     this.options.log.info({ username, client: client.id }, 'device connected to local broker');
     done(null, true);
