@@ -26,6 +26,16 @@ export interface AlarmStore {
   addEvent(identity: GatewayIdentity, event: AlarmEvent): Promise<AlarmCase | undefined>;
 }
 
+/** How one device's closed cases ended: the basis of its false-alarm rate. */
+export interface DeviceCauses {
+  readonly gateway: string;
+  readonly source: string;
+  readonly closed: number;
+  readonly falseAlarms: number;
+  readonly deviceFaults: number;
+  readonly falseAlarmRate: number;
+}
+
 export class CaseStore implements AlarmStore {
   readonly changes = new EventEmitter<CaseStoreEvents>();
   private readonly unsubscribe: () => void;
@@ -35,6 +45,8 @@ export class CaseStore implements AlarmStore {
     readonly policy: WorkflowPolicy,
     private readonly clock: WallClock,
   ) {
+    // One listener per open board (Server-Sent Events): many is normal, not a leak.
+    this.changes.setMaxListeners(0);
     this.unsubscribe = db.onNotice((payload) => {
       if (payload === '*') {
         this.changes.emit('resync');
@@ -202,6 +214,29 @@ export class CaseStore implements AlarmStore {
       [township, like, like, like, like, like, like, limit],
     );
     return loadCases(this.db, rows, false);
+  }
+
+  /**
+   * Closed cases per device (gateway + source) since `since`, with how many were false alarms and device
+   * faults, most false alarms first (GB 50440 practice: more than 5 false alarms a day needs action).
+   */
+  async closureCauses(township: string, since: number): Promise<DeviceCauses[]> {
+    const rows = await this.db.all<{ gateway: string; source: string; closed: number; false_alarms: number; device_faults: number }>(
+      `SELECT gateway, source, COUNT(*) AS closed,
+         SUM(CASE WHEN cause = 'false_alarm' THEN 1 ELSE 0 END) AS false_alarms,
+         SUM(CASE WHEN cause = 'device_fault' THEN 1 ELSE 0 END) AS device_faults
+       FROM cases WHERE township = ? AND closed_at IS NOT NULL AND closed_at >= ? AND is_test = 0
+       GROUP BY gateway, source ORDER BY false_alarms DESC, closed DESC, gateway, source LIMIT 500`,
+      [township, since],
+    );
+    return rows.map((r) => ({
+      gateway: r.gateway,
+      source: r.source,
+      closed: Number(r.closed),
+      falseAlarms: Number(r.false_alarms),
+      deviceFaults: Number(r.device_faults),
+      falseAlarmRate: Number(r.closed) === 0 ? 0 : Number(r.false_alarms) / Number(r.closed),
+    }));
   }
 
   /** Open, non-test cases whose deadline has passed (the escalation's work list). */

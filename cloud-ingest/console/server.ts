@@ -97,6 +97,12 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
     return { ...boardCase(c, service.alarms.policy), notifications: await service.workflowServices!.notifier.history(c.caseId) };
   });
 
+  /** False-alarm rates per device from closing causes, over the last `days` (default 30). */
+  app.get<{ Querystring: { days?: string } }>('/api/stats/causes', { preHandler: requireStaff }, async (request) => {
+    const days = Math.min(366, Math.max(1, Number(request.query.days ?? 30) || 30));
+    return service.alarms.closureCauses(request.staff!.township, Date.now() - days * 86_400_000);
+  });
+
   app.get('/api/staff', { preHandler: requireStaff }, async (request) => {
     const staff = service.workflowServices!.staff;
     return { staff: await staff.list(request.staff!.township), ladder: (await staff.ladder(request.staff!.township)).map((s) => s.name) };

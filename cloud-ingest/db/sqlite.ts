@@ -1,7 +1,8 @@
 // The embedded store: SQLite through better-sqlite3, one file under dataDir. WAL with synchronous=FULL,
 // so a committed transaction survives a power cut. better-sqlite3 is synchronous; one queue keeps the
 // async transactions of this process from interleaving (one process owns the file: the embedded default
-// runs a single worker; several workers share PostgreSQL instead).
+// runs a single worker; several workers share PostgreSQL instead). Inside a transaction, use only its tx
+// object: the database itself waits for the transaction to finish.
 import { EventEmitter } from 'node:events';
 import Database from 'better-sqlite3';
 import { NOTICE_CHANNEL, type Db, type Row, type SqlValue, type Tx } from './db.js';

@@ -198,6 +198,8 @@ describe('township console in headless Chromium', () => {
       ['handled', 'li', '电缆井冒烟，已断电处置'],
       ['closed', 'li', 'real_handled'],
     ]);
+    const causes = (await page.evaluate(() => fetch('/api/stats/causes').then((r) => r.json()))) as { source: string; closed: number; falseAlarms: number }[];
+    expect(causes.find((r) => r.source === 'smoke-1')).toMatchObject({ closed: 1, falseAlarms: 0 });
     await page.click('#view-archive');
     await page.fill('#archive-q', 'smoke-1');
     await page.click('#archive-search');

@@ -154,6 +154,24 @@ describe.each(ENGINES)('workflow store on %s', (engine) => {
     await expect.poll(() => seen).toEqual(['gw-a.n1:open', 'gw-a.n1:dispatched']);
   });
 
+  it('counts closing causes per device, so its false-alarm rate can be computed', async () => {
+    const s = await store();
+    const since = clock;
+    for (const [i, cause] of (['false_alarm', 'false_alarm', 'real_handled', 'device_fault'] as const).entries()) {
+      const c = (await s.addEvent(gw, alarmEvent({ eventId: `fa-${i}`, alarmId: 'kitchen-2/smoke', source: 'kitchen-2' })))!;
+      const confirmed = await s.step(c.caseId, { step: 'confirmed', confirmation: cause === 'false_alarm' ? 'false_alarm' : 'real', method: 'phone' }, 'li', c.version);
+      if (cause === 'false_alarm') await s.step(c.caseId, { step: 'closed', cause, note: '油烟' }, 'li', confirmed.version);
+      else {
+        const d = await s.step(c.caseId, { step: 'dispatched', to: '物业' }, 'li', confirmed.version);
+        const h = await s.step(c.caseId, { step: 'handled', note: 'ok' }, 'li', d.version);
+        await s.step(c.caseId, { step: 'closed', cause }, 'li', h.version);
+      }
+      clock += 1000;
+    }
+    const rows = (await s.closureCauses('town-1', since)).filter((r) => r.source === 'kitchen-2');
+    expect(rows).toEqual([{ gateway: 'gw-a', source: 'kitchen-2', closed: 4, falseAlarms: 2, deviceFaults: 1, falseAlarmRate: 0.5 }]);
+  });
+
   it('imports an existing JSON-lines alarm log on first start, once', async () => {
     const s = await store();
     const dir = tempDir('jsonl');
