@@ -53,6 +53,17 @@ describe('lastmile scan --protocol dlt645', () => {
     expect(cli.out()).toContain(`meter ${dead}: no answer`);
   }, 60_000);
 
+  it('finds the meter behind a serial server (--host/--tcp-port) without trying line settings', async () => {
+    const sim = new Dlt645MeterSimulator([{ address: A, profile: SINGLE, scenario: () => ({ import_energy: 88.5 }) }]);
+    const port = await sim.listenTcp('127.0.0.1', 0);
+    cleanups.push(() => sim.stop());
+    const cli = io();
+    expect(await scanCommand(['--protocol', 'dlt645', '--host', '127.0.0.1', '--tcp-port', String(port), '--meters', A], cli)).toBe(0);
+    expect(cli.out()).toContain(`tcp://127.0.0.1:${port}: one meter answers the wildcard: ${A}`);
+    expect(cli.out()).toContain(`meter ${A}: answers: forward active energy 88.50 kWh`);
+    expect(cli.out()).toContain('1 setting(s)');
+  }, 60_000);
+
   it('says nothing answered on a silent line, with exit code 1', async () => {
     const { port, sim } = await meters([A]);
     sim.setSilent(A, true);
