@@ -56,8 +56,20 @@ interface BufferedPortInternals {
   _buffer?: Buffer;
 }
 
+/**
+ * Modbus TCP: consecutive timeouts before the connection is re-made. A malformed MBAP header (a length
+ * longer than the frame) leaves modbus-serial waiting for bytes that belong to the next answer, and every
+ * answer after it is misread; a fresh connection starts clean (issue 13 item 6: one bad frame took all
+ * five sources of a bus offline for good). Two, so one slave that is merely dead behind a TCP-to-RTU
+ * gateway costs a reconnect only every other poll.
+ */
+export const TCP_TIMEOUTS_BEFORE_RECONNECT = 2;
+
 export class ModbusTransport {
   private client: ModbusRTU | undefined;
+  private consecutiveTimeouts = 0;
+  /** Connections re-made after a framing error or repeated timeouts (TCP), for the stats and tests. */
+  reconnects = 0;
   private connecting: Promise<ModbusRTU> | undefined;
   /** Bus-level response timeout; a source may ask for more (its profile's responseTimeout). */
   readonly timeoutMs: number;
@@ -125,24 +137,41 @@ export class ModbusTransport {
     client.setTimeout(timeoutMs);
     this.discardStaleInput(client);
     try {
-      switch (request.function) {
-        case 1:
-          return { kind: 'bits', bits: checkedBits(await client.readCoils(request.address, request.count), request) };
-        case 2:
-          return { kind: 'bits', bits: checkedBits(await client.readDiscreteInputs(request.address, request.count), request) };
-        case 3:
-          return { kind: 'words', words: checkedWords(await client.readHoldingRegisters(request.address, request.count), request) };
-        case 4:
-          return { kind: 'words', words: checkedWords(await client.readInputRegisters(request.address, request.count), request) };
-      }
+      const result = await this.transact(client, request);
+      this.consecutiveTimeouts = 0;
+      return result;
     } catch (error) {
       let fault = classifyModbusError(error);
       // A timeout with bytes waiting means the answer started but never completed: a short frame.
       const pending = this.pendingInput(client);
       if (fault.kind === 'timeout' && pending > 0) fault = new ModbusFault('short_frame', `${pending} byte(s) arrived but no complete answer`, undefined, true);
       if (fault.kind === 'connection') this.drop();
+      else if (this.bus.type === 'tcp') this.afterTcpFault(fault);
       throw fault;
     }
+  }
+
+  private async transact(client: ModbusRTU, request: ReadRequest): Promise<ReadResult> {
+    switch (request.function) {
+      case 1:
+        return { kind: 'bits', bits: checkedBits(await client.readCoils(request.address, request.count), request) };
+      case 2:
+        return { kind: 'bits', bits: checkedBits(await client.readDiscreteInputs(request.address, request.count), request) };
+      case 3:
+        return { kind: 'words', words: checkedWords(await client.readHoldingRegisters(request.address, request.count), request) };
+      case 4:
+        return { kind: 'words', words: checkedWords(await client.readInputRegisters(request.address, request.count), request) };
+    }
+  }
+
+  /** TCP framing is lost after a garbled answer or repeated silence: start a fresh connection. */
+  private afterTcpFault(fault: ModbusFault): void {
+    const framing = fault.kind === 'crc' || fault.kind === 'short_frame';
+    if (fault.kind === 'timeout') this.consecutiveTimeouts++;
+    if (!framing && this.consecutiveTimeouts < TCP_TIMEOUTS_BEFORE_RECONNECT) return;
+    this.consecutiveTimeouts = 0;
+    this.reconnects++;
+    this.drop();
   }
 
   /**
