@@ -49,6 +49,10 @@ export function checkStep(policy: WorkflowPolicy, c: AlarmCase, request: StepReq
   if (request.step === 'dispatched' && request.to.trim() === '') throw new WorkflowError('dispatch needs "to" (the person or team sent) / 派单需填写派给谁');
   if (request.step === 'handled' && request.note.trim() === '') throw new WorkflowError('handled needs a note (what was found and done) / 需填写处理说明');
   if (request.step === 'closed' && request.cause === 'false_alarm' && !request.note?.trim()) throw new WorkflowError('closing as a false alarm needs its cause in the note / 误报需填写原因');
+  // A case confirmed as a false alarm or a test closes as what it was confirmed to be.
+  if (request.step === 'closed' && c.step === 'confirmed' && c.confirmation !== 'real' && request.cause !== c.confirmation) {
+    throw new WorkflowError(`case ${c.caseId} was confirmed as ${c.confirmation}; close it with cause ${c.confirmation}, not ${request.cause}`);
+  }
 }
 
 /** The steps a person may take next. */

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Logger } from '../../gateway/shared/logger.js';
 import type { Db } from './db.js';
-import { migrate } from './migrations.js';
+import { migrate, MIGRATIONS, schemaVersion } from './migrations.js';
 import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
 
@@ -35,6 +35,10 @@ export async function openDatabase(settings: DatabaseSettings, dataDir: string, 
   try {
     const applied = await migrate(db, now);
     if (applied.length > 0) log.info({ applied }, 'workflow store migrated');
+    // A rolled-back cloud-ingest must not write into a schema it does not know.
+    const version = await schemaVersion(db);
+    const known = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+    if (version > known) throw new Error(`workflow store schema is version ${version}, newer than this cloud-ingest knows (${known}): upgrade cloud-ingest`);
   } catch (error) {
     await db.close();
     throw error;

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, MIGRATIONS, schemaVersion } from '../../../cloud-ingest/db/migrations.js';
+import { openDatabase } from '../../../cloud-ingest/db/open.js';
 import { importJsonLines } from '../../../cloud-ingest/alarms/import-jsonl.js';
 import { buildPolicy } from '../../../cloud-ingest/alarms/policy.js';
 import { CaseStore, ConflictError, WorkflowError } from '../../../cloud-ingest/alarms/store.js';
@@ -34,6 +35,16 @@ describe.each(ENGINES)('workflow store on %s', (engine) => {
     expect(await schemaVersion(db)).toBe(MIGRATIONS[MIGRATIONS.length - 1]!.version);
     // Version 2's table exists only after the upgrade.
     expect(await db.all('SELECT * FROM notifications')).toEqual([]);
+  });
+
+  it('refuses a schema newer than this cloud-ingest knows', async () => {
+    const dir = tempDir('newer-schema');
+    const settings = engine === 'sqlite' ? { poolSize: 1 } : { url: (await engines.settings('postgres')).url, poolSize: 2 };
+    const db = await openDatabase(settings, dir.path, silentLogger(), now);
+    await db.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [99, 'from the future', clock]);
+    await db.close();
+    await expect(openDatabase(settings, dir.path, silentLogger(), now)).rejects.toThrow(/schema is version 99, newer than this cloud-ingest knows \(2\)/);
+    dir.remove();
   });
 
   it('stores an event once however often it is resent, and counts re-raises with first and last times', async () => {
@@ -123,6 +134,7 @@ describe.each(ENGINES)('workflow store on %s', (engine) => {
     let c = (await s.addEvent(gw, alarmEvent({ eventId: 'k1', alarmId: 'kitchen/smoke', source: 'kitchen' })))!;
     c = await s.step(c.caseId, { step: 'confirmed', confirmation: 'false_alarm', method: 'phone' }, 'li', c.version);
     await expect(s.step(c.caseId, { step: 'dispatched', to: 'x' }, 'li', c.version)).rejects.toThrow(WorkflowError);
+    await expect(s.step(c.caseId, { step: 'closed', cause: 'real_handled' }, 'li', c.version)).rejects.toThrow(/confirmed as false_alarm/);
     c = await s.step(c.caseId, { step: 'closed', cause: 'false_alarm', note: '厨房油烟' }, 'li', c.version);
     expect([c.step, c.cause, c.steps.at(-1)?.note]).toEqual(['closed', 'false_alarm', '厨房油烟']);
   });
