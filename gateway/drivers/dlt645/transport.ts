@@ -42,11 +42,22 @@ export const openLine: LineOpener = (bus) =>
   new Promise((resolve, reject) => {
     if (bus.host !== undefined) {
       const socket = connect({ host: bus.host, port: bus.tcpPort! });
+      // An unreachable serial server would otherwise hold the bus for the OS's SYN timeout (minutes).
+      const limitMs = Math.max(parseDuration(bus.timeout) ?? 1000, 3000);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no TCP connection within ${limitMs} ms`));
+      }, limitMs);
       socket.once('connect', () => {
-        socket.removeListener('error', reject);
+        clearTimeout(timer);
+        socket.removeListener('error', fail);
         resolve(socket);
       });
-      socket.once('error', reject);
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+      socket.once('error', fail);
       return;
     }
     const port = new SerialPort({ path: bus.port!, baudRate: bus.baud, parity: bus.parity, dataBits: bus.dataBits, stopBits: bus.stopBits, autoOpen: false });
