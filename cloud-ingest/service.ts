@@ -43,7 +43,8 @@ export class CloudIngest {
     /** Wall clock of the workflow (deadlines, escalation); tests pass a fake one. */
     readonly clock: WallClock = systemClock,
   ) {
-    mkdirSync(config.dataDir, { recursive: true });
+    // Registry, dedup journal and the workflow database: readable by this service only (issue 13 item 19).
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     this.registry = new GatewayRegistry(config.registryFile ?? join(config.dataDir, 'gateways.json')).load();
     this.window = new RecentWindow(config.recentWindow);
     this.series = new SeriesBudget({ maxPerGateway: config.series.maxPerGateway, maxPerTownship: config.series.maxPerTownship, rotateMs: config.series.forgetAfterMs });

@@ -48,7 +48,7 @@ export class DedupStore {
   private record(key: string): void {
     this.remember(key);
     if (!this.file) return;
-    appendFileSync(this.file, key + '\n');
+    appendFileSync(this.file, key + '\n', { mode: 0o600 });
     if (++this.journalLines > this.capacity * 2) this.compact();
   }
 
@@ -60,7 +60,7 @@ export class DedupStore {
   /** Rewrites the journal with only the ids still remembered. */
   private compact(): void {
     const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, [...this.seen].join('\n') + '\n');
+    writeFileSync(tmp, [...this.seen].join('\n') + '\n', { mode: 0o600 });
     renameSync(tmp, this.file!);
     this.journalLines = this.seen.size;
   }

@@ -72,6 +72,13 @@ export function mosquittoAclFor(gateway: string): string {
   ].join('\n');
 }
 
+/**
+ * Lines the township's mosquitto.conf needs once (issue 13 item 8): the client id is forced to the user
+ * name, so no gateway can use another's client id to knock it off or take its session; per-user
+ * connection limits and message sizes keep one gateway from costing the others.
+ */
+export const MOSQUITTO_CONF_LINES = ['use_username_as_clientid true', 'allow_anonymous false', 'max_packet_size 8388608', 'message_size_limit 8388608', ''].join('\n');
+
 /** ACL for the cloud-ingest workers' broker user: read every gateway's uplink, write commands and receipts. */
 export function mosquittoIngestAcl(user: string): string {
   return [`user ${user}`, `topic read ${TOPIC_ROOT}/#`, `topic write ${TOPIC_ROOT}/+/cmd`, `topic write ${TOPIC_ROOT}/+/receipt`, ''].join('\n');
@@ -90,6 +97,8 @@ export function formatProvisionResult(result: ProvisionResult): string {
     result.mosquittoPasswordLine,
     '#     and to acl_file:',
     result.mosquittoAcl.trimEnd(),
+    '#     mosquitto.conf needs, once for all gateways (client id = user name):',
+    ...MOSQUITTO_CONF_LINES.trimEnd().split('\n').map((line) => `#     ${line}`),
     '',
   ].join('\n');
 }

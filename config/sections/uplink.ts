@@ -18,10 +18,16 @@ export const uplink = z.strictObject({
   maxInflight: z.number().int().min(1).max(100).default(4).describe('Messages per spool lane published and not yet receipted by the township at once; the rest waits in the spool'),
   receiptTimeout: duration.default('30s').describe('A message with no receipt after this long is published again (same id); doubles while none come'),
   statusEvery: duration.default('60s').describe('How often the retained status is republished'),
-}).refine((u) => u.passwordFile !== undefined || isLoopback(u.url), {
-  message: 'passwordFile is required unless the broker is on loopback (no default passwords)',
-  path: ['passwordFile'],
-});
+})
+  .refine((u) => u.passwordFile !== undefined || isLoopback(u.url), {
+    message: 'passwordFile is required unless the broker is on loopback (no default passwords)',
+    path: ['passwordFile'],
+  })
+  // Issue 13 item 14: a password over plain mqtt:// or ws:// to another host crosses the network readable.
+  .refine((u) => u.passwordFile === undefined || isLoopback(u.url) || /^(mqtts|wss):\/\//.test(u.url), {
+    message: 'a password over plain mqtt:// (or ws://) to a host that is not loopback would cross the network in clear text: use mqtts://host:8883',
+    path: ['url'],
+  });
 
 function isLoopback(url: string): boolean {
   try {
