@@ -28,6 +28,7 @@ export class SpoolStage implements Stage {
   private readonly unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
   private fullAlarmId: string | undefined;
+  private writeAlarmRaised = false;
   private readonly log: Logger;
   /** Appends not yet fsync'd: the durability barrier waits for these. */
   private readonly pendingAppends = new Set<Promise<number>>();
@@ -50,6 +51,16 @@ export class SpoolStage implements Stage {
       this.log,
       stats,
       (report) => this.reportDrop(report),
+      {
+        // The disk refuses writes (full before maxBytes, I/O error): a fault alarm at once, cleared when
+        // both lanes write again. Meanwhile devices get no PUBACK and polled readings count as dropped.
+        onWriteFailure: (failure) => {
+          if (!this.writeAlarmRaised) this.emitWriteAlarm('raise', failure.errno);
+        },
+        onWritable: () => {
+          if (this.writeAlarmRaised && this.spool?.writable()) this.emitWriteAlarm('clear');
+        },
+      },
     );
     spool.open();
     this.spool = spool;
@@ -139,23 +150,43 @@ export class SpoolStage implements Stage {
   }
 
   private emitFullAlarm(transition: 'raise' | 'clear', report?: DropReport): void {
+    this.fullAlarmId = transition === 'raise' ? `${this.context.site.gateway.id}-spool_full` : undefined;
+    const dropped = report?.dropped ?? 0;
+    const raise =
+      report?.reason === 'disk_full'
+        ? { zh: `网关存储空间已满，为告警事件腾出空间，已丢弃最早的 ${dropped} 条遥测数据`, en: `Gateway disk full: dropped the oldest ${dropped} telemetry records to make room for alarm events` }
+        : { zh: `网关缓存已满，已丢弃最早的 ${dropped} 条遥测数据（告警事件不丢弃）`, en: `Gateway spool full: dropped the oldest ${dropped} telemetry records (alarm events are never dropped)` };
+    this.emitGatewayAlarm('spool_full', 'warning', 'spool_dropped', transition, report?.totalDropped, transition === 'raise' ? raise : { zh: '网关缓存已恢复正常', en: 'Gateway spool back under its bound' });
+  }
+
+  private emitWriteAlarm(transition: 'raise' | 'clear', errno?: string): void {
+    this.writeAlarmRaised = transition === 'raise';
+    this.emitGatewayAlarm(
+      'spool_write',
+      'fault',
+      undefined,
+      transition,
+      undefined,
+      transition === 'raise'
+        ? { zh: `网关存储写入失败（${errno ?? '?'}）：新数据未被确认，设备将重发；告警事件使用预留空间`, en: `Gateway storage refuses writes (${errno ?? '?'}): new data is not acknowledged and devices will resend; alarm events use reserved space` }
+        : { zh: '网关存储已恢复写入', en: 'Gateway storage writes again' },
+    );
+  }
+
+  /** An alarm about the gateway itself (its spool), on the bus like any other: actuators, spool, uplink. */
+  private emitGatewayAlarm(rule: string, level: AlarmEvent['level'], point: string | undefined, transition: 'raise' | 'clear', value: number | undefined, text: AlarmEvent['text']): void {
     const { site, events, clock } = this.context;
-    const alarmId = `${site.gateway.id}-spool_full`;
-    this.fullAlarmId = transition === 'raise' ? alarmId : undefined;
     const event: AlarmEvent = {
-      eventId: `spool_full-${randomBytes(8).toString('hex')}`,
-      alarmId,
+      eventId: `${rule}-${randomBytes(8).toString('hex')}`,
+      alarmId: `${site.gateway.id}-${rule}`,
       transition,
       state: transition === 'raise' ? 'raised' : 'cleared',
-      level: 'warning',
+      level,
       source: site.gateway.id,
-      point: 'spool_dropped',
-      rule: 'spool_full',
-      value: report?.totalDropped,
-      text:
-        transition === 'raise'
-          ? { zh: `网关缓存已满，已丢弃最早的 ${report?.dropped ?? 0} 条遥测数据（告警事件不丢弃）`, en: `Gateway spool full: dropped the oldest ${report?.dropped ?? 0} telemetry records (alarm events are never dropped)` }
-          : { zh: '网关缓存已恢复正常', en: 'Gateway spool back under its bound' },
+      point,
+      rule,
+      value,
+      text,
       tags: { township: site.gateway.township, compound: site.gateway.compound, gateway: site.gateway.id },
       ts: clock.now(),
       mono: clock.mono(),

@@ -1,0 +1,77 @@
+// The spool stage on a real tmpfs that fills long before spool.maxBytes (issue 11, "Full disk"): while
+// the disk refuses writes the durability barrier rejects (so a device gets no PUBACK), polled readings
+// are counted as dropped, a fault alarm is raised at once, and it clears when space returns.
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseSiteConfig } from '../../../config/load-site.js';
+import { EventBus } from '../../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
+import { Durability } from '../../../gateway/pipeline/durability.js';
+import type { AlarmEvent, Measurement } from '../../../gateway/pipeline/types.js';
+import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
+import { silentLogger } from '../../../gateway/shared/logger.js';
+import { Stats } from '../../../gateway/shared/stats.js';
+import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
+import { HonestClock } from '../../../gateway/time/honest-clock.js';
+import { waitFor } from '../../helpers/wait.js';
+import { mountTmpfs, type Tmpfs } from './tmpfs.js';
+
+const fs = mountTmpfs(1024);
+const refused = 'refused' in fs ? fs.refused : undefined;
+afterAll(() => {
+  if (!('refused' in fs)) fs.unmount();
+});
+
+describe.skipIf(refused !== undefined)(`spool stage on a full disk${refused ? ` (skipped: ${refused})` : ''}`, () => {
+  it('refuses to call data durable, counts the drops, and raises then clears the spool_write fault', async () => {
+    const tmp = fs as Tmpfs;
+    const yaml = `version: 1
+gateway: { township: t1, compound: c1, id: gw-disk }
+sources:
+  - { id: meter-1, profile: eastron/sdm120, bus: meters, unit: 1, tags: { building: "1" } }
+buses: [{ id: meters, type: tcp, host: 127.0.0.1, port: 1502 }]
+spool: { dir: ${join(tmp.path, 'spool')}, maxBytes: 64MB, syncEvery: 20ms, segmentBytes: 256KB }
+`;
+    const loaded = parseSiteConfig('site.yaml', yaml);
+    const events = new EventBus<GatewayEvents>((event, error) => {
+      throw new Error(`listener of ${event} failed: ${String(error)}`);
+    });
+    const stats = new Stats();
+    const clock = new HonestClock({ synced: true });
+    const durability = new Durability();
+    const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock, log: silentLogger(), stats, durability };
+    const alarms: AlarmEvent[] = [];
+    events.on('alarm', (a) => alarms.push(a));
+    const stage = new SpoolStage(context);
+    stage.start();
+    let n = 0;
+    const emit = () => {
+      const m: Measurement = { source: 'meter-1', point: 'voltage', class: 'power', value: 230 + (n++ % 10) / 10, unit: 'V', ts: clock.now(), mono: clock.mono(), timeSynced: true, quality: 'good', tags: { township: 't1', compound: 'c1', gateway: 'gw-disk', source: 'meter-1' } };
+      events.emit('measurement', m);
+    };
+    try {
+      emit();
+      await durability.barrier(); // a healthy disk: durable
+      // Fill the file system, leaving less than one record's worth.
+      const filler = join(tmp.path, 'filler');
+      writeFileSync(filler, Buffer.alloc(Math.max(0, tmp.free() - 512)));
+      let refusedBarrier: Error | undefined;
+      for (let i = 0; i < 200 && !refusedBarrier; i++) {
+        for (let k = 0; k < 50; k++) emit();
+        refusedBarrier = await durability.barrier().then(() => undefined, (error: Error) => error);
+      }
+      expect(refusedBarrier?.message).toMatch(/ENOSPC|SPOOL_WRITE_FAILED|failed/);
+      expect(stats.counter('spool.dropped', { lane: 'telemetry', reason: 'write_failed' })).toBeGreaterThan(0);
+      const raised = await waitFor('the spool_write fault', () => alarms.find((a) => a.rule === 'spool_write' && a.transition === 'raise'));
+      expect(raised).toMatchObject({ level: 'fault', alarmId: 'gw-disk-spool_write' });
+      // Space returns: writes go through again, the fault clears, and new data is durable.
+      rmSync(filler);
+      await waitFor('the fault to clear', () => alarms.find((a) => a.rule === 'spool_write' && a.transition === 'clear'), 20_000);
+      emit();
+      await durability.barrier();
+    } finally {
+      await stage.stop();
+    }
+  });
+});
