@@ -75,8 +75,14 @@ export class ActuatorsStage implements Stage {
         will: { topic: `${config.statePrefix}/${site.gateway.id}/availability`, payload: Buffer.from('offline'), qos: 1, retain: true },
       });
       this.clients.push(client);
-      const ha = new HomeAssistant(config, site.gateway.id, this.context.sources, client, log, stats, () => this.context.clock.mono());
-      client.on('connect', () => ha.announce());
+      const ha = new HomeAssistant(config, site.gateway, this.context.sources, client, log, stats, () => this.context.clock.mono());
+      client.on('connect', () => {
+        ha.announce();
+        client.subscribe(ha.statusTopic(), { qos: 1 });
+      });
+      client.on('message', (topic, payload) => {
+        if (topic === ha.statusTopic()) ha.onStatus(payload.toString('utf8'));
+      });
       this.homeAssistants.push(ha);
     }
     this.unsubscribe.push(

@@ -26,6 +26,7 @@ console.log(
 );
 if (localBroker) {
   console.log(`本地MQTT / local broker: mqtt://${localBroker.host}:${localBroker.port}  大堂显示屏/lobby display: display-lobby / ${demo.passwords['display-lobby']} (topic lastmile/notice/#)`);
+  console.log(`Home Assistant MQTT: home-assistant / ${demo.passwords['home-assistant']} (discovery prefix homeassistant)`);
 }
 
 const onOff = (level: 0 | 1 | undefined) => (level === 1 ? '■ ON 响' : '□ off 静');

@@ -141,9 +141,10 @@ describe('MQTT notice and Home Assistant actuators (real mosquitto)', () => {
     await states.waitFor((m) => m.topic === 'lastmile/ha/gw-1/alarm/level-1.level.water_alarm' && m.payload === 'ON');
     const tags = context.sources[0]!.tags;
     for (const value of [12.5, 13]) context.events.emit('measurement', { source: 'level-1', point: 'level', class: 'water_level', value, unit: 'cm', ts: Date.now(), mono: performance.now(), timeSynced: true, quality: 'good', tags });
-    await states.waitFor((m) => m.topic === 'lastmile/ha/gw-1/level-1/level' && m.payload === '12.5');
+    // The level's unit comes from the transmitter's unit code; HA was told m, so 12.5 cm goes as 0.125.
+    await states.waitFor((m) => m.topic === 'lastmile/ha/gw-1/level-1/level' && m.payload === '0.125');
     // The second value came within stateEvery (1 s) and was throttled.
     await new Promise((r) => setTimeout(r, 200));
-    expect(states.messages.filter((m) => m.topic === 'lastmile/ha/gw-1/level-1/level').map((m) => m.payload)).toEqual(['12.5']);
+    expect(states.messages.filter((m) => m.topic === 'lastmile/ha/gw-1/level-1/level').map((m) => m.payload)).toEqual(['0.125']);
   });
 });
