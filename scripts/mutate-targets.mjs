@@ -1,0 +1,25 @@
+// The core folders that `npm run mutate` mutates, each with the test files that guard it. A run mutates one
+// target at a time (the tests of one folder, not the whole suite: the box has two cores), so each target
+// names only the tests that exercise its code; crash.test.ts is left out because its child process never
+// runs an active mutant.
+export const targets = {
+  spool: { mutate: ['gateway/spool/**/*.ts'], tests: ['tests/gateway/spool/*.test.ts'] },
+  uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,outage,tls-credentials,tls-refusal,alarm-priority,sender-receipts}.test.ts'] },
+  ingest: {
+    mutate: ['cloud-ingest/ingest/**/*.ts'],
+    tests: ['tests/cloud-ingest/{ingest,writer,units,shared-subscription,client-id,uplink-e2e}.test.ts', 'tests/cloud-ingest/ingest/*.test.ts'],
+  },
+  contract: { mutate: ['cloud-ingest/contract.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
+  modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/*.test.ts'] },
+  devices: { mutate: ['gateway/devices/**/*.ts'], tests: ['tests/devices/*.test.ts', 'tests/gateway/pipeline/decoder.test.ts', 'tests/gateway/drivers/modbus/plan.test.ts'] },
+  rules: { mutate: ['gateway/rules/**/*.ts'], tests: ['tests/gateway/rules/*.test.ts'] },
+  alarms: { mutate: ['gateway/alarms/**/*.ts'], tests: ['tests/gateway/alarms/*.test.ts', 'tests/gateway/actuators/silence-button.test.ts'] },
+};
+
+/** The target named by LM_MUTATE (set by scripts/mutate.mjs), failing with the list of names. */
+export function currentTarget() {
+  const name = process.env.LM_MUTATE ?? '';
+  const target = targets[name];
+  if (!target) throw new Error(`LM_MUTATE=${JSON.stringify(name)}: expected one of ${Object.keys(targets).join(', ')}`);
+  return { name, ...target };
+}
