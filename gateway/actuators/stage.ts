@@ -10,9 +10,12 @@ import { localBrokerOf } from '../local-broker/local-broker.js';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
 import { scope, type Logger } from '../shared/logger.js';
 import { parseDuration } from '../shared/units.js';
+import type { ResolvedSource } from '../drivers/driver.js';
+import type { LocalText } from '../pipeline/types.js';
+import { effectiveRules } from '../rules/effective.js';
 import { GpioAlarmOutput } from './gpio-output.js';
 import { HomeAssistant } from './home-assistant.js';
-import { MqttNotice } from './mqtt-notice.js';
+import { areaOf, MqttNotice, type RuleTextOf } from './mqtt-notice.js';
 import { SilenceButton } from './silence-button.js';
 
 export class ActuatorsStage implements Stage {
@@ -66,9 +69,11 @@ export class ActuatorsStage implements Stage {
       if (config.type === 'mqtt-notice') {
         const client = broker.connect('notice');
         this.clients.push(client);
-        const notice = new MqttNotice(config, client, log, stats);
+        const notice = new MqttNotice(config, client, log, stats, ruleTextOf(this.context.sources));
         this.notices.push(notice);
         void notice.scanStale(() => this.board.list());
+        // Every area as it is now, so a display's retained summary from before a restart is replaced.
+        for (const [area, tags] of areasOf(this.context.sources)) notice.publishArea(area, tags, this.board.list(), this.context.clock.now());
         continue;
       }
       const client = broker.connect('homeassistant', {
@@ -90,7 +95,7 @@ export class ActuatorsStage implements Stage {
         const view = this.board.apply(event);
         const current = this.board.list();
         for (const output of this.outputs) output.update(current);
-        for (const notice of this.notices) notice.onAlarm(event, view);
+        for (const notice of this.notices) notice.onAlarm(event, view, current, this.context.clock.now());
         for (const ha of this.homeAssistants) ha.onAlarm(event);
       }),
     );
@@ -118,6 +123,22 @@ export class ActuatorsStage implements Stage {
     await Promise.all(this.clients.splice(0).map((client) => client.endAsync()));
     this.notices.splice(0);
   }
+}
+
+/** The rule texts of every source's effective rules, for cleared notices. */
+function ruleTextOf(sources: readonly ResolvedSource[]): RuleTextOf {
+  const texts = new Map<string, LocalText>();
+  for (const source of sources) {
+    for (const rule of effectiveRules(source.profile, source.config)) if (rule.text) texts.set(`${source.config.id}/${rule.id}`, rule.text);
+  }
+  return (source, rule) => texts.get(`${source}/${rule}`);
+}
+
+/** Each area the sources are in, with the tags that name it. */
+function areasOf(sources: readonly ResolvedSource[]): Map<string, { building?: string }> {
+  const areas = new Map<string, { building?: string }>();
+  for (const source of sources) areas.set(areaOf(source.tags), { building: source.tags.building });
+  return areas;
 }
 
 export const actuatorsStage: StageFactory = (context) => (context.site.actuators.length === 0 ? undefined : new ActuatorsStage(context));

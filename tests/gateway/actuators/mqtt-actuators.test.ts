@@ -102,13 +102,25 @@ describe('MQTT notice and Home Assistant actuators (real mosquitto)', () => {
     expect(payload.text.zh).toContain('请立即检查排水泵');
     expect(payload.text.en).toContain('check the pump now');
 
+    // A display rebooting during the flood: its area's retained summary says the flood is on.
+    const rebooted = await watcher(broker.port, 'lastmile/notice/area/3');
+    clients.push(rebooted.client);
+    const area = JSON.parse((await rebooted.waitFor((m) => m.payload.includes('water_alarm'))).payload);
+    expect(area).toMatchObject({ area: '3', alarms: [{ alarmId: 'level-1.level.water_alarm', level: 'alarm', state: 'raised' }] });
+    expect(area.text.zh).toBe('3号楼：1条报警');
+
     context.events.emit('alarm', alarm('clear', 'cleared'));
-    await live.waitFor((m) => m.topic === 'lastmile/notice/level-1.level.water_alarm' && m.payload.includes('"cleared"'));
-    // A display connecting later sees the retained cleared state.
+    const cleared = JSON.parse((await live.waitFor((m) => m.topic === 'lastmile/notice/level-1.level.water_alarm' && m.payload.includes('"cleared"'))).payload);
+    // Cleared with its own text (the profile rule's text), not the raise text.
+    expect(cleared.text).toEqual({ zh: '3号楼2单元 地下车库：积水报警已解除', en: 'Building 3 Unit 2 地下车库: Flooding cleared' });
+    // A display connecting later sees the retained cleared state, and an empty area.
     const late = await watcher(broker.port, 'lastmile/notice/level-1.level.water_alarm');
     clients.push(late.client);
     const retained = await late.waitFor(() => true);
     expect(JSON.parse(retained.payload).state).toBe('cleared');
+    const lateArea = await watcher(broker.port, 'lastmile/notice/area/3');
+    clients.push(lateArea.client);
+    expect(JSON.parse((await lateArea.waitFor(() => true)).payload)).toMatchObject({ area: '3', alarms: [], text: { zh: '3号楼：无报警', en: 'Building 3: no alarms' } });
   });
 
   it('marks a retained notice from before a restart as cleared', async () => {
