@@ -177,9 +177,18 @@ function setView(view) {
   if (view === "archive") searchArchive().catch((e) => ($("archive").textContent = e.message));
 }
 
-async function loadBoard() {
-  board.cases.clear();
-  for (const c of await api("/api/alarms")) { board.cases.set(c.caseId, c); if (c.level === "fire") board.fireSeen.add(c.caseId); }
+/** Loads the open cases; on a reload (the live feed reconnected), a fire not seen before still alerts. */
+async function loadBoard(reload) {
+  const list = await api("/api/alarms");
+  const open = new Set(list.map((c) => c.caseId));
+  // A case shown open but missing from the list was closed while the feed was away: fetch its last state.
+  for (const [id, c] of board.cases) if (!open.has(id) && c.step !== "closed") api("/api/alarms/" + encodeURIComponent(id)).then(upsert, () => undefined);
+  for (const c of list) {
+    const had = board.cases.get(c.caseId);
+    if (had && had.revision > c.revision) continue;
+    board.cases.set(c.caseId, c);
+    if (c.level === "fire" && !c.isTest && !board.fireSeen.has(c.caseId)) { board.fireSeen.add(c.caseId); if (reload) alertFire(c); }
+  }
   const staff = await api("/api/staff");
   $("staff-list").replaceChildren(...staff.staff.map((s) => h("option", { value: s.name, text: s.displayName + (s.team ? " · " + s.team : "") })));
   renderBoard();

@@ -60,7 +60,9 @@ async function start() {
   if (feed) feed.close();
   feed = new EventSource("/api/events");
   feed.addEventListener("alarm", (e) => upsert(JSON.parse(e.data)));
-  feed.addEventListener("resync", () => loadBoard().catch(() => undefined));
+  // Changes between the first load and the feed connecting, or while it was reconnecting, are reloaded.
+  feed.addEventListener("open", () => loadBoard(true).catch(() => undefined));
+  feed.addEventListener("resync", () => loadBoard(true).catch(() => undefined));
   await renderGateways();
   setInterval(() => renderGateways().catch(() => undefined), 5000);
 }
