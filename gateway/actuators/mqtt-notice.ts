@@ -123,7 +123,7 @@ export class MqttNotice {
     const alarms = current
       .filter((a) => this.levels.has(a.level) && areaOf(a.tags) === area)
       .map((a) => ({ alarmId: a.alarmId, level: a.level, state: a.state, silenced: a.silenced, text: a.text, raisedTs: a.raisedTs }));
-    const location = area === 'site' ? { zh: '全小区', en: 'whole compound' } : locationText({ building: tags.building });
+    const location = area === 'site' ? { zh: '全小区', en: 'whole compound' } : locationText(tags.building === undefined ? {} : { building: tags.building });
     const text = alarms.length === 0 ? { zh: `${location.zh}：无报警`, en: `${location.en}: no alarms` } : { zh: `${location.zh}：${alarms.length}条报警`, en: `${location.en}: ${alarms.length} alarm(s)` };
     const notice: AreaNotice = { area, location, alarms, text, ts: now };
     this.publish(this.areaTopicOf(area), notice);
