@@ -16,6 +16,7 @@ import { tempDir } from '../../tests/helpers/peers.js';
 import { startVictoria, type Victoria } from '../../tests/helpers/victoria.js';
 import type { CorpusCase } from './corpus.js';
 
+/** The duty officer of town-2, the hostile gateway's township: the board shows what it sent. */
 export const CONSOLE_USER = { name: 'officer', password: 'officer-password' };
 
 /** Receipts for one gateway, waited for by id (several waiters per id for duplicate-id cases). */
@@ -146,7 +147,7 @@ export async function startHostileTownship(gateways: readonly string[] = ['gw-ho
     broker: { type: 'embedded', host: '127.0.0.1', port: 0 },
     influx: { url: vm.url },
     dataDir: join(dir.path, 'data'),
-    console: { enabled: true, host: '127.0.0.1', port: 0, secureCookie: false, users: [{ name: CONSOLE_USER.name, township: 'town-1', passwordHash: hashPassword(CONSOLE_USER.password) }] },
+    console: { enabled: true, host: '127.0.0.1', port: 0, secureCookie: false, users: [{ name: CONSOLE_USER.name, township: 'town-2', passwordHash: hashPassword(CONSOLE_USER.password) }] },
   });
   const registry = new GatewayRegistry(join(config.dataDir, 'gateways.json'));
   const { mkdirSync } = await import('node:fs');
