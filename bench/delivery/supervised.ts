@@ -39,7 +39,7 @@ export class SupervisedProcess {
   start(): void {
     if (this.stopping || this.alive()) return;
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, this.script), ...this.args], { cwd: REPO_ROOT, stdio: ['ignore', log, log], env: { ...process.env, NODE_ENV: 'production' } });
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, this.script), ...this.args], { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     this.generation++;

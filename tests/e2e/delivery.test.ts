@@ -27,8 +27,7 @@ function expectFaultsExecuted(r: ShapeResult): void {
 }
 
 describe('delivery under faults (bench:delivery --quick)', () => {
-  // Skipped: on main 45bcd8f (PUBACK after fsync, no full-disk fix yet) the quick run lost 17 (embedded) and 16 (mosquitto) acknowledged measurements when the spool's disk filled.
-  it.skip('loses and doubles no acknowledged measurement or alarm event, in both township shapes', { timeout: 420_000 }, async () => {
+  it('loses and doubles no acknowledged measurement or alarm event, in both township shapes', { timeout: 420_000 }, async () => {
     const progress = (line: string) => process.stderr.write(`delivery: ${line}\n`);
     const report = await runDelivery(deliveryOptions({ shapes: ['mosquitto', 'embedded'], seed: SEED, quick: true }), new Resources(), progress);
     console.log(JSON.stringify({ delivery: Object.fromEntries(Object.entries(report.shapes).map(([shape, r]) => [shape, { measurements: r.measurements, alarms: { ...r.alarms, definition: undefined }, faults: r.faults, drainS: r.drainS }])) }));
@@ -36,7 +35,8 @@ describe('delivery under faults (bench:delivery --quick)', () => {
       expectFaultsExecuted(r);
       // The run really carried data and alarms (a harness that acknowledged nothing would lose nothing).
       expect(r.measurements.acknowledged).toBeGreaterThan(QUICK_PLAN.durationS * 50);
-      expect(r.alarms.transitionsAcknowledged).toBeGreaterThan(10);
+      // At least two raise/clear pairs (a toggle waits for its PUBACK, up to 10 s, before the next).
+      expect(r.alarms.transitionsAcknowledged).toBeGreaterThanOrEqual(4);
       const pipelineDoubled = r.measurements.doubled - r.measurements.doubledResent;
       expect({ shape: r.shape, lost: r.measurements.lost, lostRanges: r.measurements.lostRanges, pipelineDoubled }).toEqual({ shape: r.shape, lost: 0, lostRanges: [], pipelineDoubled: 0 });
       expect({ shape: r.shape, alarmsLost: r.alarms.lost, lostSample: r.alarms.lostSample, alarmsDoubled: r.alarms.doubled }).toEqual({ shape: r.shape, alarmsLost: 0, lostSample: [], alarmsDoubled: 0 });
