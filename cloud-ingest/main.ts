@@ -1,4 +1,4 @@
-// Entry point: `tsx cloud-ingest/main.ts <config.yaml>` (systemd runs one per worker).
+// Entry point: `tsx cloud-ingest/main.ts <config.yaml>`, or `lastmile-ingest <config.yaml>` compiled (systemd runs one per worker).
 import { createLogger } from '../gateway/shared/logger.js';
 import { ConfigError } from '../config/load-yaml.js';
 import { loadCloudIngestConfig } from './config.js';
@@ -24,10 +24,11 @@ export async function runCloudIngest(configFile: string): Promise<CloudIngest> {
   return service;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const file = process.argv[2];
+/** `cloud-ingest <config.yaml>` from the command line (sources through tsx, or bin/lastmile-ingest.js on dist/). */
+export function cloudIngestMain(argv: string[]): void {
+  const file = argv[0];
   if (!file) {
-    console.error('usage: cloud-ingest/main.ts <cloud-ingest.yaml>');
+    console.error('usage: lastmile-ingest <cloud-ingest.yaml>  (from sources: npm run ingest -- <cloud-ingest.yaml>)');
     process.exit(2);
   }
   runCloudIngest(file).catch((error: Error) => {
@@ -35,3 +36,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   });
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) cloudIngestMain(process.argv.slice(2));

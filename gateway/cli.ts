@@ -10,7 +10,7 @@ import { validateCommand } from './cli/validate.js';
 const USAGE = `lastmile <command> [options]
 
   validate <config.yaml>                   check a site config and every device profile; prints all problems
-  run <config.yaml>                        run the gateway
+  run <config.yaml> [--for 5s]             run the gateway (--for: stop after that long)
   passwd [--out file]                      read a password on stdin, print its scrypt hash (for passwordFile)
   scan --port <tty>|--host <ip>            find Modbus unit ids across bauds and parities
   probe ... --unit N --fc 3|4 --address A  decode a register range every way, next to the profile

@@ -1,16 +1,19 @@
-// `lastmile run <config>`: load, validate and freeze the config, start the gateway, stop cleanly on
-// SIGINT/SIGTERM (systemd) so the spool is synced before exit.
+// `lastmile run <config> [--for <duration>]`: load, validate and freeze the config, start the gateway, stop
+// cleanly on SIGINT/SIGTERM (systemd) so the spool is synced before exit, or after --for (smoke tests, trials).
 import { ConfigError } from '../../config/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
 import { hostRequirements, requirementLines } from '../installer/requirements.js';
 import { startSystemdNotifier } from '../installer/systemd-notify.js';
 import { GatewayRuntime } from '../runtime.js';
 import { createLogger } from '../shared/logger.js';
+import { parseDuration } from '../shared/units.js';
 
 export async function runCommand(args: string[]): Promise<number> {
-  const file = args.find((a) => !a.startsWith('-'));
-  if (file === undefined) {
-    console.error('usage: lastmile run <config.yaml>');
+  const forIndex = args.indexOf('--for');
+  const runFor = forIndex >= 0 ? parseDuration(args[forIndex + 1] ?? '') : undefined;
+  const file = args.find((a, i) => !a.startsWith('-') && (forIndex < 0 || i !== forIndex + 1));
+  if (file === undefined || (forIndex >= 0 && runFor === undefined)) {
+    console.error('usage: lastmile run <config.yaml> [--for <duration>, e.g. 5s, 10m]');
     return 2;
   }
   let loaded;
@@ -42,19 +45,23 @@ export async function runCommand(args: string[]): Promise<number> {
   }
   // Type=notify + WatchdogSec under systemd: READY once started, WATCHDOG only while polling is alive.
   const notifier = startSystemdNotifier(runtime.context);
-  await waitForSignal();
+  await waitForSignal(runFor);
   await notifier?.stop();
   await runtime.stop();
   return 0;
 }
 
-export function waitForSignal(): Promise<NodeJS.Signals> {
+/** Resolves on SIGINT/SIGTERM, or with 'timeout' after `forMs` when given. */
+export function waitForSignal(forMs?: number): Promise<NodeJS.Signals | 'timeout'> {
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
+    const done = (how: NodeJS.Signals | 'timeout') => {
+      clearTimeout(timer);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      resolve(signal);
+      resolve(how);
     };
+    const onSignal = (signal: NodeJS.Signals) => done(signal);
+    const timer = forMs === undefined ? undefined : setTimeout(() => done('timeout'), forMs);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });

@@ -77,10 +77,11 @@ describe('site config', () => {
   });
 
   it('lastmile validate exits 0 on a good config and 1 with every problem on a bad one', () => {
+    // The sources through tsx (bin/lastmile.js runs dist/, which a checkout may not have built, or built stale).
     // --config-only: the demo's password files and GPIO lines exist only while the demo runs.
-    const ok = execFileSync('node', ['bin/lastmile.js', 'validate', DEMO_CONFIG, '--config-only'], { cwd: repo, encoding: 'utf8' });
+    const ok = execFileSync('node', ['--import', 'tsx', 'gateway/cli.ts', 'validate', DEMO_CONFIG, '--config-only'], { cwd: repo, encoding: 'utf8' });
     expect(ok).toMatch(/^ok: .*gw-hongqi-01/);
-    const bad = spawnSync('node', ['bin/lastmile.js', 'validate', `${cases}five-mistakes/config.yaml`], { cwd: repo, encoding: 'utf8' });
+    const bad = spawnSync('node', ['--import', 'tsx', 'gateway/cli.ts', 'validate', `${cases}five-mistakes/config.yaml`], { cwd: repo, encoding: 'utf8' });
     expect(bad.status).toBe(1);
     expect(bad.stderr.split('\n').filter((l) => /config\.yaml:\d+:\d+ /.test(l))).toHaveLength(5);
     expect(bad.stderr).toContain('发现 5 个问题');

@@ -34,7 +34,7 @@ function firstBoot(bootYaml: string | undefined, companion?: Record<string, stri
     for (const [name, text] of Object.entries(companion)) writeFileSync(join(boot, 'lastmile', name), text);
   }
   const result = spawnSync(join(DEPLOY, 'firstboot.sh'), [], {
-    env: { ...process.env, LASTMILE_BOOT_DIRS: `${join(dir.path, 'missing')} ${boot}`, LASTMILE_ETC: etc, LASTMILE_CLI: `${process.execPath} ${join(ROOT, 'bin/lastmile.js')}`, LASTMILE_GROUP: 'no-such-group-here' },
+    env: { ...process.env, LASTMILE_BOOT_DIRS: `${join(dir.path, 'missing')} ${boot}`, LASTMILE_ETC: etc, LASTMILE_CLI: `${process.execPath} --import tsx ${join(ROOT, 'gateway/cli.ts')}`, LASTMILE_GROUP: 'no-such-group-here' },
     encoding: 'utf8',
     timeout: 30_000,
   });
