@@ -11,6 +11,7 @@ import type { WallClock } from './types.js';
 
 export class Escalation {
   private running: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   constructor(
     private readonly store: CaseStore,
@@ -21,17 +22,33 @@ export class Escalation {
     private readonly consoleUrl: string | undefined,
   ) {}
 
-  /** Escalates every late case once and sends due notification retries; one run at a time. */
+  /**
+   * Escalates every case late at the time of the call, once, and sends due notification retries. Runs
+   * never overlap: during a run, callers share one more run queued after it (the running one read an
+   * older clock).
+   */
   tick(): Promise<void> {
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    if (!this.running) return this.start();
+    this.queued ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.start();
+      });
+    return this.queued;
   }
 
-  /** Resolves when no check is running (shutdown waits for the one in flight). */
+  /** Resolves when no check is running or queued (shutdown waits for them). */
   async idle(): Promise<void> {
-    await this.running?.catch(() => undefined);
+    while (this.running || this.queued) await (this.queued ?? this.running)!.catch(() => undefined);
+  }
+
+  private start(): Promise<void> {
+    const run: Promise<void> = this.run().finally(() => {
+      if (this.running === run) this.running = undefined;
+    });
+    this.running = run;
+    return run;
   }
 
   private async run(): Promise<void> {

@@ -160,6 +160,16 @@ describe.each(ENGINES)('escalation and notification on %s', (engine) => {
     expect((await wf.store.addEvent(gw, test('t2', 'clear')))!.step).toBe('closed');
   });
 
+  it('a check asked for during a running one still uses the clock of its call', async () => {
+    const gw = { gateway: 'gw-q', township: 'town-1', compound: 'compound-a' };
+    const c = (await wf.store.addEvent(gw, alarmEvent({ eventId: `q1-${engine}`, alarmId: 'pump/stop', source: 'pump', level: 'alarm' })))!;
+    const running = wf.escalation.tick();
+    clock += 601_000; // past the alarm level's 10 min dispatch limit
+    await wf.escalation.tick();
+    await running;
+    expect((await wf.store.get(c.caseId))!.escalations).toBe(1);
+  });
+
   it('dispatching acknowledges the alarm on the gateway', async () => {
     const gw = { gateway: 'gw-d', township: 'town-1', compound: 'compound-a' };
     const c = (await wf.store.addEvent(gw, alarmEvent({ eventId: `d1-${engine}`, alarmId: 'door/forced', source: 'door', level: 'alarm' })))!;
