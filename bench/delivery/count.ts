@@ -25,6 +25,9 @@ export interface MeasurementCount {
   readonly storedUnacknowledged: number;
   /** Samples of two different numbers sharing one timestamp in the series (InfluxDB would keep only one). */
   readonly sharedTimestamps: number;
+  /** Every sample of the sequence series, and the distinct milliseconds they are stamped with. */
+  readonly samples: number;
+  readonly distinctTimestamps: number;
   /** Where the losses are: runs of consecutive lost numbers, "first-last", the first 20. */
   readonly lostRanges: readonly string[];
 }
@@ -79,6 +82,8 @@ export function countMeasurements(series: readonly ExportedSeries[], published: 
     identicalSamples: samples - distinctSamples,
     storedUnacknowledged,
     sharedTimestamps,
+    samples,
+    distinctTimestamps: valuesAt.size,
     lostRanges: ranges(lostNumbers.sort((a, b) => a - b), acked).slice(0, 20),
   };
 }
