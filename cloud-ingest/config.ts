@@ -19,7 +19,7 @@ const embeddedBroker = z.strictObject({
   host: z.string().default('127.0.0.1').describe('Loopback by default; set the address gateways reach, with tls, to serve them'),
   port: z.number().int().min(0).max(65535).default(1883).describe('0 = any free port (tests); 8883 is usual with tls'),
   tls: tlsFiles.optional().describe('MQTT over TLS (mqtts://): required for any listener gateways reach over a network'),
-  maxPacketBytes: z.number().int().min(64 * 1024).default(8 * 1024 * 1024).describe('Largest MQTT packet a logged-in gateway may send (a batch is gzip\'d; 32 MiB at most after decompression)'),
+  maxPacketBytes: z.number().int().min(64 * 1024).default(8 * 1024 * 1024).describe('Largest MQTT packet a logged-in gateway may send (a batch is gzip\'d; 16 MiB at most after decompression)'),
 }).refine((b) => b.tls !== undefined || isLoopbackHost(b.host), { path: ['tls'], message: 'a broker gateways reach over a network needs tls (certFile, keyFile): gateway passwords must not cross it in plain text; keep host: 127.0.0.1 without it' });
 
 /** 127.0.0.0/8, ::1 and localhost: a listener there never leaves the box. */

@@ -113,9 +113,10 @@ export function* hostileCorpus(seed: number, counts: CorpusCounts = FULL_CORPUS,
     if (random() < 0.5) payload.set([0x1f, 0x8b, 0x08], 0); // a gzip header over garbage
     yield { category: 'bad-gzip', batchId: id('badgz'), payload, cases: 1 };
   }
-  // One bomb payload (33 MiB of newlines → about 33 KB), over the 32 MiB limit after decompression.
-  const bomb = counts.gzipBombs > 0 ? gzipSync(Buffer.alloc(33 * 1024 * 1024, 10), { level: 9 }) : Buffer.alloc(0);
-  const nearBomb = counts.gzipBombs > 0 ? gzipSync(Buffer.alloc(31 * 1024 * 1024, 10), { level: 9 }) : Buffer.alloc(0);
+  // One bomb payload (17 MiB of newlines → about 17 KB), over the 16 MiB limit after decompression, and
+  // one just under it (15 MiB of newlines: past the line limit).
+  const bomb = counts.gzipBombs > 0 ? gzipSync(Buffer.alloc(17 * 1024 * 1024, 10), { level: 9 }) : Buffer.alloc(0);
+  const nearBomb = counts.gzipBombs > 0 ? gzipSync(Buffer.alloc(15 * 1024 * 1024, 10), { level: 9 }) : Buffer.alloc(0);
   for (let i = 0; i < counts.gzipBombs; i++) yield { category: 'gzip-bomb', batchId: id('bomb'), payload: i % 2 ? nearBomb : bomb, cases: 1 };
   for (let i = 0; i < counts.oversize; i++) {
     const size = 64 * 1024 + Math.floor(random() * 400 * 1024);
