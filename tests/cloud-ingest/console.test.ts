@@ -221,6 +221,19 @@ describe('township console in headless Chromium', () => {
     expect(await page.textContent(`${riser} .steps`)).toContain('复位 · li');
   }, 60_000);
 
+  it('shows a clear conflict when another officer changed the case since the page showed it', async () => {
+    const xss = card('gw-a.ev-xss');
+    const before = (await service.alarms.get('gw-a.ev-xss'))!;
+    await service.workflow.step(before.caseId, { step: 'dispatched', to: '物业' }, 'wang', before.version);
+    await page.waitForSelector(`${xss}[data-step="dispatched"]`);
+    // As if the live feed had not yet brought the change: the page still names the old version.
+    await page.evaluate(([selector, version]) => (globalThis as unknown as { document: { querySelector(s: string): { setAttribute(k: string, v: string): void } } }).document.querySelector(selector!)!.setAttribute('data-version', version!), [xss, String(before.version)]);
+    await page.fill(`${xss} .note`, '已看过');
+    await page.click(`${xss} button[data-step="handled"]`);
+    await expect.poll(() => page.textContent(`${xss} .error`)).toMatch(/^冲突: 案件已被 wang 更新/);
+    expect((await service.alarms.get('gw-a.ev-xss'))!.steps.filter((x) => x.step === 'handled')).toHaveLength(0);
+  }, 60_000);
+
   it('filters by level and compound, and flags and filters overdue cases after escalation', async () => {
     await page.selectOption('#f-level', 'warning');
     await expect.poll(() => page.locator('#board .case').evaluateAll((els) => els.map((e) => e.getAttribute('data-case')).sort())).toEqual(['gw-a.ev-warn', 'gw-a.ev-xss']);
