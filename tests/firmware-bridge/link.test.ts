@@ -121,7 +121,11 @@ describe('gateway link ↔ node simulator', () => {
     const sim = node(n, { protocol: { major: 2, minor: 0 } });
     await until(() => sim.state === 'rejected', 'rejection');
     expect(sim.naks[0]).toEqual({ reason: 'unsupported_version', text: 'node speaks protocol 2.0, this gateway speaks 1.x' });
-    expect(gw.of('rejected')).toMatchObject([{ node: 7, reason: 'unsupported_version' }]);
+    // A node retransmits its hello until it hears back; on a loaded box the NAK can cross a retransmit,
+    // and each copy is refused the same way.
+    const rejected = gw.of('rejected');
+    expect(rejected.length).toBeGreaterThanOrEqual(1);
+    for (const r of rejected) expect(r).toMatchObject({ node: 7, reason: 'unsupported_version' });
     expect(gw.of('online')).toHaveLength(0);
 
     const [g2, n2] = duplexPair();
