@@ -12,6 +12,8 @@ command -v chromium >/dev/null || need+=(chromium)
 /usr/bin/python3 -c 'import serial_asyncio' 2>/dev/null || need+=(python3-serial-asyncio)
 command -v unshare >/dev/null || need+=(util-linux)
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql)
+# better-sqlite3 (the embedded workflow store) compiles on npm ci: its prebuilt binaries are not reachable here.
+{ command -v g++ && command -v make; } >/dev/null || need+=(g++ make)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
