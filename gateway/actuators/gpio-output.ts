@@ -11,6 +11,20 @@ import { patternFor } from './patterns.js';
 
 export type GpioOutputConfig = z.infer<typeof gpioSirenActuator> | z.infer<typeof gpioStrobeActuator>;
 
+/**
+ * The level a siren or strobe with these levels plays for this alarm set, or undefined when it is
+ * quiet/dark. Also what the installer console shows as the siren's state, so both agree by construction.
+ */
+export function drivingLevelOf(role: 'siren' | 'strobe', levels: ReadonlySet<AlarmLevel>, alarms: readonly AlarmView[]): AlarmLevel | undefined {
+  const wanted = role === 'siren' ? isSounding : isShowing;
+  let best: AlarmLevel | undefined;
+  for (const alarm of alarms) {
+    if (!levels.has(alarm.level) || !wanted(alarm)) continue;
+    if (best === undefined || alarmLevelRank(alarm.level) < alarmLevelRank(best)) best = alarm.level;
+  }
+  return best;
+}
+
 export class GpioAlarmOutput {
   private readonly player: PatternPlayer;
   private readonly levels: ReadonlySet<AlarmLevel>;
@@ -26,13 +40,7 @@ export class GpioAlarmOutput {
 
   /** The level now driving the output, or undefined when it is quiet/dark. */
   drivingLevel(alarms: readonly AlarmView[]): AlarmLevel | undefined {
-    const wanted = this.config.role === 'siren' ? isSounding : isShowing;
-    let best: AlarmLevel | undefined;
-    for (const alarm of alarms) {
-      if (!this.levels.has(alarm.level) || !wanted(alarm)) continue;
-      if (best === undefined || alarmLevelRank(alarm.level) < alarmLevelRank(best)) best = alarm.level;
-    }
-    return best;
+    return drivingLevelOf(this.config.role, this.levels, alarms);
   }
 
   update(alarms: readonly AlarmView[]): void {

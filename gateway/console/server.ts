@@ -97,6 +97,8 @@ export function buildConsoleServer(options: ConsoleServerOptions): FastifyInstan
     gateway: options.gateway,
     now: Date.now(),
     sources: options.live.snapshot(),
+    alarms: options.live.alarms(),
+    outputs: options.live.outputs(),
     validation: options.providers.validation?.() ?? null,
     spool: options.providers.spool?.() ?? null,
     uplink: options.providers.uplink?.() ?? null,
@@ -111,6 +113,20 @@ export function buildConsoleServer(options: ConsoleServerOptions): FastifyInstan
     log.info({ level, forMs, from: request.ip }, 'test siren requested from the console');
     options.emitCommand(command);
     return { ok: true, level, forMs };
+  });
+
+  // Acknowledge or silence one alarm from the page: the same commands the button and the township send.
+  app.post<{ Body: { action?: unknown; alarmId?: unknown } }>('/api/alarm-action', { preHandler: requireSession }, async (request, reply) => {
+    const { action, alarmId } = request.body ?? {};
+    if (typeof alarmId !== 'string' || alarmId.length === 0 || alarmId.length > 200) return reply.code(400).send({ error: 'alarmId must be an alarm id' });
+    const by = `console@${request.ip}`;
+    let command: GatewayCommand;
+    if (action === 'acknowledge') command = { kind: 'acknowledge', alarmId, by };
+    else if (action === 'silence') command = { kind: 'silence', alarmId, by, forMs: 0 };
+    else return reply.code(400).send({ error: 'action must be acknowledge or silence' });
+    log.info({ action, alarmId, from: request.ip }, 'alarm action from the console');
+    options.emitCommand(command);
+    return { ok: true, action, alarmId };
   });
 
   return app;

@@ -66,7 +66,7 @@ function spoolStatus(context: RuntimeContext): (() => SpoolStatus | undefined) |
   };
 }
 
-/** Without a registered provider the uplink's connection state is unknown; its counters still tell a story. */
+/** The uplink's counters, shown beside its state; without a registered provider the state itself is unknown. */
 function uplinkFromStats(context: RuntimeContext): (() => UplinkStatus) | undefined {
   const url = context.site.uplink?.url;
   if (url === undefined) return undefined;
@@ -75,8 +75,18 @@ function uplinkFromStats(context: RuntimeContext): (() => UplinkStatus) | undefi
     return {
       connected: undefined,
       url,
-      detail: `connects ${stats.counter('uplink.connect')}, errors ${stats.counter('uplink.error')}, published ${stats.counter('uplink.published', { lane: 'telemetry' })} telemetry / ${stats.counter('uplink.published', { lane: 'alarm' })} alarm`,
+      detail: `连接 connects ${stats.counter('uplink.connect')}, 错误 errors ${stats.counter('uplink.error')}, 已发 published ${stats.counter('uplink.published', { lane: 'telemetry' })} telemetry / ${stats.counter('uplink.published', { lane: 'alarm' })} alarm`,
     };
+  };
+}
+
+/** The uplink stage's connection state (registered when it starts), with the counters as detail. */
+function uplinkStatus(context: RuntimeContext, fromStats: (() => UplinkStatus) | undefined): () => UplinkStatus | undefined {
+  return () => {
+    const counted = fromStats?.();
+    const registered = registeredProviders(context).uplink?.();
+    if (!registered) return counted;
+    return { ...registered, detail: registered.detail ?? counted?.detail };
   };
 }
 
@@ -114,7 +124,7 @@ export function createConsoleStage(context: RuntimeContext, options: ConsoleStag
   const providers: ConsoleProviders = {
     validation: options.providers?.validation ?? configValidation(context.site, options.configFile ?? process.env.LASTMILE_CONFIG),
     spool: options.providers?.spool ?? (() => (registeredProviders(context).spool ?? defaultSpool)?.()),
-    uplink: options.providers?.uplink ?? (() => (registeredProviders(context).uplink ?? defaultUplink)?.()),
+    uplink: options.providers?.uplink ?? uplinkStatus(context, defaultUplink),
   };
   return new ConsoleStage(context, new Sessions(hash, sessionTimeoutMs), { host: settings.host, port: settings.port }, providers, sessionTimeoutMs, log);
 }

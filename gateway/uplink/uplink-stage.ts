@@ -1,5 +1,6 @@
 // The uplink stage: wires the Uplink to the runtime (spool from the spool stage, commands onto the bus,
 // source status into the retained status). Runs only when `uplink:` is configured.
+import { provideUplinkStatus } from '../console/providers.js';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
 import { scope } from '../shared/logger.js';
 import { parseDuration } from '../shared/units.js';
@@ -52,6 +53,8 @@ export class UplinkStage implements Stage {
     this.unsubscribe = events.on('source.status', (status) => uplink.onSourceStatus(status));
     uplink.start();
     this.uplink = uplink;
+    // The installer console's uplink badge (issue 20: it said "state not reported" while connected).
+    provideUplinkStatus(this.context, () => ({ connected: uplink.connected(), url: config.url }));
   }
 
   async stop(): Promise<void> {

@@ -4,6 +4,10 @@
 
 const POLL_MS = 2000;
 const QUALITY = { good: '正常 good', uncertain: '存疑 uncertain', bad: '故障 bad' };
+const LEVEL = { fire: '火警 fire', alarm: '报警 alarm', fault: '故障 fault', warning: '预警 warning', offline: '离线 offline' };
+const STATE = { raised: '未确认 raised', acknowledged: '已确认 acknowledged', cleared: '已恢复 cleared' };
+const ROLE = { siren: '警报器 siren', strobe: '频闪灯 strobe' };
+const NUMBERED = /^[0-9A-Za-z-]{1,6}$/;
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -62,6 +66,63 @@ function renderSpool(spool) {
   );
 }
 
+/** "2号楼 · -1层 · 地下车库坡道": numbered tags get their word, names stay as written. */
+function place(tags) {
+  const parts = [];
+  if (tags.building) parts.push(NUMBERED.test(tags.building) ? `${tags.building}号楼` : tags.building);
+  if (tags.unit) parts.push(NUMBERED.test(tags.unit) ? `${tags.unit}单元` : tags.unit);
+  if (tags.floor) parts.push(NUMBERED.test(tags.floor) ? `${tags.floor}层` : tags.floor);
+  if (tags.room) parts.push(tags.room);
+  return parts.join(' · ');
+}
+
+/** A point's value as shown: a state in zh-CN with en beside, a bit pattern in hex with its set bits, or the number. */
+function shownValue(point) {
+  if (point.fault) return point.fault.code;
+  if (point.label) return `${point.label.zh} ${point.label.en}`;
+  if (point.raw && typeof point.value === 'number' && Number.isInteger(point.value)) {
+    const set = [];
+    for (let bit = 0; bit < 32; bit += 1) if (Math.floor(point.value / 2 ** bit) % 2 === 1) set.push(bit);
+    return `0x${point.value.toString(16).toUpperCase().padStart(4, '0')} · ${set.length ? `位 bits ${set.join(',')}` : '无位 no bits set'}`;
+  }
+  const unit = point.unit && point.value !== undefined && point.value !== null ? ` ${point.unit}` : '';
+  return `${formatValue(point.value)}${unit}`;
+}
+
+function renderAlarms(alarms) {
+  const box = document.getElementById('alarms');
+  if (alarms.length === 0) return box.replaceChildren(el('span', { class: 'badge ok' }, '无报警 no alarms'));
+  box.replaceChildren(el('table', {}, el('tbody', {}, ...alarms.map((alarm) =>
+    el('tr', { class: `alarm level-${alarm.level}`, 'data-alarm': alarm.alarmId },
+      el('td', {}, el('span', { class: `badge level-${alarm.level}` }, LEVEL[alarm.level] || alarm.level), alarm.test ? el('div', { class: 'muted' }, '测试 test') : null),
+      el('td', { class: 'alarm-place' }, alarm.location.zh || alarm.source, el('div', { class: 'muted' }, alarm.location.en)),
+      el('td', { class: 'alarm-text' }, alarm.text.zh, el('div', { class: 'muted' }, alarm.text.en)),
+      el('td', { class: 'alarm-time' }, time(alarm.raisedTs), el('div', { class: 'muted' }, `${STATE[alarm.state] || alarm.state}${alarm.silenced ? ' · 已消音 silenced' : ''}`)),
+      el('td', { class: 'alarm-actions' },
+        alarm.state === 'raised' ? actionButton('acknowledge', alarm.alarmId, '确认 Acknowledge') : null,
+        alarm.silenced ? null : actionButton('silence', alarm.alarmId, '消音 Silence')))))));
+}
+
+function actionButton(action, alarmId, label) {
+  const button = el('button', { type: 'button', class: 'action', 'data-action': action }, label);
+  button.addEventListener('click', async () => {
+    const response = await fetch('/api/alarm-action', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action, alarmId }) });
+    button.textContent = response.ok ? '已发送 sent' : `失败 failed ${response.status}`;
+  });
+  return button;
+}
+
+function renderOutputs(outputs) {
+  const box = document.getElementById('outputs');
+  if (outputs.length === 0) return box.replaceChildren(el('span', { class: 'badge unknown' }, '未配置 / not configured'));
+  box.replaceChildren(...outputs.map((output) =>
+    el('div', { class: 'output', 'data-output': output.id },
+      `${ROLE[output.role] || output.role} ${output.id}: `,
+      output.level
+        ? el('span', { class: `badge level-${output.level}` }, `${output.role === 'siren' ? '鸣响 sounding' : '闪烁 flashing'} · ${LEVEL[output.level] || output.level}`)
+        : el('span', { class: 'badge ok' }, output.role === 'siren' ? '静音 quiet' : '熄灭 dark'))));
+}
+
 function renderSource(source) {
   const status = source.online === undefined || source.online === null
     ? el('span', { class: 'badge unknown' }, '等待 waiting')
@@ -69,15 +130,15 @@ function renderSource(source) {
   const rows = source.points.map((point) =>
     el('tr', { 'data-point': point.id },
       el('td', {}, point.name ? point.name.zh : point.id, el('div', { class: 'muted' }, point.name ? point.name.en : '')),
-      el('td', { class: 'value' }, point.fault ? `${point.fault.code}` : formatValue(point.value), point.unit && !point.fault && point.value !== undefined && point.value !== null ? ` ${point.unit}` : ''),
+      el('td', { class: 'value' }, shownValue(point)),
       el('td', {}, point.quality ? el('span', { class: `badge ${point.quality}` }, QUALITY[point.quality] || point.quality) : '—',
         point.fault ? el('div', { class: 'error' }, both(point.fault.text)) : null),
       el('td', { class: 'muted' }, time(point.ts))));
   const counters = Object.entries(source.counters).map(([kind, n]) => `${kind} ×${n}`).join(', ');
-  const where = Object.entries(source.tags).filter(([k]) => ['building', 'unit', 'floor', 'room'].includes(k)).map(([, v]) => v).join(' · ');
   return el('article', { class: 'source', 'data-source': source.id },
     el('h3', {}, source.id, ' ', status),
-    el('div', { class: 'muted' }, both(source.profileName), ` (${source.profile}) ${where}`),
+    el('div', { class: 'place' }, place(source.tags)),
+    el('div', { class: 'muted' }, both(source.profileName), ` (${source.profile})`),
     source.lastError ? el('div', { class: 'error last-error' }, `最近错误 / last error: ${source.lastError.kind}: ${source.lastError.message} (${time(source.lastError.ts)})`) : null,
     counters ? el('div', { class: 'muted' }, `错误计数 / error counts: ${counters}`) : null,
     el('table', {}, el('tbody', {}, ...rows)));
@@ -93,6 +154,8 @@ async function refresh() {
     renderConfig(state.validation);
     renderUplink(state.uplink);
     renderSpool(state.spool);
+    renderAlarms(state.alarms);
+    renderOutputs(state.outputs);
     document.getElementById('sources').replaceChildren(...state.sources.map(renderSource));
     document.getElementById('updated').textContent = `更新于 / updated ${time(state.now)}`;
   } catch (e) {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleStage, type ConsoleStage } from '../../../gateway/console/stage.js';
 import type { GatewayCommand, Measurement } from '../../../gateway/pipeline/types.js';
 import { freePort, requireBinary, tempDir } from '../../helpers/peers.js';
+import { waitFor } from '../../helpers/wait.js';
 import { makeContext, PASSWORD, writePasswordFile, type TestContext } from './fixture.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
@@ -20,6 +21,13 @@ let browser: BrowserContext;
 let page: Page;
 let base = '';
 const commands: GatewayCommand[] = [];
+
+function alarmBase(ts: number) {
+  return {
+    eventId: 'e-2', alarmId: 'pump-th.humidity.high_humidity', level: 'alarm' as const, source: 'pump-th', point: 'humidity', rule: 'high_humidity', value: 97,
+    text: { zh: '湿度过高', en: 'High humidity' }, tags: { building: '2', floor: '-1', room: 'pump-room' }, ts, mono: 0, timeSynced: true,
+  };
+}
 
 function measurement(source: string, point: string, value: number, unit: string): Measurement {
   return { source, point, class: 'power', value, unit, ts: Date.now(), mono: performance.now(), timeSynced: true, quality: 'good', tags: {} };
@@ -92,6 +100,48 @@ describe('installer console in headless Chromium', () => {
     await page.waitForSelector('#siren-result:has-text("test sent")', { timeout: 5000 });
     expect(commands).toEqual([{ kind: 'test_alarm', by: 'console@127.0.0.1', level: 'fire', forMs: 10_000 }]);
   }, 15_000);
+
+  it('shows a raised alarm with level, place and time, the siren sounding for it, and acknowledges it', async () => {
+    const raisedTs = Date.UTC(2026, 11, 2, 1, 30, 45);
+    test.context.events.emit('alarm', {
+      eventId: 'e-1', alarmId: 'pump-th.humidity.high_humidity', transition: 'raise', state: 'raised', level: 'alarm', source: 'pump-th', point: 'humidity', rule: 'high_humidity',
+      value: 97, text: { zh: '2号楼-1层 pump-room 相对湿度 97 %RH：湿度过高，请到现场查看', en: 'Building 2 Floor -1 pump-room: Relative humidity 97 %RH: High humidity, go and check on site' },
+      tags: { building: '2', floor: '-1', room: 'pump-room' }, ts: raisedTs, mono: 0, timeSynced: true, by: undefined,
+    });
+    const row = page.locator('#alarms tr[data-alarm="pump-th.humidity.high_humidity"]');
+    await row.waitFor({ timeout: 6000 });
+    const text = (await row.textContent())!;
+    expect(text).toContain('报警 alarm');
+    expect(text).toContain('2号楼-1层 pump-room');
+    expect(text).toContain('湿度过高');
+    expect(text).toContain(new Date(raisedTs).toLocaleTimeString('zh-CN', { hour12: false }));
+    expect(text).toContain('未确认 raised');
+    // The siren sounds for a raised alarm; the strobe flashes for it too.
+    expect(await page.textContent('[data-output="siren-1"]')).toContain('鸣响 sounding · 报警 alarm');
+    expect(await page.textContent('[data-output="strobe-1"]')).toContain('闪烁 flashing');
+    // The card says where, as an installer reads it.
+    expect(await page.textContent('[data-source="pump-th"] .place')).toBe('2号楼 · -1层 · pump-room');
+
+    await row.locator('button[data-action="acknowledge"]').click();
+    await waitFor('acknowledge command', () => commands.find((c) => c.kind === 'acknowledge'));
+    expect(commands.find((c) => c.kind === 'acknowledge')).toEqual({ kind: 'acknowledge', alarmId: 'pump-th.humidity.high_humidity', by: 'console@127.0.0.1' });
+    // Once acknowledged (as the engine would answer), the siren is quiet and the strobe still flashes.
+    test.context.events.emit('alarm', { ...alarmBase(raisedTs), transition: 'acknowledge', state: 'acknowledged', by: 'console@127.0.0.1' });
+    await page.waitForSelector('[data-output="siren-1"]:has-text("静音 quiet")', { timeout: 6000 });
+    expect(await page.textContent('[data-output="strobe-1"]')).toContain('闪烁 flashing');
+  }, 20_000);
+
+  it('fits a 1366 px screen: no horizontal overflow, with long errors, config problems and an alarm on the page', async () => {
+    await page.setViewportSize({ width: 1366, height: 768 });
+    test.context.events.emit('source.status', { source: 'b1-meter', online: false, mono: performance.now(), lastError: { kind: 'connection', message: `connect ECONNREFUSED 127.0.0.1:1502 ${'x'.repeat(300)}` } });
+    await page.waitForSelector('[data-source="b1-meter"] .last-error:has-text("ECONNREFUSED")', { timeout: 6000 });
+    await page.waitForSelector('#config:has-text("有问题 problems")', { timeout: 6000 });
+    // A string, because this project's TypeScript has no DOM lib; it runs in the page.
+    const { scrollWidth, clientWidth } = (await page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })')) as { scrollWidth: number; clientWidth: number };
+    expect(clientWidth).toBeLessThanOrEqual(1366);
+    expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }, 20_000);
 
   it('renders a non-trivial screenshot', async () => {
     const file = join(dir.path, 'console.png');

@@ -24,7 +24,10 @@ buses:
   - { id: sim, type: tcp, host: 127.0.0.1, port: 1502 }
 sources:
   - { id: b1-meter, profile: eastron/sdm120, bus: sim, unit: 1, tags: { building: "1", room: power-room } }
-  - { id: pump-th, profile: generic/xy-md02, bus: sim, unit: 2, tags: { building: "2", room: pump-room } }
+  - { id: pump-th, profile: generic/xy-md02, bus: sim, unit: 2, tags: { building: "2", floor: "-1", room: pump-room } }
+actuators:
+  - { id: siren-1, type: gpio, role: siren, line: 17 }
+  - { id: strobe-1, type: gpio, role: strobe, line: 27 }
 console: { host: 127.0.0.1, port: ${port}${passwordFile ? `, passwordFile: ${passwordFile}` : ''} }
 `;
 }
