@@ -1,8 +1,11 @@
 // bench:peer: lastmile and Node-RED (4.1 + node-red-contrib-modbus 5.23.3) side by side on the demo
 // compound's Modbus slaves, in one run, alternating, several rounds. JSON on stdout only; progress on stderr.
 // Run: npm run bench:peer [-- --quick]     (docs/benchmarks.md says what every number means)
+// Quantiles are nearest rank (bench/quantile.ts), with the sample count beside them. The Modbus requests
+// the simulator answered per delivered cycle are printed per round as a diagnostic, not in the medians or
+// the ratio: both sides run the same 19-request plan, so it is not an efficiency figure.
 import { spawn } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +13,7 @@ import { connectAsync } from 'mqtt';
 import { ModbusSimulator } from '../../gateway/sim/modbus-simulator.js';
 import { freePort, startMosquitto, tempDir } from '../../tests/helpers/peers.js';
 import { buildFlow, ensureNodeRed, startNodeRed } from './node-red.js';
+import { nearestRank } from '../quantile.js';
 import { ProcessMeter } from './proc.js';
 import { SinkCounter } from './sink.js';
 import { ALARM, demoWorkload } from './site.js';
@@ -27,22 +31,26 @@ const say = (text: string) => process.stderr.write(`bench:peer: ${text}\n`);
 
 type Side = 'lastmile' | 'node_red';
 
+/** The headline figures of one round (medians and ratios are taken over these). */
 interface SideRun {
   readonly measurements_per_s: number;
   readonly alarm_p50_ms: number;
   readonly alarm_p99_ms: number;
   readonly rss_mb: number;
   readonly cpu_s_per_100k: number;
-  readonly modbus_requests_per_cycle: number;
   readonly startup_s: number;
 }
 
+/** What a round also records, beside the headline: sample counts and a derived diagnostic. */
+interface RoundDetail {
+  readonly alarm_samples: number;
+  readonly rss_samples: number;
+  /** Requests the simulator answered in the window ÷ (measurements delivered ÷ measurements per cycle). */
+  readonly modbus_requests_per_delivered_cycle: number;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1)))]!;
-};
-const median = (values: number[]) => quantile(values, 0.5);
+const median = (values: number[]) => nearestRank(values, 0.5);
 const round3 = (n: number) => Number(n.toFixed(3));
 
 async function main(): Promise<void> {
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
   await sink.subscribe();
   const dir = tempDir('bench-peer');
   const runs: Record<Side, SideRun[]> = { lastmile: [], node_red: [] };
+  const details: Record<Side, RoundDetail[]> = { lastmile: [], node_red: [] };
 
   const start = async (side: Side, round: number) => {
     if (side === 'lastmile') {
@@ -70,7 +79,7 @@ async function main(): Promise<void> {
     return startNodeRed(red, join(dir.path, `node-red-${round}`), await freePort(), flow).child;
   };
 
-  const measure = async (side: Side, round: number): Promise<SideRun> => {
+  const measure = async (side: Side, round: number): Promise<{ run: SideRun; detail: RoundDetail }> => {
     const t0 = performance.now();
     const child = await start(side, round);
     const meter = new ProcessMeter(child.pid!);
@@ -101,22 +110,26 @@ async function main(): Promise<void> {
     const stopped = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
     child.kill('SIGTERM');
     await stopped;
-    const result: SideRun = {
+    const run: SideRun = {
       measurements_per_s: Math.round(measurements / ((after.at - before.at) / 1000)),
-      alarm_p50_ms: round3(quantile(latencies, 0.5)),
-      alarm_p99_ms: round3(quantile(latencies, 0.99)),
+      alarm_p50_ms: round3(nearestRank(latencies, 0.5)),
+      alarm_p99_ms: round3(nearestRank(latencies, 0.99)),
       rss_mb: round3(median(rss)),
       cpu_s_per_100k: round3(((after.cpu - before.cpu) / measurements) * 100_000),
-      modbus_requests_per_cycle: round3((after.requests - before.requests) / cycles),
       startup_s: round3(startup),
     };
-    say(`round ${round + 1} ${side}: ${JSON.stringify(result)}`);
-    return result;
+    const detail: RoundDetail = { alarm_samples: latencies.length, rss_samples: rss.length, modbus_requests_per_delivered_cycle: round3((after.requests - before.requests) / cycles) };
+    say(`round ${round + 1} ${side}: ${JSON.stringify({ ...run, ...detail })}`);
+    return { run, detail };
   };
 
   for (let round = 0; round < ROUNDS; round++) {
     const order: Side[] = round % 2 === 0 ? ['lastmile', 'node_red'] : ['node_red', 'lastmile'];
-    for (const side of order) runs[side].push(await measure(side, round));
+    for (const side of order) {
+      const { run, detail } = await measure(side, round);
+      runs[side].push(run);
+      details[side].push(detail);
+    }
   }
 
   const medians = (side: Side) => Object.fromEntries(Object.keys(runs[side][0]!).map((k) => [k, median(runs[side].map((r) => r[k as keyof SideRun]))])) as Record<keyof SideRun, number>;
@@ -136,11 +149,14 @@ async function main(): Promise<void> {
       rounds: ROUNDS,
       window_s: WINDOW_S,
       alarm_samples: ALARM_SAMPLES,
+      quantiles: `nearest rank (ceil q·n) over ${ALARM_SAMPLES} alarm samples per round; medians over ${ROUNDS} round(s)`,
     },
     medians: { lastmile, node_red: nodeRed },
     ratio_lastmile_over_node_red: ratio,
     rounds: runs,
-    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, ram_gb: round3(totalmem() / 2 ** 30), node: process.version },
+    round_details: details,
+    // The box is shared: the 1-minute load average at the end says how much else ran beside the bench.
+    machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, ram_gb: round3(totalmem() / 2 ** 30), node: process.version, load_average_1m_at_end: round3(loadavg()[0]!) },
   };
   await sink.close();
   await mosquitto.stop();

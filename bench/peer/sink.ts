@@ -1,10 +1,13 @@
 // The common MQTT sink: counts the measurements (line-protocol fields) each side delivers (lastmile: gzip'd line protocol
 // batches on lm/v1/<gw>/t/<batch>; Node-RED: plain line protocol per read block) and timestamps the
 // water_alarm messages (lastmile: mqtt-notice JSON on lastmile/notice/<alarmId>; Node-RED: its JSON).
+// For lastmile it also plays cloud-ingest's part of the contract: every telemetry batch and alarm event
+// gets a receipt, without which the gateway frees nothing and stops at its in-flight window; a batch
+// resent with the same id is counted once.
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import type { MqttClient } from 'mqtt';
-import { TOPIC_ROOT } from '../../cloud-ingest/contract.js';
+import { parseTopic, TOPIC_ROOT, topics, type Receipt, type ReceiptItem } from '../../cloud-ingest/contract.js';
 
 type Side = 'lastmile' | 'node_red';
 type State = 'raised' | 'cleared';
@@ -12,6 +15,7 @@ type State = 'raised' | 'cleared';
 export class SinkCounter {
   readonly lines: Record<Side, number> = { lastmile: 0, node_red: 0 };
   private waiters: { side: Side; state: State; resolve: (at: number) => void }[] = [];
+  private readonly seenBatches = new Set<string>();
 
   constructor(
     private readonly client: MqttClient,
@@ -20,7 +24,12 @@ export class SinkCounter {
   ) {
     client.on('message', (topic, payload, packet) => {
       const at = performance.now();
-      if (topic.startsWith(`${TOPIC_ROOT}/`) && topic.split('/')[3] === 't') this.lines.lastmile += countFields(gunzipSync(payload).toString());
+      const lastmile = topic.startsWith(`${TOPIC_ROOT}/`) ? parseTopic(topic) : undefined;
+      if (lastmile?.kind === 'telemetry') {
+        if (!this.seenBatches.has(topic)) this.lines.lastmile += countFields(gunzipSync(payload).toString());
+        this.seenBatches.add(topic);
+        this.receipt(lastmile.gateway, { kind: 't', id: lastmile.batchId, status: 'stored' });
+      } else if (lastmile?.kind === 'alarm') this.receipt(lastmile.gateway, { kind: 'a', id: lastmile.eventId, status: 'stored' });
       else if (topic === nodeRedTelemetry) this.lines.node_red += countFields(payload.toString());
       else if (topic === nodeRedAlarm) this.alarm('node_red', payload, at);
       else if (topic.startsWith('lastmile/notice/') && !packet.retain) this.alarm('lastmile', payload, at);
@@ -28,7 +37,7 @@ export class SinkCounter {
   }
 
   async subscribe(): Promise<void> {
-    await this.client.subscribeAsync([`${TOPIC_ROOT}/+/t/+`, this.nodeRedTelemetry, this.nodeRedAlarm, 'lastmile/notice/#'], { qos: 1 });
+    await this.client.subscribeAsync([`${TOPIC_ROOT}/+/t/+`, `${TOPIC_ROOT}/+/a/+`, this.nodeRedTelemetry, this.nodeRedAlarm, 'lastmile/notice/#'], { qos: 1 });
   }
 
   async waitForTelemetry(side: Side, timeoutMs: number): Promise<void> {
@@ -50,6 +59,11 @@ export class SinkCounter {
 
   async close(): Promise<void> {
     await this.client.endAsync();
+  }
+
+  private receipt(gateway: string, item: ReceiptItem): void {
+    const receipt: Receipt = { v: 1, items: [item] };
+    this.client.publish(topics.receipt(gateway), JSON.stringify(receipt), { qos: 1 });
   }
 
   private alarm(side: Side, payload: Buffer, at: number): void {
