@@ -2,8 +2,8 @@
 // Vitest runs only the target's tests (vitest.stryker.config.ts), one or two at once on the 2-core box,
 // and (with LM_MUTATE_CHECK=1) the TypeScript checker drops mutants that would not compile. Incremental: a
 // re-run tests only the mutants whose code or tests changed since the last run
-// (.tmp/mutation/<target>.incremental.json). LM_MUTATE_FILES (comma-separated globs) narrows a target to
-// some of its files. String literals are not mutated: they are almost all log and error texts, which no
+// (.tmp/mutation/<target>.incremental.json). LM_MUTATE_FILES / LM_MUTATE_TESTS (comma-separated globs)
+// narrow a target to some of its files and tests. String literals are not mutated: they are almost all log and error texts, which no
 // test should pin word for word, and each such mutant costs a full run of real-peer tests on this box.
 // Static mutants (module-level constants, which need every test re-run) are skipped for the same reason.
 import { currentTarget } from './scripts/mutate-targets.mjs';
@@ -17,7 +17,7 @@ export default {
   checkers: process.env.LM_MUTATE_CHECK ? ['typescript'] : [],
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
-  mutate: process.env.LM_MUTATE_FILES ? process.env.LM_MUTATE_FILES.split(',') : target.mutate,
+  mutate: target.mutate,
   mutator: { excludedMutations: ['StringLiteral'] },
   ignoreStatic: true,
   ignorePatterns: ['.tmp', 'dist', 'coverage', 'var', 'reports'],

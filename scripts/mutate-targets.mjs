@@ -16,10 +16,14 @@ export const targets = {
   alarms: { mutate: ['gateway/alarms/**/*.ts'], tests: ['tests/gateway/alarms/*.test.ts', 'tests/gateway/actuators/silence-button.test.ts'] },
 };
 
-/** The target named by LM_MUTATE (set by scripts/mutate.mjs), failing with the list of names. */
+/**
+ * The target named by LM_MUTATE (set by scripts/mutate.mjs), failing with the list of names.
+ * LM_MUTATE_FILES and LM_MUTATE_TESTS (comma-separated globs) narrow it to some files and tests.
+ */
 export function currentTarget() {
   const name = process.env.LM_MUTATE ?? '';
   const target = targets[name];
   if (!target) throw new Error(`LM_MUTATE=${JSON.stringify(name)}: expected one of ${Object.keys(targets).join(', ')}`);
-  return { name, ...target };
+  const list = (value) => (value ? value.split(',') : undefined);
+  return { name, mutate: list(process.env.LM_MUTATE_FILES) ?? target.mutate, tests: list(process.env.LM_MUTATE_TESTS) ?? target.tests };
 }
