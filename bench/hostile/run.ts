@@ -123,15 +123,17 @@ async function main(): Promise<void> {
     const honest = new HonestGateway(honestClient, 'gw-honest', Date.now() - 3_600_000, 100, 50);
     gc();
     const rssBefore = process.memoryUsage().rss;
+    const heapBefore = process.memoryUsage().heapUsed;
     honest.start();
     const phases: Phase[] = [];
     let cases = 0;
     phases.push(await phase('baseline', honest, async () => (await new Promise((r) => setTimeout(r, 3000)), {})));
     // Made before the phase: compressing the bombs here would be the bench's own stall, not ingest's.
-    const corpus = [...hostileCorpus(SEED, FULL_CORPUS)];
+    let corpus = [...hostileCorpus(SEED, FULL_CORPUS)];
     phases.push(
       await phase('corpus', honest, async () => {
         const outcome = await sendCorpus(hostileClient, 'gw-hostile', corpus);
+        corpus = []; // not kept alive into the RSS figure
         cases += outcome.cases;
         return { ...outcome };
       }),
@@ -155,6 +157,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
     gc();
     const rssAfter = process.memoryUsage().rss;
+    const heapAfter = process.memoryUsage().heapUsed;
     const result = {
       seed: SEED,
       casesTried: cases,
@@ -164,6 +167,8 @@ async function main(): Promise<void> {
       scriptsExecuted,
       rssBeforeMB: Math.round(rssBefore / 1e6),
       rssAfterMB: Math.round(rssAfter / 1e6),
+      heapUsedBeforeMB: Math.round(heapBefore / 1e6),
+      heapUsedAfterMB: Math.round(heapAfter / 1e6),
       phases,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

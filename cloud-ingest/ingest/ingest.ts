@@ -160,7 +160,7 @@ export class Ingest {
       log.warn({ gateway: identity.gateway, batchId, reason }, 'telemetry batch refused');
       return { kind: 't', id: batchId, status: 'refused', reason };
     };
-    let text: string;
+    let text: Buffer;
     try {
       text = await decompressBatch(payload);
     } catch (error) {

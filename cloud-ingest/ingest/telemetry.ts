@@ -43,9 +43,9 @@ export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 /** Most lines (empty ones included) looked at in one batch: a gateway sends at most 100,000. */
 export const MAX_BATCH_LINES = 200_000;
 
-export async function decompressBatch(payload: Buffer): Promise<string> {
-  const text = await gunzipAsync(payload, { maxOutputLength: MAX_BATCH_BYTES });
-  return text.toString('utf8');
+/** The decompressed bytes (checkBatch makes the text, a chunk at a time). */
+export function decompressBatch(payload: Buffer): Promise<Buffer> {
+  return gunzipAsync(payload, { maxOutputLength: MAX_BATCH_BYTES });
 }
 
 /** Lines checked between looks at the clock; a look costs little, a line a microsecond or so. */
@@ -53,12 +53,16 @@ const LINES_PER_CLOCK_LOOK = 256;
 /** Longest stretch of checking before the event loop gets a turn (other gateways, the board, receipts). */
 export const CHECK_SLICE_MS = 8;
 
+/** Bytes of a decompressed batch turned into text at a time (cut after a newline: never inside a character). */
+const TEXT_CHUNK_BYTES = 1024 * 1024;
+
 /**
- * Checks a batch line by line. Lines are found with indexOf (no array of every line: a batch of 32 MiB
- * of newlines must not become 32 million strings), and the work yields to the event loop every
- * CHECK_SLICE_MS, so one gateway's huge batch delays nobody else's by more than a slice.
+ * Checks a batch line by line. The decompressed bytes become text a megabyte at a time, lines are found
+ * with indexOf (no array of every line: a batch of newlines must not become millions of strings), and
+ * the work yields to the event loop every CHECK_SLICE_MS, so one gateway's huge batch delays nobody
+ * else's by more than a slice.
  */
-export async function checkBatch(identity: GatewayIdentity, text: string, now: number = Date.now(), series?: SeriesBudget): Promise<CheckedBatch> {
+export async function checkBatch(identity: GatewayIdentity, input: string | Buffer, now: number = Date.now(), series?: SeriesBudget): Promise<CheckedBatch> {
   const lines: string[] = [];
   const checked: CheckedLine[] = [];
   const rejected: RejectedLine[] = [];
@@ -67,38 +71,49 @@ export async function checkBatch(identity: GatewayIdentity, text: string, now: n
   let measurements = 0;
   let sliceStart = performance.now();
   let n = 0;
-  for (let start = 0; start <= text.length; n++) {
-    if (n === MAX_BATCH_LINES) {
-      // 31 MiB of newlines cost seconds of checking; the rest of such a batch is not looked at.
-      rejectedCount++;
-      rejected.push({ line: n + 1, reason: `batch has more than ${MAX_BATCH_LINES} lines; the rest is ignored` });
-      break;
+  const total = input.length;
+  for (let pos = 0; pos < total && n <= MAX_BATCH_LINES; ) {
+    let cut = total;
+    if (typeof input !== 'string' && total - pos > TEXT_CHUNK_BYTES) {
+      const newline = input.indexOf(10, pos + TEXT_CHUNK_BYTES);
+      cut = newline < 0 ? total : newline + 1;
     }
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    const next = end + 1;
-    if (end > start && text.charCodeAt(end - 1) === 13) end--;
-    if (n % LINES_PER_CLOCK_LOOK === LINES_PER_CLOCK_LOOK - 1 && performance.now() - sliceStart > CHECK_SLICE_MS) {
-      await yieldToEventLoop();
-      sliceStart = performance.now();
-    }
-    if (end > start && text.charCodeAt(start) !== 35) {
-      try {
-        const c = checkLine(text.slice(start, end), identity, now);
-        const refusal = series?.admit(identity.township, identity.gateway, c.series);
-        if (refusal !== undefined) {
-          seriesRefused++;
-          throw new LineError(refusal);
-        }
-        lines.push(c.out);
-        checked.push(c);
-        measurements += c.fieldCount;
-      } catch (error) {
-        if (!(error instanceof LineError)) throw error;
-        if (rejectedCount++ < MAX_REJECTION_DETAILS) rejected.push({ line: n + 1, reason: error.message });
+    const text = typeof input === 'string' ? input : input.toString('utf8', pos, cut);
+    pos = cut;
+    for (let start = 0; start < text.length; n++) {
+      if (n === MAX_BATCH_LINES) {
+        // 31 MiB of newlines cost seconds of checking; the rest of such a batch is not looked at.
+        rejectedCount++;
+        rejected.push({ line: n + 1, reason: `batch has more than ${MAX_BATCH_LINES} lines; the rest is ignored` });
+        n++;
+        break;
       }
+      let end = text.indexOf('\n', start);
+      if (end < 0) end = text.length;
+      const next = end + 1;
+      if (end > start && text.charCodeAt(end - 1) === 13) end--;
+      if (n % LINES_PER_CLOCK_LOOK === LINES_PER_CLOCK_LOOK - 1 && performance.now() - sliceStart > CHECK_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+      if (end > start && text.charCodeAt(start) !== 35) {
+        try {
+          const c = checkLine(text.slice(start, end), identity, now);
+          const refusal = series?.admit(identity.township, identity.gateway, c.series);
+          if (refusal !== undefined) {
+            seriesRefused++;
+            throw new LineError(refusal);
+          }
+          lines.push(c.out);
+          checked.push(c);
+          measurements += c.fieldCount;
+        } catch (error) {
+          if (!(error instanceof LineError)) throw error;
+          if (rejectedCount++ < MAX_REJECTION_DETAILS) rejected.push({ line: n + 1, reason: error.message });
+        }
+      }
+      start = next;
     }
-    start = next;
   }
   return { lines, checked, rejected, rejectedCount, seriesRefused, measurements };
 }
