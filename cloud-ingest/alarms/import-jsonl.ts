@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import type { AlarmEvent } from '../../gateway/pipeline/types.js';
 import type { Logger } from '../../gateway/shared/logger.js';
-import type { CaseStore } from './store.js';
+import { InvalidEventError, type CaseStore } from './store.js';
 
 type OldRecord =
   | { type: 'event'; gateway: string; township: string; compound: string; receivedAt: number; event: AlarmEvent }
@@ -15,6 +15,7 @@ export async function importJsonLines(store: CaseStore, file: string, log: Logge
   const lines = readFileSync(file, 'utf8').split('\n');
   let events = 0;
   let steps = 0;
+  let skipped = 0;
   for (const [index, line] of lines.entries()) {
     if (line.trim() === '') continue;
     let record: OldRecord;
@@ -26,7 +27,15 @@ export async function importJsonLines(store: CaseStore, file: string, log: Logge
       throw new Error(`${file}:${index + 1}: unreadable alarm log line: ${(error as Error).message}`);
     }
     if (record.type === 'event') {
-      await store.addEvent({ gateway: record.gateway, township: record.township, compound: record.compound }, record.event, record.receivedAt);
+      try {
+        await store.addEvent({ gateway: record.gateway, township: record.township, compound: record.compound }, record.event, record.receivedAt);
+      } catch (error) {
+        // An event the store cannot file is skipped and named; a database failure stops the import.
+        if (!(error instanceof InvalidEventError)) throw error;
+        log.warn({ file, line: index + 1, err: error.message }, 'old alarm log: event skipped');
+        skipped++;
+        continue;
+      }
       events++;
       continue;
     }
@@ -35,6 +44,6 @@ export async function importJsonLines(store: CaseStore, file: string, log: Logge
     if (await store.importStep(caseId, record.record)) steps++;
   }
   renameSync(file, `${file}.imported`);
-  log.info({ file, events, steps }, 'JSON-lines alarm log imported into the workflow store');
+  log.info({ file, events, steps, skipped }, 'JSON-lines alarm log imported into the workflow store');
   return { events, steps };
 }

@@ -2,7 +2,7 @@
 // per occurrence, one source's related alarms grouped); staff steps advance them under an optimistic
 // version; every committed change is announced to every worker's board (LISTEN/NOTIFY on PostgreSQL).
 import { EventEmitter } from 'node:events';
-import { alarmLevelRank, type AlarmEvent } from '../../gateway/pipeline/types.js';
+import { ALARM_LEVELS, alarmLevelRank, type AlarmEvent } from '../../gateway/pipeline/types.js';
 import type { Db, Tx } from '../db/db.js';
 import type { GatewayIdentity } from '../registry/registry.js';
 import { loadCases, type CaseRow } from './case-rows.js';
@@ -19,6 +19,27 @@ export interface CaseStoreEvents {
   opened: [AlarmCase];
   /** Notices may have been lost (PostgreSQL listener reconnected): reload everything. */
   resync: [];
+}
+
+const TRANSITIONS = new Set(['raise', 'escalate', 'acknowledge', 'silence', 'unsilence', 'clear', 'reset']);
+const STATES = new Set(['raised', 'acknowledged', 'cleared']);
+
+/** A gateway event the store cannot file (ingest answers it with a refused receipt, so it is not resent). */
+export class InvalidEventError extends Error {}
+
+/** Checks what the store relies on in a gateway's event (the gateway is untrusted); throws InvalidEventError naming the field. */
+export function checkEvent(event: AlarmEvent): void {
+  const bad = (what: string) => {
+    throw new InvalidEventError(`alarm event ${String(event.eventId)}: ${what}`);
+  };
+  if (!(ALARM_LEVELS as readonly string[]).includes(event.level)) bad(`unknown level ${String(event.level)}`);
+  if (!TRANSITIONS.has(event.transition)) bad(`unknown transition ${String(event.transition)}`);
+  if (!STATES.has(event.state)) bad(`unknown state ${String(event.state)}`);
+  if (typeof event.source !== 'string' || event.source === '' || event.source.length > 200) bad('source must be a string of 1-200 characters');
+  if (typeof event.alarmId !== 'string' || event.alarmId === '' || event.alarmId.length > 300) bad('alarmId must be a string of 1-300 characters');
+  if (typeof event.rule !== 'string') bad('rule must be a string');
+  if (typeof event.text?.zh !== 'string' || event.text.zh.length > 2000 || (event.text.en !== undefined && typeof event.text.en !== 'string')) bad('text.zh must be a string (≤ 2000), text.en a string if present');
+  if (typeof event.ts !== 'number' || !Number.isFinite(event.ts)) bad('ts must be a number (ms)');
 }
 
 /** What ingest needs: record a gateway's event, resolving once it is durable (idempotent per event id). */
@@ -66,9 +87,11 @@ export class CaseStore implements AlarmStore {
 
   /**
    * Records a gateway alarm event. Resolves once it is committed (durable); a repeated event id changes
-   * nothing and resolves undefined. Resolves with the case the event belongs to, if any.
+   * nothing and resolves undefined. Resolves with the case the event belongs to, if any. Rejects with
+   * InvalidEventError for an event it cannot file (see checkEvent), with other errors when the database fails.
    */
   async addEvent(identity: GatewayIdentity, event: AlarmEvent, receivedAt = this.clock.now()): Promise<AlarmCase | undefined> {
+    checkEvent(event);
     const groupKey = `${identity.gateway}/${event.source}`;
     const outcome = await this.db.transaction(async (tx) => {
       await tx.lock(`group:${groupKey}`);
@@ -281,7 +304,7 @@ export class CaseStore implements AlarmStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, 'alarming', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
       [
         caseId, identity.township, identity.compound, identity.gateway, event.source, groupKey, event.level, alarmLevelRank(event.level), isTest ? 1 : 0,
-        event.text.zh, event.text.en, event.point ?? null, event.value === undefined ? null : JSON.stringify(event.value), JSON.stringify(event.tags ?? {}),
+        event.text.zh, event.text.en ?? event.text.zh, event.point ?? null, event.value === undefined ? null : JSON.stringify(event.value), JSON.stringify(event.tags ?? {}),
         at, at, at, due.step ?? null, due.at ?? null, at,
       ],
     );
@@ -305,7 +328,7 @@ export class CaseStore implements AlarmStore {
         due_step = ?, due_at = ?, updated_at = ? WHERE case_id = ?`,
       [
         condition, level, alarmLevelRank(level),
-        higher || event.level === row.level ? event.text.zh : row.text_zh, higher || event.level === row.level ? event.text.en : row.text_en,
+        higher || event.level === row.level ? event.text.zh : row.text_zh, higher || event.level === row.level ? (event.text.en ?? event.text.zh) : row.text_en,
         event.value === undefined ? row.value : JSON.stringify(event.value),
         reraise ? 1 : 0, reraise ? at : row.last_raised_at,
         rearm ? (rearm.step ?? null) : row.due_step, rearm ? (rearm.at ?? null) : row.due_at, at, row.case_id,

@@ -8,7 +8,7 @@ import { migrate, MIGRATIONS, schemaVersion } from '../../../cloud-ingest/db/mig
 import { openDatabase } from '../../../cloud-ingest/db/open.js';
 import { importJsonLines } from '../../../cloud-ingest/alarms/import-jsonl.js';
 import { buildPolicy } from '../../../cloud-ingest/alarms/policy.js';
-import { CaseStore, ConflictError, WorkflowError } from '../../../cloud-ingest/alarms/store.js';
+import { CaseStore, ConflictError, InvalidEventError, WorkflowError } from '../../../cloud-ingest/alarms/store.js';
 import type { AlarmCase } from '../../../cloud-ingest/alarms/types.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
 import { tempDir } from '../../helpers/peers.js';
@@ -61,6 +61,13 @@ describe.each(ENGINES)('workflow store on %s', (engine) => {
     expect([again.raiseCount, again.firstRaisedAt, again.lastRaisedAt, again.openedAt]).toEqual([2, clock - 10_000, clock, clock - 10_000]);
     expect(again.events.map((e) => e.eventId)).toEqual(['e1', 'e2', 'e3']);
     expect(again.gatewayState).toBe('alarming');
+  });
+
+  it('refuses an event it cannot file, naming the field, and stores nothing', async () => {
+    const s = await store();
+    await expect(s.addEvent(gw, alarmEvent({ eventId: 'bad1', alarmId: 'x/y', level: 'panic' as never }))).rejects.toThrow(InvalidEventError);
+    await expect(s.addEvent(gw, alarmEvent({ eventId: 'bad2', alarmId: 'x/y', text: { zh: 5 } as never }))).rejects.toThrow(/bad2: text\.zh must be a string/);
+    expect(await s.listOpen('town-1')).toEqual([]);
   });
 
   it('opens a new case for a raise after the case was closed', async () => {
