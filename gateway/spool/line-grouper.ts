@@ -1,6 +1,10 @@
 // Groups the points of one reading onto one line-protocol line before they are spooled. The decoder
 // emits every point of a reading synchronously with the same stamp, so collecting until the end of the
 // current tick (a microtask) catches them all; a record then holds one source's points at one time.
+// Lines of one series get distinct milliseconds: InfluxDB keeps one sample per series and timestamp, so
+// two readings of a source stamped in the same millisecond (a device flushing its backlog, messages
+// that arrived together) would silently overwrite each other. A later one is stamped 1 ms after the
+// last; only stamps taken with a synced clock are adjusted (the others are placed when sent).
 import { encodeField, seriesKey } from '../line-protocol/encode.js';
 import { escapeKey } from '../line-protocol/escape.js';
 import type { Measurement } from '../pipeline/types.js';
@@ -14,9 +18,14 @@ export interface GroupedLine {
   readonly measurements: number;
 }
 
+/** Series remembered for distinct stamps; past it the memory starts again (a collision then is merely possible). */
+const MAX_SERIES_REMEMBERED = 20_000;
+
 export class LineGrouper {
   private groups = new Map<string, { key: string; fields: string[]; stamp: TimeStamp }>();
   private scheduled = false;
+  /** Series key → the last millisecond a synced line of it was stamped with. */
+  private readonly lastMs = new Map<string, number>();
 
   constructor(
     private readonly epoch: string,
@@ -48,6 +57,15 @@ export class LineGrouper {
     this.scheduled = false;
     const groups = this.groups;
     this.groups = new Map();
-    for (const group of groups.values()) this.emitLine({ ...group, measurements: group.fields.length });
+    for (const group of groups.values()) this.emitLine({ ...group, stamp: this.distinct(group.key, group.stamp), measurements: group.fields.length });
+  }
+
+  private distinct(key: string, stamp: TimeStamp): TimeStamp {
+    if (!stamp.synced) return stamp;
+    const last = this.lastMs.get(key);
+    const ms = Math.max(Math.round(stamp.ts), last === undefined ? -Infinity : last + 1);
+    if (this.lastMs.size >= MAX_SERIES_REMEMBERED && last === undefined) this.lastMs.clear();
+    this.lastMs.set(key, ms);
+    return ms === stamp.ts ? stamp : { ...stamp, ts: ms };
   }
 }

@@ -1,0 +1,46 @@
+// LineGrouper: the points of one reading become one line, and lines of one series never share a
+// millisecond (InfluxDB keeps one sample per series and timestamp; two readings stamped in the same
+// millisecond would overwrite each other there).
+import { describe, expect, it } from 'vitest';
+import type { Measurement } from '../../../gateway/pipeline/types.js';
+import { LineGrouper, type GroupedLine } from '../../../gateway/spool/line-grouper.js';
+
+const T0 = Date.UTC(2026, 11, 2, 8, 0, 0);
+
+function measurement(source: string, point: string, value: number, ts: number, mono: number, timeSynced = true): Measurement {
+  return { source, point, class: 'power', value, unit: 'V', ts, mono, timeSynced, quality: 'good', tags: { township: 't', compound: 'c', gateway: 'g', source } };
+}
+
+describe('LineGrouper', () => {
+  it('groups one reading onto one line and gives a series distinct milliseconds', () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    // Three readings of meter-1 within one millisecond, one of meter-2 in the same millisecond.
+    grouper.add(measurement('meter-1', 'voltage', 230.1, T0 + 0.2, 10.2));
+    grouper.add(measurement('meter-1', 'current', 1.5, T0 + 0.2, 10.2));
+    grouper.add(measurement('meter-1', 'voltage', 230.2, T0 + 0.4, 10.4));
+    grouper.add(measurement('meter-1', 'voltage', 230.3, T0 + 0.45, 10.45));
+    grouper.add(measurement('meter-2', 'voltage', 229.9, T0 + 0.3, 10.3));
+    grouper.flush();
+    const stamps = (source: string) => lines.filter((l) => l.key.includes(`source=${source}`)).map((l) => [l.stamp.ts, l.fields.join(',')]);
+    expect(stamps('meter-1')).toEqual([
+      [T0, 'voltage=230.1,current=1.5'],
+      [T0 + 1, 'voltage=230.2'],
+      [T0 + 2, 'voltage=230.3'],
+    ]);
+    expect(stamps('meter-2')).toEqual([[T0, 'voltage=229.9']]);
+    // A later reading keeps its own time once it is past the bumped ones.
+    grouper.add(measurement('meter-1', 'voltage', 230.4, T0 + 50, 60));
+    grouper.flush();
+    expect(lines.at(-1)!.stamp.ts).toBe(T0 + 50);
+  });
+
+  it('leaves stamps taken before the clock was synced alone (they are placed when sent)', () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    grouper.add(measurement('meter-1', 'voltage', 1, 1000.2, 5.2, false));
+    grouper.add(measurement('meter-1', 'voltage', 2, 1000.3, 5.3, false));
+    grouper.flush();
+    expect(lines.map((l) => l.stamp.ts)).toEqual([1000.2, 1000.3]);
+  });
+});
