@@ -96,6 +96,13 @@ export const cloudIngestConfig = z.strictObject({
       users: z.array(staffUser).default([]),
     })
     .default({ enabled: true, host: '127.0.0.1', port: 8080, secureCookie: true, users: [] }),
+  metrics: z
+    .strictObject({
+      host: z.string().default('127.0.0.1').describe('Loopback by default; Prometheus and the compose healthcheck scrape it (no login)'),
+      port: z.number().int().min(0).max(65535).default(9465).describe('/metrics, /healthz, /readyz; 0 picks a free port'),
+    })
+    .optional()
+    .describe('Prometheus /metrics with /healthz and /readyz on a small HTTP listener; off without this section'),
 });
 
 export type CloudIngestConfig = z.infer<typeof cloudIngestConfig>;

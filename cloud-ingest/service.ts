@@ -19,6 +19,8 @@ import { SeriesBudget } from './ingest/series-budget.js';
 import { InfluxWriter, type TimeSeriesSink } from './ingest/writer.js';
 import { GatewayRegistry } from './registry/registry.js';
 import { startConsole, type ConsoleServer } from './console/server.js';
+import { startIngestMetrics, type IngestState } from './metrics/server.js';
+import type { MetricsServer } from '../gateway/shared/metrics.js';
 
 export class CloudIngest {
   readonly stats = new Stats();
@@ -33,9 +35,12 @@ export class CloudIngest {
   /** The broker adapter (embedded aedes or the external cluster client). */
   readonly broker: EmbeddedBroker | ExternalBroker;
   private console: ConsoleServer | undefined;
-  /** Bound ports after start (embedded broker, console). */
+  private metrics: MetricsServer | undefined;
+  private state: IngestState = 'starting';
+  /** Bound ports after start (embedded broker, console, metrics). */
   brokerPort = 0;
   consolePort = 0;
+  metricsPort = 0;
 
   constructor(
     readonly config: Readonly<CloudIngestConfig>,
@@ -84,6 +89,11 @@ export class CloudIngest {
   }
 
   async start(): Promise<void> {
+    // First, so /healthz answers (and /readyz says "starting") while the stores open.
+    if (this.config.metrics) {
+      this.metrics = await startIngestMetrics(this.config.metrics, this.stats, this.config.worker, () => this.state);
+      this.metricsPort = this.metrics.port;
+    }
     if (!this.sink) this.log.warn('no influx section: time series history is NOT stored, only a recent window in memory for the console');
     this.workflowServices = await startWorkflow(this.config, this.broker as CommandChannel, this.log.child({ scope: 'alarms' }), this.stats, this.clock);
     const b = this.config.broker;
@@ -93,13 +103,16 @@ export class CloudIngest {
       this.console = await startConsole(this, this.log.child({ scope: 'console' }));
       this.consolePort = this.console.port;
     }
-    this.log.info({ broker: b.type, brokerPort: this.brokerPort, consolePort: this.consolePort, gateways: this.registry.list().length }, 'cloud-ingest started');
+    this.state = 'ready';
+    this.log.info({ broker: b.type, brokerPort: this.brokerPort, consolePort: this.consolePort, metricsPort: this.metricsPort, gateways: this.registry.list().length }, 'cloud-ingest started');
   }
 
   async stop(): Promise<void> {
+    this.state = 'stopping';
     await this.console?.close();
     await this.broker.stop();
     await this.workflowServices?.stop();
     await this.sink?.close();
+    await this.metrics?.close();
   }
 }

@@ -4,7 +4,7 @@ import { id, localText } from './sections/common.js';
 import { bus } from './sections/buses.js';
 import { alarmSettings } from './sections/rules.js';
 import { source } from './sections/sources.js';
-import { actuator, console_, localBroker } from './sections/outputs.js';
+import { actuator, console_, localBroker, metrics } from './sections/outputs.js';
 import { spool, uplink } from './sections/uplink.js';
 
 export const SITE_CONFIG_VERSION = 1;
@@ -26,6 +26,7 @@ export const siteConfig = z.strictObject({
   alarms: alarmSettings.optional().describe('Site-wide alarm settings: silence length, latched-alarm file, drill/maintenance windows'),
   localBroker: localBroker.optional(),
   console: console_.optional(),
+  metrics: metrics.optional().describe('Prometheus /metrics with /healthz and /readyz on a small HTTP listener; off without this section'),
   uplink: uplink.optional().describe('Township broker; without it data stays in the spool'),
   spool: spool.default({
     dir: '/var/lib/lastmile/spool',

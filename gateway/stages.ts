@@ -16,4 +16,6 @@ export const STAGES: readonly StageFactory[] = [
   async (context) => (await import('./rules/stage.js')).rulesStage(context),
   // Last: the installer console reads the spool and uplink, and its test-siren command needs the alarm stage listening.
   async (context) => (await import('./console/stage.js')).createConsoleStage(context),
+  // /metrics, /healthz, /readyz (metrics: section): ready once every stage and driver has started.
+  async (context) => (await import('./health/stage.js')).metricsStage(context),
 ];

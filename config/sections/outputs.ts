@@ -134,3 +134,8 @@ export const console_ = z.strictObject({
     .describe('Serve the console over HTTPS with a Secure cookie (docs/security.md: making the certificate)'),
   sessionTimeout: duration.default('8h'),
 });
+
+export const metrics = z.strictObject({
+  host: z.string().default('127.0.0.1').describe('Loopback by default: Prometheus or node_exporter on the box scrapes it; 0.0.0.0 opens it to the LAN (no login)'),
+  port: z.number().int().min(1).max(65535).default(9464).describe('/metrics (Prometheus text), /healthz (alive, pollers turning) and /readyz (started)'),
+});

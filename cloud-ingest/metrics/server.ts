@@ -1,0 +1,24 @@
+// cloud-ingest's /metrics, /healthz and /readyz (config `metrics:`): the ingest, writer, receipt and
+// workflow counters its Stats holds, for Prometheus, and the probes systemd and docker compose use.
+// Healthy: it answers (the event loop turns). Ready: broker, workflow store and console have started and
+// the service is not stopping.
+import { startMetricsServer, type MetricsServer } from '../../gateway/shared/metrics.js';
+import type { Stats } from '../../gateway/shared/stats.js';
+
+export type IngestState = 'starting' | 'ready' | 'stopping';
+
+export async function startIngestMetrics(config: { host: string; port: number }, stats: Stats, worker: string, state: () => IngestState): Promise<MetricsServer> {
+  try {
+    return await startMetricsServer({
+      host: config.host,
+      port: config.port,
+      stats,
+      prefix: 'lastmile_',
+      constLabels: { worker },
+      health: [],
+      ready: [() => (state() === 'ready' ? undefined : `cloud-ingest ${state()}`)],
+    });
+  } catch (error) {
+    throw new Error(`metrics.port: ${(error as Error).message}`, { cause: error });
+  }
+}
