@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
+import { yamlMessage, zodMessage } from './messages.js';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -40,7 +41,7 @@ export class YamlSource {
 
   constructor(
     readonly file: string,
-    text: string,
+    private readonly text: string,
   ) {
     this.doc = parseDocument(text, { lineCounter: this.lineCounter, prettyErrors: false, uniqueKeys: true });
   }
@@ -49,12 +50,37 @@ export class YamlSource {
     return new YamlSource(file, readFileSync(file, 'utf8'));
   }
 
-  /** Syntax errors (bad indentation, duplicate keys, tabs), each with its position. */
+  /**
+   * The first syntax error (bad indentation, duplicate keys, tabs) with its position. Only the first: the
+   * parser's later errors are the same slip seen again further down (issue 20: one slip gave 11). An
+   * unclosed `{`/`[` is reported at its own line, where the parser only notices it a line later.
+   */
   syntaxIssues(): ConfigIssue[] {
-    return this.doc.errors.map((error) => {
-      const pos = this.lineCounter.linePos(error.pos[0]);
-      return { file: this.file, line: pos.line, column: pos.col, path: [], message: error.message.split('\n')[0]! };
-    });
+    const first = [...this.doc.errors].sort((a, b) => a.pos[0] - b.pos[0])[0];
+    if (!first) return [];
+    const message = first.message.split('\n')[0]!;
+    const opener = /^Flow (map|sequence)/.test(message) ? this.unclosedBefore(first.pos[0], /^Flow map/.test(message) ? '{' : '[') : undefined;
+    const pos = this.lineCounter.linePos(opener ?? first.pos[0]);
+    return [{ file: this.file, line: pos.line, column: pos.col, path: [], message: yamlMessage(first.code, message) }];
+  }
+
+  /** Offset of the last `open` before `offset` that its closing bracket does not match (quotes ignored). */
+  private unclosedBefore(offset: number, open: '{' | '['): number | undefined {
+    const close = open === '{' ? '}' : ']';
+    const openers: number[] = [];
+    let quote: string | undefined;
+    for (let i = 0; i < offset && i < this.text.length; i++) {
+      const c = this.text[i]!;
+      if (quote) {
+        if (c === quote) quote = undefined;
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '#' && (i === 0 || /\s/.test(this.text[i - 1]!))) {
+        while (i < offset && this.text[i] !== '\n') i++;
+      } else if (c === '\n') quote = undefined;
+      else if (c === open) openers.push(i);
+      else if (c === close) openers.pop();
+    }
+    return openers.at(-1);
   }
 
   value(): unknown {
@@ -115,7 +141,7 @@ export function zodIssues(source: YamlSource, error: z.ZodError): ConfigIssue[] 
   for (const issue of error.issues) {
     const path = issue.path.filter((part): part is string | number => typeof part !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) issues.push(source.issue(path, `unknown key "${key}" (check spelling; see config/schema/)`, key));
+      for (const key of issue.keys) issues.push(source.issue(path, `没有 "${key}" 这个键（检查拼写） / unknown key "${key}" (check spelling; see config/schema/)`, key));
       continue;
     }
     issues.push(source.issue(path, describeZodIssue(issue)));
@@ -124,11 +150,7 @@ export function zodIssues(source: YamlSource, error: z.ZodError): ConfigIssue[] 
 }
 
 function describeZodIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    return `unknown ${String(issue.discriminator ?? 'type')}; expected one of the documented kinds`;
-  }
-  if (issue.code === 'invalid_value') return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  return issue.message;
+  return zodMessage(issue);
 }
 
 export type Parsed<T> = { ok: true; value: T; source: YamlSource } | { ok: false; issues: ConfigIssue[] };

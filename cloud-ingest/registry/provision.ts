@@ -32,7 +32,7 @@ export interface ProvisionResult {
 
 export function provisionGateway(registry: GatewayRegistry, request: ProvisionRequest): ProvisionResult {
   const existing = registry.get(request.gateway);
-  if (existing && !request.rotate) throw new Error(`gateway "${request.gateway}" is already provisioned (township ${existing.township}); pass rotate to issue a new password`);
+  if (existing && !request.rotate) throw new Error(`gateway "${request.gateway}" is already provisioned (township ${existing.township}); add --rotate to issue a new password / 已签发过，要换密码请加 --rotate`);
   const password = randomPassword();
   const entry: GatewayEntry = gatewayEntry.parse({
     id: request.gateway,

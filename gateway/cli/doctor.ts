@@ -1,10 +1,9 @@
 // `lastmile doctor <config> [--lang zh|en]`: checks serial ports, clock sync, the township broker, the
 // spool's room and every Modbus source; prints a pass/fail list; exit code 1 when anything failed.
+import { usageLine } from './help.js';
 import { parseChoiceList, parseOptions, UsageError } from '../installer/args.js';
 import { formatDoctor, runDoctor, type DoctorOptions } from '../installer/doctor.js';
 
-const USAGE = `usage: lastmile doctor <config.yaml> [--lang zh|en]
-  现场体检：串口、时钟同步、乡镇平台连接、缓存空间、每个数据源是否应答。`;
 
 export async function doctorCommand(args: string[], io: { stdout: { write(t: string): unknown }; stderr: { write(t: string): unknown } } = process, options: DoctorOptions = {}): Promise<number> {
   let file: string;
@@ -16,7 +15,7 @@ export async function doctorCommand(args: string[], io: { stdout: { write(t: str
     lang = parseChoiceList<'zh' | 'en'>(opts.get('lang') ?? 'zh', 'lang', ['zh', 'en'])[0]!;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`${error.message}\n${USAGE}\n`);
+    io.stderr.write(usageLine('doctor', error.message));
     return 2;
   }
   const results = await runDoctor(file, options);

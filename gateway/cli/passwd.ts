@@ -1,6 +1,7 @@
 // `lastmile passwd [--out <file>]`: reads a password from stdin (hidden when typed at a terminal) and
 // prints its scrypt hash, the one-line format a localBroker user's passwordFile holds. The password is
 // never echoed, printed or written anywhere; only the hash is.
+import { usageLine } from './help.js';
 import { writeFileSync } from 'node:fs';
 import { hashPassword } from '../shared/password-hash.js';
 
@@ -12,9 +13,6 @@ export interface PasswdIo {
   readonly stderr: { write(text: string): unknown };
 }
 
-const USAGE = `usage: lastmile passwd [--out <file>]
-  Reads a password from stdin and prints its scrypt hash for localBroker.users[].passwordFile.
-  用法: echo -n '密码' | lastmile passwd --out /etc/lastmile/mqtt/node-1.hash`;
 
 /** Reads all of stdin; strips one trailing newline (from `echo` or Enter). */
 async function readPiped(stdin: PasswdIo['stdin']): Promise<string> {
@@ -49,8 +47,12 @@ export async function passwdCommand(args: string[], io: PasswdIo = process): Pro
   const outIndex = args.indexOf('--out');
   const out = outIndex === -1 ? undefined : args[outIndex + 1];
   const unknown = outIndex === -1 ? args : args.filter((_arg, index) => index !== outIndex && index !== outIndex + 1);
-  if ((outIndex !== -1 && out === undefined) || unknown.length > 0) {
-    io.stderr.write(`${USAGE}\n`);
+  if (outIndex !== -1 && out === undefined) {
+    io.stderr.write(usageLine('passwd', '--out needs a file / --out 需要文件路径'));
+    return 2;
+  }
+  if (unknown.length > 0) {
+    io.stderr.write(usageLine('passwd', `unexpected argument "${unknown[0]}" / 多余的参数 "${unknown[0]}"`));
     return 2;
   }
   let password: string;

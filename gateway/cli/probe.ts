@@ -1,5 +1,6 @@
 // `lastmile probe`: reads one register range from one unit and prints it decoded under every byte/word
 // order and both address bases, next to the device profile's expectation, so the right setting is obvious.
+import { usageLine } from './help.js';
 import { dlt645ProbeCommand, takeProtocol } from '../installer/dlt645-commands.js';
 import type { ReadFunction } from '../../config/profile.js';
 import { ConfigError } from '../../config/load-yaml.js';
@@ -13,11 +14,6 @@ import { exceptionText, LinkError, openModbusLink, PARITIES, rtuBus, tcpBus, typ
 import { decodeProbe, probeReadRange } from '../installer/probe.js';
 import { formatExpectations, formatProbeTable, formatVerdict } from '../installer/probe-table.js';
 
-const USAGE = `usage: lastmile probe (--port <tty> [--baud 9600] [--parity none] | --host <ip> [--tcp-port 502])
-                     --unit N --fc 3|4 --address A --count C [--profile vendor/model [--variant v]] [--expect 230] [--timeout 500ms]
-  --address takes the wire address (0x0000) or a manual number (30001/40001 style, converted).
-  读取一段寄存器，按所有字节序/字序和两种地址基准解码，并与设备档案对照。
-       lastmile probe --protocol dlt645 --port <tty> --meter 000012345678 --di 02010100   (DL/T 645 meters)`;
 
 export interface ProbeIo {
   readonly stdout: { write(text: string): unknown };
@@ -93,7 +89,7 @@ export async function probeCommand(args: string[], io: ProbeIo = process): Promi
     protocol = takeProtocol(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`${error.message}\n${USAGE}\n`);
+    io.stderr.write(usageLine('probe', error.message));
     return 2;
   }
   if (protocol.protocol === 'dlt645') return dlt645ProbeCommand(protocol.rest, io);
@@ -109,7 +105,7 @@ export async function probeCommand(args: string[], io: ProbeIo = process): Promi
       return 1;
     }
     if (!(error instanceof UsageError) && !(error instanceof Error && /has no variant/.test(error.message))) throw error;
-    io.stderr.write(`${error.message}\n${USAGE}\n`);
+    io.stderr.write(usageLine('probe', error.message));
     return 2;
   }
   const { fn, unit, address, count } = parsed;

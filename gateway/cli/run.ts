@@ -1,5 +1,6 @@
 // `lastmile run <config> [--for <duration>]`: load, validate and freeze the config, start the gateway, stop
 // cleanly on SIGINT/SIGTERM (systemd) so the spool is synced before exit, or after --for (smoke tests, trials).
+import { usageLine } from './help.js';
 import { ConfigError } from '../../config/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
 import { hostRequirements, requirementLines } from '../installer/requirements.js';
@@ -12,8 +13,12 @@ export async function runCommand(args: string[]): Promise<number> {
   const forIndex = args.indexOf('--for');
   const runFor = forIndex >= 0 ? parseDuration(args[forIndex + 1] ?? '') : undefined;
   const file = args.find((a, i) => !a.startsWith('-') && (forIndex < 0 || i !== forIndex + 1));
-  if (file === undefined || (forIndex >= 0 && runFor === undefined)) {
-    console.error('usage: lastmile run <config.yaml> [--for <duration>, e.g. 5s, 10m]');
+  if (forIndex >= 0 && runFor === undefined) {
+    process.stderr.write(usageLine('run', `--for ${args[forIndex + 1] ?? ''}: expected a duration such as 5s or 10m / 需要时长，如 5s、10m`));
+    return 2;
+  }
+  if (file === undefined) {
+    process.stderr.write(usageLine('run', 'give the site config file / 请给出站点配置文件'));
     return 2;
   }
   let loaded;

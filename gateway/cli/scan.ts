@@ -1,15 +1,12 @@
 // `lastmile scan --port <tty>`: finds Modbus unit ids on an RS-485 line across baud rates and parities.
 // Prints the worst-case time first, progress while it runs (stderr), then what answered (stdout).
+import { usageLine } from './help.js';
 import { dlt645ScanCommand, takeProtocol } from '../installer/dlt645-commands.js';
 import { parseDuration } from '../shared/units.js';
 import { intOption, parseChoiceList, parseIntList, parseOptions, UsageError } from '../installer/args.js';
 import { exceptionText, LinkError, openModbusLink, PARITIES, rtuBus, tcpBus, type Parity } from '../installer/modbus-link.js';
 import { DEFAULT_BAUDS, lineSettings, scanBus, scanEstimateMs, settingLabel, type ScanHit, type ScanReport } from '../installer/scan.js';
 
-const USAGE = `usage: lastmile scan [--protocol modbus] --port <tty> [--bauds 2400,4800,9600,19200] [--parities none,even,odd] [--units 1-247] [--timeout 200ms]
-       lastmile scan --host <ip> [--tcp-port 502] [--units 1-247] [--timeout 200ms]   (Modbus TCP / RS-485-to-Ethernet converter)
-  Finds Modbus devices on an RS-485 line. 扫描 RS-485 总线上的 Modbus 设备（尝试各波特率与校验位）。
-       lastmile scan --protocol dlt645 --port <tty> [--meters …]   (DL/T 645 meters)`;
 
 export interface ScanIo {
   readonly stdout: { write(text: string): unknown };
@@ -23,7 +20,7 @@ export async function scanCommand(args: string[], io: ScanIo = process): Promise
     protocol = takeProtocol(args);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`${error.message}\n${USAGE}\n`);
+    io.stderr.write(usageLine('scan', error.message));
     return 2;
   }
   if (protocol.protocol === 'dlt645') return dlt645ScanCommand(protocol.rest, io);
@@ -58,7 +55,7 @@ export async function scanCommand(args: string[], io: ScanIo = process): Promise
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`${error.message}\n${USAGE}\n`);
+    io.stderr.write(usageLine('scan', error.message));
     return 2;
   }
 

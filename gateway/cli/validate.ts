@@ -2,6 +2,7 @@
 // problem, one line each: file:line:column path: message. Then what this machine must have for the config
 // (console.passwordFile, GPIO lines), one line per missing requirement; --config-only skips that part, to
 // check a config on a laptop before it goes to the gateway.
+import { usageLine } from './help.js';
 import { ConfigError } from '../../config/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
 import { hostRequirements, requirementLines } from '../installer/requirements.js';
@@ -9,7 +10,7 @@ import { hostRequirements, requirementLines } from '../installer/requirements.js
 export async function validateCommand(args: string[]): Promise<number> {
   const file = args.find((a) => !a.startsWith('-'));
   if (file === undefined) {
-    console.error('usage: lastmile validate <config.yaml> [--config-only]');
+    process.stderr.write(usageLine('validate', 'give the site config file / 请给出站点配置文件'));
     return 2;
   }
   try {
