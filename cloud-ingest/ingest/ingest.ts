@@ -7,7 +7,7 @@ import type { AlarmEvent } from '../../gateway/pipeline/types.js';
 import type { Logger } from '../../gateway/shared/logger.js';
 import type { Stats } from '../../gateway/shared/stats.js';
 import { parseTopic, type GatewayStatus, type ReceiptItem } from '../contract.js';
-import type { AlarmStore } from '../alarms/store.js';
+import { InvalidEventError, type AlarmStore } from '../alarms/store.js';
 import type { GatewayIdentity } from '../registry/registry.js';
 import type { DedupStore } from './dedup.js';
 import type { ReceiptBatcher } from './receipts.js';
@@ -228,7 +228,14 @@ export class Ingest {
     }
     // The topic's event id is the one deduplicated on; the payload's must agree. Awaited: the receipt
     // goes out only once the alarm store has the event.
-    await this.deps.alarms.addEvent(identity, { ...event, eventId });
+    try {
+      await this.deps.alarms.addEvent(identity, { ...event, eventId });
+    } catch (error) {
+      // An event the store can never file (unknown level, no zh text) is refused for good; anything else
+      // is the database failing, and stays unreceipted so the gateway resends it.
+      if (error instanceof InvalidEventError) return refused(error.message);
+      throw error;
+    }
     this.deps.stats.inc('ingest.alarm_events', { gateway: identity.gateway });
     return { kind: 'a', id: eventId, status: 'stored' };
   }

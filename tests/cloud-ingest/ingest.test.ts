@@ -106,6 +106,12 @@ describe('cloud-ingest with the embedded broker into VictoriaMetrics', () => {
     expect(series[0]!.values.sort()).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('receipts an alarm event the store can never file (unknown level) as refused, with the reason', async () => {
+    const event = { ...alarmEvent({ eventId: 'ev-bad-level', alarmId: 'smoke-1/smoke' }), level: 'apocalypse' };
+    await gwA.publishAsync(topics.alarm('gw-a', 'ev-bad-level'), JSON.stringify(event), { qos: 1 });
+    expect(await receiptsA.wait('a', 'ev-bad-level')).toMatchObject({ status: 'refused', reason: expect.stringContaining('ev-bad-level') });
+  });
+
   it('receipts a batch that is not gzip as refused, with the reason, so the gateway stops resending it', async () => {
     await gwA.publishAsync(topics.telemetry('gw-a', 'not-gzip'), Buffer.from('plain text'), { qos: 1 });
     expect(await receiptsA.wait('t', 'not-gzip')).toMatchObject({ status: 'refused', reason: expect.stringMatching(/gzip/) });
