@@ -46,12 +46,13 @@ const PANEL = 'b2-fire-panel';
 const RISER = 'b1-riser-smoke';
 const GATE = 'gate-access';
 
-interface Beat {
+export interface Beat {
   readonly at: number; // seconds into the loop
   readonly act: (cast: StoryCast) => void | Promise<void>;
 }
 
-const STORY: readonly Beat[] = [
+/** Exported for tests/gateway/demo/storyline.test.ts, which checks every narrated alarm raises and clears. */
+export const STORY: readonly Beat[] = [
   { at: 3, act: (c) => c.say('剧情：2号楼消防主机报火警（3层走廊感烟）/ story: building 2 fire panel reports fire, 3rd-floor corridor') },
   { at: 3, act: (c) => c.panel.componentState(DEMO_PANEL_ZONE, COMPONENT_STATUS.fire, '3层走廊感烟') },
   { at: 5, act: (c) => c.say('剧情：街道值班员调视频确认火警，派微型消防站 / story: the duty officer confirms by video and sends the fire station') },
@@ -84,6 +85,7 @@ const STORY: readonly Beat[] = [
   { at: 106, act: (c) => c.gate.event(ACS_MINOR.doorClosed) },
   { at: 108, act: (c) => c.say('剧情：大门报警无人派单，25秒后超时升级 / story: nobody dispatches the gate alarm; in 25 s it escalates') },
   { at: 112, act: (c) => c.township.reset(GATE) },
+  // The prop (115–140 s) outlasts the demo config's door_held_open delay (15 s there, 3 min in the profile).
   { at: 115, act: (c) => c.say('剧情：1号楼常闭防火门被撑开 / story: building 1 fire door propped open') },
   { at: 115, act: (c) => c.gpio.setInput(DEMO_LINES.fireDoor, 1) },
   { at: 125, act: (c) => c.gate.event(ACS_MINOR.doorOpen) },
