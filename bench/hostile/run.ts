@@ -4,11 +4,9 @@
 // cases tried, crashes, the longest event-loop stall, the honest gateway's PUBACK and receipt p99 during
 // each flood, honest lines lost, RSS before and after. Progress on stderr.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import mqtt from 'mqtt';
-import { topics } from '../../cloud-ingest/contract.js';
-import { alarmEvent } from '../../tests/cloud-ingest/fixture.js';
-import { FULL_CORPUS, hostileCorpus } from './corpus.js';
-import { CONSOLE_USER, HonestGateway, ReceiptTracker, sendCorpus, startHostileTownship, storedSamples, type HostileTownship } from './township.js';
+import { Worker } from 'node:worker_threads';
+import type { FloodTask } from './flood-worker.js';
+import { CONSOLE_USER, HonestGateway, startHostileTownship, storedSamples, type HostileTownship } from './township.js';
 import { countScriptsExecuted } from './xss.js';
 
 const SEED = 20261202;
@@ -57,69 +55,25 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-/** Parallel wrong logins on the township broker (known and unknown ids) for `ms`. */
-async function brokerLoginFlood(town: HostileTownship, ms: number, parallel = 64): Promise<Record<string, unknown>> {
-  const end = Date.now() + ms;
-  let attempts = 0;
-  let accepted = 0;
-  const one = async (i: number): Promise<void> => {
-    while (Date.now() < end) {
-      attempts++;
-      const id = i % 2 ? 'gw-hostile' : `gw-ghost-${i}`;
-      const client = await mqtt
-        .connectAsync(`mqtt://127.0.0.1:${town.service.brokerPort}`, { clientId: id, username: id, password: `wrong-${attempts}`, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 4 })
-        .catch(() => undefined);
-      if (client) {
-        accepted++;
-        client.end(true);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, (_, i) => one(i)));
-  return { attempts, accepted };
-}
-
-/** Parallel wrong logins on the township console for `ms`. */
-async function consoleLoginFlood(town: HostileTownship, ms: number, parallel = 40): Promise<Record<string, unknown>> {
-  const end = Date.now() + ms;
-  const statuses: Record<string, number> = {};
-  const one = async (i: number): Promise<void> => {
-    while (Date.now() < end) {
-      const res = await fetch(`http://127.0.0.1:${town.service.consolePort}/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: i % 2 ? CONSOLE_USER.name : `ghost-${i}`, password: `guess-${i}-${Math.random()}` }) }).catch(() => undefined);
-      const key = String(res?.status ?? 'error');
-      statuses[key] = (statuses[key] ?? 0) + 1;
-      await res?.arrayBuffer();
-    }
-  };
-  await Promise.all(Array.from({ length: parallel }, (_, i) => one(i)));
-  return { statuses };
-}
-
-/** `count` fake fire alarms from the hostile gateway, at most `window` unreceipted. */
-async function alarmFlood(client: mqtt.MqttClient, count: number, window = 16): Promise<Record<string, unknown>> {
-  const tracker = new ReceiptTracker(client, 'gw-hostile');
-  let receipted = 0;
-  const inFlight = new Set<Promise<void>>();
-  for (let i = 0; i < count; i++) {
-    while (inFlight.size >= window) await Promise.race(inFlight);
-    const eventId = `flood-${SEED}-${i}`;
-    const event = alarmEvent({ eventId, alarmId: `smoke-${i % 300}:smoke`, source: `smoke-${i % 300}`, level: 'fire' });
-    const receipt = tracker.wait('a', eventId, 30_000);
-    const work = client.publishAsync(topics.alarm('gw-hostile', eventId), Buffer.from(JSON.stringify(event)), { qos: 1 }).then(async () => {
-      if (await receipt) receipted++;
+/** Runs one flood in a worker thread (its own event loop) and resolves with what it reports. */
+function flood(town: HostileTownship, task: Pick<FloodTask, 'kind'> & Partial<FloodTask>): Promise<Record<string, unknown>> {
+  const full: FloodTask = { brokerPort: town.service.brokerPort, consolePort: town.service.consolePort, gateway: 'gw-hostile', password: town.passwords['gw-hostile']!, seed: SEED, ms: 5000, parallel: 16, count: 0, consoleUser: CONSOLE_USER.name, ...task };
+  return new Promise((resolve, reject) => {
+    // tsx's loader is registered per thread and not before a worker's entry is resolved: register it, then import.
+    const entry = new URL('./flood-worker.ts', import.meta.url).href;
+    const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData: full });
+    worker.once('message', (result: Record<string, unknown>) => {
+      resolve(result);
+      void worker.terminate();
     });
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work));
-  }
-  await Promise.all([...inFlight]);
-  return { sent: count, receipted };
+    worker.once('error', reject);
+  });
 }
 
 async function main(): Promise<void> {
   const town = await startHostileTownship();
   try {
     const honestClient = await town.connect('gw-honest');
-    const hostileClient = await town.connect('gw-hostile');
     const honest = new HonestGateway(honestClient, 'gw-honest', Date.now() - 3_600_000, 100, 50);
     gc();
     const rssBefore = process.memoryUsage().rss;
@@ -128,28 +82,28 @@ async function main(): Promise<void> {
     const phases: Phase[] = [];
     let cases = 0;
     phases.push(await phase('baseline', honest, async () => (await new Promise((r) => setTimeout(r, 3000)), {})));
-    // Made before the phase: compressing the bombs here would be the bench's own stall, not ingest's.
-    let corpus = [...hostileCorpus(SEED, FULL_CORPUS)];
-    phases.push(
-      await phase('corpus', honest, async () => {
-        const outcome = await sendCorpus(hostileClient, 'gw-hostile', corpus);
-        corpus = []; // not kept alive into the RSS figure
-        cases += outcome.cases;
-        return { ...outcome };
-      }),
-    );
-    phases.push(await phase('broker-login-flood', honest, () => brokerLoginFlood(town, 5000)));
-    // The board first: the console flood locks the officer's name and this address out, as it should.
+    // Order matters: the login floods rightly lock this address out (the officer's and the hostile
+    // gateway's logins from it too), so the phases that log in come first.
     let scriptsExecuted: number | undefined;
     phases.push(
       await phase('board-xss', honest, async () => {
+        const hostileClient = await town.connect('gw-hostile');
         const result = await countScriptsExecuted(town, hostileClient);
+        hostileClient.end(true);
         scriptsExecuted = result.scriptsExecuted;
         return result;
       }),
     );
-    phases.push(await phase('alarm-flood', honest, () => alarmFlood(hostileClient, 3000)));
-    phases.push(await phase('console-login-flood', honest, () => consoleLoginFlood(town, 5000)));
+    phases.push(
+      await phase('corpus', honest, async () => {
+        const outcome = await flood(town, { kind: 'corpus', parallel: 8 });
+        cases += outcome.cases as number;
+        return outcome;
+      }),
+    );
+    phases.push(await phase('alarm-flood', honest, () => flood(town, { kind: 'alarm', count: 3000, parallel: 16 })));
+    phases.push(await phase('broker-login-flood', honest, () => flood(town, { kind: 'broker-login', parallel: 64 })));
+    phases.push(await phase('console-login-flood', honest, () => flood(town, { kind: 'console-login', parallel: 40 })));
     await honest.stop();
     await town.vm.waitForSamples('{gateway="gw-honest"}', honest.receiptedLines, 60_000).catch(() => undefined);
     const stored = await storedSamples(town.vm, 'gw-honest');

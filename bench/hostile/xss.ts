@@ -56,11 +56,7 @@ export async function countScriptsExecuted(town: HostileTownship, client: MqttCl
   const context = await chromium.launchPersistentContext(profile.path, { executablePath: '/usr/bin/chromium', headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    await page.addInitScript(() => {
-      const w = window as unknown as { __csp: number };
-      w.__csp = 0;
-      document.addEventListener('securitypolicyviolation', () => w.__csp++);
-    });
+    await page.addInitScript({ content: "window.__csp = 0; document.addEventListener('securitypolicyviolation', () => window.__csp++);" });
     const base = `http://127.0.0.1:${town.service.consolePort}`;
     await page.goto(base);
     await page.fill('#user', CONSOLE_USER.name);
@@ -74,8 +70,8 @@ export async function countScriptsExecuted(town: HostileTownship, client: MqttCl
     for (const item of (await page.$$('#series li')).slice(0, 20)) await item.click({ timeout: 2000 }).catch(() => undefined);
     for (const c of (await page.$$('.case')).slice(0, 20)) await c.click({ timeout: 2000 }).catch(() => undefined);
     await page.waitForTimeout(1000);
-    const scriptsExecuted = await page.evaluate(() => (window as unknown as { __xss?: number }).__xss ?? 0);
-    const cspViolations = await page.evaluate(() => (window as unknown as { __csp: number }).__csp);
+    const scriptsExecuted = await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss ?? 0);
+    const cspViolations = await page.evaluate(() => (globalThis as unknown as { __csp: number }).__csp);
     const cards = await page.locator('.case').count();
     return { scriptsExecuted, payloadMessages, cards, cspViolations };
   } finally {
