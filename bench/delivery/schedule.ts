@@ -49,11 +49,15 @@ export function faultSchedule(plan: FaultPlan, seed: number, withMosquitto: bool
   const faults: Fault[] = [];
   const at = (kind: FaultKind, s: number) => faults.push({ kind, atS: round(s) });
   const dbStart = warmup + random() * (half - plan.dbDownS);
-  at('db-stop', dbStart);
-  at('db-start', dbStart + plan.dbDownS);
+  if (plan.dbDownS > 0) {
+    at('db-stop', dbStart);
+    at('db-start', dbStart + plan.dbDownS);
+  }
   const diskStart = warmup + half + random() * (half - plan.diskFullS);
-  at('disk-fill', diskStart);
-  at('disk-free', diskStart + plan.diskFullS);
+  if (plan.diskFullS > 0) {
+    at('disk-fill', diskStart);
+    at('disk-free', diskStart + plan.diskFullS);
+  }
   const slot = span / Math.max(1, plan.gatewayKills);
   for (let i = 0; i < plan.gatewayKills; i++) at('gateway-sigkill', warmup + i * slot + slot * (0.15 + 0.7 * random()));
   for (let i = 0; i < plan.ingestKills; i++) at('ingest-sigkill', warmup + random() * span);
