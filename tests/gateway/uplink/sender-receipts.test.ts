@@ -1,0 +1,175 @@
+// The Sender's receipt rules on a real spool with a scripted MQTT client and a manual clock (no broker, no
+// sleeps): a PUBACK frees nothing, a receipt frees what it names and only in order, an unmatched or refused
+// receipt is counted, the in-flight window holds per lane, the receipt timeout resends the same ids and
+// doubles while nothing comes, and a reconnect resends what was in flight, alarms first.
+import { EventEmitter } from 'node:events';
+import type { MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReceiptItem } from '../../../cloud-ingest/contract.js';
+import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
+import { encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
+import { Spool } from '../../../gateway/spool/spool.js';
+import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
+import { silentLogger } from '../../../gateway/shared/logger.js';
+import { Stats } from '../../../gateway/shared/stats.js';
+import { Sender } from '../../../gateway/uplink/sender.js';
+import { tempDir } from '../../helpers/peers.js';
+import { waitFor } from '../../helpers/wait.js';
+import { ManualClock } from '../rules/site.js';
+
+const GATEWAY = 'gw-sender';
+// Batch ids name the first and the last sequence number of the batch: <spool id>-0-4 holds records 0..4.
+const EPOCH = 'test-epoch';
+const RECEIPT_TIMEOUT_MS = 1000;
+
+/** Publishes are recorded and PUBACK'd at once; `connected` and 'close' are the test's to set. */
+class ScriptedClient extends EventEmitter {
+  connected = true;
+  readonly published: { topic: string; payload: string | Buffer }[] = [];
+  publish(topic: string, payload: string | Buffer, _options: unknown, callback?: (error?: Error) => void): this {
+    this.published.push({ topic, payload });
+    callback?.();
+    return this;
+  }
+}
+
+/** Lets the woken send loop run its turn (it does no I/O when nothing is due). */
+const loopTurn = async () => {
+  for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+};
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function setup(options: { maxInflight?: number; batchMaxRecords?: number } = {}) {
+  const dir = tempDir('sender');
+  const stats = new Stats();
+  const clock = new ManualClock();
+  const spool = new Spool({ dir: dir.path, maxBytes: 4 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 1, segmentBytes: 256 * 1024 }, silentLogger(), stats);
+  spool.open();
+  const client = new ScriptedClient();
+  const sender = new Sender({
+    gateway: GATEWAY, spool, client: client as unknown as MqttClient, time: { clock, epoch: EPOCH },
+    batchMaxRecords: options.batchMaxRecords ?? 5, batchMaxAgeMs: 60_000, maxInflight: options.maxInflight ?? 2, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, log: silentLogger(), stats,
+  });
+  sender.start();
+  sender.setReady();
+  cleanups.push(async () => {
+    await sender.stop();
+    await spool.close();
+    dir.remove();
+  });
+  let n = 0;
+  const telemetry = (count: number) =>
+    Promise.all(Array.from({ length: count }, () => spool.append('telemetry', encodeTelemetryRecord(`t,gateway=${GATEWAY},source=s`, [`n=${n++}`], { ts: clock.now(), mono: clock.mono(), synced: true, epoch: EPOCH }))));
+  const alarm = (eventId: string) => {
+    const event: AlarmEvent = {
+      eventId, alarmId: `a/${eventId}`, transition: 'raise', state: 'raised', level: 'alarm', source: 's', point: 'p', rule: 'r',
+      value: 1, text: { zh: '测试', en: 'test' }, tags: {}, ts: clock.now(), mono: clock.mono(), timeSynced: true, by: undefined,
+    };
+    return spool.append('alarm', encodeAlarmRecord(event, EPOCH));
+  };
+  const ids = () => client.published.map((p) => p.topic.split('/').slice(3).join('/'));
+  const receipt = (...items: ReceiptItem[]) => sender.onReceipt(items);
+  /** Moves the clock and wakes the send loop (as a reconnect or a receipt would). */
+  const advance = (ms: number) => {
+    clock.advance(ms);
+    sender.setReady();
+  };
+  return { spool, client, sender, stats, telemetry, alarm, ids, receipt, advance };
+}
+
+describe('Sender and receipts', () => {
+  it('frees a lane only on receipts, in order, within the in-flight window', async () => {
+    const { spool, telemetry, ids, receipt, stats, sender } = setup({ maxInflight: 2, batchMaxRecords: 5 });
+    await telemetry(20);
+    await waitFor('two batches published', () => ids().length === 2);
+    // The window is full: nothing more goes however long we wait, and a PUBACK (given at once) freed nothing.
+    expect(ids()).toEqual([`t/${spool.id}-0-4`, `t/${spool.id}-5-9`]);
+    expect(spool.telemetry.acked()).toBe(0);
+    expect(sender.inflightCount()).toBe(2);
+
+    // The second batch receipted first: nothing is freed until the first is, but the window opens by one.
+    receipt({ kind: 't', id: `${spool.id}-5-9`, status: 'stored' });
+    await waitFor('a third batch', () => ids().length === 3);
+    expect(spool.telemetry.acked()).toBe(0);
+    receipt({ kind: 't', id: `${spool.id}-0-4`, status: 'stored' });
+    expect(spool.telemetry.acked()).toBe(10);
+    expect(stats.counter('uplink.receipted', { lane: 'telemetry', status: 'stored' })).toBe(2);
+
+    // A refused batch is freed too (it can never succeed); an unknown or repeated id frees nothing.
+    await waitFor('a fourth batch', () => ids().length === 4);
+    receipt({ kind: 't', id: `${spool.id}-10-14`, status: 'refused', reason: 'bad lines' });
+    receipt({ kind: 't', id: `${spool.id}-10-14`, status: 'stored' }, { kind: 't', id: 'nobody', status: 'stored' });
+    expect(spool.telemetry.acked()).toBe(15);
+    expect(stats.counter('uplink.receipted', { lane: 'telemetry', status: 'refused' })).toBe(1);
+    expect(stats.counter('uplink.receipt_unmatched', { lane: 'telemetry' })).toBe(2);
+    receipt({ kind: 't', id: `${spool.id}-15-19`, status: 'stored' });
+    expect(spool.telemetry.acked()).toBe(20);
+    expect(sender.inflightCount()).toBe(0);
+  });
+
+  it('gives alarms their own window, ahead of a full telemetry window', async () => {
+    const { spool, telemetry, alarm, ids, receipt } = setup({ maxInflight: 1, batchMaxRecords: 5 });
+    await telemetry(10);
+    await waitFor('one batch in flight', () => ids().length === 1);
+    await alarm('ev-1');
+    await alarm('ev-2');
+    await waitFor('the first alarm', () => ids().length === 2);
+    expect(ids()[1]).toBe('a/ev-1');
+    receipt({ kind: 'a', id: 'ev-1', status: 'stored' });
+    await waitFor('the second alarm', () => ids().length === 3);
+    expect(ids()[2]).toBe('a/ev-2');
+    expect(spool.alarm.acked()).toBe(1);
+    receipt({ kind: 'a', id: 'ev-2', status: 'stored' }, { kind: 't', id: `${spool.id}-0-4`, status: 'stored' });
+    expect(spool.alarm.acked()).toBe(2);
+    await waitFor('the second batch', () => ids().length === 4);
+    expect(ids()[3]).toBe(`t/${spool.id}-5-9`);
+  });
+
+  it('resends the same ids after the receipt timeout, doubling it while no receipt comes', async () => {
+    const { spool, client, telemetry, ids, receipt, advance, stats } = setup({ maxInflight: 2, batchMaxRecords: 5 });
+    await telemetry(5);
+    await waitFor('one batch', () => ids().length === 1);
+    const first = client.published[0]!;
+    advance(RECEIPT_TIMEOUT_MS - 1);
+    await loopTurn();
+    expect(ids()).toHaveLength(1);
+    advance(1);
+    await waitFor('a resend after 1 s', () => ids().length === 2);
+    expect(client.published[1]).toEqual(first);
+    // Next time it waits 2 s, not 1 s.
+    advance(RECEIPT_TIMEOUT_MS);
+    await loopTurn();
+    expect(ids()).toHaveLength(2);
+    advance(RECEIPT_TIMEOUT_MS);
+    await waitFor('a resend after 2 s more', () => ids().length === 3);
+    expect(stats.counter('uplink.receipt_timeout')).toBe(2);
+    expect(stats.counter('uplink.republished', { lane: 'telemetry' })).toBe(2);
+    // A receipt resets it: the next batch is resent after 1 s again.
+    receipt({ kind: 't', id: `${spool.id}-0-4`, status: 'stored' });
+    await telemetry(5);
+    await waitFor('the second batch', () => ids().length === 4);
+    advance(RECEIPT_TIMEOUT_MS);
+    await waitFor('its resend after 1 s', () => ids().length === 5);
+    expect(ids().slice(3)).toEqual([`t/${spool.id}-5-9`, `t/${spool.id}-5-9`]);
+  });
+
+  it('after a disconnect, resends what was in flight with the same ids, alarms first', async () => {
+    const { spool, client, telemetry, alarm, ids, sender, stats } = setup({ maxInflight: 2, batchMaxRecords: 5 });
+    await telemetry(10);
+    await alarm('ev-9');
+    await waitFor('two batches and the alarm', () => ids().length === 3);
+    client.connected = false;
+    client.emit('close');
+    client.connected = true;
+    sender.setReady();
+    await waitFor('three resends', () => ids().length === 6);
+    expect(ids().slice(3)).toEqual(['a/ev-9', `t/${spool.id}-0-4`, `t/${spool.id}-5-9`]);
+    expect(stats.counter('uplink.republished', { lane: 'alarm' })).toBe(1);
+    expect(stats.counter('uplink.republished', { lane: 'telemetry' })).toBe(2);
+    expect(spool.alarm.acked()).toBe(0);
+  });
+});
