@@ -7,7 +7,7 @@
 // "Doubled" here excludes doubledResent: a number the sensor itself sent twice because a SIGKILL took the
 // gateway after the fsync and before its PUBACK left (QoS 1 is at least once at the device edge, and the
 // gateway stamps each publish on arrival). The bench reports both.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { deliveryOptions, QUICK_PLAN } from '../../bench/delivery/options.js';
 import { Resources } from '../../bench/delivery/resources.js';
 import { runDelivery } from '../../bench/delivery/run.js';
@@ -27,9 +27,13 @@ function expectFaultsExecuted(r: ShapeResult): void {
 }
 
 describe('delivery under faults (bench:delivery --quick)', () => {
+  // Also on a timeout: every process the harness started is killed and the tmpfs unmounted.
+  const resources = new Resources();
+  afterAll(() => resources.release(), 60_000);
+
   it('loses and doubles no acknowledged measurement or alarm event, in both township shapes', { timeout: 420_000 }, async () => {
     const progress = (line: string) => process.stderr.write(`delivery: ${line}\n`);
-    const report = await runDelivery(deliveryOptions({ shapes: ['mosquitto', 'embedded'], seed: SEED, quick: true }), new Resources(), progress);
+    const report = await runDelivery(deliveryOptions({ shapes: ['mosquitto', 'embedded'], seed: SEED, quick: true }), resources, progress);
     console.log(JSON.stringify({ delivery: Object.fromEntries(Object.entries(report.shapes).map(([shape, r]) => [shape, { measurements: r.measurements, alarms: { ...r.alarms, definition: undefined }, faults: r.faults, drainS: r.drainS }])) }));
     for (const r of Object.values(report.shapes)) {
       expectFaultsExecuted(r);
