@@ -3,10 +3,11 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, deepFreeze, parseWithSchema } from '../config/load-yaml.js';
-import { id } from '../config/sections/common.js';
+import { id, logSettings } from '../config/sections/common.js';
 import { workflowSection } from './alarms/options.js';
 import { databaseSection } from './db/options.js';
 import { notifySection } from './notify/options.js';
+import { viewsSection } from './views/options.js';
 
 /** A listener's certificate (PEM files; see docs/security.md for making and renewing them). */
 export const tlsFiles = z.strictObject({
@@ -59,12 +60,14 @@ const staffUser = z.strictObject({
 export const cloudIngestConfig = z.strictObject({
   version: z.literal(1),
   worker: id.default('w1').describe('Name of this worker (client id, logs)'),
+  log: logSettings.default({ level: 'info' }).describe('Logging; LASTMILE_LOG_LEVEL overrides log.level'),
   broker: z.discriminatedUnion('type', [embeddedBroker, externalBroker]).default({ type: 'embedded', host: '127.0.0.1', port: 1883, maxPacketBytes: 8 * 1024 * 1024 }),
   influx: influxSection.optional().describe('Without it, only a bounded recent window is kept in memory (history is NOT stored)'),
   dataDir: z.string().min(1).default('/var/lib/lastmile-ingest').describe('Registry, dedup journal and alarm log'),
   database: databaseSection.describe('Alarm workflow store: embedded SQLite under dataDir by default, PostgreSQL for several workers'),
   workflow: workflowSection.describe('Per-level workflow, staff, duty roster (escalation order)'),
   notify: notifySection.default({ channels: [], retry: { attempts: 5, firstDelayMs: 2000, maxDelayMs: 120_000, timeoutMs: 10_000 } }).describe('Notification channels: WeCom, DingTalk, Feishu robots, webhooks, SMS gateway'),
+  views: viewsSection.describe('What the township views show: display names, units and thresholds per field, history read-back'),
   registryFile: z.string().min(1).optional().describe('Defaults to <dataDir>/gateways.json'),
   recentWindow: z
     .strictObject({

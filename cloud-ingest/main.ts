@@ -5,8 +5,8 @@ import { loadCloudIngestConfig } from './config.js';
 import { CloudIngest } from './service.js';
 
 export async function runCloudIngest(configFile: string): Promise<CloudIngest> {
-  const log = createLogger();
   const config = loadCloudIngestConfig(configFile);
+  const log = createLogger({ level: config.log.level });
   const service = new CloudIngest(config, log);
   await service.start();
   const stop = () => {

@@ -1,6 +1,6 @@
 // Site config: one gateway in one compound. Validated once at start-up, then frozen.
 import { z } from 'zod';
-import { id, localText } from './sections/common.js';
+import { id, localText, logSettings } from './sections/common.js';
 import { bus } from './sections/buses.js';
 import { alarmSettings } from './sections/rules.js';
 import { source } from './sections/sources.js';
@@ -24,6 +24,7 @@ export const siteConfig = z.strictObject({
   sources: z.array(source).min(1, 'a site needs at least one source'),
   actuators: z.array(actuator).default([]),
   alarms: alarmSettings.optional().describe('Site-wide alarm settings: silence length, latched-alarm file, drill/maintenance windows'),
+  log: logSettings.default({ level: 'info' }).describe('Logging; LASTMILE_LOG_LEVEL overrides log.level'),
   localBroker: localBroker.optional(),
   console: console_.optional(),
   metrics: metrics.optional().describe('Prometheus /metrics with /healthz and /readyz on a small HTTP listener; off without this section'),

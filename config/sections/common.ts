@@ -39,3 +39,11 @@ export const serialSettings = {
   dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
   stopBits: z.union([z.literal(1), z.literal(2)]),
 };
+
+/** `log:` in the site and cloud-ingest configs; the LASTMILE_LOG_LEVEL environment variable overrides it (for one run). */
+export const logSettings = z.strictObject({
+  level: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Least severe log level written (JSON lines on stdout); LASTMILE_LOG_LEVEL overrides it'),
+});

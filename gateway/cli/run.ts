@@ -37,7 +37,7 @@ export async function runCommand(args: string[]): Promise<number> {
     for (const line of missing) console.error(line);
     return 1;
   }
-  const log = createLogger({ pretty: args.includes('--pretty') || process.stdout.isTTY });
+  const log = createLogger({ level: loaded.config.log.level, pretty: args.includes('--pretty') || process.stdout.isTTY });
   const runtime = new GatewayRuntime(loaded, { log });
   try {
     await runtime.start();

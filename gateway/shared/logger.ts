@@ -6,8 +6,9 @@ export type { Logger };
 
 const REDACT = ['password', 'passwordFile', '*.password', '*.*.password', 'token', '*.token', 'secret', '*.secret', 'key', '*.key'];
 
+/** `level` is the config's log.level; LASTMILE_LOG_LEVEL, when set, wins (turn on debug for one run without editing the config). */
 export function createLogger(options: { level?: string; pretty?: boolean } = {}): Logger {
-  const level = options.level ?? process.env.LASTMILE_LOG_LEVEL ?? 'info';
+  const level = process.env.LASTMILE_LOG_LEVEL || options.level || 'info';
   const redact = { paths: REDACT, censor: '[redacted]' };
   if (options.pretty) {
     return pino({ level, redact, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
