@@ -85,7 +85,8 @@ install -d -m 0755 "$ROOT/var/log/lastmile"
 
 say "app to $APP / 安装程序"
 install -d -m 0755 "$APP"
-for item in bin dist deploy docs config package.json npm-shrinkwrap.json README.md; do
+# npm-shrinkwrap.json in a packed release (npm pack leaves package-lock.json out), package-lock.json in a built checkout.
+for item in bin dist deploy docs config package.json npm-shrinkwrap.json package-lock.json README.md; do
   rm -rf "${APP:?}/$item"
   [ -e "$SRC/$item" ] || continue
   cp -a "$SRC/$item" "$APP/$item"
