@@ -44,13 +44,13 @@ function actions(c) {
 }
 
 function card(c, readOnly) {
-  const value = c.value !== undefined ? " = " + String(c.value) : "";
+  const value = c.value !== undefined ? " = " + valueText(c.value, undefined, c.point) : "";
   return h("div", { class: "case " + c.level + " " + c.step + (c.overdue ? " late" : "") + (c.isTest ? " test" : ""), "data-case": c.caseId, "data-step": c.step, "data-version": c.version },
     h("div", { class: "title" }, "[" + t(c.level) + "] ", c.text[lang] || c.text.zh, " ",
       h("span", { class: "gw-state " + c.gatewayState, text: t("gw_" + c.gatewayState) }),
       c.overdue && h("span", { class: "overdue", text: t("overdue") }),
       c.isTest && h("span", { class: "test-badge", text: t("test") })),
-    h("div", { class: "meta" }, t("compound") + " " + c.compound + " · " + t("gateway") + " " + c.gateway + " · " + c.source + value + " · ", h("b", { text: t(c.step) })),
+    h("div", { class: "meta" }, t("compound") + " ", named("compounds", c.compound), " · " + t("gateway") + " ", named("gateways", c.gateway), " · ", named("sources", c.source, c.gateway), value + " · ", h("b", { text: t(c.step) })),
     h("div", { class: "meta times" }, t("first") + " " + when(c.firstRaisedAt) + " · " + t("last") + " " + when(c.lastRaisedAt) + " · " + c.raiseCount + t("times") +
       (c.assignee ? " · " + t("assignee") + " " + c.assignee : "") + (c.dueAt && c.step !== "closed" ? " · " + t("due") + " " + clock(c.dueAt) + " " + t(c.dueStep) : "")),
     h("ol", { class: "steps" }, c.steps.map(stepLine)),
@@ -99,7 +99,7 @@ function carryDrafts(from, to) {
 function refreshCompounds() {
   const select = $("f-compound");
   const have = new Set([...select.options].map((o) => o.value));
-  for (const c of [...new Set([...board.cases.values()].map((x) => x.compound))].sort()) if (!have.has(c)) select.append(h("option", { value: c, text: c }));
+  for (const c of [...new Set([...board.cases.values()].map((x) => x.compound))].sort()) if (!have.has(c)) select.append(h("option", { value: c, title: c, text: nameOf("compounds", c) }));
 }
 
 function upsert(c) {
@@ -121,7 +121,7 @@ function alertFire(c) {
   board.alerts++;
   document.body.dataset.fireAlerts = String(board.alerts);
   const banner = $("fire-banner");
-  banner.textContent = t("newFire") + " · " + c.compound + " · " + (c.text[lang] || c.text.zh);
+  banner.textContent = t("newFire") + " · " + nameOf("compounds", c.compound) + " · " + (c.text[lang] || c.text.zh);
   banner.hidden = false;
   const audio = board.audio;
   if (audio) {
@@ -132,7 +132,7 @@ function alertFire(c) {
       const at = audio.currentTime + i * 0.5; osc.start(at); osc.stop(at + 0.3);
     }
   }
-  if ("Notification" in window && Notification.permission === "granted") new Notification(t("newFire") + " · " + c.compound, { body: c.text[lang] || c.text.zh, tag: c.caseId });
+  if ("Notification" in window && Notification.permission === "granted") new Notification(t("newFire") + " · " + nameOf("compounds", c.compound), { body: c.text[lang] || c.text.zh, tag: c.caseId });
 }
 
 function stepBody(el, step, version) {

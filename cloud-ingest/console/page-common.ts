@@ -15,6 +15,7 @@ const T = {
     real: "真实警情", false_alarm: "误报", phone: "电话", video: "视频", patrol: "巡查",
     real_handled: "真实隐患已处置", device_fault: "设备故障", first: "首次", last: "最近", times: "次", due: "时限", assignee: "负责人",
     viewOpen: "待办", viewArchive: "归档", mine: "我的", overdueOnly: "只看超时", allLevels: "全部级别", allCompounds: "全部小区",
+    lost: "与服务器失去连接：看板上的状态可能已过时，正在重连…", memoryChart: "未配置时序数据库：这里只是内存中的最近数据，不是历史。", eventSource: "事件型，心跳", value: "值",
     search: "搜索", more: "还有 {n} 条未显示，请用筛选缩小范围", newFire: "新火警", late: "超时环节", by: "经办", conflict: "冲突" },
   en: { title: "Township centre · alarm board", login: "Log in", user: "User", password: "Password", logout: "Log out", board: "Alarms",
     gateways: "Gateways and sensors", series: "Recent data", noHistory: "No time-series database configured: only a recent window is kept in memory; history is not stored.",
@@ -27,6 +28,7 @@ const T = {
     real: "real", false_alarm: "false alarm", phone: "phone", video: "video", patrol: "patrol",
     real_handled: "real hazard handled", device_fault: "device fault", first: "first", last: "last", times: "×", due: "due", assignee: "assignee",
     viewOpen: "Open", viewArchive: "Archive", mine: "Mine", overdueOnly: "Overdue only", allLevels: "All levels", allCompounds: "All compounds",
+    lost: "Connection to the server lost: the board may be out of date; reconnecting…", memoryChart: "No time-series database: this is the recent window in memory, not history.", eventSource: "event-only, heartbeat", value: "value",
     search: "Search", more: "{n} more not shown; narrow the filters", newFire: "New fire alarm", late: "late step", by: "by", conflict: "conflict" },
 };
 let lang = localStorage.getItem("lm-lang") || "zh";
@@ -35,6 +37,19 @@ const t = (k) => (T[lang][k] !== undefined ? T[lang][k] : k);
 const when = (ms) => (ms ? new Date(ms).toLocaleString(lang === "zh" ? "zh-CN" : "en-GB") : t("never"));
 const clock = (ms) => new Date(ms).toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false });
 const dur = (ms) => { const s = Math.round(ms / 1000); return s < 120 ? s + "s" : s < 7200 ? Math.round(s / 60) + "min" : Math.round(s / 3600) + "h"; };
+
+/** Display names and units from /api/views (config views.names / views.fields); ids until loaded. */
+const views = { names: { townships: {}, compounds: {}, gateways: {}, sources: {} }, fields: [] };
+function nameOf(kind, id, gateway) { const n = views.names[kind] || {}; return (gateway && n[gateway + "/" + id]) || n[id] || id; }
+/** A display name with its id on hover (title), so an installer can still find the device. */
+function named(kind, id, gateway) { const name = nameOf(kind, id, gateway); return h("span", { class: "name", title: name !== id ? id : undefined, "data-id": id, text: name }); }
+function fieldOf(measurement, field) { return views.fields.find((f) => f.field === field && f.measurement === measurement) || views.fields.find((f) => f.field === field && !f.measurement); }
+function fieldLabel(measurement, field) { const f = fieldOf(measurement, field); return f && f.name ? (lang === "en" && f.name.en) || f.name.zh : field; }
+function valueText(value, measurement, field) {
+  const f = fieldOf(measurement, field);
+  const v = typeof value === "number" ? String(Math.round(value * 1000) / 1000) : String(value);
+  return f && f.unit ? v + " " + f.unit : v;
+}
 
 /** An element from data: props set as properties (text → textContent), children appended as nodes or text. */
 function h(tag, props, ...children) {

@@ -1,40 +1,43 @@
-// Browser code of the console page's other panels and start-up: login, gateway status, recent series and
-// a chart (SVG made with createElementNS), the live feed (Server-Sent Events), language switch. The whole
+// Browser code of the console page's other panels and start-up: login, gateway status (names, event-only
+// sources by their heartbeat), recent series with units, the live feed (Server-Sent Events) and its
+// heartbeat watch (the red banner), language switch. The whole
 // script is served from /console.js (same origin, no inline script under the CSP).
 import { PAGE_BOARD } from './page-board.js';
+import { PAGE_CHART } from './page-chart.js';
 import { PAGE_COMMON } from './page-common.js';
 
 const PAGE_PANELS = String.raw`
 async function renderGateways() {
   const list = await api("/api/gateways");
   const head = h("tr", {}, [t("compound"), t("gateway"), t("lastSeen"), t("spool"), t("sources")].map((x) => h("th", { text: x })));
+  const sourceState = (g, s) => h("span", { class: s.online ? "on" : "off", title: s.source + (s.heartbeatMs ? " · " + t("eventSource") + " " + dur(s.heartbeatMs) : "") + (s.lastError ? " · " + s.lastError : "") + (s.lastSeen ? " · " + when(s.lastSeen) : ""), "data-source": s.source, text: nameOf("sources", s.source, g.gateway) });
   const rows = list.map((g) => h("tr", { "data-gateway": g.gateway },
-    h("td", { text: g.compound }),
-    h("td", {}, g.gateway + " ", h("span", { class: g.connected ? "on" : "off", text: g.connected ? t("online") : t("offline") + (g.offlineForMs ? " " + dur(g.offlineForMs) : "") })),
+    h("td", {}, named("compounds", g.compound)),
+    h("td", {}, named("gateways", g.gateway), " ", h("span", { class: g.connected ? "on" : "off", text: g.connected ? t("online") : t("offline") + (g.offlineForMs ? " " + dur(g.offlineForMs) : "") })),
     h("td", { text: when(g.lastSeen) }),
     h("td", { text: g.spool ? Math.round(g.spool.telemetryBytes / 1024) + " KB / " + g.spool.alarmEvents : "–" }),
-    h("td", {}, g.sources.map((s) => [h("span", { class: s.online ? "on" : "off", title: s.lastError || "", text: s.source }), " "]))));
+    h("td", {}, g.sources.map((s) => [sourceState(g, s), " "]))));
   $("gateways").replaceChildren(head, ...rows);
   const series = await api("/api/series");
-  $("series").replaceChildren(...series.slice(0, 50).map((s) => h("li", { "data-gateway": s.gateway, "data-source": s.source, "data-field": s.field, text: s.compound + " · " + s.source + " · " + s.field + " = " + String(s.lastValue) })));
+  // A stable order (compound, gateway, source, field), so the list does not jump every 5 s.
+  series.sort((a, b) => a.compound.localeCompare(b.compound) || a.gateway.localeCompare(b.gateway) || a.source.localeCompare(b.source) || a.field.localeCompare(b.field));
+  $("series").replaceChildren(...series.slice(0, 200).map((s) => h("li", { "data-gateway": s.gateway, "data-source": s.source, "data-field": s.field, "data-measurement": s.measurement, title: s.gateway + " · " + s.source + " · " + s.measurement + "." + s.field },
+    nameOf("compounds", s.compound) + " · " + nameOf("sources", s.source, s.gateway) + " · " + fieldLabel(s.measurement, s.field) + " = ", h("b", { text: valueText(s.lastValue, s.measurement, s.field) }))));
 }
 
-function svg(tag, attrs, text) {
-  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (text !== undefined) el.textContent = text;
-  return el;
+function chart(li) {
+  const d = li.dataset;
+  const key = { gateway: d.gateway, source: d.source, measurement: d.measurement, field: d.field, label: nameOf("sources", d.source, d.gateway) + " · " + fieldLabel(d.measurement, d.field), fieldLabel: fieldLabel(d.measurement, d.field) };
+  showHistory(key, board.me.storesHistory ? chartState.range : "24h").catch((e) => ($("chart").textContent = e.message));
 }
 
-async function chart(li) {
-  const q = new URLSearchParams({ gateway: li.dataset.gateway, source: li.dataset.source, field: li.dataset.field });
-  const p = await api("/api/series/points?" + q);
-  const W = 360, H = 140, min = Math.min(...p.values), max = Math.max(...p.values), t0 = p.ts[0], t1 = p.ts[p.ts.length - 1];
-  const x = (v) => (t1 === t0 ? W / 2 : ((v - t0) / (t1 - t0)) * (W - 10) + 5), y = (v) => (max === min ? H / 2 : H - 15 - ((v - min) / (max - min)) * (H - 30));
-  const path = p.ts.map((ts, i) => (i ? "L" : "M") + x(ts).toFixed(1) + "," + y(p.values[i]).toFixed(1)).join(" ");
-  $("chart").replaceChildren(svg("svg", { width: W, height: H, role: "img" }));
-  $("chart").firstChild.append(svg("text", { x: 4, y: 12, "font-size": 11 }, li.dataset.source + " " + li.dataset.field + " max " + max),
-    svg("text", { x: 4, y: H - 2, "font-size": 11 }, "min " + min), svg("path", { d: path, fill: "none", stroke: "#1f3a5f", "stroke-width": 1.5 }));
+/** The red banner when the server is gone: no heartbeat (sent every 2 s) for 5 s, or the feed failed. */
+const liveness = { last: 0, timer: undefined };
+function heard() { liveness.last = Date.now(); $("lost-banner").hidden = true; }
+function watchServer() {
+  clearInterval(liveness.timer);
+  liveness.last = Date.now();
+  liveness.timer = setInterval(() => { if (Date.now() - liveness.last > 5000) $("lost-banner").hidden = false; }, 500);
 }
 
 function show(loggedIn) { $("login").hidden = loggedIn; $("app").hidden = !loggedIn; }
@@ -55,13 +58,17 @@ async function start() {
   show(true);
   $("who").textContent = me.displayName + " · " + me.township;
   $("no-history").hidden = me.storesHistory;
+  Object.assign(views, await api("/api/views"));
   await loadBoard();
   applyLang();
   if (feed) feed.close();
   feed = new EventSource("/api/events");
-  feed.addEventListener("alarm", (e) => upsert(JSON.parse(e.data)));
+  watchServer();
+  feed.addEventListener("heartbeat", heard);
+  feed.addEventListener("error", () => { if (feed.readyState !== EventSource.OPEN) $("lost-banner").hidden = false; });
+  feed.addEventListener("alarm", (e) => { heard(); upsert(JSON.parse(e.data)); });
   // Changes between the first load and the feed connecting, or while it was reconnecting, are reloaded.
-  feed.addEventListener("open", () => loadBoard(true).catch(() => undefined));
+  feed.addEventListener("open", () => { heard(); loadBoard(true).catch(() => undefined); });
   feed.addEventListener("resync", () => loadBoard(true).catch(() => undefined));
   await renderGateways();
   setInterval(() => renderGateways().catch(() => undefined), 5000);
@@ -82,9 +89,9 @@ document.addEventListener("click", unlockAlerts, { once: true });
 $("password").addEventListener("keydown", (e) => { if (e.key === "Enter") $("login-button").click(); });
 $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("lm-lang", lang); applyLang(); if (!$("app").hidden) renderGateways().catch(() => undefined); });
 $("logout").addEventListener("click", async () => { await api("/api/logout", {}); location.reload(); });
-$("series").addEventListener("click", (e) => { if (e.target.dataset.source) chart(e.target); });
+$("series").addEventListener("click", (e) => { const li = e.target.closest("li"); if (li && li.dataset.source) chart(li); });
 applyLang();
 start();
 `;
 
-export const PAGE_SCRIPT = PAGE_COMMON + PAGE_BOARD + PAGE_PANELS;
+export const PAGE_SCRIPT = PAGE_COMMON + PAGE_BOARD + PAGE_CHART + PAGE_PANELS;

@@ -1,7 +1,16 @@
 // The console page: a static HTML document, its stylesheet and its script, each served from the
 // console's own origin (no build step, no CDN: townships run it on closed networks; no inline script or
 // style, so the CSP can forbid both). zh-CN first; the 中/EN button switches to English.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { PAGE_SCRIPT } from './page-script.js';
+
+/** uPlot (npm, MIT) served by the console itself: the chart library of the history view. */
+const requireAsset = createRequire(import.meta.url);
+export const UPLOT = {
+  script: readFileSync(requireAsset.resolve('uplot/dist/uPlot.iife.min.js'), 'utf8'),
+  style: readFileSync(requireAsset.resolve('uplot/dist/uPlot.min.css'), 'utf8'),
+};
 
 export const CONSOLE_STYLE = `
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:0;background:#f4f5f7;color:#1d2329}
@@ -30,6 +39,14 @@ table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px
 #login input{display:block;width:100%;margin:6px 0 12px;padding:6px;box-sizing:border-box}
 .warn{background:#fff3cd;padding:6px 10px;border-radius:4px;margin:0 12px}
 #series li{cursor:pointer;color:#1f3a5f}#error{color:#c62828}
+#lost-banner{background:#b71c1c;color:#fff;font-weight:bold;padding:8px 12px;margin:0;position:sticky;top:0;z-index:10}
+.wide{overflow-x:auto;max-width:100%}#chart{max-width:100%;overflow:hidden}.chart-title{font-weight:bold;margin:6px 0}
+.ranges button{background:#eee;border:0;border-radius:4px;padding:3px 10px}.ranges button.on{background:#1f3a5f;color:#fff}
+.name[title]{text-decoration:underline dotted #999}.unit{color:#555;font-size:12px}
+main>*{min-width:0}
+@media (max-width:700px){main{grid-template-columns:1fr;padding:6px}header{flex-wrap:wrap;gap:6px;padding:6px 10px}
+ header h1{flex:1 1 100%;font-size:16px}.case input{width:100%;box-sizing:border-box;margin:2px 0}.action{display:block}
+ td,th{padding:2px;font-size:12px}}
 `;
 
 export const CONSOLE_SCRIPT = PAGE_SCRIPT;
@@ -47,6 +64,7 @@ export const CONSOLE_PAGE = `<!doctype html>
 <div id="app" hidden>
   <header><h1 data-t="title">街道综治中心 · 警情看板</h1><span id="who"></span>
     <button id="lang">EN</button><button id="logout" data-t="logout">退出</button></header>
+  <p id="lost-banner" hidden data-t="lost">与服务器失去连接：看板上的状态可能已过时，正在重连…</p>
   <p id="fire-banner" hidden></p>
   <p id="no-history" class="warn" hidden data-t="noHistory">未配置时序数据库：只在内存中保留最近数据，历史数据不会保存。</p>
   <main>
@@ -68,7 +86,7 @@ export const CONSOLE_PAGE = `<!doctype html>
       <datalist id="staff-list"></datalist>
     </section>
     <div>
-      <section><h2 data-t="gateways">网关与传感器</h2><table id="gateways"></table></section>
+      <section><h2 data-t="gateways">网关与传感器</h2><div class="wide"><table id="gateways"></table></div></section>
       <section><h2 data-t="series">最近数据</h2><ul id="series"></ul><div id="chart"></div></section>
     </div>
   </main>

@@ -7,11 +7,15 @@ import type { Logger } from '../../gateway/shared/logger.js';
 import type { AlarmCase } from '../alarms/types.js';
 import { ConflictError, WorkflowError } from '../alarms/store.js';
 import type { CloudIngest } from '../service.js';
-import { CONSOLE_PAGE, CONSOLE_SCRIPT, CONSOLE_STYLE } from './page.js';
+import { CONSOLE_PAGE, CONSOLE_SCRIPT, CONSOLE_STYLE, UPLOT } from './page.js';
 import { addSecurityHeaders, RAW_SECURITY_HEADERS } from './security.js';
 import { SESSION_COOKIE, Sessions, type Session } from './sessions.js';
+import { addHistoryRoute } from './history-route.js';
 import { parseStepBody } from './step-body.js';
 import { boardCase, gatewayView } from './views.js';
+
+/** Live-feed heartbeat period; the page declares the server lost after 5 s without one. */
+const HEARTBEAT_MS = 2000;
 
 export interface ConsoleServer {
   readonly port: number;
@@ -41,6 +45,8 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
 
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_PAGE));
   app.get('/console.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_SCRIPT));
+  app.get('/uplot.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'max-age=86400').send(UPLOT.script));
+  app.get('/uplot.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=86400').send(UPLOT.style));
   app.get('/console.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-store').send(CONSOLE_STYLE));
 
   app.post<{ Body: { user?: string; password?: string } }>('/api/login', async (request, reply) => {
@@ -127,7 +133,7 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
   app.get('/api/gateways', { preHandler: requireStaff }, async (request) => {
     const now = Date.now();
     const township = request.staff!.township;
-    const seen = [...service.ingest.gateways.values()].filter((g) => g.identity.township === township).map((g) => gatewayView(g, now));
+    const seen = [...service.ingest.gateways.values()].filter((g) => g.identity.township === township).map((g) => gatewayView(g, now, service.config.views));
     const known = new Set(seen.map((g) => g.gateway));
     // Provisioned gateways that never connected are shown too: never seen is the worst kind of offline.
     const never = service.registry
@@ -135,6 +141,26 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
       .filter((g) => g.township === township && !known.has(g.id))
       .map((g) => ({ gateway: g.id, compound: g.compound, connected: false, lastSeen: 0, offlineForMs: undefined, spool: undefined, sources: [] }));
     return [...seen, ...never].sort((a, b) => a.compound.localeCompare(b.compound) || a.gateway.localeCompare(b.gateway));
+  });
+
+  addHistoryRoute(app, service, requireStaff);
+
+  /** Display names and field units of this township, for the page to show names with ids on hover. */
+  app.get('/api/views', { preHandler: requireStaff }, async (request) => {
+    const v = service.config.views;
+    const township = request.staff!.township;
+    // Only this township's names: another township's compound names are not for this board.
+    const own = service.registry.list().filter((g) => g.township === township);
+    const gateways = new Set(own.map((g) => g.id));
+    const compounds = new Set(own.map((g) => g.compound));
+    const pick = (names: Record<string, string>, keep: (key: string) => boolean) => Object.fromEntries(Object.entries(names).filter(([k]) => keep(k)));
+    const names = {
+      townships: pick(v.names.townships, (k) => k === township),
+      compounds: pick(v.names.compounds, (k) => compounds.has(k)),
+      gateways: pick(v.names.gateways, (k) => gateways.has(k)),
+      sources: pick(v.names.sources, (k) => !k.includes('/') || gateways.has(k.split('/')[0]!)),
+    };
+    return { names, fields: v.fields.map((f) => ({ field: f.field, measurement: f.measurement, unit: f.unit, name: f.name })), heartbeatMs: HEARTBEAT_MS };
   });
 
   app.get('/api/series', { preHandler: requireStaff }, async (request) => service.window.list((s) => s.township === request.staff!.township));
@@ -160,7 +186,8 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
     const onResync = () => res.write('event: resync\ndata: {}\n\n');
     store.changes.on('change', onChange);
     store.changes.on('resync', onResync);
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), 15_000);
+    // The page's proof the server is there: no heartbeat for 5 s and it shows a red banner (issue 16).
+    const keepalive = setInterval(() => res.write(`event: heartbeat\ndata: ${Date.now()}\n\n`), HEARTBEAT_MS);
     request.raw.on('close', () => {
       clearInterval(keepalive);
       store.changes.off('change', onChange);

@@ -2,6 +2,7 @@
 import { nextSteps, type WorkflowPolicy } from '../alarms/policy.js';
 import type { AlarmCase, WorkflowStep } from '../alarms/types.js';
 import type { GatewaySeen } from '../ingest/ingest.js';
+import { heartbeatMs, type ViewsConfig } from '../views/options.js';
 
 /** A case as the board shows it: the steps an officer may take next, its latest events only (a flapping sensor can have thousands). */
 export type BoardCase = AlarmCase & { readonly next: WorkflowStep[] };
@@ -19,10 +20,11 @@ export interface GatewayView {
   readonly lastSeen: number;
   readonly offlineForMs: number | undefined;
   readonly spool: { telemetryBytes: number; alarmEvents: number; dropped: number } | undefined;
-  readonly sources: { source: string; online: boolean; lastSeen: number | undefined; lastError?: string | undefined }[];
+  /** heartbeatMs: an event-only source, judged by its heartbeat contract rather than silence between events. */
+  readonly sources: { source: string; online: boolean; lastSeen: number | undefined; lastError?: string | undefined; heartbeatMs?: number | undefined }[];
 }
 
-export function gatewayView(seen: GatewaySeen, now: number): GatewayView {
+export function gatewayView(seen: GatewaySeen, now: number, views: ViewsConfig): GatewayView {
   const s = seen.status;
   return {
     gateway: seen.identity.gateway,
@@ -31,6 +33,11 @@ export function gatewayView(seen: GatewaySeen, now: number): GatewayView {
     lastSeen: seen.lastSeen,
     offlineForMs: seen.connected ? undefined : now - seen.lastSeen,
     spool: s?.spool ? { telemetryBytes: s.spool.telemetryBytes, alarmEvents: s.spool.alarmEvents, dropped: s.spool.dropped } : undefined,
-    sources: Object.entries(s?.sources ?? {}).map(([source, v]) => ({ source, online: v.online, lastSeen: v.lastSeen, lastError: v.lastError })),
+    sources: Object.entries(s?.sources ?? {}).map(([source, v]) => {
+      const heartbeat = heartbeatMs(views, seen.identity.gateway, source);
+      // An access controller is quiet between events: heard from within its contract, it is online.
+      const online = heartbeat === undefined ? v.online : v.online || (v.lastSeen !== undefined && now - v.lastSeen <= heartbeat);
+      return { source, online: seen.connected && online, lastSeen: v.lastSeen, lastError: v.lastError, heartbeatMs: heartbeat };
+    }),
   };
 }
