@@ -191,7 +191,7 @@ export class OpcuaSourceSession {
       // A Reading cannot carry quality yet (pipeline/types.ts), so uncertain values pass as values and are counted.
       context.stats.inc('opcua.uncertain_status', { source: this.id, point: pointId });
     }
-    const mapped = variantToRaw(dataValue);
+    const mapped = variantToRaw(dataValue, this.source.resolved.points.find((p) => p.id === pointId)?.states);
     if (mapped.kind === 'unsupported') {
       context.stats.inc('opcua.unsupported_value', { source: this.id, point: pointId });
       context.log.warn({ source: this.id, point: pointId, nodeId, why: mapped.why }, 'OPC UA value not mapped to a reading');

@@ -25,14 +25,19 @@ const SCALAR = 0;
 export type MappedValue = { kind: 'raw'; raw: RawValue } | { kind: 'unsupported'; why: string };
 
 /**
- * Maps a scalar Variant to a json RawValue holding the whole value. Profile points for OPC UA have no
+ * Maps a scalar Variant to a json RawValue holding the whole value (`states`: the point's state table). Profile points for OPC UA have no
  * `json` path, so the decoder takes the value as it is and applies scale/offset/states like any other
  * number (gateway/devices/decode.ts rawOf).
  */
-export function variantToRaw(dataValue: Pick<DataValue, 'value'>): MappedValue {
+export function variantToRaw(dataValue: Pick<DataValue, 'value'>, states?: Readonly<Record<string, string>>): MappedValue {
   const variant = dataValue.value;
   if (variant.arrayType !== SCALAR) return { kind: 'unsupported', why: 'arrays and matrices are not mapped to one point' };
   const value: unknown = variant.value;
+  // A Boolean point whose state table says "true"/"false" gets the word (issue 20: it decoded as 0/1 and
+  // showed code_0/code_1); a table keyed "0"/"1" keeps working with the number the decoder makes.
+  if (typeof value === 'boolean' && states && (Object.hasOwn(states, 'true') || Object.hasOwn(states, 'false'))) {
+    return { kind: 'raw', raw: { kind: 'json', value: String(value) } };
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string') return { kind: 'raw', raw: { kind: 'json', value } };
   if ((variant.dataType === INT64 || variant.dataType === UINT64) && Array.isArray(value) && value.length === 2) {
     const [high, low] = value as [number, number];

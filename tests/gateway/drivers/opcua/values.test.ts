@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import opcua from 'node-opcua-client';
 import { statusSeverity, variantToRaw } from '../../../../gateway/drivers/opcua/values.js';
+import { decodePoint } from '../../../../gateway/devices/decode.js';
+import type { ResolvedPoint } from '../../../../gateway/devices/resolve.js';
 
 const { DataType, DataValue, StatusCodes, Variant, VariantArrayType } = opcua;
 
@@ -35,5 +37,17 @@ describe('opcua value mapping', () => {
     const array = variantToRaw(new DataValue({ value: new Variant({ dataType: DataType.Double, arrayType: VariantArrayType.Array, value: [1, 2] }) }));
     expect(array).toMatchObject({ kind: 'unsupported', why: expect.stringMatching(/array/) });
     expect(variantToRaw(new DataValue({ value: new Variant({ dataType: DataType.Null }) })).kind).toBe('unsupported');
+  });
+
+  it('a Boolean point with "true"/"false" state keys decodes to its labels; "0"/"1" keys keep working', () => {
+    const point = (states: Record<string, string>) => ({ id: 'door', states, faults: [], json: undefined, type: 'u16', scale: 1, offset: 0 }) as unknown as ResolvedPoint;
+    const decode = (value: boolean, states: Record<string, string>) => {
+      const mapped = variantToRaw(new DataValue({ value: new Variant({ dataType: DataType.Boolean, value }) }), states);
+      if (mapped.kind !== 'raw') throw new Error(mapped.why);
+      return decodePoint(point(states), mapped.raw, new Map());
+    };
+    expect(decode(true, { false: 'closed', true: 'open' })).toMatchObject({ kind: 'value', value: 'open' });
+    expect(decode(false, { false: 'closed', true: 'open' })).toMatchObject({ kind: 'value', value: 'closed' });
+    expect(decode(true, { '0': 'closed', '1': 'open' })).toMatchObject({ kind: 'value', value: 'open' });
   });
 });
