@@ -25,10 +25,15 @@ const RECEIPT_TIMEOUT_MS = 1000;
 /** Publishes are recorded and PUBACK'd at once; `connected` and 'close' are the test's to set. */
 class ScriptedClient extends EventEmitter {
   connected = true;
+  /** The next publishes fail this many times (mqtt.js calls back with an error when the client is ended under it). */
+  failNext = 0;
   readonly published: { topic: string; payload: string | Buffer }[] = [];
   publish(topic: string, payload: string | Buffer, _options: unknown, callback?: (error?: Error) => void): this {
     this.published.push({ topic, payload });
-    callback?.();
+    if (this.failNext > 0) {
+      this.failNext--;
+      callback?.(new Error('client ended'));
+    } else callback?.();
     return this;
   }
 }
@@ -43,8 +48,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function setup(options: { maxInflight?: number; batchMaxRecords?: number } = {}) {
-  const dir = tempDir('sender');
+function setup(options: { maxInflight?: number; batchMaxRecords?: number; dir?: { path: string; remove(): void } } = {}) {
+  const dir = options.dir ?? tempDir('sender');
   const stats = new Stats();
   const clock = new ManualClock();
   const spool = new Spool({ dir: dir.path, maxBytes: 4 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 1, segmentBytes: 256 * 1024 }, silentLogger(), stats);
@@ -56,15 +61,21 @@ function setup(options: { maxInflight?: number; batchMaxRecords?: number } = {})
   });
   sender.start();
   sender.setReady();
-  cleanups.push(async () => {
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
     await sender.stop();
     await spool.close();
-    dir.remove();
+  };
+  cleanups.push(async () => {
+    await stop();
+    if (!options.dir) dir.remove();
   });
   let n = 0;
   const telemetry = (count: number) =>
     Promise.all(Array.from({ length: count }, () => spool.append('telemetry', encodeTelemetryRecord(`t,gateway=${GATEWAY},source=s`, [`n=${n++}`], { ts: clock.now(), mono: clock.mono(), synced: true, epoch: EPOCH }))));
-  const alarm = (eventId: string) => {
+  const alarm = (eventId: string): Promise<number> => {
     const event: AlarmEvent = {
       eventId, alarmId: `a/${eventId}`, transition: 'raise', state: 'raised', level: 'alarm', source: 's', point: 'p', rule: 'r',
       value: 1, text: { zh: '测试', en: 'test' }, tags: {}, ts: clock.now(), mono: clock.mono(), timeSynced: true, by: undefined,
@@ -78,7 +89,7 @@ function setup(options: { maxInflight?: number; batchMaxRecords?: number } = {})
     clock.advance(ms);
     sender.setReady();
   };
-  return { spool, client, sender, stats, telemetry, alarm, ids, receipt, advance };
+  return { spool, client, sender, stats, telemetry, alarm, ids, receipt, advance, stop, dir };
 }
 
 describe('Sender and receipts', () => {
@@ -171,5 +182,49 @@ describe('Sender and receipts', () => {
     expect(stats.counter('uplink.republished', { lane: 'alarm' })).toBe(1);
     expect(stats.counter('uplink.republished', { lane: 'telemetry' })).toBe(2);
     expect(spool.alarm.acked()).toBe(0);
+  });
+
+  it('skips an unreadable alarm record and one whose event id is no topic segment, counted, and sends the next', async () => {
+    const { spool, ids, stats, alarm, receipt } = setup();
+    await spool.append('alarm', Buffer.from('not an alarm record'));
+    await alarm('bad/id');
+    await alarm('ev-ok');
+    await waitFor('the good alarm', () => ids().includes('a/ev-ok'));
+    expect(ids()).toEqual(['a/ev-ok']);
+    expect(stats.counter('uplink.alarm_unreadable')).toBe(1);
+    expect(stats.counter('uplink.alarm_bad_event_id')).toBe(1);
+    // The two skipped records are settled in order with the others.
+    receipt({ kind: 'a', id: 'ev-ok', status: 'stored' });
+    expect(spool.alarm.acked()).toBe(3);
+  });
+
+  it('a publish that fails (client ended under it) is sent again, and counted', async () => {
+    const { client, telemetry, ids, stats, advance } = setup();
+    client.failNext = 1;
+    await telemetry(5);
+    await waitFor('the first attempt', () => ids().length === 1);
+    expect(stats.counter('uplink.publish_error', { lane: 'telemetry' })).toBe(1);
+    advance(0);
+    await waitFor('the second attempt', () => ids().length === 2);
+    expect(ids()[1]).toBe(ids()[0]);
+  });
+
+  it('after a restart, a batch published and never receipted goes again with the same boundaries', async () => {
+    const dir = tempDir('sender-restart');
+    cleanups.push(() => dir.remove());
+    const before = setup({ batchMaxRecords: 5, dir });
+    await before.telemetry(8);
+    await waitFor('one batch', () => before.ids().length === 1);
+    const id = before.ids()[0]!;
+    expect(id).toBe(`t/${before.spool.id}-0-4`);
+    await before.stop();
+    // Restarted with another batch size: the unreceipted batch keeps its id, then batching goes on as configured.
+    const after = setup({ batchMaxRecords: 3, dir });
+    await waitFor('the replayed batch', () => after.ids().length >= 1);
+    expect(after.ids()[0]).toBe(id);
+    after.receipt({ kind: 't', id: id.slice(2), status: 'stored' });
+    expect(after.spool.telemetry.acked()).toBe(5);
+    await waitFor('the next batch', () => after.ids().length === 2);
+    expect(after.ids()[1]).toBe(`t/${after.spool.id}-5-7`);
   });
 });
