@@ -44,7 +44,7 @@ describe('opcua value mapping', () => {
     const decode = (value: boolean, states: Record<string, string>) => {
       const mapped = variantToRaw(new DataValue({ value: new Variant({ dataType: DataType.Boolean, value }) }), states);
       if (mapped.kind !== 'raw') throw new Error(mapped.why);
-      return decodePoint(point(states), mapped.raw, new Map());
+      return decodePoint(point(states), mapped.raw, () => undefined);
     };
     expect(decode(true, { false: 'closed', true: 'open' })).toMatchObject({ kind: 'value', value: 'open' });
     expect(decode(false, { false: 'closed', true: 'open' })).toMatchObject({ kind: 'value', value: 'closed' });
