@@ -17,8 +17,12 @@ function bound(value: unknown): string {
   return typeof value === 'bigint' ? value.toString() : String(value);
 }
 
+/** zod's own default texts; a message our schema wrote itself (min(1, 'a site needs…')) is kept as written. */
+const ZOD_DEFAULT = /^(Too (big|small)|Invalid (input|option|type|value|discriminator)|Expected|No matching)/;
+
 /** One zod issue as an installer reads it: "zh / en". */
 export function zodMessage(issue: z.core.$ZodIssue): string {
+  if (!ZOD_DEFAULT.test(issue.message)) return issue.message;
   switch (issue.code) {
     case 'invalid_union':
       if ('note' in issue && issue.note === 'No matching discriminator') {
