@@ -11,7 +11,7 @@ const CONNACK: Record<number, [string, string]> = {
   2: ['客户端 ID 被拒绝（平台可能要求固定的 ID）', 'client id rejected (the broker may pin client ids)'],
   3: ['服务器不可用', 'server unavailable'],
   4: ['用户名或密码错误：检查 uplink.passwordFile', 'bad username or password: check uplink.passwordFile'],
-  5: ['未授权：该网关账号未在乡镇平台开通', 'not authorised: this gateway account is not enabled at the township'],
+  5: ['未授权：该网关账号未在街道综治中心开通', 'not authorised: this gateway account is not enabled at the township'],
 };
 
 function readFile(path: string, what: string): Buffer {
@@ -24,8 +24,8 @@ function readFile(path: string, what: string): Buffer {
 
 export async function checkBroker(site: SiteConfig, timeoutMs = 5000): Promise<CheckResult> {
   const uplink = site.uplink;
-  if (!uplink) return { status: 'skip', title: text('乡镇平台连接', 'Township broker'), detail: text('未配置 uplink：数据只留在本地缓存', 'no uplink configured: data stays in the spool') };
-  const title = text(`乡镇平台 ${uplink.url}`, `Township broker ${uplink.url}`);
+  if (!uplink) return { status: 'skip', title: text('街道综治中心连接', 'Township broker'), detail: text('未配置 uplink：数据只留在本地缓存', 'no uplink configured: data stays in the spool') };
+  const title = text(`街道综治中心 ${uplink.url}`, `Township broker ${uplink.url}`);
   let options: IClientOptions;
   try {
     options = {

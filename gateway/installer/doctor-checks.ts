@@ -53,8 +53,9 @@ export async function checkClock(probe: NtpProbe): Promise<CheckResult> {
   }
 }
 
-function formatBytes(bytes: number): string {
-  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`;
+/** In the units the config is written in (parseSize: 1 MB = 1024² bytes), so 64MB prints as 64 MB, not 67. */
+export function formatBytes(bytes: number): string {
+  return bytes >= 1024 ** 3 ? `${Number((bytes / 1024 ** 3).toFixed(1))} GB` : `${Number((bytes / 1024 ** 2).toFixed(1))} MB`;
 }
 
 /** The spool dir, or the nearest existing parent it would be created in: free space and write access. */

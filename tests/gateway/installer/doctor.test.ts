@@ -63,7 +63,7 @@ describe('lastmile doctor', () => {
     expect(out).toMatch(/✔ 通过 +配置 /);
     expect(out).toMatch(/- 跳过 +串口/);
     expect(out).toMatch(/\? 未知 +时钟同步/);
-    expect(out).toMatch(/✔ 通过 +乡镇平台 mqtt:\/\/127\.0\.0\.1/);
+    expect(out).toMatch(/✔ 通过 +街道综治中心 mqtt:\/\/127\.0\.0\.1/);
     expect(out).toMatch(/✔ 通过 +缓存目录 .*\n.*剩余/);
     expect(out).toMatch(/✔ 通过 +数据源 meter-1.*\n.*voltage = 230 V/);
     expect(out).toMatch(/✘ 失败 +数据源 meter-dead.*\n.*无应答/);
