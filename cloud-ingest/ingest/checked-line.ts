@@ -4,7 +4,7 @@
 // of every batch); anything else goes through the general parser. Both apply the same checks, each once
 // per value (line-protocol.ts): size, contract tag keys, NFC labels, finite bounded numbers.
 import type { GatewayIdentity } from '../registry/registry.js';
-import { checkFieldKey, checkLineSize, checkMeasurement, checkTag, checkTimestamp, formatLine, LineError, parseFieldValue, parseLine } from './line-protocol.js';
+import { checkFieldKey, checkLineSize, checkMeasurement, checkTag, checkTimestamp, formatLine, isPlainAscii, LineError, parseFieldValue, parseLine } from './line-protocol.js';
 
 export interface CheckedLine {
   /** The line to write: payload tags minus township/compound/gateway, then the enforced ones. */
@@ -31,6 +31,7 @@ export function checkLine(line: string, identity: GatewayIdentity, now: number):
   const sp2 = line.indexOf(' ', sp1 + 1);
   if (sp1 < 0 || sp2 < 0) throw new LineError('missing timestamp (ms precision is required)');
   if (line.indexOf(' ', sp2 + 1) >= 0) throw new LineError('unexpected spaces (escape them with \\)');
+  const plain = isPlainAscii(line);
   const head = line.slice(0, sp1).split(',');
   const measurement = head[0]!;
   checkMeasurement(measurement);
@@ -42,7 +43,7 @@ export function checkLine(line: string, identity: GatewayIdentity, now: number):
     const eq = pair.indexOf('=');
     if (eq <= 0 || pair.indexOf('=', eq + 1) >= 0) throw new LineError(`tag ${i}: expected key=value`);
     const key = pair.slice(0, eq);
-    const value = checkTag(key, pair.slice(eq + 1));
+    const value = checkTag(key, pair.slice(eq + 1), plain);
     // At most nine contract keys, so a string of the keys seen is cheaper than a Set per line.
     if (seenTags.includes(`,${key},`)) throw new LineError(`tag "${key}" given twice`);
     seenTags += `,${key},`;
@@ -52,16 +53,16 @@ export function checkLine(line: string, identity: GatewayIdentity, now: number):
   }
   const fieldText = line.slice(sp1 + 1, sp2);
   const pairs = fieldText.split(',');
-  const seenFields = pairs.length > 1 ? new Set<string>() : undefined;
+  const seenFields: string[] = [];
   for (let n = 0; n < pairs.length; n++) {
     const pair = pairs[n]!;
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new LineError(`field ${n + 1}: expected key=value`);
     const key = pair.slice(0, eq);
-    checkFieldKey(key, seenFields, n + 1);
+    checkFieldKey(key, seenFields, n + 1, plain);
     parseFieldValue(pair.slice(eq + 1), key); // throws, naming the field
   }
-  const ts = checkTimestamp(line.slice(sp2 + 1), { has: () => source !== undefined }, now);
+  const ts = checkTimestamp(line.slice(sp2 + 1), source !== undefined, now);
   const series = out + identitySuffix(identity);
   return { out: `${series} ${fieldText} ${ts}`, measurement, source: source!, series, fieldText, fieldCount: pairs.length, ts };
 }

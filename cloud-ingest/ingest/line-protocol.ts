@@ -121,6 +121,11 @@ function clip(text: string): string {
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
 const NOT_PLAIN_ASCII = /[^\x20-\x7e]/;
 
+/** True when every character is printable ASCII (then no label in it needs checkText). One pass. */
+export function isPlainAscii(text: string): boolean {
+  return !NOT_PLAIN_ASCII.test(text);
+}
+
 /** A tag value, field key or string value: no forbidden characters; returned in Unicode NFC. */
 export function checkText(text: string, what: string): string {
   if (!NOT_PLAIN_ASCII.test(text)) return text;
@@ -129,12 +134,15 @@ export function checkText(text: string, what: string): string {
   return text.normalize('NFC');
 }
 
-/** A tag key from the contract; its value checked (length, characters) and returned in NFC. */
-export function checkTag(key: string, value: string): string {
+/**
+ * A tag key from the contract; its value checked (length, characters) and returned in NFC. `plain`: the
+ * caller found the whole line printable ASCII, so the characters need no look.
+ */
+export function checkTag(key: string, value: string, plain = false): string {
   if (!LINE_TAG_KEYS.has(key)) throw new LineError(`tag key "${clip(key)}" is not one of ${[...LINE_TAG_KEYS].join(', ')}`);
   if (value === '') throw new LineError(`tag "${key}": empty value`);
   if (value.length > MAX_TAG_VALUE_CHARS) throw new LineError(`tag "${key}": value of ${value.length} chars is over ${MAX_TAG_VALUE_CHARS}`);
-  return checkText(value, `tag "${key}"`);
+  return plain ? value : checkText(value, `tag "${key}"`);
 }
 
 /**
@@ -146,9 +154,12 @@ export function parseFieldValue(text: string, key: string): FieldValue {
     const inner = text.slice(1, -1);
     return checkText(inner.includes('\\') ? unescapeString(inner) : inner, `field "${key}"`);
   }
-  const bool = BOOLEANS.get(text);
-  if (bool !== undefined) return bool;
-  if (text.length > 0) {
+  const first = text.charCodeAt(0);
+  // t, T, f, F start booleans; anything else is looked at as a number only.
+  if (first === 116 || first === 84 || first === 102 || first === 70) {
+    const bool = BOOLEANS.get(text);
+    if (bool !== undefined) return bool;
+  } else if (text.length > 0) {
     const integer = integerValue(text, key);
     if (integer !== undefined) return integer;
     if (isFloatText(text)) {
@@ -176,14 +187,13 @@ function unescapeString(inner: string): string {
   return out + inner.slice(from);
 }
 
-/** A field key: not empty, not given twice, no forbidden characters. */
-export function checkFieldKey(key: string, seen: Set<string> | undefined, index: number): void {
+/** A field key: not empty, not given twice (`seen`: the keys before it), no forbidden characters unless `plain`. */
+export function checkFieldKey(key: string, seen: string[], index: number, plain = false): void {
   if (key === '') throw new LineError(`field ${index}: expected key=value`);
-  checkText(key, `field ${index} key`);
-  if (seen) {
-    if (seen.has(key)) throw new LineError(`field "${clip(key)}" given twice`);
-    seen.add(key);
-  }
+  if (!plain) checkText(key, `field ${index} key`);
+  // A handful of fields per line: a scan of the keys before is cheaper than a Set per line.
+  if (seen.includes(key)) throw new LineError(`field "${clip(key)}" given twice`);
+  seen.push(key);
 }
 
 /** Reads up to an unescaped delimiter; returns [text unescaped, index of the delimiter]. */
@@ -207,7 +217,7 @@ function readToken(line: string, start: number, stops: string): [string, number]
 /** Splits the field section on commas outside quoted strings. */
 export function parseFields(text: string): [string, FieldValue][] {
   const fields: [string, FieldValue][] = [];
-  const seen = new Set<string>();
+  const seen: string[] = [];
   let i = 0;
   while (i < text.length) {
     const [key, eq] = readToken(text, i, '=,');
@@ -274,14 +284,15 @@ export function parseLine(line: string, now: number = Date.now()): ParsedLine {
   if (fieldsEnd < 0) throw new LineError('missing timestamp (ms precision is required)');
   const fieldText = line.slice(i + 1, fieldsEnd);
   const fields = parseFields(fieldText);
-  return { measurement, tags, fields, fieldText, ts: checkTimestamp(line.slice(fieldsEnd + 1), tags, now) };
+  return { measurement, tags, fields, fieldText, ts: checkTimestamp(line.slice(fieldsEnd + 1), tags.has('source'), now) };
 }
 
-export function checkTimestamp(tsText: string, tags: { has(key: string): boolean }, now: number): number {
+/** The timestamp in ms, plausible (not 1970, not past tomorrow); and the line must have named its source. */
+export function checkTimestamp(tsText: string, hasSource: boolean, now: number): number {
   if (tsText.length === 0 || tsText.length > 16 || skipDigits(tsText, 0) !== tsText.length) throw new LineError(`timestamp "${clip(tsText)}" is not an integer in ms`);
   const ts = Number(tsText);
   if (ts < MIN_TS || ts > now + MAX_FUTURE_MS) throw new LineError(`timestamp ${ts} is outside ${new Date(MIN_TS).toISOString()} .. now+1d (clock not synced?)`);
-  if (!tags.has('source')) throw new LineError('missing tag "source"');
+  if (!hasSource) throw new LineError('missing tag "source"');
   return ts;
 }
 
