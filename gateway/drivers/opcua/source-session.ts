@@ -10,6 +10,7 @@ import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import type { OpcuaLibrary } from './library.js';
 import type { OpcuaDriverOptions } from './options.js';
+import { rejectedCertificates } from './rejected-certificates.js';
 import { statusSeverity, variantToRaw } from './values.js';
 
 /** How long stop() waits for each of terminate/close/disconnect before giving up on a dead server. */
@@ -85,7 +86,13 @@ export class OpcuaSourceSession {
         this.context.stats.inc('opcua.connect_error', { source: this.id });
         const message = error instanceof Error ? error.message : String(error);
         this.context.log.error({ source: this.id, endpoint: this.endpoint, err: error }, 'OPC UA source could not subscribe; trying again');
-        this.setOnline(false, 'connection', `could not subscribe at ${this.endpoint}: ${message}`);
+        // A refused server certificate waits in rejected/: name its thumbprint, to compare with the PLC's.
+        const rejected = rejectedCertificates(this.options.pkiDir);
+        for (const certificate of rejected) {
+          this.context.log.warn({ source: this.id, endpoint: this.endpoint, file: certificate.file, thumbprint: certificate.thumbprint, subject: certificate.subject }, 'OPC UA server certificate not trusted: check its thumbprint, then move it to trusted/certs/');
+        }
+        const untrusted = rejected.map((c) => `${c.thumbprint} (${c.file})`).join('; ');
+        this.setOnline(false, 'connection', `could not subscribe at ${this.endpoint}: ${message}${untrusted ? `; untrusted server certificate, thumbprint SHA-1 ${untrusted}: check it, then move it to trusted/certs/` : ''}`);
         const client = this.client;
         this.client = this.session = undefined;
         if (client) await bounded(client.disconnect(), STOP_STEP_TIMEOUT_MS);

@@ -2,7 +2,8 @@
 // driver does not trust an unknown server certificate by default, so the source stays offline and the
 // certificate lands in pkiDir/rejected/; once an installer moves it to trusted/certs/, the driver's own
 // retry connects and readings arrive, without a restart.
-import { mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,12 +89,14 @@ describe('opcua driver on a secure channel', () => {
     expect(readings).toEqual([]);
     expect(pemFiles(join(pkiDir, 'own', 'certs')).length).toBeGreaterThan(0);
 
-    // Trust it at once, as an installer would. The failed connect is reported a moment after the
-    // certificate lands in rejected/ (and waiting for that first makes the driver's retry pick up the
-    // new trust list only by luck), so the offline report is checked from the status history.
-    for (const name of rejected) renameSync(join(pkiDir, 'rejected', name), join(pkiDir, 'trusted', 'certs', name));
-    const offline = await until('an offline report for the rejected certificate', () => statuses.find((s) => s.source === 'pump-1' && !s.online));
+    // The offline report names the certificate's SHA-1 thumbprint (what the installer compares with the
+    // PLC's display); then trust it, as an installer would. The driver re-reads the trust folders before
+    // each retry, so the next attempt picks the move up.
+    const thumbprint = new X509Certificate(readFileSync(join(pkiDir, 'rejected', rejected[0]!))).fingerprint;
+    const offline = await until('an offline report naming the thumbprint', () => statuses.find((s) => s.source === 'pump-1' && !s.online && s.lastError?.message.includes(thumbprint)));
     expect(offline).toMatchObject({ source: 'pump-1', online: false, lastError: { kind: 'connection' } });
+    expect(offline.lastError!.message).toContain('move it to trusted/certs/');
+    for (const name of rejected) renameSync(join(pkiDir, 'rejected', name), join(pkiDir, 'trusted', 'certs', name));
     await until('a reading over the secure channel', () => readings.find((r) => r.source === 'pump-1' && r.values.has('level')), 20_000);
     expect(statuses.at(-1)).toMatchObject({ source: 'pump-1', online: true });
   }, 30_000);
