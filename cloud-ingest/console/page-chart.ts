@@ -54,7 +54,7 @@ async function showHistory(key, range) {
   const ranges = h("div", { class: "toolbar ranges" }, ["1h", "24h", "7d", "30d"].map((r) => h("button", { class: r === range ? "on" : "", "data-range": r, text: r, disabled: data.from === "memory" })));
   const note = data.from === "memory" ? h("p", { class: "warn chart-note", text: t("memoryChart") }) : undefined;
   const plotBox = h("div", { class: "plot" });
-  root.replaceChildren(h("div", { class: "chart-title", text: name }), ranges, note, plotBox);
+  root.replaceChildren(...[h("div", { class: "chart-title", text: name }), ranges, note, plotBox].filter(Boolean));
   root.dataset.from = data.from; root.dataset.points = String(data.values.filter((v) => v !== null).length);
   root.dataset.gaps = String(data.values.filter((v) => v === null).length); root.dataset.thresholds = String(data.thresholds.length); root.dataset.marks = String(data.marks.length);
   if (chartState.plot) chartState.plot.destroy();

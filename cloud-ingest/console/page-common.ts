@@ -61,7 +61,7 @@ function h(tag, props, ...children) {
     else if (k.startsWith("data-") || k === "list" || k === "for") el.setAttribute(k, String(v));
     else el[k] = v;
   }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false && c !== "") el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(Infinity)) if (c !== undefined && c !== null && c !== false && c !== "") el.append(c instanceof Node ? c : String(c));
   return el;
 }
 

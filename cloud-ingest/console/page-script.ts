@@ -56,9 +56,9 @@ async function start() {
   try { me = await api("/api/me"); } catch (_e) { show(false); return; }
   board.me = me;
   show(true);
-  $("who").textContent = me.displayName + " · " + me.township;
   $("no-history").hidden = me.storesHistory;
   Object.assign(views, await api("/api/views"));
+  $("who").replaceChildren(me.displayName + " · ", named("townships", me.township));
   await loadBoard();
   applyLang();
   if (feed) feed.close();

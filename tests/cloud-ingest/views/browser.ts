@@ -1,0 +1,44 @@
+// Chromium for the township views' tests: Debian's /usr/bin/chromium driven by playwright-core, a
+// temp profile, and the layout checks every view must pass at 1366 px and 390 px.
+import { expect } from 'vitest';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { requireBinary, tempDir } from '../../helpers/peers.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+
+export const DESKTOP = { width: 1366, height: 800 };
+export const PHONE = { width: 390, height: 844 };
+
+export async function openBrowser(): Promise<{ context: BrowserContext; page: Page; close(): Promise<void> }> {
+  requireBinary('/usr/bin/chromium');
+  const profile = tempDir('chromium');
+  const context = await chromium.launchPersistentContext(profile.path, { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, viewport: DESKTOP });
+  const page = context.pages()[0] ?? (await context.newPage());
+  // A missing element fails with its selector named, well inside the test's own timeout.
+  page.setDefaultTimeout(15_000);
+  return { context, page, close: async () => { await context.close(); profile.remove(); } };
+}
+
+export async function login(page: Page, base: string, user: string, password: string): Promise<void> {
+  await page.goto(base);
+  await page.fill('#user', user);
+  await page.fill('#password', password);
+  await page.click('#login-button');
+  await page.waitForSelector('#app:not([hidden])');
+}
+
+/** No horizontal overflow: the page is as wide as the viewport, nothing sticks out sideways. */
+export async function expectNoHorizontalOverflow(page: Page, what: string): Promise<void> {
+  // Runs in the page (the test's tsconfig has no DOM types).
+  const { scrollWidth, clientWidth } = await page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })') as { scrollWidth: number; clientWidth: number };
+  expect(scrollWidth, `${what}: document scrollWidth ${scrollWidth} > clientWidth ${clientWidth}`).toBeLessThanOrEqual(clientWidth);
+}
+
+/** The element is visible and lies within the viewport's width. */
+export async function expectVisibleWithin(page: Page, selector: string, width: number): Promise<void> {
+  const box = await page.locator(selector).first().boundingBox();
+  expect(box, `${selector} is not visible`).not.toBeNull();
+  expect(await page.locator(selector).first().isVisible(), `${selector} is hidden`).toBe(true);
+  expect(box!.x, `${selector} starts left of the viewport`).toBeGreaterThanOrEqual(0);
+  expect(box!.x + box!.width, `${selector} ends past ${width} px`).toBeLessThanOrEqual(width + 0.5);
+}
