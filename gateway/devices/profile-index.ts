@@ -1,5 +1,6 @@
 // Loads and checks every device profile (devices/<vendor>/<model>.yaml) once at start-up and in tests.
 // Problems carry file:line and the profile path, like site-config problems.
+import { stateKeyProblems } from './state-keys.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +59,7 @@ export function profileIssues(source: YamlSource, profile: Profile, expectedId: 
     if (profile.driver === 'gbt26875' && point.json === undefined) issues.push(source.issue(['points', index], 'a GB/T 26875 point needs a "json" field path (system.fire, component.state, …)'));
     if (type === 'bitfield' && point.bits === undefined) issues.push(source.issue(['points', index], 'type bitfield needs "bits: {offset, width}"'));
     if (point.bits !== undefined && point.bits.offset + point.bits.width > 16) issues.push(source.issue(at('bits'), 'bits must fit in one 16-bit register'));
+    for (const problem of stateKeyProblems(profile, point)) issues.push(source.issue(at('states'), problem));
   });
   for (const [name, variant] of Object.entries(profile.variants)) {
     for (const pointId of Object.keys(variant.points)) {
