@@ -54,7 +54,7 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
   private broker: Aedes | undefined;
   private server: Server | undefined;
   private readonly sessions = new WeakMap<Client, Session>();
-  /** One password check at a time: scrypt shares libuv's 4 threads with gunzip and file writes. */
+  /** Password checks, bounded: scrypt shares libuv's 4 threads with gunzip and file writes. */
   readonly guard: LoginGuard;
 
   constructor(
@@ -64,7 +64,8 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
     private readonly stats: Stats,
     guard?: LoginGuard,
   ) {
-    this.guard = guard ?? new LoginGuard({ lockMs: 30_000, maxLockMs: 10 * 60_000, maxConcurrent: 1, maxQueued: 32 });
+    // Two hashes at a time: a reconnect storm after a restart needs them, and two of libuv's four threads stay free for gunzip and files.
+    this.guard = guard ?? new LoginGuard({ lockMs: 30_000, maxLockMs: 10 * 60_000, maxConcurrent: 2, maxQueued: 64 });
   }
 
   /** Starts listening; returns the bound port (port 0 picks a free one). */
