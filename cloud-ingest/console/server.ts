@@ -11,6 +11,7 @@ import { CONSOLE_PAGE, CONSOLE_SCRIPT, CONSOLE_STYLE, UPLOT } from './page.js';
 import { addSecurityHeaders, RAW_SECURITY_HEADERS } from './security.js';
 import { SESSION_COOKIE, Sessions, type Session } from './sessions.js';
 import { addHistoryRoute } from './history-route.js';
+import { addStatsRoute } from './stats-route.js';
 import { parseStepBody } from './step-body.js';
 import { boardCase, gatewayView } from './views.js';
 
@@ -144,6 +145,7 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
   });
 
   addHistoryRoute(app, service, requireStaff);
+  addStatsRoute(app, service, requireStaff);
 
   /** Display names and field units of this township, for the page to show names with ids on hover. */
   app.get('/api/views', { preHandler: requireStaff }, async (request) => {

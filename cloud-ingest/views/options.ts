@@ -36,6 +36,14 @@ export const viewsSection = z
       .record(z.string().min(1), z.number().int().min(10).max(7 * 86_400))
       .default({})
       .describe('Event-only sources (key <gateway>/<source> or <source>): seconds of their heartbeat contract; online while heard from within it, however quiet between events'),
+    stats: z
+      .strictObject({
+        utcOffsetMinutes: z.number().int().min(-720).max(840).default(480).describe('Local time of the day and week buckets (China: UTC+8, no DST)'),
+        falseAlarmRate: z.number().min(0).max(1).default(0.3).describe('A device or compound is flagged when false alarms / closed cases reach this…'),
+        falseAlarmMinClosed: z.number().int().min(1).default(3).describe('…with at least this many closed cases'),
+        repeatMin: z.number().int().min(2).default(3).describe('Repeat hazard: the same source and rule in at least this many cases within 7 days'),
+      })
+      .default({ utcOffsetMinutes: 480, falseAlarmRate: 0.3, falseAlarmMinClosed: 3, repeatMin: 3 }),
     history: z
       .strictObject({
         query: z.enum(['prometheus', 'none']).default('prometheus').describe('prometheus: read back through /api/v1/query_range at influx.url (VictoriaMetrics); none: memory window only'),
@@ -44,7 +52,7 @@ export const viewsSection = z
       })
       .default({ query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 }),
   })
-  .default({ names: { townships: {}, compounds: {}, gateways: {}, sources: {} }, fields: [], heartbeats: {}, history: { query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 } });
+  .default({ names: { townships: {}, compounds: {}, gateways: {}, sources: {} }, fields: [], heartbeats: {}, stats: { utcOffsetMinutes: 480, falseAlarmRate: 0.3, falseAlarmMinClosed: 3, repeatMin: 3 }, history: { query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 } });
 
 export type ViewsConfig = z.infer<typeof viewsSection>;
 export type FieldView = z.infer<typeof field>;

@@ -115,6 +115,16 @@ describe('history read back from VictoriaMetrics', () => {
     expect((await history({ gateway: 'gw-a', source: 'th-1', measurement: 'temperature"}', field: 'temp', range: '24h' })).status).toBe(502);
   });
 
+  it('answers /api/stats for this township from the case store', async () => {
+    const res = await fetch(`${base}/api/stats?days=30`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const stats = (await res.json()) as { cases: number; compounds: Record<string, { cases: number }>; byDay: { levels: Record<string, number> }[] };
+    expect(stats.cases).toBe(1);
+    expect(Object.keys(stats.compounds)).toEqual(['compound-a']);
+    expect(stats.byDay.reduce((n, b) => n + (b.levels.alarm ?? 0), 0)).toBe(1);
+    expect((await fetch(`${base}/api/stats?from=10&to=5`, { headers: { cookie } })).status).toBe(400);
+  });
+
   it('answers the memory window, and says so, without a database', async () => {
     const config = testConfig({ console: consoleConfig, views });
     const a = provision(config.dataDir, 'gw-a', 'town-1', 'compound-a');
