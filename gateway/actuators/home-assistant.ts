@@ -9,7 +9,7 @@ import type { MqttClient } from 'mqtt';
 import type { z } from 'zod';
 import type { homeAssistantActuator } from '../../config/sections/outputs.js';
 import type { ResolvedSource } from '../drivers/driver.js';
-import type { AlarmEvent, Measurement } from '../pipeline/types.js';
+import type { AlarmEvent, Measurement, SourceStatus } from '../pipeline/types.js';
 import { alarmIdOf } from '../rules/condition.js';
 import { effectiveRules, SENSOR_FAULT_RULE_ID } from '../rules/effective.js';
 import type { Logger } from '../shared/logger.js';
@@ -43,6 +43,8 @@ export class HomeAssistant {
   private readonly gatewayId: string;
   /** Alarms not cleared, so a re-announce publishes their true state. */
   private readonly active = new Set<string>();
+  /** Sources a driver reported offline; a source not heard of yet counts as online (its alarms say otherwise). */
+  private readonly offline = new Set<string>();
   private readonly stateEveryMs: number;
   /** Built once at start, so a broken rule override fails the stage start (with its config path), not a later reconnect. */
   private readonly messages: readonly DiscoveryMessage[];
@@ -63,6 +65,11 @@ export class HomeAssistant {
 
   availabilityTopic(): string {
     return `${this.config.statePrefix}/${this.gatewayId}/availability`;
+  }
+
+  /** One source's availability: offline while its driver says it is (issue 20: points stayed "good"). */
+  sourceAvailabilityTopic(source: string): string {
+    return `${this.config.statePrefix}/${this.gatewayId}/${source}/availability`;
   }
 
   pointStateTopic(source: string, point: string): string {
@@ -128,7 +135,12 @@ export class HomeAssistant {
             unique_id: `lastmile_${gw}_${id}_${point.id}`,
             state_topic: this.pointStateTopic(id, point.id),
             ...classes,
-            ...availability,
+            // Unavailable when the gateway is gone or this source is offline: a stale value is not shown as current.
+            availability: [
+              { topic: this.availabilityTopic(), payload_available: 'online', payload_not_available: 'offline' },
+              { topic: this.sourceAvailabilityTopic(id), payload_available: 'online', payload_not_available: 'offline' },
+            ],
+            availability_mode: 'all',
             device,
           },
         });
@@ -167,6 +179,7 @@ export class HomeAssistant {
   /** Announces everything; called on every (re)connect because HA may have restarted meanwhile. */
   announce(): void {
     this.publish(this.availabilityTopic(), 'online', true, 1);
+    for (const source of this.sources) this.publish(this.sourceAvailabilityTopic(source.config.id), this.offline.has(source.config.id) ? 'offline' : 'online', true, 1);
     for (const message of this.messages) {
       this.publish(message.topic, JSON.stringify(message.payload), true, 1);
       const state = message.payload.state_topic;
@@ -196,6 +209,13 @@ export class HomeAssistant {
     if (last !== undefined && now - last < this.stateEveryMs) return;
     this.lastState.set(key, now);
     this.publish(this.pointStateTopic(measurement.source, measurement.point), value, true, 0);
+  }
+
+  onSourceStatus(status: SourceStatus): void {
+    if (status.online === !this.offline.has(status.source)) return;
+    if (status.online) this.offline.delete(status.source);
+    else this.offline.add(status.source);
+    this.publish(this.sourceAvailabilityTopic(status.source), status.online ? 'online' : 'offline', true, 1);
   }
 
   onAlarm(event: AlarmEvent): void {

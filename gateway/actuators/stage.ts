@@ -100,7 +100,10 @@ export class ActuatorsStage implements Stage {
       }),
     );
     if (this.homeAssistants.length > 0) {
-      this.unsubscribe.push(events.on('measurement', (m) => this.homeAssistants.forEach((ha) => ha.onMeasurement(m))));
+      this.unsubscribe.push(
+        events.on('measurement', (m) => this.homeAssistants.forEach((ha) => ha.onMeasurement(m))),
+        events.on('source.status', (status) => this.homeAssistants.forEach((ha) => ha.onSourceStatus(status))),
+      );
     }
   }
 

@@ -102,6 +102,13 @@ describe('Home Assistant discovery on the demo config', () => {
     expect(gateway).toMatchObject({ device_class: 'connectivity', state_topic: 'lastmile/ha/gw-hongqi-01/availability', payload_on: 'online', device: { identifiers: ['lastmile_gw-hongqi-01'] } });
     expect((sensor('garage-level', 'level')!.device as { via_device: string }).via_device).toBe('lastmile_gw-hongqi-01');
     await waitFor('gateway online', () => states.get('lastmile/ha/gw-hongqi-01/availability') === 'online');
+    // A source's sensors go unavailable while its driver says it is offline, and come back with it.
+    expect(sensor('garage-level', 'level')).toMatchObject({ availability_mode: 'all', availability: [{ topic: 'lastmile/ha/gw-hongqi-01/availability' }, { topic: 'lastmile/ha/gw-hongqi-01/garage-level/availability' }] });
+    await waitFor('garage-level available', () => states.get('lastmile/ha/gw-hongqi-01/garage-level/availability') === 'online');
+    context.events.emit('source.status', { source: 'garage-level', online: false, mono: 0, lastError: { kind: 'timeout', message: 'no answer' } });
+    await waitFor('garage-level unavailable', () => states.get('lastmile/ha/gw-hongqi-01/garage-level/availability') === 'offline');
+    context.events.emit('source.status', { source: 'garage-level', online: true, mono: 0 });
+    await waitFor('garage-level available again', () => states.get('lastmile/ha/gw-hongqi-01/garage-level/availability') === 'online');
   }, 30_000);
 
   it('HA saying "online" after its restart gets every config again, with an active alarm still ON', async () => {

@@ -59,6 +59,11 @@ export function discoveryProblems(configs: readonly DiscoveryConfig[]): string[]
     else if (typeof device.name !== 'string' || device.name === '') bad('device has no name');
     if (device?.via_device !== undefined && !devices.has(String(device.via_device))) bad(`via_device ${String(device.via_device)} is no announced device`);
     if (p.availability_topic !== undefined && (p.payload_available === undefined || p.payload_not_available === undefined)) bad('availability_topic without its payloads');
+    if (p.availability !== undefined) {
+      if (p.availability_topic !== undefined) bad('both availability and availability_topic');
+      if (!Array.isArray(p.availability) || p.availability.some((a: { topic?: unknown }) => typeof a?.topic !== 'string' || /[+#]/.test(a.topic))) bad('availability is not a list of {topic}');
+      if (p.availability_mode !== undefined && !['all', 'any', 'latest'].includes(String(p.availability_mode))) bad(`availability_mode ${String(p.availability_mode)} is not one of HA's`);
+    }
     const deviceClass = p.device_class as string | undefined;
     if (component === 'binary_sensor') {
       if (deviceClass !== undefined && !BINARY_CLASSES.has(deviceClass)) bad(`binary_sensor device_class ${deviceClass} is not one of HA's`);

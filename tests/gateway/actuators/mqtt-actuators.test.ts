@@ -138,7 +138,7 @@ describe('MQTT notice and Home Assistant actuators (real mosquitto)', () => {
     expect(config).toMatchObject({
       unique_id: 'lastmile_gw-1_level-1_level',
       state_topic: 'lastmile/ha/gw-1/level-1/level',
-      availability_topic: 'lastmile/ha/gw-1/availability',
+      availability: [{ topic: 'lastmile/ha/gw-1/availability' }, { topic: 'lastmile/ha/gw-1/level-1/availability' }],
       device: { identifiers: ['lastmile_gw-1_level-1'], manufacturer: 'Generic', model: 'QDY30A', via_device: 'lastmile_gw-1' },
     });
     const binary = await ha.waitFor((m) => m.topic === 'homeassistant/binary_sensor/gw-1_level-1/level-1_level_water_alarm/config');

@@ -140,6 +140,14 @@ describe('installer console in headless Chromium', () => {
     const { scrollWidth, clientWidth } = (await page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })')) as { scrollWidth: number; clientWidth: number };
     expect(clientWidth).toBeLessThanOrEqual(1366);
     expect(scrollWidth).toBeLessThanOrEqual(clientWidth);
+
+    // A phone: larger type than on the desktop, one column, still no horizontal overflow.
+    const bodyFont = async () => Number(((await page.evaluate('getComputedStyle(document.body).fontSize')) as string).replace('px', ''));
+    const desktopFont = await bodyFont();
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await bodyFont()).toBeGreaterThan(desktopFont);
+    const phone = (await page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })')) as { scrollWidth: number; clientWidth: number };
+    expect(phone.scrollWidth).toBeLessThanOrEqual(phone.clientWidth);
     await page.setViewportSize({ width: 1280, height: 900 });
   }, 20_000);
 
