@@ -5,6 +5,7 @@
 import { PAGE_BOARD } from './page-board.js';
 import { PAGE_CHART } from './page-chart.js';
 import { PAGE_COMMON } from './page-common.js';
+import { PAGE_STATS } from './page-stats.js';
 
 const PAGE_PANELS = String.raw`
 async function renderGateways() {
@@ -72,6 +73,8 @@ async function start() {
   feed.addEventListener("resync", () => loadBoard(true).catch(() => undefined));
   await renderGateways();
   setInterval(() => renderGateways().catch(() => undefined), 5000);
+  await renderStats().catch((e) => ($("stats").textContent = e.message));
+  setInterval(() => renderStats().catch(() => undefined), 60_000);
 }
 
 function unlockAlerts() {
@@ -94,4 +97,4 @@ applyLang();
 start();
 `;
 
-export const PAGE_SCRIPT = PAGE_COMMON + PAGE_BOARD + PAGE_CHART + PAGE_PANELS;
+export const PAGE_SCRIPT = PAGE_COMMON + PAGE_BOARD + PAGE_CHART + PAGE_STATS + PAGE_PANELS;

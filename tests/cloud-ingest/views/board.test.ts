@@ -95,6 +95,9 @@ describe('board basics at 1366 px and 390 px', () => {
     await page.waitForSelector('#series li[data-source="b1-rcm"]');
     expect(await page.textContent('#series li[data-source="b1-rcm"]')).toBe('红旗巷12号院 · 1号楼电气火灾探测器 · 回路8剩余电流 = 84 mA');
     expect(await page.getAttribute('#series li[data-source="b1-rcm"]', 'title')).toContain('gw-hq12 · b1-rcm · residual_current.loop8_current');
+    // The statistics panel: this township's one open case, by compound name; closure rate 0 %.
+    expect(await page.textContent('#stats .stats-summary')).toContain('警情 1 · 结案率 0%');
+    expect(await page.textContent('#stats tr[data-compound="hongqi-lane-12"]')).toContain('红旗巷12号院');
   });
 
   for (const viewport of [DESKTOP, PHONE]) {
@@ -106,7 +109,7 @@ describe('board basics at 1366 px and 390 px', () => {
       expect(await page.getAttribute('#chart', 'data-thresholds')).toBe('1');
       expect(await page.textContent('#chart .chart-title')).toContain('(mA)');
       await expectNoHorizontalOverflow(page, `${viewport.width} px`);
-      for (const selector of ['header h1', '#board .case', '#gateways tr[data-gateway="gw-hq12"]', '#series li', '#chart canvas']) await expectVisibleWithin(page, selector, viewport.width);
+      for (const selector of ['header h1', '#board .case', '#gateways tr[data-gateway="gw-hq12"]', '#stats tr[data-compound="hongqi-lane-12"]', '#series li', '#chart canvas']) await expectVisibleWithin(page, selector, viewport.width);
       // The title is one or two lines, not one character per line.
       const title = await page.locator('header h1').boundingBox();
       expect(title!.height).toBeLessThan(60);
