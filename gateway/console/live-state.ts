@@ -24,6 +24,8 @@ export interface PointView {
   label: LocalText | undefined;
   /** A raw bit pattern (no unit, no state table): shown in hex with the bits that are set. */
   readonly raw: boolean;
+  /** For a raw bit pattern: the fields other points decode from it, so the console names the bits that are set. */
+  readonly fields: readonly { readonly offset: number; readonly width: number; readonly name: LocalText | undefined; readonly id: string }[];
 }
 
 export interface AlarmSnapshot {
@@ -82,6 +84,14 @@ function isRawBitPattern(point: ResolvedPoint, all: readonly ResolvedPoint[]): b
   return all.some((other) => other !== point && (other.type === 'bitfield' || other.type === 'bit') && other.address === point.address && other.function === point.function);
 }
 
+/** The bit and bitfield points read from the same register, by position. */
+function bitFieldsOf(point: ResolvedPoint, all: readonly ResolvedPoint[]): PointView['fields'] {
+  return all
+    .filter((other) => other !== point && other.address === point.address && other.function === point.function && (other.type === 'bitfield' || other.type === 'bit'))
+    .map((other) => ({ id: other.id, name: other.name, offset: other.type === 'bit' ? (other.bit ?? 0) : (other.bits?.offset ?? 0), width: other.type === 'bit' ? 1 : (other.bits?.width ?? 1) }))
+    .sort((a, b) => a.offset - b.offset);
+}
+
 export class LiveState {
   private readonly sources = new Map<string, SourceView>();
   private readonly drivers = new Map<string, string>();
@@ -100,7 +110,7 @@ export class LiveState {
         lastError: undefined,
         points: source.resolved.points
           .filter((p) => !p.internal)
-          .map((p) => ({ id: p.id, name: p.name, value: undefined, unit: p.unit, quality: undefined, ts: undefined, fault: undefined, label: undefined, raw: isRawBitPattern(p, source.resolved.points) })),
+          .map((p) => ({ id: p.id, name: p.name, value: undefined, unit: p.unit, quality: undefined, ts: undefined, fault: undefined, label: undefined, raw: isRawBitPattern(p, source.resolved.points), fields: isRawBitPattern(p, source.resolved.points) ? bitFieldsOf(p, source.resolved.points) : [] })),
       });
     }
   }

@@ -81,9 +81,15 @@ function shownValue(point) {
   if (point.fault) return point.fault.code;
   if (point.label) return `${point.label.zh} ${point.label.en}`;
   if (point.raw && typeof point.value === 'number' && Number.isInteger(point.value)) {
-    const set = [];
-    for (let bit = 0; bit < 32; bit += 1) if (Math.floor(point.value / 2 ** bit) % 2 === 1) set.push(bit);
-    return `0x${point.value.toString(16).toUpperCase().padStart(4, '0')} · ${set.length ? `位 bits ${set.join(',')}` : '无位 no bits set'}`;
+    const hex = `0x${point.value.toString(16).toUpperCase().padStart(4, '0')}`;
+    const field = (offset, width) => Math.floor(point.value / 2 ** offset) % 2 ** width;
+    // Named by the points that decode this register; bits no point covers are listed by number.
+    const named = (point.fields || []).filter((f) => field(f.offset, f.width) !== 0).map((f) => `${f.name ? f.name.zh : f.id}=${field(f.offset, f.width)}`);
+    const covered = (bit) => (point.fields || []).some((f) => bit >= f.offset && bit < f.offset + f.width);
+    const loose = [];
+    for (let bit = 0; bit < 32; bit += 1) if (field(bit, 1) === 1 && !covered(bit)) loose.push(bit);
+    const parts = [...named, ...(loose.length ? [`位 bits ${loose.join(',')}`] : [])];
+    return `${hex} · ${parts.length ? parts.join('，') : '全部为 0 all clear'}`;
   }
   const unit = point.unit && point.value !== undefined && point.value !== null ? ` ${point.unit}` : '';
   return `${formatValue(point.value)}${unit}`;

@@ -131,6 +131,19 @@ describe('installer console in headless Chromium', () => {
     expect(await page.textContent('[data-output="strobe-1"]')).toContain('闪烁 flashing');
   }, 20_000);
 
+  it('shows states in zh-CN with en beside, and a fault-flag register with its bits named', async () => {
+    const { events } = test.context;
+    const at = { ts: Date.now(), mono: performance.now(), timeSynced: true, quality: 'good' as const, tags: {}, class: 'residual_current' as const, unit: undefined };
+    events.emit('measurement', { ...at, source: 'b1-rcm', point: 'meter_type', value: 'residual_current_monitor' });
+    // 0x1040: bits 12–15 (meter type 1) and bit 6 (loop 1's 2-bit state = 1), both decoded by other points.
+    events.emit('measurement', { ...at, source: 'b1-rcm', point: 'fault_flags_1_4', value: 0x1040 });
+    const flags = page.locator('[data-source="b1-rcm"] tr[data-point="fault_flags_1_4"] td.value');
+    await flags.waitFor({ timeout: 6000 });
+    await page.waitForSelector('[data-source="b1-rcm"] tr[data-point="fault_flags_1_4"] td.value:has-text("0x1040")', { timeout: 6000 });
+    expect(await flags.textContent()).toBe('0x1040 · 回路1传感器状态=1，仪表类型=1');
+    expect(await page.textContent('[data-source="b1-rcm"] tr[data-point="meter_type"] td.value')).toBe('剩余电流监测仪 residual current monitor');
+  }, 20_000);
+
   it('fits a 1366 px screen: no horizontal overflow, with long errors, config problems and an alarm on the page', async () => {
     await page.setViewportSize({ width: 1366, height: 768 });
     test.context.events.emit('source.status', { source: 'b1-meter', online: false, mono: performance.now(), lastError: { kind: 'connection', message: `connect ECONNREFUSED 127.0.0.1:1502 ${'x'.repeat(300)}` } });

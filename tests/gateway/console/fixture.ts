@@ -25,6 +25,7 @@ buses:
 sources:
   - { id: b1-meter, profile: eastron/sdm120, bus: sim, unit: 1, tags: { building: "1", room: power-room } }
   - { id: pump-th, profile: generic/xy-md02, bus: sim, unit: 2, tags: { building: "2", floor: "-1", room: pump-room } }
+  - { id: b1-rcm, profile: acrel/aim-r100, bus: sim, unit: 3, tags: { building: "1", room: power-room } }
 actuators:
   - { id: siren-1, type: gpio, role: siren, line: 17 }
   - { id: strobe-1, type: gpio, role: strobe, line: 27 }
