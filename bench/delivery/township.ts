@@ -5,7 +5,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mosquittoPasswordHash } from '../../cloud-ingest/registry/password.js';
-import { provisionGateway } from '../../cloud-ingest/registry/provision.js';
+import { mosquittoIngestAcl, provisionGateway } from '../../cloud-ingest/registry/provision.js';
 import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
 import { freePort, startMosquitto, type Peer } from '../../tests/helpers/peers.js';
 import { startVictoria, type Victoria } from '../../tests/helpers/victoria.js';
@@ -70,9 +70,7 @@ export class Township {
       const workerPasswordFile = join(dir, 'ingest.password');
       writeFileSync(workerPasswordFile, 'bench-ingest-worker\n', { mode: 0o600 });
       writeFileSync(join(dir, 'mosquitto.passwd'), `${provisioned.mosquittoPasswordLine}\n${INGEST_USER}:${mosquittoPasswordHash('bench-ingest-worker')}\n`, { mode: 0o600 });
-      // The workers write commands and receipts to every gateway's downlink topics and read all uplinks.
-      const ingestAcl = [`user ${INGEST_USER}`, 'topic read lm/v1/#', 'topic write lm/v1/+/cmd', 'topic write lm/v1/+/receipt', ''].join('\n');
-      writeFileSync(join(dir, 'mosquitto.acl'), `${provisioned.mosquittoAcl}\n${ingestAcl}`, { mode: 0o600 });
+      writeFileSync(join(dir, 'mosquitto.acl'), `${provisioned.mosquittoAcl}\n${mosquittoIngestAcl(INGEST_USER)}`, { mode: 0o600 });
       const mosquittoDir = join(dir, 'mosquitto');
       mkdirSync(mosquittoDir, { recursive: true });
       chmodSync(mosquittoDir, 0o700);
