@@ -180,6 +180,20 @@ export class CaseStore implements AlarmStore {
     });
   }
 
+  /** Records that the person sent (a grid worker, from the phone page) is on site; the case stays dispatched. */
+  async recordArrival(caseId: string, by: string, note: string | undefined): Promise<AlarmCase> {
+    await this.db.transaction(async (tx) => {
+      await tx.lock(`case:${caseId}`);
+      const c = await this.load(tx, caseId);
+      if (!c) throw new WorkflowError(`no alarm case ${caseId}`);
+      if (c.step !== 'dispatched') throw new WorkflowError(`案件当前为 ${c.step}，只有已派单的警情可以报到场 / case ${caseId} is ${c.step}: only a dispatched case can be marked arrived`);
+      await tx.run('UPDATE cases SET revision = revision + 1, updated_at = ? WHERE case_id = ?', [this.clock.now(), caseId]);
+      await this.addStep(tx, caseId, { step: 'arrived', by, at: this.clock.now(), ...trimmed({ note }) });
+      tx.notify(caseId);
+    });
+    return (await this.get(caseId))!;
+  }
+
   /** Records that a reset was sent down for the case's latched alarms. */
   async recordReset(caseId: string, by: string, commandId: string): Promise<void> {
     await this.db.transaction(async (tx) => {

@@ -17,7 +17,7 @@ export type CloseCause = (typeof CLOSE_CAUSES)[number];
 export type GatewayCondition = 'alarming' | 'reset' | 'recovered';
 
 /** Steps a person (or the system) records on a case, beyond the workflow steps. */
-export type StepKind = WorkflowStep | 'escalated' | 'reset';
+export type StepKind = WorkflowStep | 'escalated' | 'reset' | 'arrived';
 
 export interface StepRecord {
   readonly seq: number;
@@ -32,6 +32,8 @@ export interface StepRecord {
   readonly confirmation?: Confirmation;
   readonly method?: ConfirmMethod;
   readonly cause?: CloseCause;
+  /** handled: a photo from the site (file name under <dataDir>/photos/<caseId>/). */
+  readonly photo?: string;
   /** reset: the command id sent to the gateway. */
   readonly commandId?: string;
   /** escalated: the step that was late. */
@@ -102,7 +104,7 @@ export interface AlarmCase {
 export type StepRequest =
   | { readonly step: 'confirmed'; readonly confirmation: Confirmation; readonly method: ConfirmMethod; readonly note?: string }
   | { readonly step: 'dispatched'; readonly to: string; readonly note?: string }
-  | { readonly step: 'handled'; readonly note: string }
+  | { readonly step: 'handled'; readonly note: string; readonly photo?: string }
   | { readonly step: 'closed'; readonly cause: CloseCause; readonly note?: string };
 
 /** Wall-clock time, injectable (tests drive escalation with a fake clock). */

@@ -12,6 +12,7 @@ import { addSecurityHeaders, RAW_SECURITY_HEADERS } from './security.js';
 import { SESSION_COOKIE, Sessions, type Session } from './sessions.js';
 import { addHistoryRoute } from './history-route.js';
 import { addStatsRoute } from './stats-route.js';
+import { addPhoneRoutes } from './phone-route.js';
 import { parseStepBody } from './step-body.js';
 import { boardCase, gatewayView } from './views.js';
 
@@ -146,6 +147,7 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
 
   addHistoryRoute(app, service, requireStaff);
   addStatsRoute(app, service, requireStaff);
+  addPhoneRoutes(app, service, requireStaff);
 
   /** Display names and field units of this township, for the page to show names with ids on hover. */
   app.get('/api/views', { preHandler: requireStaff }, async (request) => {
