@@ -44,7 +44,8 @@ function actions(c) {
 }
 
 function card(c, readOnly) {
-  const value = c.value !== undefined ? " = " + valueText(c.value, undefined, c.point) : "";
+  // A detector's true/false is its alarm itself, not a value worth showing.
+  const value = c.value !== undefined && typeof c.value !== "boolean" ? " = " + valueText(c.value, undefined, c.point) : "";
   return h("div", { class: "case " + c.level + " " + c.step + (c.overdue ? " late" : "") + (c.isTest ? " test" : ""), "data-case": c.caseId, "data-step": c.step, "data-version": c.version },
     h("div", { class: "title" }, "[" + t(c.level) + "] ", c.text[lang] || c.text.zh, " ",
       h("span", { class: "gw-state " + c.gatewayState, text: t("gw_" + c.gatewayState) }),

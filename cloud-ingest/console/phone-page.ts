@@ -68,7 +68,7 @@ function job(c) {
   return h("div", { class: "job " + c.level, "data-case": c.caseId, "data-version": c.version },
     h("p", { class: "where" }, named("compounds", c.compound)),
     h("p", { class: "where-detail" }, place(c.tags), " · ", named("sources", c.source, c.gateway)),
-    h("p", { class: "what" }, "[" + t(c.level) + "] " + (c.text[lang] || c.text.zh) + (c.value !== undefined ? " = " + valueText(c.value, undefined, c.point) : "")),
+    h("p", { class: "what" }, "[" + t(c.level) + "] " + (c.text[lang] || c.text.zh) + (c.value !== undefined && typeof c.value !== "boolean" ? " = " + valueText(c.value, undefined, c.point) : "")),
     h("p", { class: "todo", text: t("todo_" + c.level) }),
     h("p", { class: "meta" }, (dispatched ? t("dispatchedAt") + " " + when(dispatched.at) + " · " + dispatched.by : ""), (c.dueAt ? " · " + t("due") + " " + clock(c.dueAt) : "")),
     arrived ? h("p", { class: "arrived-at", text: t("arrivedAt") + " " + when(arrived.at) }) : h("button", { class: "arrive", text: t("arrive") }),

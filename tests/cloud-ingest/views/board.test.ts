@@ -60,12 +60,16 @@ describe('board basics at 1366 px and 390 px', () => {
     proxy = await relay(service.consolePort);
     gateway = await connectGateway(service.brokerPort, 'gw-hq12', a.password);
     const receipts = await Receipts.watch(gateway, 'gw-hq12');
+    // A day of minute samples before them, with the gateway off from 10 h to 8 h ago (a gap on the chart).
+    const day: string[] = [];
+    for (let t = now - 86_400_000; t < now - 300_000; t += 60_000) if (t < now - 36_000_000 || t > now - 28_800_000) day.push(`residual_current,source=b1-rcm loop8_current=${Math.round(90 + 40 * Math.sin(t / 5_400_000))} ${t}`);
+    await publishBatchReceipted(gateway, receipts, 'gw-hq12', 'b0', day);
     await publishBatchReceipted(gateway, receipts, 'gw-hq12', 'b1', [0, 1, 2, 3, 4].map((i) => `residual_current,source=b1-rcm loop8_current=${80 + i} ${now - 240_000 + i * 60_000}`));
     // The access controller last spoke three hours ago: the gateway's driver calls it offline between events.
     await gateway.publishAsync(topics.status('gw-hq12'), JSON.stringify({ gateway: 'gw-hq12', online: true, ts: now, timeSynced: true, version: '0.1.0', uptimeS: 9, spool: { telemetryBytes: 0, alarmEvents: 0, dropped: 0, oldestMs: undefined }, sources: { 'b1-rcm': { online: true, lastSeen: now }, 'acs-1': { online: false, lastSeen: now - 3 * 3_600_000 }, 'smoke-9': { online: false, lastSeen: now - 3 * 3_600_000, lastError: 'timeout' } } }), { qos: 1, retain: true });
     await gateway.publishAsync(topics.alarm('gw-hq12', 'ev-rcm'), JSON.stringify(alarmEvent({ eventId: 'ev-rcm', alarmId: 'b1-rcm/loop8_current', level: 'alarm', source: 'b1-rcm', point: 'loop8_current', value: 320, text: { zh: '1号楼剩余电流超限', en: 'Residual current high, building 1' } })), { qos: 1 });
     await receipts.wait('a', 'ev-rcm');
-    await vm.waitForSamples('{__name__="residual_current_loop8_current"}', 5, 30_000);
+    await vm.waitForSamples('{__name__="residual_current_loop8_current"}', day.length + 5, 30_000);
     browser = await openBrowser();
     page = browser.page;
   }, 90_000);
@@ -107,6 +111,9 @@ describe('board basics at 1366 px and 390 px', () => {
       await page.waitForSelector('#chart canvas');
       await expect.poll(() => page.getAttribute('#chart', 'data-from')).toBe('database');
       expect(await page.getAttribute('#chart', 'data-thresholds')).toBe('1');
+      // The outage is drawn as a gap (about 24 null steps of 5 min), the rest as data.
+      expect(Number(await page.getAttribute('#chart', 'data-gaps'))).toBeGreaterThanOrEqual(20);
+      expect(Number(await page.getAttribute('#chart', 'data-points'))).toBeGreaterThanOrEqual(250);
       expect(await page.textContent('#chart .chart-title')).toContain('(mA)');
       await expectNoHorizontalOverflow(page, `${viewport.width} px`);
       for (const selector of ['header h1', '#board .case', '#gateways tr[data-gateway="gw-hq12"]', '#stats tr[data-compound="hongqi-lane-12"]', '#series li', '#chart canvas']) await expectVisibleWithin(page, selector, viewport.width);
