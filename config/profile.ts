@@ -127,6 +127,15 @@ export const profile = z.strictObject({
     })
     .optional(),
   defaults: z.strictObject({ ...pointDecodeFields }).default({}),
+  timestamp: z
+    .strictObject({
+      json: z.string().min(1).describe('Path of the time field in the JSON payload, e.g. "ts" or "event.time"'),
+      format: z.enum(['epoch_ms', 'epoch_s', 'iso8601']),
+    })
+    .optional()
+    .describe(
+      'Where a JSON device (MQTT, serial) puts the time it measured. Used as the measurement time while the gateway clock is synced and the value lies within a day before to 5 minutes after now; a QoS 1 resend after a gateway crash then carries the same time, so the database folds it instead of storing it twice',
+    ),
   heartbeat: z
     .strictObject({ every: duration.describe('The device answers or reports at least this often when healthy') })
     .describe('Heartbeat contract: silence longer than this is "sensor silent", apart from value alarms'),

@@ -18,6 +18,8 @@ export class SeqSensor {
   readonly sends = new Map<number, number>();
   readonly acked = new Set<number>();
   private readonly unacked = new Set<number>();
+  /** When each number was measured (the device's own clock): a resend carries the same time. */
+  private readonly measuredAt = new Map<number, number>();
   private next = 0;
   private client: MqttClient | undefined;
   private connected = false;
@@ -49,6 +51,7 @@ export class SeqSensor {
       while (this.next < due) {
         const seq = this.next++;
         this.unacked.add(seq);
+        this.measuredAt.set(seq, Date.now());
         if (this.connected) this.send(this.client!, seq);
       }
     }, 10);
@@ -91,11 +94,12 @@ export class SeqSensor {
 
   private send(client: MqttClient, seq: number): void {
     this.sends.set(seq, (this.sends.get(seq) ?? 0) + 1);
-    client.publish(this.options.topic, JSON.stringify({ seq }), { qos: 1 }, (error) => {
+    client.publish(this.options.topic, JSON.stringify({ seq, ts: this.measuredAt.get(seq) }), { qos: 1 }, (error) => {
       // A callback from a client already replaced (its connection died) says nothing about delivery.
       if (error || this.client !== client) return;
       this.acked.add(seq);
       this.unacked.delete(seq);
+      this.measuredAt.delete(seq);
     });
   }
 }

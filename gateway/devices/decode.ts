@@ -55,7 +55,8 @@ function tidy(value: number, point: ResolvedPoint): number {
   return Number(value.toPrecision(12));
 }
 
-function pickJson(value: unknown, path: string): unknown {
+/** The value at a dotted path ("event.smoke", "data.0") in a JSON payload, or undefined. */
+export function pickJson(value: unknown, path: string): unknown {
   let node = value;
   for (const part of path.split('.')) {
     if (node === null || typeof node !== 'object') return undefined;

@@ -1,6 +1,7 @@
 // The decode stage: reading → measurement (or fault). Looks up the source's resolved profile,
 // decodes every point the reading carries, stamps time and tags, and emits on the bus.
 import { decodeAll } from '../devices/decode.js';
+import { deviceTime } from '../devices/device-time.js';
 import type { ResolvedSource } from '../drivers/driver.js';
 import type { Logger } from '../shared/logger.js';
 import type { Stats } from '../shared/stats.js';
@@ -36,9 +37,22 @@ export class Decoder {
       log.warn({ source: reading.source }, 'reading from a source that is not configured; dropped');
       return;
     }
-    // Wall time derived from the reading's monotonic stamp, so queueing inside the gateway does not skew it.
-    const ts = clock.now() - (clock.mono() - reading.mono);
+    // Wall time derived from the reading's monotonic stamp, so queueing inside the gateway does not skew
+    // it; or the device's own time, where its profile names one and it can be believed (device-time.ts).
+    let ts = clock.now() - (clock.mono() - reading.mono);
+    let fromDevice = false;
     const timeSynced = clock.synced();
+    const spec = source.profile.timestamp;
+    if (spec && timeSynced) {
+      const told = deviceTime(spec, reading.values, ts);
+      if (told.kind === 'time') {
+        ts = told.ts;
+        fromDevice = true;
+      } else if (told.kind === 'rejected') {
+        stats.inc('decode.device_time_rejected', { source: reading.source });
+        log.debug({ source: reading.source, reason: told.reason }, 'device time not used; the gateway stamps the reading');
+      }
+    }
     const byId = new Map(source.resolved.points.map((p) => [p.id, p]));
     for (const [pointId, result] of decodeAll(source.resolved.points, reading.values)) {
       const point = byId.get(pointId)!;
@@ -74,6 +88,7 @@ export class Decoder {
         timeSynced,
         quality: 'good',
         tags: source.tags,
+        ...(fromDevice ? { deviceTime: true as const } : {}),
       });
     }
   }

@@ -41,6 +41,8 @@ export interface Measurement {
   readonly timeSynced: boolean;
   readonly quality: Quality;
   readonly tags: Tags;
+  /** Set when ts is the device's own time (profile `timestamp`): kept exactly, so a resend folds in the database. */
+  readonly deviceTime?: true;
 }
 
 /** A point whose device said "I cannot measure" (a fault sentinel, a fault bit, out of range). Never a reading. */

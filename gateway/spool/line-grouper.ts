@@ -4,7 +4,8 @@
 // Lines of one series get distinct milliseconds: InfluxDB keeps one sample per series and timestamp, so
 // two readings of a source stamped in the same millisecond (a device flushing its backlog, messages
 // that arrived together) would silently overwrite each other. A later one is stamped 1 ms after the
-// last; only stamps taken with a synced clock are adjusted (the others are placed when sent).
+// last; only stamps taken with a synced clock are adjusted (the others are placed when sent), and never
+// a device's own time (a resend must keep it, so the database folds the copy).
 import { encodeField, seriesKey } from '../line-protocol/encode.js';
 import { escapeKey } from '../line-protocol/escape.js';
 import type { Measurement } from '../pipeline/types.js';
@@ -22,7 +23,7 @@ export interface GroupedLine {
 const MAX_SERIES_REMEMBERED = 20_000;
 
 export class LineGrouper {
-  private groups = new Map<string, { key: string; fields: string[]; stamp: TimeStamp }>();
+  private groups = new Map<string, { key: string; fields: string[]; stamp: TimeStamp; deviceTime: boolean }>();
   private scheduled = false;
   /** Series key → the last millisecond a synced line of it was stamped with. */
   private readonly lastMs = new Map<string, number>();
@@ -39,7 +40,7 @@ export class LineGrouper {
     const groupKey = `${key}\u0000${m.mono}\u0000${m.ts}\u0000${m.timeSynced}`;
     let group = this.groups.get(groupKey);
     if (!group) {
-      group = { key, fields: [], stamp: { ts: m.ts, mono: m.mono, synced: m.timeSynced, epoch: this.epoch } };
+      group = { key, fields: [], stamp: { ts: m.ts, mono: m.mono, synced: m.timeSynced, epoch: this.epoch }, deviceTime: m.deviceTime === true };
       this.groups.set(groupKey, group);
     }
     // A point repeated within one stamp replaces the earlier value (InfluxDB would keep the last one too).
@@ -57,7 +58,9 @@ export class LineGrouper {
     this.scheduled = false;
     const groups = this.groups;
     this.groups = new Map();
-    for (const group of groups.values()) this.emitLine({ ...group, stamp: this.distinct(group.key, group.stamp), measurements: group.fields.length });
+    for (const { key, fields, stamp, deviceTime } of groups.values()) {
+      this.emitLine({ key, fields, stamp: deviceTime ? stamp : this.distinct(key, stamp), measurements: fields.length });
+    }
   }
 
   private distinct(key: string, stamp: TimeStamp): TimeStamp {

@@ -35,6 +35,17 @@ describe('LineGrouper', () => {
     expect(lines.at(-1)!.stamp.ts).toBe(T0 + 50);
   });
 
+  it("keeps a device's own time exactly, so a resend of the same reading folds in the database", () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    const first = { ...measurement('meter-1', 'voltage', 230.1, T0, 10), deviceTime: true as const };
+    grouper.add(first);
+    grouper.flush();
+    grouper.add({ ...first, mono: 12 }); // the same reading again (a QoS 1 resend), a moment later
+    grouper.flush();
+    expect(lines.map((l) => l.stamp.ts)).toEqual([T0, T0]);
+  });
+
   it('leaves stamps taken before the clock was synced alone (they are placed when sent)', () => {
     const lines: GroupedLine[] = [];
     const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
