@@ -15,7 +15,7 @@ const T = {
     arrived: "已到场", real: "真实警情", false_alarm: "误报", phone: "电话", video: "视频", patrol: "巡查",
     real_handled: "真实隐患已处置", device_fault: "设备故障", first: "首次", last: "最近", times: "次", due: "时限", assignee: "负责人",
     viewOpen: "待办", viewArchive: "归档", mine: "我的", overdueOnly: "只看超时", allLevels: "全部级别", allCompounds: "全部小区",
-    stats: "统计（近30天）", cases: "警情", closureRate: "结案率", toConfirm: "确认 中位/P90", toDispatch: "派单 中位/P90", toClose: "结案 中位/P90", falseRate: "误报率", flaggedDevices: "误报偏多的设备", repeatHazards: "重复隐患（7天内）",
+    risk: "风险", risk_red: "红", risk_orange: "橙", risk_yellow: "黄", risk_green: "绿", csv: "导出 CSV", stats: "统计（近30天）", cases: "警情", closureRate: "结案率", toConfirm: "确认 中位/P90", toDispatch: "派单 中位/P90", toClose: "结案 中位/P90", falseRate: "误报率", flaggedDevices: "误报偏多的设备", repeatHazards: "重复隐患（7天内）",
     lost: "与服务器失去连接：看板上的状态可能已过时，正在重连…", memoryChart: "未配置时序数据库：这里只是内存中的最近数据，不是历史。", eventSource: "事件型，心跳", value: "值",
     search: "搜索", more: "还有 {n} 条未显示，请用筛选缩小范围", newFire: "新火警", late: "超时环节", by: "经办", conflict: "冲突" },
   en: { title: "Township centre · alarm board", login: "Log in", user: "User", password: "Password", logout: "Log out", board: "Alarms",
@@ -29,7 +29,7 @@ const T = {
     arrived: "on site", real: "real", false_alarm: "false alarm", phone: "phone", video: "video", patrol: "patrol",
     real_handled: "real hazard handled", device_fault: "device fault", first: "first", last: "last", times: "×", due: "due", assignee: "assignee",
     viewOpen: "Open", viewArchive: "Archive", mine: "Mine", overdueOnly: "Overdue only", allLevels: "All levels", allCompounds: "All compounds",
-    stats: "Statistics (last 30 days)", cases: "cases", closureRate: "closure rate", toConfirm: "confirm median/p90", toDispatch: "dispatch median/p90", toClose: "close median/p90", falseRate: "false-alarm rate", flaggedDevices: "Devices that cry wolf", repeatHazards: "Repeat hazards (7 days)",
+    risk: "risk", risk_red: "red", risk_orange: "orange", risk_yellow: "yellow", risk_green: "green", csv: "Export CSV", stats: "Statistics (last 30 days)", cases: "cases", closureRate: "closure rate", toConfirm: "confirm median/p90", toDispatch: "dispatch median/p90", toClose: "close median/p90", falseRate: "false-alarm rate", flaggedDevices: "Devices that cry wolf", repeatHazards: "Repeat hazards (7 days)",
     lost: "Connection to the server lost: the board may be out of date; reconnecting…", memoryChart: "No time-series database: this is the recent window in memory, not history.", eventSource: "event-only, heartbeat", value: "value",
     search: "Search", more: "{n} more not shown; narrow the filters", newFire: "New fire alarm", late: "late step", by: "by", conflict: "conflict" },
 };

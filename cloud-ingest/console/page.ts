@@ -42,7 +42,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px
 #lost-banner{background:#b71c1c;color:#fff;font-weight:bold;padding:8px 12px;margin:0;position:sticky;top:0;z-index:10}
 .wide{overflow-x:auto;max-width:100%}#chart{max-width:100%;overflow:hidden}.chart-title{font-weight:bold;margin:6px 0}
 .ranges button{background:#eee;border:0;border-radius:4px;padding:3px 10px}.ranges button.on{background:#1f3a5f;color:#fff}
-.name[title]{text-decoration:underline dotted #999}h3{font-size:14px;margin:8px 0 4px}.stats-summary{font-size:13px}.unit{color:#555;font-size:12px}
+.name[title]{text-decoration:underline dotted #999}h3{font-size:14px;margin:8px 0 4px}.risk{border-radius:3px;padding:1px 6px;font-size:12px;color:#fff}.risk.red{background:#d32f2f}.risk.orange{background:#f57c00}.risk.yellow{background:#fbc02d;color:#222}.risk.green{background:#2e7d32}.stats-summary{font-size:13px}.unit{color:#555;font-size:12px}
 main>*{min-width:0}
 @media (max-width:700px){main{grid-template-columns:1fr;padding:6px}header{flex-wrap:wrap;gap:6px;padding:6px 10px}
  header h1{flex:1 1 100%;font-size:16px}.case input{width:100%;box-sizing:border-box;margin:2px 0}.action{display:block}

@@ -3,6 +3,7 @@
 // here because telemetry lines carry neither), how history is read back, and the statistics' limits.
 import { z } from 'zod';
 import { ALARM_LEVELS } from '../../gateway/pipeline/types.js';
+import { riskSection } from '../stats/risk.js';
 
 const names = z.record(z.string().min(1), z.string().min(1).max(80));
 
@@ -44,6 +45,7 @@ export const viewsSection = z
         repeatMin: z.number().int().min(2).default(3).describe('Repeat hazard: the same source and rule in at least this many cases within 7 days'),
       })
       .default({ utcOffsetMinutes: 480, falseAlarmRate: 0.3, falseAlarmMinClosed: 3, repeatMin: 3 }),
+    risk: riskSection,
     history: z
       .strictObject({
         query: z.enum(['prometheus', 'none']).default('prometheus').describe('prometheus: read back through /api/v1/query_range at influx.url (VictoriaMetrics); none: memory window only'),
@@ -52,7 +54,7 @@ export const viewsSection = z
       })
       .default({ query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 }),
   })
-  .default({ names: { townships: {}, compounds: {}, gateways: {}, sources: {} }, fields: [], heartbeats: {}, stats: { utcOffsetMinutes: 480, falseAlarmRate: 0.3, falseAlarmMinClosed: 3, repeatMin: 3 }, history: { query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 } });
+  .default({ names: { townships: {}, compounds: {}, gateways: {}, sources: {} }, fields: [], heartbeats: {}, stats: { utcOffsetMinutes: 480, falseAlarmRate: 0.3, falseAlarmMinClosed: 3, repeatMin: 3 }, risk: riskSection.parse(undefined), history: { query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 } });
 
 export type ViewsConfig = z.infer<typeof viewsSection>;
 export type FieldView = z.infer<typeof field>;

@@ -123,6 +123,16 @@ describe('history read back from VictoriaMetrics', () => {
     expect(Object.keys(stats.compounds)).toEqual(['compound-a']);
     expect(stats.byDay.reduce((n, b) => n + (b.levels.alarm ?? 0), 0)).toBe(1);
     expect((await fetch(`${base}/api/stats?from=10&to=5`, { headers: { cookie } })).status).toBe(400);
+    // The open alarm-level case makes compound-a orange; its gateway is connected.
+    const risk = (await (await fetch(`${base}/api/risk`, { headers: { cookie } })).json()) as { compound: string; colour: string; reasons: string[]; gateways: { gateway: string; connected: boolean }[] }[];
+    expect(risk).toEqual([{ compound: 'compound-a', colour: 'orange', reasons: ['open:alarm'], gateways: [{ gateway: 'gw-a', connected: true }] }]);
+    const csv = await fetch(`${base}/api/stats.csv?days=30`, { headers: { cookie } });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = bytes.subarray(3).toString('utf8').split('\r\n');
+    expect(lines[0]!.startsWith('compound,')).toBe(true);
+    expect(lines[1]!.split(',').slice(0, 5)).toEqual(['compound-a', '', 'orange', '1', '0']);
   });
 
   it('answers the memory window, and says so, without a database', async () => {

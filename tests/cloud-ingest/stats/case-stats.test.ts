@@ -10,6 +10,8 @@ import { openDatabase } from '../../../cloud-ingest/db/open.js';
 import type { Db } from '../../../cloud-ingest/db/db.js';
 import { caseStats, nearestRank, type StatsOptions } from '../../../cloud-ingest/stats/case-stats.js';
 import { casesOpenedSince } from '../../../cloud-ingest/stats/load.js';
+import { csvCell, toCsv } from '../../../cloud-ingest/stats/csv.js';
+import { riskColour, riskInputs, riskSection } from '../../../cloud-ingest/stats/risk.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
 import { tempDir } from '../../helpers/peers.js';
 import { alarmEvent } from '../fixture.js';
@@ -131,5 +133,33 @@ describe('case statistics on a seeded case store', () => {
     const s = await stats(T0 + 7 * D);
     expect(s.repeatHazards).toEqual([{ compound: 'compound-a', gateway: 'gw-a', source: 'smoke-1', rule: 'profile:smoke', cases: 4, first: T0 + H, last: T0 + 3 * D + H }]);
     expect(s.compounds['compound-b']!.repeatHazards).toEqual([]);
+  });
+
+  it('colours each compound by the default risk rules, with the reasons', async () => {
+    const rules = riskSection.parse(undefined);
+    const s = await stats(T0 + 7 * D);
+    const open = await store.listOpen('town');
+    const a = riskInputs(open.filter((c) => c.compound === 'compound-a'), s.compounds['compound-a'], 0);
+    // compound-a: nothing open, but the smoke detector repeats (4 cases in 7 days) and cries wolf → orange.
+    expect(riskColour(rules, a)).toEqual({ colour: 'orange', reasons: ['repeat:1'] });
+    // compound-b: c6 is open at level alarm and overdue → red (overdue), before orange (open alarm).
+    const b = riskInputs(open.filter((c) => c.compound === 'compound-b'), s.compounds['compound-b'], 0);
+    expect(riskColour(rules, b)).toEqual({ colour: 'red', reasons: ['overdue:1'] });
+    const quiet = { openLevels: new Set<string>(), overdueOpen: 0, repeatHazards: 0, flaggedDevices: 0, gatewaysOffline: 0 };
+    expect(riskColour(rules, quiet).colour).toBe('green');
+    expect(riskColour(rules, { ...quiet, gatewaysOffline: 1 })).toEqual({ colour: 'yellow', reasons: ['offline:1'] });
+    expect(riskColour(rules, { ...quiet, flaggedDevices: 2, openLevels: new Set(['fire']) })).toEqual({ colour: 'red', reasons: ['open:fire'] });
+    // Rules are config: a township that wants a flagged device orange says so.
+    const custom = riskSection.parse({ red: { openLevels: ['fire'] }, orange: { flaggedDevices: 1 }, yellow: {} });
+    expect(riskColour(custom, { ...quiet, flaggedDevices: 1 })).toEqual({ colour: 'orange', reasons: ['false_alarms:1'] });
+  });
+
+  it('writes CSV a spreadsheet cannot run: BOM, quotes, formulas defused', () => {
+    expect(csvCell('=HYPERLINK("http://x")')).toBe(`"'=HYPERLINK(""http://x"")"`);
+    expect(csvCell('+1')).toBe("'+1");
+    expect(csvCell(-3)).toBe('-3');
+    expect(csvCell('a,b')).toBe('"a,b"');
+    expect(csvCell(undefined)).toBe('');
+    expect(toCsv(['小区', 'n'], [['红旗巷', 1]])).toBe('\ufeff小区,n\r\n红旗巷,1\r\n');
   });
 });

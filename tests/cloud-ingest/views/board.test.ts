@@ -102,6 +102,9 @@ describe('board basics at 1366 px and 390 px', () => {
     // The statistics panel: this township's one open case, by compound name; closure rate 0 %.
     expect(await page.textContent('#stats .stats-summary')).toContain('警情 1 · 结案率 0%');
     expect(await page.textContent('#stats tr[data-compound="hongqi-lane-12"]')).toContain('红旗巷12号院');
+    // An open alarm-level case: orange by the default risk rules.
+    expect(await page.getAttribute('#stats tr[data-compound="hongqi-lane-12"]', 'data-risk')).toBe('orange');
+    expect(await page.textContent('#stats tr[data-compound="hongqi-lane-12"] .risk')).toBe('橙');
   });
 
   for (const viewport of [DESKTOP, PHONE]) {
