@@ -1,9 +1,11 @@
 // GET /api/history: one sensor field over 1 h / 24 h / 7 d / 30 d, read back from the time-series
 // database (Prometheus query API), with its unit, the rule thresholds and the alarm moments of that
 // source. Without a database (or with views.history.query none) it answers the recent memory window and
-// says so (`from: "memory"`), so the page never passes off a few minutes as history.
+// says so (`from: "memory"`), so the page never passes off a few minutes as history. GET /api/night-energy:
+// each meter's night-time energy against its own baseline (history/night-energy.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { alarmMarks } from '../history/alarm-marks.js';
+import { nightEnergy } from '../history/night-energy.js';
 import { HistoryError, PrometheusHistory } from '../history/prometheus.js';
 import { isHistoryRange } from '../history/ranges.js';
 import type { CloudIngest } from '../service.js';
@@ -47,4 +49,15 @@ export function addHistoryRoute(app: FastifyInstance, service: CloudIngest, requ
     }
   });
 
+  /** Night-time electricity per meter against its own baseline; needs the database. */
+  app.get('/api/night-energy', { preHandler: requireStaff }, async (request, reply) => {
+    if (!database || !influx) return reply.code(404).send({ error: '未配置时序数据库 / no time-series database configured' });
+    try {
+      const o = { ...views.nightEnergy, utcOffsetMinutes: views.stats.utcOffsetMinutes, timeoutMs: views.history.timeoutMs };
+      return { ...views.nightEnergy, meters: await nightEnergy(influx.url, (request.staff as Session).township, o, service.clock.now()) };
+    } catch (error) {
+      if (error instanceof HistoryError) return reply.code(502).send({ error: `时序数据库不可用 / time-series database unavailable: ${error.message}` });
+      throw error;
+    }
+  });
 }

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { ALARM_LEVELS } from '../../gateway/pipeline/types.js';
 import { riskSection } from '../stats/risk.js';
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'hh:mm, local time');
+
 const names = z.record(z.string().min(1), z.string().min(1).max(80));
 
 const threshold = z.strictObject({
@@ -46,6 +48,18 @@ export const viewsSection = z
       })
       .default({ utcOffsetMinutes: 480, falseAlarmRate: 0.3, falseAlarmMinClosed: 3, repeatMin: 3 }),
     risk: riskSection,
+    nightEnergy: z
+      .strictObject({
+        measurement: z.string().min(1).default('power').describe('Measurement of the energy meters'),
+        field: z.string().min(1).default('import_energy').describe('Cumulative energy counter in kWh'),
+        from: hhmm.default('00:00'),
+        to: hhmm.default('05:00'),
+        nights: z.number().int().min(3).max(30).default(7).describe('Previous nights whose median is the meter’s baseline'),
+        factor: z.number().min(1).default(2).describe('Flagged when last night is above factor × baseline…'),
+        minKwh: z.number().min(0).default(0.5).describe('…and at least this many kWh'),
+      })
+      .default({ measurement: 'power', field: 'import_energy', from: '00:00', to: '05:00', nights: 7, factor: 2, minKwh: 0.5 })
+      .describe('Night-time electricity per meter against its own baseline (the Nantong case)'),
     history: z
       .strictObject({
         query: z.enum(['prometheus', 'none']).default('prometheus').describe('prometheus: read back through /api/v1/query_range at influx.url (VictoriaMetrics); none: memory window only'),
@@ -54,7 +68,7 @@ export const viewsSection = z
       })
       .default({ query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 }),
   })
-  .default({ names: { townships: {}, compounds: {}, gateways: {}, sources: {} }, fields: [], heartbeats: {}, stats: { utcOffsetMinutes: 480, falseAlarmRate: 0.3, falseAlarmMinClosed: 3, repeatMin: 3 }, risk: riskSection.parse(undefined), history: { query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 } });
+  .default({ names: { townships: {}, compounds: {}, gateways: {}, sources: {} }, fields: [], heartbeats: {}, stats: { utcOffsetMinutes: 480, falseAlarmRate: 0.3, falseAlarmMinClosed: 3, repeatMin: 3 }, risk: riskSection.parse(undefined), nightEnergy: { measurement: 'power', field: 'import_energy', from: '00:00', to: '05:00', nights: 7, factor: 2, minKwh: 0.5 }, history: { query: 'prometheus', gapAfterS: 300, timeoutMs: 10_000 } });
 
 export type ViewsConfig = z.infer<typeof viewsSection>;
 export type FieldView = z.infer<typeof field>;
