@@ -9,6 +9,7 @@ import { ConflictError, WorkflowError } from '../alarms/store.js';
 import type { AlarmCase } from '../alarms/types.js';
 import type { CloudIngest } from '../service.js';
 import { PHONE_PAGE, PHONE_SCRIPT, PHONE_STYLE } from './phone-page.js';
+import { REPORT_PAGE, REPORT_SCRIPT, REPORT_STYLE } from './report-page.js';
 import { MAX_PHOTO_BYTES, PhotoError, PhotoStore } from './photos.js';
 import type { Session } from './sessions.js';
 import { boardCase } from './views.js';
@@ -27,6 +28,10 @@ export function addPhoneRoutes(app: FastifyInstance, service: CloudIngest, requi
   app.get('/m', send('text/html; charset=utf-8', PHONE_PAGE));
   app.get('/m.js', send('text/javascript; charset=utf-8', PHONE_SCRIPT));
   app.get('/m.css', send('text/css; charset=utf-8', PHONE_STYLE));
+  // The printable daily / weekly report (its data comes from the same logged-in APIs).
+  app.get('/report', send('text/html; charset=utf-8', REPORT_PAGE));
+  app.get('/report.js', send('text/javascript; charset=utf-8', REPORT_SCRIPT));
+  app.get('/report.css', send('text/css; charset=utf-8', REPORT_STYLE));
 
   app.get('/api/mine', { preHandler: requireStaff }, async (request) => {
     const staff = request.staff as Session;

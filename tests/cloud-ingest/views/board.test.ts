@@ -138,6 +138,15 @@ describe('board basics at 1366 px and 390 px', () => {
     proxy.frozen.on = false;
     await page.waitForSelector('#lost-banner', { state: 'hidden', timeout: 20_000 });
   });
+
+  it('prints the daily report in zh-CN: figures, compounds with their risk colour, night-time electricity', async () => {
+    await page.setViewportSize(DESKTOP);
+    await page.goto(`http://127.0.0.1:${proxy.port}/report`);
+    await page.waitForSelector('#report h1');
+    expect(await page.textContent('#report h1')).toMatch(/^城关街道 · 日报 · \d{4}-\d{2}-\d{2}$/);
+    expect(await page.textContent('#report tr[data-compound="hongqi-lane-12"]')).toContain('红旗巷12号院橙（open:alarm）1');
+    expect(await page.textContent('#report')).toContain('夜间用电异常');
+    await expectNoHorizontalOverflow(page, 'report at 1366 px');
+    await page.screenshot({ path: join(shots.path, 'report-1366.png'), fullPage: true });
+  });
 });
-
-
