@@ -13,7 +13,8 @@ import type { DedupStore } from './dedup.js';
 import type { ReceiptBatcher } from './receipts.js';
 import type { RecentWindow } from './recent-window.js';
 import type { SeriesBudget } from './series-budget.js';
-import { checkBatch, decompressBatch, type RejectedLine } from './telemetry.js';
+import { decompressTelemetry } from './decompress.js';
+import { checkBatch, type RejectedLine } from './telemetry.js';
 import { WriteRefusedError, type TimeSeriesSink } from './writer.js';
 
 export interface GatewaySeen {
@@ -162,7 +163,7 @@ export class Ingest {
     };
     let text: Buffer;
     try {
-      text = await decompressBatch(payload);
+      text = await decompressTelemetry(payload);
     } catch (error) {
       return refused(`not valid gzip, or over the size limit: ${(error as Error).message}`);
     }
