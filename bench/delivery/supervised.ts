@@ -32,6 +32,11 @@ export class SupervisedProcess {
     private readonly progress: (line: string) => void,
   ) {}
 
+  /** The live process's id (the fleet bench reads its CPU time and RSS from /proc). */
+  get pid(): number | undefined {
+    return this.alive() ? this.child!.pid : undefined;
+  }
+
   alive(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }

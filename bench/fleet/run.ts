@@ -1,0 +1,242 @@
+// npm run bench:fleet — issue 19: a simulated fleet of gateways against one township on this box.
+// N gateways (default 1,000) provisioned with the project's code, each on the real uplink contract
+// (bench/fleet/sim-gateway.ts) in a worker thread, plus one honest gateway in this thread measured apart.
+// Phases: connect storm on a fresh cloud-ingest, steady state, a network cut (every socket dropped at
+// once: the reconnect storm with passwords already verified), a cloud-ingest SIGKILL + restart (a
+// reconnect storm against a process that verified nothing yet). Per phase: time to all connected,
+// PUBACK and receipt latencies (nearest rank, with n), measurements/s stored as counted in
+// VictoriaMetrics, cloud-ingest CPU and RSS from /proc, errors. At the end every receipted batch is
+// looked up in VictoriaMetrics. JSON on stdout, progress on stderr; everything on 127.0.0.1.
+import { cpus, loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { uplink as uplinkSchema } from '../../config/sections/uplink.js';
+import { parseDuration } from '../../gateway/shared/units.js';
+import { tempDir, waitForPort } from '../../tests/helpers/peers.js';
+import { Resources } from '../delivery/resources.js';
+import { quantiles } from '../quantile.js';
+import type { FleetRequest, FleetSamples, FleetTask } from './fleet-worker.js';
+import { FIELDS_PER_LINE, SimGateway, type SimSamples } from './sim-gateway.js';
+import { FleetTownship, provisionFleet, TOWNSHIP } from './township.js';
+
+const USAGE = 'usage: npm run bench:fleet -- [--gateways N (default 1000)] [--steady S (default 60)] [--settle S (default 20)] [--phases connectStorm,steady,networkCut,cloudIngestRestart]';
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(name);
+  if (i === -1) return fallback;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} needs a positive whole number\n${USAGE}`);
+  return v;
+}
+
+const N = option('--gateways', 1000);
+const STEADY_S = option('--steady', 60);
+const SETTLE_S = option('--settle', 20);
+/** A phase waiting for everyone to connect gives up after this long (and says so). */
+const CONNECT_LIMIT_S = 600;
+const ALL_PHASES = ['connectStorm', 'steady', 'networkCut', 'cloudIngestRestart'];
+const PHASES = (() => {
+  const i = process.argv.indexOf('--phases');
+  const list = i === -1 ? ALL_PHASES : (process.argv[i + 1] ?? '').split(',');
+  const unknown = list.filter((p) => !ALL_PHASES.includes(p));
+  if (unknown.length > 0) throw new Error(`--phases: unknown ${unknown.join(', ')}\n${USAGE}`);
+  return new Set(list);
+})();
+const UPLINK = uplinkSchema.parse({ url: 'mqtt://127.0.0.1' });
+/** The uplink's own defaults, in ms. */
+const ms = (text: string) => parseDuration(text) ?? Number.NaN;
+const RECEIPT_TIMEOUT_MS = ms(UPLINK.receiptTimeout);
+const RECONNECT_MIN_MS = ms(UPLINK.reconnectMin);
+const RECONNECT_MAX_MS = ms(UPLINK.reconnectMax);
+const LINES = 60;
+const HONEST_EVERY_MS = 1000;
+const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} bench:fleet: ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** 127.1.x.y per gateway (y never 0 or 255): one source address each, as a city's gateways have. */
+const sourceAddress = (i: number) => `127.1.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+
+class Fleet {
+  private next = 0;
+  private readonly waiting = new Map<number, (v: unknown) => void>();
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (m: { id: number; result: unknown }) => this.waiting.get(m.id)?.(m.result));
+  }
+  call<T>(cmd: FleetRequest['cmd']): Promise<T> {
+    const id = this.next++;
+    return new Promise((resolve) => {
+      this.waiting.set(id, (v) => (this.waiting.delete(id), resolve(v as T)));
+      this.worker.postMessage({ id, cmd } satisfies FleetRequest);
+    });
+  }
+}
+
+interface PhaseWindow {
+  name: string;
+  startMs: number;
+  endMs: number;
+  report: Record<string, unknown>;
+  fleet: FleetSamples;
+  honest: SimSamples;
+}
+
+async function main(): Promise<void> {
+  const resources = new Resources();
+  process.on('exit', () => resources.releaseNow());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void resources.release().finally(() => process.exit(130)));
+  const dir = tempDir('fleet');
+  resources.trackDir(dir.path);
+  try {
+    progress(`provisioning ${N} gateways + 1 honest with registry/provision.ts`);
+    const ids = [...Array.from({ length: N }, (_, i) => `gw-${i}`), 'gw-honest'];
+    const provisioned = provisionFleet(dir.path, ids, progress);
+    const town = new FleetTownship(dir.path, resources, progress);
+    await town.start(provisioned.registryFile);
+    await waitForPort(town.brokerPort, 60_000);
+    const common = { port: town.brokerPort, batchEveryMs: 5000, linesPerBatch: LINES, maxInflight: UPLINK.maxInflight, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, reconnectMinMs: RECONNECT_MIN_MS, reconnectMaxMs: RECONNECT_MAX_MS, maxQueued: 10_000 };
+    const honestCreds = provisioned.gateways.at(-1)!;
+    // The honest gateway sends its 60-measurement batch every second (not 5 s), so a storm of a few seconds
+    // still gives it enough samples for its own quantiles.
+    const honest = new SimGateway({ ...common, ...honestCreds, localAddress: '127.2.0.1', batchEveryMs: HONEST_EVERY_MS });
+    honest.start();
+    const t0 = performance.now();
+    while (!honest.connected) {
+      if (performance.now() - t0 > 60_000) throw new Error('bench:fleet: the honest gateway did not connect in 60 s');
+      await sleep(50);
+    }
+    const task: FleetTask = { gateways: provisioned.gateways.slice(0, N).map((g, i) => ({ ...g, localAddress: sourceAddress(i) })), common };
+    const entry = new URL('./fleet-worker.ts', import.meta.url).href;
+    // tsx's loader is registered per thread and not before a worker's entry is resolved: register it, then import.
+    const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData: task });
+    resources.onRelease(() => worker.terminate().then(() => undefined));
+    const fleet = new Fleet(worker);
+    await sleep(2000); // the worker's module graph loads
+    const phases: PhaseWindow[] = [];
+
+    /** Waits until every simulated gateway and the honest one are connected; seconds taken, or undefined past the limit. */
+    const allConnected = async (since: number): Promise<number | undefined> => {
+      for (;;) {
+        const n = await fleet.call<number>('connected');
+        if (n === N && honest.connected) return (performance.now() - since) / 1000;
+        if (performance.now() - since > CONNECT_LIMIT_S * 1000) return undefined;
+        await sleep(250);
+      }
+    };
+    const phase = async (name: string, body: () => Promise<Record<string, unknown>>) => {
+      progress(`phase ${name}`);
+      await fleet.call('take');
+      honest.take();
+      // CPU per process id: a restart starts a new process whose count starts again from 0.
+      const cpuByPid = new Map<number, { first: number; last: number }>();
+      let rssMax = 0;
+      let rssEnd = 0;
+      const sample = () => {
+        const u = town.usage();
+        if (!u) return; // between kill and restart
+        const seen = cpuByPid.get(u.pid);
+        if (seen) seen.last = u.cpuS;
+        else cpuByPid.set(u.pid, { first: cpuByPid.size === 0 ? u.cpuS : 0, last: u.cpuS });
+        rssMax = Math.max(rssMax, u.rssBytes);
+        rssEnd = u.rssBytes;
+      };
+      sample();
+      const sampler = setInterval(sample, 250);
+      const startMs = Date.now();
+      const started = performance.now();
+      const extra = await body();
+      clearInterval(sampler);
+      sample();
+      const seconds = (performance.now() - started) / 1000;
+      const endMs = Date.now();
+      const fleetSamples = await fleet.call<FleetSamples>('take');
+      const honestSamples = honest.take();
+      let cpuS = 0;
+      for (const c of cpuByPid.values()) cpuS += c.last - c.first;
+      const q = (v: number[]) => (v.length > 0 ? quantiles(v, 1) : { n: 0 });
+      const report: Record<string, unknown> = {
+        seconds: Number(seconds.toFixed(1)),
+        ...extra,
+        pubackMs: { all: q([...fleetSamples.pubackMs, ...honestSamples.pubackMs]), honest: q(honestSamples.pubackMs) },
+        receiptMs: { all: q([...fleetSamples.receiptMs, ...honestSamples.receiptMs]), honest: q(honestSamples.receiptMs) },
+        cloudIngest: { cpuPercentOfOneCore: Number(((100 * cpuS) / seconds).toFixed(1)), cpuS: Number(cpuS.toFixed(2)), rssMaxMB: Math.round(rssMax / 1e6), rssEndMB: Math.round(rssEnd / 1e6) },
+        errors: { connectErrors: fleetSamples.connectErrors + honestSamples.connectErrors, resends: fleetSamples.resends + honestSamples.resends, refused: fleetSamples.refused + honestSamples.refused, spoolDropped: fleetSamples.dropped + honestSamples.dropped },
+      };
+      phases.push({ name, startMs, endMs, report, fleet: fleetSamples, honest: honestSamples });
+      progress(`${name}: ${JSON.stringify(report)}`);
+    };
+
+    await phase('connectStorm', async () => {
+      const since = performance.now();
+      await fleet.call('start');
+      return { secondsToAllConnected: await allConnected(since) };
+    });
+    if (PHASES.has('steady')) await phase('steady', async () => (await sleep(STEADY_S * 1000), {}));
+    if (PHASES.has('networkCut')) await phase('networkCut', async () => {
+      const since = performance.now();
+      await fleet.call('cut');
+      honest.cut();
+      await sleep(500);
+      const secondsToAllConnected = await allConnected(since);
+      await sleep(SETTLE_S * 1000);
+      return { secondsToAllConnected };
+    });
+    if (PHASES.has('cloudIngestRestart')) await phase('cloudIngestRestart', async () => {
+      const since = performance.now();
+      await town.restartIngest();
+      await sleep(500);
+      const secondsToAllConnected = await allConnected(since);
+      await sleep(SETTLE_S * 1000);
+      return { secondsToAllConnected };
+    });
+    // Let the last receipts arrive, then stop the fleet and count in the database.
+    await sleep(5000);
+    const tail = await fleet.call<FleetSamples>('take');
+    const honestTail = honest.take();
+    await fleet.call('stop');
+    await honest.stop();
+    const vm = town.vm!;
+    // Every line of a batch goes in one HTTP write, so one series per gateway tells whether a batch is stored.
+    const series = await vm.exportSeries(`power_voltage{source="meter-0",township="${TOWNSHIP}"}`);
+    const storedTs = new Map<string, Set<number>>();
+    for (const s of series) storedTs.set(s.metric.gateway ?? '', new Set(s.timestamps));
+    const receipted = new Map<string, number[]>();
+    const addReceipted = (gateway: string, ts: readonly number[]) => receipted.set(gateway, [...(receipted.get(gateway) ?? []), ...ts]);
+    for (const p of [...phases.map((x) => x.fleet), tail]) for (const [g, ts] of Object.entries(p.receipted)) addReceipted(g, ts);
+    for (const h of [...phases.map((x) => x.honest), honestTail]) addReceipted('gw-honest', h.receipted.map((r) => r.ts));
+    let receiptedBatches = 0;
+    let missing = 0;
+    for (const [g, list] of receipted) {
+      receiptedBatches += list.length;
+      const stored = storedTs.get(g);
+      for (const ts of list) if (!stored?.has(ts)) missing++;
+    }
+    // Measurements/s per phase as VictoriaMetrics counts them: samples stamped inside the phase's window.
+    for (const p of phases) {
+      const windowS = Math.max(1, Math.round((p.endMs - p.startMs) / 1000));
+      const query = `sum(count_over_time({__name__=~"power_.+",township="${TOWNSHIP}"}[${windowS}s]))`;
+      const res = await fetch(`${vm.url}/api/v1/query?${new URLSearchParams({ query, time: String(p.endMs / 1000) })}`);
+      const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
+      const samples = Number(body.data?.result?.[0]?.value[1] ?? 0);
+      const cpu = p.report.cloudIngest as { cpuS: number };
+      p.report.stored = { measurements: samples, measurementsPerS: Math.round(samples / windowS), cpuUsPerMeasurement: samples > 0 ? Number(((cpu.cpuS * 1e6) / samples).toFixed(1)) : null };
+    }
+    const result = {
+      bench: 'fleet',
+      setup: {
+        gateways: N, honest: { gateways: 1, batchEveryMs: HONEST_EVERY_MS }, shape: 'embedded (aedes in the cloud-ingest process, one worker)', batchEveryMs: 5000, measurementsPerBatch: LINES, fieldsPerLine: FIELDS_PER_LINE,
+        maxInflight: UPLINK.maxInflight, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, reconnect: `${RECONNECT_MIN_MS}-${RECONNECT_MAX_MS} ms, doubling, 50-100 % jitter`,
+        provisionCpuMsPerGateway: Number(provisioned.cpuMsPerGateway.toFixed(1)), cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
+        quantiles: 'nearest rank (ceil q·n), n printed', latency: 'PUBACK from publish; receipt from the latest publish of that id',
+      },
+      phases: Object.fromEntries(phases.map((p) => [p.name, p.report])),
+      delivery: { receiptedBatches, missingFromDatabase: missing },
+    };
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } finally {
+    await resources.release();
+  }
+}
+
+main().catch((error: Error) => {
+  progress(`failed: ${error.stack ?? String(error)}`);
+  process.exitCode = 1;
+});
