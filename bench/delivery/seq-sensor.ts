@@ -20,6 +20,7 @@ export class SeqSensor {
   private readonly unacked = new Set<number>();
   /** When each number was measured (the device's own clock): a resend carries the same time. */
   private readonly measuredAt = new Map<number, number>();
+  private lastMeasuredAt = 0;
   private next = 0;
   private client: MqttClient | undefined;
   private connected = false;
@@ -51,7 +52,9 @@ export class SeqSensor {
       while (this.next < due) {
         const seq = this.next++;
         this.unacked.add(seq);
-        this.measuredAt.set(seq, Date.now());
+        // A real sensor measures each number at its own moment: one per millisecond at most.
+        this.lastMeasuredAt = Math.max(Date.now(), this.lastMeasuredAt + 1);
+        this.measuredAt.set(seq, this.lastMeasuredAt);
         if (this.connected) this.send(this.client!, seq);
       }
     }, 10);
