@@ -14,7 +14,7 @@ import { addHistoryRoute } from './history-route.js';
 import { addStatsRoute } from './stats-route.js';
 import { addPhoneRoutes } from './phone-route.js';
 import { parseStepBody } from './step-body.js';
-import { boardCase, gatewayView } from './views.js';
+import { boardCase, townshipGateways } from './views.js';
 
 /** Live-feed heartbeat period; the page declares the server lost after 5 s without one. */
 const HEARTBEAT_MS = 2000;
@@ -132,18 +132,7 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
     return workflowAnswer(reply, () => service.workflow.reset(c.caseId, staff.user));
   });
 
-  app.get('/api/gateways', { preHandler: requireStaff }, async (request) => {
-    const now = Date.now();
-    const township = request.staff!.township;
-    const seen = [...service.ingest.gateways.values()].filter((g) => g.identity.township === township).map((g) => gatewayView(g, now, service.config.views));
-    const known = new Set(seen.map((g) => g.gateway));
-    // Provisioned gateways that never connected are shown too: never seen is the worst kind of offline.
-    const never = service.registry
-      .list()
-      .filter((g) => g.township === township && !known.has(g.id))
-      .map((g) => ({ gateway: g.id, compound: g.compound, connected: false, lastSeen: 0, offlineForMs: undefined, spool: undefined, sources: [] }));
-    return [...seen, ...never].sort((a, b) => a.compound.localeCompare(b.compound) || a.gateway.localeCompare(b.gateway));
-  });
+  app.get('/api/gateways', { preHandler: requireStaff }, async (request) => townshipGateways(service, request.staff!.township, Date.now()));
 
   addHistoryRoute(app, service, requireStaff);
   addStatsRoute(app, service, requireStaff);

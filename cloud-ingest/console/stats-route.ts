@@ -1,12 +1,16 @@
 // GET /api/stats: the township's case statistics and each compound's (cloud-ingest/stats), over the last
 // `days` (default 30) or [from, to) in ms; /api/stats.csv the same per compound as CSV; /api/risk the
-// risk colour of each compound with its gateways. Only the logged-in user's township.
+// risk colour of each compound with its gateways; /api/quality data quality now. Only the logged-in user's
+// township.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CloudIngest } from '../service.js';
 import { caseStats, type TownshipStats } from '../stats/case-stats.js';
 import { toCsv } from '../stats/csv.js';
 import { casesOpenedSince } from '../stats/load.js';
+import { dataQuality } from '../stats/quality.js';
 import { riskColour, riskInputs, type RiskColour } from '../stats/risk.js';
+import { fieldView } from '../views/options.js';
+import { townshipGateways } from './views.js';
 import type { Session } from './sessions.js';
 
 const DAY = 86_400_000;
@@ -57,6 +61,16 @@ export function addStatsRoute(app: FastifyInstance, service: CloudIngest, requir
   };
 
   app.get('/api/risk', { preHandler: requireStaff }, async (request) => risks((request.staff as Session).township));
+
+  /** Data quality now: online shares, silent sensors, stuck and out-of-range values in the recent window. */
+  app.get('/api/quality', { preHandler: requireStaff }, async (request) => {
+    const township = (request.staff as Session).township;
+    const series = service.window.list((x) => x.township === township).flatMap((info) => {
+      const p = service.window.points(info);
+      return p ? [{ gateway: info.gateway, compound: info.compound, source: info.source, measurement: info.measurement, field: info.field, values: p.values }] : [];
+    });
+    return dataQuality(townshipGateways(service, township, service.clock.now()), series, { stuckMinPoints: 10, range: (m, f) => fieldView(service.config.views, m, f)?.range });
+  });
 
   app.get<{ Querystring: Query }>('/api/stats.csv', { preHandler: requireStaff }, async (request, reply) => {
     const p = period(request.query);

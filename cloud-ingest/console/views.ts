@@ -2,6 +2,7 @@
 import { nextSteps, type WorkflowPolicy } from '../alarms/policy.js';
 import type { AlarmCase, WorkflowStep } from '../alarms/types.js';
 import type { GatewaySeen } from '../ingest/ingest.js';
+import type { GatewayRegistry } from '../registry/registry.js';
 import { heartbeatMs, type ViewsConfig } from '../views/options.js';
 
 /** A case as the board shows it: the steps an officer may take next, its latest events only (a flapping sensor can have thousands). */
@@ -40,4 +41,18 @@ export function gatewayView(seen: GatewaySeen, now: number, views: ViewsConfig):
       return { source, online: seen.connected && online, lastSeen: v.lastSeen, lastError: v.lastError, heartbeatMs: heartbeat };
     }),
   };
+}
+
+/**
+ * A township's gateways as the board shows them: those seen since start, and provisioned ones that never
+ * connected (never seen is the worst kind of offline), by compound then id.
+ */
+export function townshipGateways(service: { readonly ingest: { readonly gateways: ReadonlyMap<string, GatewaySeen> }; readonly registry: GatewayRegistry; readonly config: { readonly views: ViewsConfig } }, township: string, now: number): GatewayView[] {
+  const seen = [...service.ingest.gateways.values()].filter((g) => g.identity.township === township).map((g) => gatewayView(g, now, service.config.views));
+  const known = new Set(seen.map((g) => g.gateway));
+  const never = service.registry
+    .list()
+    .filter((g) => g.township === township && !known.has(g.id))
+    .map((g) => ({ gateway: g.id, compound: g.compound, connected: false, lastSeen: 0, offlineForMs: undefined, spool: undefined, sources: [] }));
+  return [...seen, ...never].sort((a, b) => a.compound.localeCompare(b.compound) || a.gateway.localeCompare(b.gateway));
 }

@@ -21,6 +21,7 @@ const field = z.strictObject({
   unit: z.string().min(1).max(16).optional().describe('Unit shown beside every value, e.g. mA, °C, kWh'),
   name: z.strictObject({ zh: z.string().min(1), en: z.string().min(1).optional() }).optional().describe('What the field is called on the board'),
   thresholds: z.array(threshold).default([]).describe('Rule thresholds drawn on the history chart'),
+  range: z.strictObject({ min: z.number().optional(), max: z.number().optional() }).optional().describe('Plausible values; outside it a value counts as out of range (data quality)'),
 });
 
 export const viewsSection = z

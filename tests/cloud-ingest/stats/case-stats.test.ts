@@ -11,6 +11,7 @@ import type { Db } from '../../../cloud-ingest/db/db.js';
 import { caseStats, nearestRank, type StatsOptions } from '../../../cloud-ingest/stats/case-stats.js';
 import { casesOpenedSince } from '../../../cloud-ingest/stats/load.js';
 import { csvCell, toCsv } from '../../../cloud-ingest/stats/csv.js';
+import { dataQuality } from '../../../cloud-ingest/stats/quality.js';
 import { riskColour, riskInputs, riskSection } from '../../../cloud-ingest/stats/risk.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
 import { tempDir } from '../../helpers/peers.js';
@@ -161,5 +162,22 @@ describe('case statistics on a seeded case store', () => {
     expect(csvCell('a,b')).toBe('"a,b"');
     expect(csvCell(undefined)).toBe('');
     expect(toCsv(['小区', 'n'], [['红旗巷', 1]])).toBe('\ufeff小区,n\r\n红旗巷,1\r\n');
+  });
+
+  it('measures data quality now: online shares, silent, stuck and out-of-range', () => {
+    const gw = (gateway: string, connected: boolean, sources: { source: string; online: boolean }[]) => ({ gateway, compound: 'c', connected, lastSeen: 1, offlineForMs: undefined, spool: undefined, sources: sources.map((x) => ({ ...x, lastSeen: 1 })) });
+    const series = (source: string, values: number[]) => ({ gateway: 'g1', compound: 'c', source, measurement: 'temperature', field: 'temp', values });
+    const q = dataQuality(
+      [gw('g1', true, [{ source: 'th-1', online: true }, { source: 'th-2', online: false }, { source: 'th-3', online: true }]), gw('g2', false, [{ source: 'x', online: false }])],
+      [series('th-1', Array(12).fill(21.5) as number[]), series('th-3', [20, 21, 99, 22, -45, 23, 20, 21, 22, 23]), series('th-4', Array(9).fill(5) as number[])],
+      { stuckMinPoints: 10, range: () => ({ min: -40, max: 85 }) },
+    );
+    // 1 of 2 gateways, 2 of 4 sensors online; th-2 and x silent; th-1 stuck at 21.5 (12 points; th-4 has only 9);
+    // th-3 has 99 and -45 outside −40…85.
+    expect(q.gateways).toEqual({ total: 2, online: 1, rate: 0.5 });
+    expect(q.sources).toEqual({ total: 4, online: 2, rate: 0.5 });
+    expect(q.silent.map((x) => x.source)).toEqual(['th-2', 'x']);
+    expect(q.stuck).toEqual([{ gateway: 'g1', compound: 'c', source: 'th-1', field: 'temp', value: 21.5, points: 12 }]);
+    expect(q.outOfRange).toEqual([{ gateway: 'g1', compound: 'c', source: 'th-3', field: 'temp', count: 2, points: 10 }]);
   });
 });

@@ -99,6 +99,10 @@ describe('board basics at 1366 px and 390 px', () => {
     await page.waitForSelector('#series li[data-source="b1-rcm"]');
     expect(await page.textContent('#series li[data-source="b1-rcm"]')).toBe('红旗巷12号院 · 1号楼电气火灾探测器 · 回路8剩余电流 = 84 mA');
     expect(await page.getAttribute('#series li[data-source="b1-rcm"]', 'title')).toContain('gw-hq12 · b1-rcm · residual_current.loop8_current');
+    // Data quality now: the access controller counts as online by its heartbeat; smoke-9 is silent.
+    const quality = (await (await page.request.get(`http://127.0.0.1:${proxy.port}/api/quality`)).json()) as { sources: { total: number; online: number }; silent: { source: string }[] };
+    expect(quality.sources).toEqual({ total: 3, online: 2, rate: 2 / 3 });
+    expect(quality.silent.map((x) => x.source)).toEqual(['smoke-9']);
     // The statistics panel: this township's one open case, by compound name; closure rate 0 %.
     expect(await page.textContent('#stats .stats-summary')).toContain('警情 1 · 结案率 0%');
     expect(await page.textContent('#stats tr[data-compound="hongqi-lane-12"]')).toContain('红旗巷12号院');
