@@ -48,7 +48,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function setup(options: { maxInflight?: number; batchMaxRecords?: number; dir?: { path: string; remove(): void } } = {}) {
+function setup(options: { maxInflight?: number; batchMaxRecords?: number; dir?: { path: string; remove(): void }; ready?: boolean } = {}) {
   const dir = options.dir ?? tempDir('sender');
   const stats = new Stats();
   const clock = new ManualClock();
@@ -60,7 +60,7 @@ function setup(options: { maxInflight?: number; batchMaxRecords?: number; dir?: 
     batchMaxRecords: options.batchMaxRecords ?? 5, batchMaxAgeMs: 60_000, maxInflight: options.maxInflight ?? 2, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, log: silentLogger(), stats,
   });
   sender.start();
-  sender.setReady();
+  if (options.ready !== false) sender.setReady();
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
@@ -130,6 +130,9 @@ describe('Sender and receipts', () => {
     await alarm('ev-2');
     await waitFor('the first alarm', () => ids().length === 2);
     expect(ids()[1]).toBe('a/ev-1');
+    // Its window is one: the second waits for the first one's receipt.
+    await loopTurn();
+    expect(ids()).toHaveLength(2);
     receipt({ kind: 'a', id: 'ev-1', status: 'stored' });
     await waitFor('the second alarm', () => ids().length === 3);
     expect(ids()[2]).toBe('a/ev-2');
@@ -226,5 +229,43 @@ describe('Sender and receipts', () => {
     expect(after.spool.telemetry.acked()).toBe(5);
     await waitFor('the next batch', () => after.ids().length === 2);
     expect(after.ids()[1]).toBe(`t/${after.spool.id}-5-7`);
+  });
+
+  it('sends nothing until the receipt topic is subscribed, nor after a close until it is again', async () => {
+    const { client, telemetry, ids, sender, stats } = setup({ ready: false, batchMaxRecords: 5 });
+    await telemetry(5);
+    await loopTurn();
+    expect(ids()).toEqual([]);
+    sender.setReady();
+    await waitFor('the batch', () => ids().length === 1);
+    expect(stats.counter('uplink.published', { lane: 'telemetry' })).toBe(1);
+    expect(stats.counter('uplink.bytes', { lane: 'telemetry' })).toBe(client.published[0]!.payload.length);
+    // A close, then the transport is back at once but the subscription is not yet: nothing is resent.
+    client.emit('close');
+    await telemetry(5);
+    await loopTurn();
+    expect(ids()).toHaveLength(1);
+    sender.setReady();
+    await waitFor('the resend and the next batch', () => ids().length === 3);
+  });
+
+  it('after stop() nothing more is published', async () => {
+    const { telemetry, ids, stop } = setup({ batchMaxRecords: 5 });
+    await telemetry(5);
+    await waitFor('the batch', () => ids().length === 1);
+    await stop();
+    expect(ids()).toHaveLength(1);
+  });
+
+  it('drops telemetry that cannot be placed in time (stamped before a reboot, clock never synced), counted and settled', async () => {
+    const { spool, telemetry, ids, stats, receipt } = setup({ batchMaxRecords: 5 });
+    const stamp = { ts: 0, mono: 5, synced: false, epoch: 'an-earlier-boot' };
+    for (let i = 0; i < 5; i++) await spool.append('telemetry', encodeTelemetryRecord(`t,gateway=${GATEWAY},source=s`, [`n=${100 + i}`], stamp));
+    await telemetry(5);
+    await waitFor('the placeable batch', () => ids().length === 1);
+    expect(stats.counter('uplink.unplaceable')).toBe(5);
+    expect(ids()).toEqual([`t/${spool.id}-5-9`]);
+    receipt({ kind: 't', id: `${spool.id}-5-9`, status: 'stored' });
+    expect(spool.telemetry.acked()).toBe(10);
   });
 });
