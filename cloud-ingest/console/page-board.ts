@@ -19,14 +19,16 @@ function visible(c) {
   return true;
 }
 
-function stepLine(s) {
+function stepLine(s, c) {
   const parts = [t(s.step), s.by, when(s.at)];
   if (s.to) parts.push("→ " + s.to);
   if (s.confirmation) parts.push(t(s.confirmation) + (s.method ? " (" + t(s.method) + ")" : ""));
   if (s.cause) parts.push(t(s.cause));
   if (s.late) parts.push(t("late") + " " + t(s.late));
   if (s.note) parts.push(s.note);
-  return h("li", { class: "step-" + s.step }, parts.join(" · "));
+  // A site photo from the grid worker's phone page, served to this township only.
+  const photo = s.photo && c ? h("a", { class: "photo", href: "/api/photos/" + encodeURIComponent(c.caseId) + "/" + encodeURIComponent(s.photo), target: "_blank", rel: "noopener", text: t("photoLink") }) : undefined;
+  return h("li", { class: "step-" + s.step }, parts.join(" · "), photo ? " · " : "", photo);
 }
 
 function actions(c) {
@@ -54,7 +56,7 @@ function card(c, readOnly) {
     h("div", { class: "meta" }, t("compound") + " ", named("compounds", c.compound), " · " + t("gateway") + " ", named("gateways", c.gateway), " · ", named("sources", c.source, c.gateway), value + " · ", h("b", { text: t(c.step) })),
     h("div", { class: "meta times" }, t("first") + " " + when(c.firstRaisedAt) + " · " + t("last") + " " + when(c.lastRaisedAt) + " · " + c.raiseCount + t("times") +
       (c.assignee ? " · " + t("assignee") + " " + c.assignee : "") + (c.dueAt && c.step !== "closed" ? " · " + t("due") + " " + clock(c.dueAt) + " " + t(c.dueStep) : "")),
-    h("ol", { class: "steps" }, c.steps.map(stepLine)),
+    h("ol", { class: "steps" }, c.steps.map((s) => stepLine(s, c))),
     readOnly ? undefined : actions(c),
     h("div", { class: "error" }));
 }

@@ -110,6 +110,13 @@ describe('grid worker phone page at 390 px', () => {
     expect(photo.status).toBe(200);
     expect(Buffer.from(await photo.arrayBuffer()).equals(tinyPng())).toBe(true);
     expect((await fetch(`${base}/api/photos/${caseId}/${handled.photo}`)).status).toBe(401);
+    // The officer's board links the photo on the handled step.
+    await browser.context.clearCookies();
+    await login(page, base, 'li', 'pw-li');
+    const link = `.case[data-case="${caseId}"] .steps .step-handled a.photo`;
+    await page.waitForSelector(link);
+    expect(await page.getAttribute(link, 'href')).toBe(`/api/photos/${caseId}/${handled.photo}`);
+    expect(await page.textContent(`.case[data-case="${caseId}"] .steps .step-arrived`)).toContain('已到场 · wang');
   });
 
   it('refuses a photo that is not an image and an arrival on a case not dispatched', async () => {
