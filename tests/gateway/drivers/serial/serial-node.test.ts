@@ -121,7 +121,9 @@ describe('serial-node driver over a socat pty pair', () => {
     expect(values('temperature')).toEqual([21.5]);
     expect(values('smoke')).toEqual(['alarm']);
     expect(values('battery')[0]).toBe(3.012);
-    expect(values('firmware')).toEqual(['1.2.3']);
+    // From the HELLO: a node retransmits it until acknowledged, so a loaded box may see it twice.
+    expect(values('firmware').length).toBeGreaterThanOrEqual(1);
+    expect(new Set(values('firmware'))).toEqual(new Set(['1.2.3']));
     const temperature = gateway.measurements.find((m) => m.point === 'temperature')!;
     expect(temperature).toMatchObject({ class: 'temperature', unit: '°C', quality: 'good', tags: { building: '3', unit: '1', source: 'smoke-3-1' } });
   });
