@@ -1,4 +1,4 @@
-// npm run bench:fleet -- --per-batch (or tsx bench/fleet/per-batch.ts): cloud-ingest's fixed cost per
+// npx tsx bench/fleet/per-batch.ts: cloud-ingest's fixed cost per
 // 60-measurement batch, in this process, without a broker: the Ingest core with the service's own
 // pieces and config defaults (InfluxWriter to a real VictoriaMetrics, dedup journal on disk, recent
 // window, series budget, receipts to a channel that only counts), fed as a fleet feeds it: GATEWAYS
