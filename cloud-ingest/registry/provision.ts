@@ -73,9 +73,11 @@ export function mosquittoAclFor(gateway: string): string {
 }
 
 /**
- * Lines the township's mosquitto.conf needs once (issue 13 item 8): the client id is forced to the user
- * name, so no gateway can use another's client id to knock it off or take its session; per-user
- * connection limits and message sizes keep one gateway from costing the others.
+ * Lines the township's mosquitto.conf needs once, on the gateways' listener (issue 13 item 8): the client
+ * id is forced to the user name, so no gateway can use another's client id to knock it off or take its
+ * session; message sizes keep one gateway from costing the others. Only on the gateways' listener
+ * (`per_listener_settings true`): the cloud-ingest workers open several connections under one user, which
+ * this option would make knock each other off, so they connect on a listener of their own.
  */
 export const MOSQUITTO_CONF_LINES = ['use_username_as_clientid true', 'allow_anonymous false', 'max_packet_size 8388608', 'message_size_limit 8388608', ''].join('\n');
 
@@ -97,8 +99,10 @@ export function formatProvisionResult(result: ProvisionResult): string {
     result.mosquittoPasswordLine,
     '#     and to acl_file:',
     result.mosquittoAcl.trimEnd(),
-    '#     mosquitto.conf needs, once for all gateways (client id = user name):',
+    '#     mosquitto.conf needs, once, on the gateways\' listener only (per_listener_settings true; client id = user name):',
     ...MOSQUITTO_CONF_LINES.trimEnd().split('\n').map((line) => `#     ${line}`),
+    '#     the cloud-ingest workers connect on a listener of their own without use_username_as_clientid',
+    '#     (their connections share one user), with the same password_file and acl_file.',
     '',
   ].join('\n');
 }
