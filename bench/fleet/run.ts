@@ -16,9 +16,9 @@ import { Resources } from '../delivery/resources.js';
 import { quantiles } from '../quantile.js';
 import type { FleetRequest, FleetSamples, FleetTask } from './fleet-worker.js';
 import { FIELDS_PER_LINE, SimGateway, type SimSamples } from './sim-gateway.js';
-import { FleetTownship, provisionFleet, TOWNSHIP } from './township.js';
+import { FleetTownship, provisionFleet, TOWNSHIP, type Shape } from './township.js';
 
-const USAGE = 'usage: npm run bench:fleet -- [--gateways N (default 1000)] [--steady S (default 60)] [--settle S (default 20)] [--phases connectStorm,steady,networkCut,cloudIngestRestart]';
+const USAGE = 'usage: npm run bench:fleet -- [--gateways N (default 1000)] [--steady S (default 60)] [--settle S (default 20)] [--phases connectStorm,steady,networkCut,brokerRestart,cloudIngestRestart] [--mosquitto]';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -29,14 +29,16 @@ function option(name: string, fallback: number): number {
 }
 
 const N = option('--gateways', 1000);
+const SHAPE: Shape = process.argv.includes('--mosquitto') ? 'mosquitto' : 'embedded';
 const STEADY_S = option('--steady', 60);
 const SETTLE_S = option('--settle', 20);
 /** A phase waiting for everyone to connect gives up after this long (and says so). */
 const CONNECT_LIMIT_S = 600;
-const ALL_PHASES = ['connectStorm', 'steady', 'networkCut', 'cloudIngestRestart'];
+const ALL_PHASES = ['connectStorm', 'steady', 'networkCut', 'brokerRestart', 'cloudIngestRestart'];
 const PHASES = (() => {
   const i = process.argv.indexOf('--phases');
-  const list = i === -1 ? ALL_PHASES : (process.argv[i + 1] ?? '').split(',');
+  // brokerRestart needs a broker of its own (the embedded one restarts with cloud-ingest).
+  const list = i === -1 ? ALL_PHASES.filter((p) => p !== 'brokerRestart' || process.argv.includes('--mosquitto')) : (process.argv[i + 1] ?? '').split(',');
   const unknown = list.filter((p) => !ALL_PHASES.includes(p));
   if (unknown.length > 0) throw new Error(`--phases: unknown ${unknown.join(', ')}\n${USAGE}`);
   return new Set(list);
@@ -89,8 +91,8 @@ async function main(): Promise<void> {
     progress(`provisioning ${N} gateways + 1 honest with registry/provision.ts`);
     const ids = [...Array.from({ length: N }, (_, i) => `gw-${i}`), 'gw-honest'];
     const provisioned = provisionFleet(dir.path, ids, progress);
-    const town = new FleetTownship(dir.path, resources, progress);
-    await town.start(provisioned.registryFile);
+    const town = new FleetTownship(dir.path, SHAPE, resources, progress);
+    await town.start(provisioned);
     await waitForPort(town.brokerPort, 60_000);
     const common = { port: town.brokerPort, batchEveryMs: 5000, linesPerBatch: LINES, maxInflight: UPLINK.maxInflight, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, reconnectMinMs: RECONNECT_MIN_MS, reconnectMaxMs: RECONNECT_MAX_MS, maxQueued: 10_000 };
     const honestCreds = provisioned.gateways.at(-1)!;
@@ -125,18 +127,29 @@ async function main(): Promise<void> {
       progress(`phase ${name}`);
       await fleet.call('take');
       honest.take();
-      // CPU per process id: a restart starts a new process whose count starts again from 0.
+      // CPU per process id: a process started during the phase (a restart) counts from 0.
       const cpuByPid = new Map<number, { first: number; last: number }>();
+      const brokerCpu = { first: -1, last: 0, pid: 0, rssMax: 0 };
       let rssMax = 0;
       let rssEnd = 0;
+      let sampled = false;
       const sample = () => {
-        const u = town.usage();
-        if (!u) return; // between kill and restart
-        const seen = cpuByPid.get(u.pid);
-        if (seen) seen.last = u.cpuS;
-        else cpuByPid.set(u.pid, { first: cpuByPid.size === 0 ? u.cpuS : 0, last: u.cpuS });
-        rssMax = Math.max(rssMax, u.rssBytes);
-        rssEnd = u.rssBytes;
+        let rss = 0;
+        for (const u of town.usage()) {
+          const seen = cpuByPid.get(u.pid);
+          if (seen) seen.last = u.cpuS;
+          else cpuByPid.set(u.pid, { first: sampled ? 0 : u.cpuS, last: u.cpuS });
+          rss += u.rssBytes;
+        }
+        sampled = true;
+        rssMax = Math.max(rssMax, rss);
+        rssEnd = rss;
+        const b = town.brokerUsage();
+        if (b) {
+          if (b.pid !== brokerCpu.pid) Object.assign(brokerCpu, { pid: b.pid, first: brokerCpu.first < 0 ? b.cpuS : brokerCpu.first - brokerCpu.last });
+          brokerCpu.last = b.cpuS;
+          brokerCpu.rssMax = Math.max(brokerCpu.rssMax, b.rssBytes);
+        }
       };
       sample();
       const sampler = setInterval(sample, 250);
@@ -157,7 +170,8 @@ async function main(): Promise<void> {
         ...extra,
         pubackMs: { all: q([...fleetSamples.pubackMs, ...honestSamples.pubackMs]), honest: q(honestSamples.pubackMs) },
         receiptMs: { all: q([...fleetSamples.receiptMs, ...honestSamples.receiptMs]), honest: q(honestSamples.receiptMs) },
-        cloudIngest: { cpuPercentOfOneCore: Number(((100 * cpuS) / seconds).toFixed(1)), cpuS: Number(cpuS.toFixed(2)), rssMaxMB: Math.round(rssMax / 1e6), rssEndMB: Math.round(rssEnd / 1e6) },
+        cloudIngest: { workers: town.workers.length, cpuPercentOfOneCore: Number(((100 * cpuS) / seconds).toFixed(1)), cpuS: Number(cpuS.toFixed(2)), rssMaxMB: Math.round(rssMax / 1e6), rssEndMB: Math.round(rssEnd / 1e6) },
+        ...(brokerCpu.first >= 0 ? { mosquitto: { cpuS: Number((brokerCpu.last - brokerCpu.first).toFixed(2)), rssMaxMB: Math.round(brokerCpu.rssMax / 1e6) } } : {}),
         errors: { connectErrors: fleetSamples.connectErrors + honestSamples.connectErrors, resends: fleetSamples.resends + honestSamples.resends, refused: fleetSamples.refused + honestSamples.refused, spoolDropped: fleetSamples.dropped + honestSamples.dropped },
       };
       phases.push({ name, startMs, endMs, report, fleet: fleetSamples, honest: honestSamples });
@@ -179,6 +193,17 @@ async function main(): Promise<void> {
       await sleep(SETTLE_S * 1000);
       return { secondsToAllConnected };
     });
+    if (PHASES.has('brokerRestart')) {
+      if (SHAPE !== 'mosquitto') throw new Error(`--phases brokerRestart needs --mosquitto\n${USAGE}`);
+      await phase('brokerRestart', async () => {
+        const since = performance.now();
+        await town.restartBroker();
+        await sleep(500);
+        const secondsToAllConnected = await allConnected(since);
+        await sleep(SETTLE_S * 1000);
+        return { secondsToAllConnected };
+      });
+    }
     if (PHASES.has('cloudIngestRestart')) await phase('cloudIngestRestart', async () => {
       const since = performance.now();
       await town.restartIngest();
@@ -194,21 +219,35 @@ async function main(): Promise<void> {
     await fleet.call('stop');
     await honest.stop();
     const vm = town.vm!;
-    // Every line of a batch goes in one HTTP write, so one series per gateway tells whether a batch is stored.
-    const series = await vm.exportSeries(`power_voltage{source="meter-0",township="${TOWNSHIP}"}`);
-    const storedTs = new Map<string, Set<number>>();
-    for (const s of series) storedTs.set(s.metric.gateway ?? '', new Set(s.timestamps));
     const receipted = new Map<string, number[]>();
     const addReceipted = (gateway: string, ts: readonly number[]) => receipted.set(gateway, [...(receipted.get(gateway) ?? []), ...ts]);
     for (const p of [...phases.map((x) => x.fleet), tail]) for (const [g, ts] of Object.entries(p.receipted)) addReceipted(g, ts);
     for (const h of [...phases.map((x) => x.honest), honestTail]) addReceipted('gw-honest', h.receipted.map((r) => r.ts));
-    let receiptedBatches = 0;
-    let missing = 0;
-    for (const [g, list] of receipted) {
-      receiptedBatches += list.length;
-      const stored = storedTs.get(g);
-      for (const ts of list) if (!stored?.has(ts)) missing++;
-    }
+    const phaseOf = (ts: number) => phases.find((p) => ts >= p.startMs - 5000 && ts < p.endMs)?.name ?? 'after the last phase';
+    // Every line of a batch goes in one HTTP write, so one series per gateway tells whether a batch is stored.
+    const lookUp = async () => {
+      const series = await vm.exportSeries(`power_voltage{source="meter-0",township="${TOWNSHIP}"}`);
+      const storedTs = new Map<string, Set<number>>();
+      for (const s of series) storedTs.set(s.metric.gateway ?? '', new Set(s.timestamps));
+      let receiptedBatches = 0;
+      let missing = 0;
+      const missingExamples: string[] = [];
+      for (const [g, list] of receipted) {
+        receiptedBatches += list.length;
+        const stored = storedTs.get(g);
+        for (const ts of list) {
+          if (stored?.has(ts)) continue;
+          missing++;
+          if (missingExamples.length < 20) missingExamples.push(`${g} batch of ${new Date(ts).toISOString()} (${phaseOf(ts)})`);
+        }
+      }
+      return { receiptedBatches, missing, missingExamples };
+    };
+    // Looked up twice, 5 s apart: a batch missing at the first look and found at the second was receipted
+    // before the database showed it (or the export lags); one missing both times is lost.
+    const first = await lookUp();
+    await sleep(5000);
+    const second = await lookUp();
     // Measurements/s per phase as VictoriaMetrics counts them: samples stamped inside the phase's window.
     for (const p of phases) {
       const windowS = Math.max(1, Math.round((p.endMs - p.startMs) / 1000));
@@ -222,13 +261,13 @@ async function main(): Promise<void> {
     const result = {
       bench: 'fleet',
       setup: {
-        gateways: N, honest: { gateways: 1, batchEveryMs: HONEST_EVERY_MS }, shape: 'embedded (aedes in the cloud-ingest process, one worker)', batchEveryMs: 5000, measurementsPerBatch: LINES, fieldsPerLine: FIELDS_PER_LINE,
+        gateways: N, honest: { gateways: 1, batchEveryMs: HONEST_EVERY_MS }, shape: SHAPE === 'embedded' ? 'embedded (aedes in the cloud-ingest process, one worker)' : 'mosquitto 2.0, two cloud-ingest workers in $share/ingest', batchEveryMs: 5000, measurementsPerBatch: LINES, fieldsPerLine: FIELDS_PER_LINE,
         maxInflight: UPLINK.maxInflight, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, reconnect: `${RECONNECT_MIN_MS}-${RECONNECT_MAX_MS} ms, doubling, 50-100 % jitter`,
         provisionCpuMsPerGateway: Number(provisioned.cpuMsPerGateway.toFixed(1)), cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
         quantiles: 'nearest rank (ceil q·n), n printed', latency: 'PUBACK from publish; receipt from the latest publish of that id',
       },
       phases: Object.fromEntries(phases.map((p) => [p.name, p.report])),
-      delivery: { receiptedBatches, missingFromDatabase: missing },
+      delivery: { receiptedBatches: second.receiptedBatches, missingAtFirstLook: first.missing, missingFromDatabase: second.missing, missingExamples: second.missing > 0 ? second.missingExamples : first.missingExamples },
     };
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   } finally {
