@@ -249,12 +249,20 @@ async function main(): Promise<void> {
     await sleep(5000);
     const second = await lookUp();
     // Measurements/s per phase as VictoriaMetrics counts them: samples stamped inside the phase's window.
+    // One query per field: all fields at once are 60 series per gateway, past VictoriaMetrics' default
+    // -search.maxUniqueTimeseries at 5,000 gateways. A refused query is an error, never a zero.
+    const FIELDS = ['voltage', 'current', 'active_power', 'power_factor', 'import_energy'];
     for (const p of phases) {
       const windowS = Math.max(1, Math.round((p.endMs - p.startMs) / 1000));
-      const query = `sum(count_over_time({__name__=~"power_.+",township="${TOWNSHIP}"}[${windowS}s]))`;
-      const res = await fetch(`${vm.url}/api/v1/query?${new URLSearchParams({ query, time: String(p.endMs / 1000) })}`);
-      const body = (await res.json()) as { data?: { result?: { value: [number, string] }[] } };
-      const samples = Number(body.data?.result?.[0]?.value[1] ?? 0);
+      let samples = 0;
+      for (const field of FIELDS) {
+        const query = `sum(count_over_time(power_${field}{township="${TOWNSHIP}"}[${windowS}s]))`;
+        const res = await fetch(`${vm.url}/api/v1/query?${new URLSearchParams({ query, time: String(p.endMs / 1000) })}`);
+        const text = await res.text();
+        if (!res.ok) throw new Error(`bench:fleet: VictoriaMetrics refused ${query}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+        const body = JSON.parse(text) as { data?: { result?: { value: [number, string] }[] } };
+        samples += Number(body.data?.result?.[0]?.value[1] ?? 0);
+      }
       const cpu = p.report.cloudIngest as { cpuS: number };
       p.report.stored = { measurements: samples, measurementsPerS: Math.round(samples / windowS), cpuUsPerMeasurement: samples > 0 ? Number(((cpu.cpuS * 1e6) / samples).toFixed(1)) : null };
     }
