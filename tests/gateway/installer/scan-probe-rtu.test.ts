@@ -43,14 +43,16 @@ afterAll(async () => {
 describe('lastmile scan on a pty', () => {
   it('finds both units at the first setting tried, with the function code that answered', async () => {
     const c = capture();
-    const code = await scanCommand(['--port', pty.gatewaySide, '--bauds', '19200', '--parities', 'even,none', '--units', '1-10', '--timeout', '150ms'], c.io);
+    // A generous per-unit timeout: pymodbus behind socat answers in milliseconds on a quiet box, but CI
+    // runs this beside other suites, and a slow answer must not read as a missing unit.
+    const code = await scanCommand(['--port', pty.gatewaySide, '--bauds', '19200', '--parities', 'even,none', '--units', '1-10', '--timeout', '800ms'], c.io);
     expect(code, c.err()).toBe(0);
-    expect(c.out()).toMatch(/^scanning .*2 setting\(s\) × 10 unit\(s\), at most ~3 s/);
+    expect(c.out()).toMatch(/^scanning .*2 setting\(s\) × 10 unit\(s\), at most ~\d+ s/);
     const rows = c.out().split('\n').filter((l) => /^\s+\d+\s+19200/.test(l));
     expect(rows[0]).toMatch(/^\s+3\s+19200\s+even\s+FC03 exception 2 .*; FC04 data 0x8000/);
     expect(rows[1]).toMatch(/^\s+9\s+19200\s+even\s+FC03 data 0x002a/);
     expect(c.err()).toContain('[100%]');
-  }, 20_000);
+  }, 60_000);
 });
 
 describe('lastmile scan over Modbus TCP', () => {

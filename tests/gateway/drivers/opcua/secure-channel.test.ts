@@ -82,9 +82,16 @@ describe('opcua driver on a secure channel', () => {
   });
 
   it('stays offline with the server certificate rejected, then reads once an installer trusts it', async () => {
+    // Waits for the whole file: node-opcua may still be writing it when it first appears.
     const rejected = await until('the server certificate in rejected/', () => {
       const files = pemFiles(join(pkiDir, 'rejected'));
-      return files.length > 0 ? files : undefined;
+      if (files.length === 0) return undefined;
+      try {
+        new X509Certificate(readFileSync(join(pkiDir, 'rejected', files[0]!)));
+        return files;
+      } catch {
+        return undefined;
+      }
     });
     expect(readings).toEqual([]);
     expect(pemFiles(join(pkiDir, 'own', 'certs')).length).toBeGreaterThan(0);
