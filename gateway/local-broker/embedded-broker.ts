@@ -103,6 +103,7 @@ export class EmbeddedBroker {
       log.debug({ client: client.id, err: error.message }, 'local broker client error');
     });
     this.server = createServer((socket) => {
+      socket.setNoDelay(true); // small PUBACK writes must not wait for Nagle (~40 ms each)
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
       const maxPacketBytes = this.options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
