@@ -75,9 +75,9 @@ export class Ingest {
     this.touch(identity);
     switch (parsed.kind) {
       case 'telemetry':
-        return this.admit(identity, payload, () => this.telemetry(identity, parsed.batchId, payload));
+        return this.admit(identity, payload, () => this.once(identity, 't', parsed.batchId, () => this.writeTelemetry(identity, parsed.batchId, payload)));
       case 'alarm':
-        return this.admit(identity, payload, () => this.alarm(identity, parsed.eventId, payload));
+        return this.admit(identity, payload, () => this.once(identity, 'a', parsed.eventId, () => this.storeAlarm(identity, parsed.eventId, payload)));
       case 'status':
         this.status(identity, payload);
         return Promise.resolve();
@@ -145,12 +145,16 @@ export class Ingest {
     return seen;
   }
 
-  private async telemetry(identity: GatewayIdentity, batchId: string, payload: Buffer): Promise<ReceiptItem> {
-    let item: ReceiptItem = { kind: 't', id: batchId, status: 'stored' };
-    const fresh = await this.deps.dedup.once(`${identity.gateway}/t/${batchId}`, async () => {
-      item = await this.writeTelemetry(identity, batchId, payload);
+  /**
+   * Runs `store` once per gateway and id (dedup): a repeated id is answered as stored without storing
+   * again (the first copy is, or is being, stored); the id is recorded only once `store` succeeded.
+   */
+  private async once(identity: GatewayIdentity, kind: ReceiptItem['kind'], id: string, store: () => Promise<ReceiptItem>): Promise<ReceiptItem> {
+    let item: ReceiptItem = { kind, id, status: 'stored' };
+    const fresh = await this.deps.dedup.once(`${identity.gateway}/${kind}/${id}`, async () => {
+      item = await store();
     });
-    if (!fresh) this.deps.stats.inc('ingest.duplicate_batch', { gateway: identity.gateway });
+    if (!fresh) this.deps.stats.inc(kind === 't' ? 'ingest.duplicate_batch' : 'ingest.duplicate_event', { gateway: identity.gateway });
     return item;
   }
 
@@ -201,15 +205,6 @@ export class Ingest {
       ...(refusedByDatabase > 0 ? [`${refusedByDatabase} line(s) refused by the database: ${databaseReason ?? ''}`] : []),
     ];
     return notes.length > 0 ? { kind: 't', id: batchId, status: 'stored', reason: notes.join('; ') } : { kind: 't', id: batchId, status: 'stored' };
-  }
-
-  private async alarm(identity: GatewayIdentity, eventId: string, payload: Buffer): Promise<ReceiptItem> {
-    let item: ReceiptItem = { kind: 'a', id: eventId, status: 'stored' };
-    const fresh = await this.deps.dedup.once(`${identity.gateway}/a/${eventId}`, async () => {
-      item = await this.storeAlarm(identity, eventId, payload);
-    });
-    if (!fresh) this.deps.stats.inc('ingest.duplicate_event', { gateway: identity.gateway });
-    return item;
   }
 
   private async storeAlarm(identity: GatewayIdentity, eventId: string, payload: Buffer): Promise<ReceiptItem> {
