@@ -1,5 +1,6 @@
 // The seeded fault schedule of one run: when each fault happens, in seconds from the start of publishing.
 // Pure (same seed, same schedule), printed with the results so a run can be repeated.
+import { seededRandom } from '../seeded-random.js';
 
 export type FaultKind = 'gateway-sigkill' | 'ingest-sigkill' | 'mosquitto-restart' | 'mosquitto-sigkill' | 'db-stop' | 'db-start' | 'disk-fill' | 'disk-free';
 
@@ -20,17 +21,6 @@ export interface FaultPlan {
   readonly diskFullS: number;
 }
 
-/** mulberry32: a small seeded generator, good enough to spread faults. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round = (s: number) => Math.round(s * 10) / 10;
 

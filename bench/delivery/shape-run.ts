@@ -10,7 +10,8 @@ import { countAlarms, countInFile, countMeasurements, readTownshipEvents, type A
 import { SpoolDisk } from './disk.js';
 import { ALARM_SOURCE, ALARM_TOPIC, ALARM_USER, SEQ_METRIC, SEQ_SOURCE, SEQ_TOPIC, SEQ_USER, writeGatewaySite } from './gateway-site.js';
 import type { Resources } from './resources.js';
-import { faultSchedule, seededRandom, type Fault, type FaultKind, type FaultPlan } from './schedule.js';
+import { seededRandom } from '../seeded-random.js';
+import { faultSchedule, type Fault, type FaultKind, type FaultPlan } from './schedule.js';
 import { SeqSensor } from './seq-sensor.js';
 import { SupervisedProcess } from './supervised.js';
 import { Township, type Shape } from './township.js';

@@ -4,6 +4,7 @@
 // line) are packed many to a batch, each line one case. Used by tests/hostile/corpus.test.ts and
 // `npm run bench:hostile`.
 import { gzipSync } from 'node:zlib';
+import { seededRandom } from '../seeded-random.js';
 
 export interface CorpusCase {
   readonly category: string;
@@ -13,17 +14,6 @@ export interface CorpusCase {
   readonly cases: number;
 }
 
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface CorpusCounts {
   readonly bitFlips: number;
