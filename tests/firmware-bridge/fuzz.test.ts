@@ -7,31 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { FrameDecoder } from '../../firmware-bridge/protocol/decoder.js';
 import { encodeFrame, type Frame } from '../../firmware-bridge/protocol/frame.js';
 import { decodeMessage, KIND_CODES } from '../../firmware-bridge/protocol/messages.js';
+import { Prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed1234);
-
-/** xorshift32: fast, seedable, good enough to pick bytes. */
-class Prng {
-  constructor(private state: number) {
-    if (this.state === 0) this.state = 1;
-  }
-  next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-  bytes(n: number): Buffer {
-    const out = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) out[i] = this.next() & 0xff;
-    return out;
-  }
-}
 
 interface Outcome {
   frames: { offset: number; frame: Frame }[];

@@ -5,25 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { encodeFrame, type Frame } from '../../../../gateway/drivers/dlt645/frame.js';
 import { FrameReceiver } from '../../../../gateway/drivers/dlt645/receiver.js';
+import { Prng } from '../../../helpers/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x645f022);
-
-class Prng {
-  constructor(private state: number) {
-    if (this.state === 0) this.state = 1;
-  }
-  next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-}
 
 function randomFrame(rng: Prng): Frame {
   const address = Array.from({ length: 12 }, () => String(rng.below(10))).join('');

@@ -10,31 +10,9 @@ import { PacketDecoder } from '../../../../gateway/drivers/gbt26875/codec/decode
 import { encodeFrame, FRAME_OVERHEAD, MAX_APP_DATA, type Frame } from '../../../../gateway/drivers/gbt26875/codec/frame.js';
 import { decodeAppUnit, TYPE } from '../../../../gateway/drivers/gbt26875/codec/objects.js';
 import { PanelState } from '../../../../gateway/drivers/gbt26875/panel-state.js';
+import { Prng } from '../../../helpers/prng.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x26875311);
-
-/** xorshift32: fast, seedable, good enough to pick bytes. */
-class Prng {
-  constructor(private state: number) {
-    if (this.state === 0) this.state = 1;
-  }
-  next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state;
-  }
-  below(n: number): number {
-    return this.next() % n;
-  }
-  bytes(n: number): Buffer {
-    const out = Buffer.allocUnsafe(n);
-    for (let i = 0; i < n; i++) out[i] = this.next() & 0xff;
-    return out;
-  }
-}
 
 interface Outcome {
   frames: { offset: number; frame: Frame; length: number }[];
