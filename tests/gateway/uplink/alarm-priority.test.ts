@@ -74,9 +74,14 @@ describe('alarm priority after a broker outage', () => {
     // redelivers (DUP set: a delivery to the township from before the outage whose PUBACK the broker had
     // not stored) says nothing about the gateway's order and is left out.
     const after: { kind: string; id: string }[] = [];
+    const redelivered: string[] = [];
     township.client.on('message', (topic, _payload, packet) => {
       const parsed = parseTopic(topic);
-      if (packet.dup || !parsed) return;
+      if (!parsed) return;
+      if (packet.dup) {
+        if (parsed.kind === 'telemetry') redelivered.push(parsed.batchId);
+        return;
+      }
       if (parsed.kind === 'alarm') after.push({ kind: 'alarm', id: parsed.eventId });
       if (parsed.kind === 'telemetry') after.push({ kind: 'telemetry', id: parsed.batchId });
     });
@@ -90,6 +95,10 @@ describe('alarm priority after a broker outage', () => {
     // Everything else came after it: the two resent batches and the eight from the backlog.
     expect(new Set(after.slice(1).map((d) => d.kind))).toEqual(new Set(['telemetry']));
     expect(township.telemetryNumbers()).toEqual(Array.from({ length: 10 * BATCH }, (_, i) => i));
-    expect(stats.counter('uplink.republished', { lane: 'telemetry' })).toBeGreaterThanOrEqual(2);
+    // The two batches in flight before the outage came again: republished by the gateway, or redelivered by
+    // the broker from the township's session, receipted, and that receipt queued for the gateway reached it
+    // before it republished (then it rightly does not send that one again).
+    const republished = stats.counter('uplink.republished', { lane: 'telemetry' });
+    expect(republished + new Set(redelivered).size, JSON.stringify({ republished, redelivered })).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
