@@ -13,13 +13,13 @@ import { cpus, loadavg } from 'node:os';
 import { InfluxDB } from '@influxdata/influxdb-client';
 import mqtt from 'mqtt';
 import { cloudIngestConfig } from '../cloud-ingest/config.js';
-import { parseReceipt, topics } from '../cloud-ingest/contract.js';
+import { parseReceipt, topics } from '../contract/wire.js';
 import { mosquittoPasswordHash } from '../cloud-ingest/registry/password.js';
 import { mosquittoIngestAcl, provisionGateway } from '../cloud-ingest/registry/provision.js';
 import { GatewayRegistry } from '../cloud-ingest/registry/registry.js';
 import { CloudIngest } from '../cloud-ingest/service.js';
 import { uplink as uplinkSchema } from '../config/sections/uplink.js';
-import { silentLogger } from '../gateway/shared/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { startMosquitto, tempDir } from '../tests/helpers/peers.js';
 import { startVictoria, type Victoria } from '../tests/helpers/victoria.js';
 

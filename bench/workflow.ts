@@ -11,7 +11,7 @@ import { CaseStore } from '../cloud-ingest/alarms/store.js';
 import type { AlarmCase } from '../cloud-ingest/alarms/types.js';
 import type { Db } from '../cloud-ingest/db/db.js';
 import { openDatabase } from '../cloud-ingest/db/open.js';
-import { silentLogger } from '../gateway/shared/logger.js';
+import { silentLogger } from '../contract/logger.js';
 import { tempDir } from '../tests/helpers/peers.js';
 import { startPostgres } from '../tests/helpers/postgres.js';
 import { alarmEvent } from '../tests/cloud-ingest/fixture.js';

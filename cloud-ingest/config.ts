@@ -2,8 +2,8 @@
 // Loaded from YAML with located errors (file:line path), validated once and frozen.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, deepFreeze, parseWithSchema } from '../config/load-yaml.js';
-import { id, logSettings } from '../config/sections/common.js';
+import { ConfigError, deepFreeze, parseWithSchema } from '../contract/load-yaml.js';
+import { id, logSettings } from '../contract/config-atoms.js';
 import { workflowSection } from './alarms/options.js';
 import { databaseSection } from './db/options.js';
 import { notifySection } from './notify/options.js';

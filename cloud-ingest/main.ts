@@ -1,7 +1,9 @@
-// Entry point: `tsx cloud-ingest/main.ts <config.yaml>`, or `lastmile-ingest <config.yaml>` compiled (systemd runs one per worker).
-import { createLogger } from '../gateway/shared/logger.js';
-import { ConfigError } from '../config/load-yaml.js';
+// Entry point: `tsx cloud-ingest/main.ts <config.yaml>`, or `lastmile-ingest <config.yaml>` compiled (systemd runs one per worker);
+// `lastmile-ingest provision ...` issues a gateway's credentials (cloud-ingest/registry/provision-command.ts).
+import { createLogger } from '../contract/logger.js';
+import { ConfigError } from '../contract/load-yaml.js';
 import { loadCloudIngestConfig } from './config.js';
+import { runProvision } from './registry/provision-command.js';
 import { CloudIngest } from './service.js';
 
 export async function runCloudIngest(configFile: string): Promise<CloudIngest> {
@@ -24,11 +26,15 @@ export async function runCloudIngest(configFile: string): Promise<CloudIngest> {
   return service;
 }
 
-/** `cloud-ingest <config.yaml>` from the command line (sources through tsx, or bin/lastmile-ingest.js on dist/). */
+/** `lastmile-ingest <config.yaml>` or `lastmile-ingest provision ...` (sources through tsx, or bin/lastmile-ingest.js on dist/). */
 export function cloudIngestMain(argv: string[]): void {
+  if (argv[0] === 'provision') {
+    process.exitCode = runProvision(argv.slice(1));
+    return;
+  }
   const file = argv[0];
   if (!file) {
-    console.error('usage: lastmile-ingest <cloud-ingest.yaml>  (from sources: npm run ingest -- <cloud-ingest.yaml>)');
+    console.error('usage: lastmile-ingest <cloud-ingest.yaml> | lastmile-ingest provision --help  (from sources: npm run ingest -- ...)');
     process.exit(2);
   }
   runCloudIngest(file).catch((error: Error) => {

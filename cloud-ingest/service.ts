@@ -2,8 +2,8 @@
 // Wires the sink first and stops the broker first, so nothing is acknowledged that was not written.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import type { Logger } from '../gateway/shared/logger.js';
-import { Stats } from '../gateway/shared/stats.js';
+import type { Logger } from '../contract/logger.js';
+import { Stats } from '../contract/stats.js';
 import { readSecretFile, type CloudIngestConfig } from './config.js';
 import { startWorkflow, type WorkflowServices } from './alarms/services.js';
 import type { CaseStore } from './alarms/store.js';
@@ -20,7 +20,7 @@ import { InfluxWriter, type TimeSeriesSink } from './ingest/writer.js';
 import { GatewayRegistry } from './registry/registry.js';
 import { startConsole, type ConsoleServer } from './console/server.js';
 import { startIngestMetrics, type IngestState } from './metrics/server.js';
-import type { MetricsServer } from '../gateway/shared/metrics.js';
+import type { MetricsServer } from '../contract/metrics.js';
 
 export class CloudIngest {
   readonly stats = new Stats();

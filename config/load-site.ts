@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Profile } from './profile.js';
-import { ConfigError, deepFreeze, sortIssues, YamlSource, zodIssues, type ConfigIssue } from './load-yaml.js';
+import { ConfigError, deepFreeze, sortIssues, YamlSource, zodIssues, type ConfigIssue } from '../contract/load-yaml.js';
 import { bus, type Bus } from './sections/buses.js';
 import { actuator } from './sections/outputs.js';
 import { source as sourceSchema, type Source } from './sections/sources.js';

@@ -91,12 +91,19 @@ for item in bin dist deploy docs config package.json npm-shrinkwrap.json package
   [ -e "$SRC/$item" ] || continue
   cp -a "$SRC/$item" "$APP/$item"
 done
+# One role's code only (issue 12): a gateway has no township code and a township no gateway code; both
+# sides meet in dist/contract/, and lint keeps them from importing each other.
+if [ "$ROLE" = gateway ]; then
+  rm -rf "$APP/dist/cloud-ingest" "$APP/bin/lastmile-ingest.js"
+else
+  rm -rf "$APP/dist/gateway" "$APP/dist/firmware-bridge" "$APP/dist/devices" "$APP/dist/config" "$APP/bin/lastmile.js"
+fi
 # On the box, from the release's lockfile (npm-shrinkwrap.json): native modules build for this CPU.
 # npm 11 runs only the install scripts package.json's allowScripts approves (docs/install.md).
 rm -rf "$APP/node_modules"
 (cd "$APP" && npm ci --omit=dev --no-audit --no-fund)
 if [ "$SYSTEM" -eq 1 ]; then chown -R root:root "$APP"; fi
-chmod 0755 "$APP/bin/lastmile.js" "$APP/bin/lastmile-ingest.js" "$APP/deploy/firstboot.sh"
+chmod 0755 "$APP"/bin/*.js "$APP/deploy/firstboot.sh"
 install -d "$ROOT/usr/local/bin"
 if [ "$ROLE" = gateway ]; then ln -sf "$APP/bin/lastmile.js" "$ROOT/usr/local/bin/lastmile"; else ln -sf "$APP/bin/lastmile-ingest.js" "$ROOT/usr/local/bin/lastmile-ingest"; fi
 

@@ -1,13 +1,12 @@
 // `lastmile` command line: validate a site config, run a gateway. Subcommands live in gateway/cli/; their
 // zh-CN and en help in gateway/cli/help.ts. A user mistake is one line, never a stack trace: whatever a
 // command throws is printed as one line here (LASTMILE_DEBUG=1 adds the stack, for a bug report).
-import { ConfigError } from '../config/load-yaml.js';
+import { ConfigError } from '../contract/load-yaml.js';
 import { helpText, langOf, usageLine, wantsHelp } from './cli/help.js';
 import { UsageError } from './installer/args.js';
 import { doctorCommand } from './cli/doctor.js';
 import { passwdCommand } from './cli/passwd.js';
 import { probeCommand } from './cli/probe.js';
-import { provisionCommand } from './cli/provision.js';
 import { runCommand } from './cli/run.js';
 import { scanCommand } from './cli/scan.js';
 import { validateCommand } from './cli/validate.js';
@@ -21,7 +20,6 @@ const COMMANDS: Record<string, Command> = {
   scan: scanCommand,
   probe: probeCommand,
   doctor: doctorCommand,
-  provision: provisionCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -11,8 +11,8 @@ import { EventBus } from './pipeline/event-bus.js';
 import type { GatewayEvents } from './pipeline/events.js';
 import type { Clock, Tags } from './pipeline/types.js';
 import { HonestClock } from './time/honest-clock.js';
-import { scope, type Logger } from './shared/logger.js';
-import { Stats } from './shared/stats.js';
+import { scope, type Logger } from '../contract/logger.js';
+import { Stats } from '../contract/stats.js';
 import { STAGES } from './stages.js';
 
 /** Longest a driver or stage may take to stop before shutdown goes on without it. */

@@ -1,7 +1,7 @@
 // `npm run build`, second step: the files the compiled code reads next to itself (found through
 // import.meta.url), copied into dist/ at the same relative places: device profiles
 // (gateway/devices/profile-index.ts), the installer console's page (gateway/console/server.ts), the demo
-// config (gateway/demo/demo-compound.ts) and the generated JSON Schemas (for editors on the box).
+// config (scripts/demo/demo-compound.ts) and the generated JSON Schemas (for editors on the box).
 import { cpSync, existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -9,7 +9,7 @@ export const targets = {
     mutate: ['cloud-ingest/ingest/**/*.ts'],
     tests: ['tests/cloud-ingest/{ingest,writer,units,shared-subscription,client-id,uplink-e2e}.test.ts', 'tests/cloud-ingest/ingest/*.test.ts'],
   },
-  contract: { mutate: ['cloud-ingest/contract.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
+  contract: { mutate: ['contract/wire.ts', 'contract/vocabulary.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
   modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/*.test.ts'] },
   devices: { mutate: ['gateway/devices/**/*.ts'], tests: ['tests/devices/*.test.ts', 'tests/gateway/pipeline/decoder.test.ts', 'tests/gateway/drivers/modbus/plan.test.ts'] },
   rules: { mutate: ['gateway/rules/**/*.ts'], tests: ['tests/gateway/rules/*.test.ts'] },

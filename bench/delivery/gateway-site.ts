@@ -4,7 +4,7 @@
 // `lastmile passwd` writes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashPassword } from '../../gateway/shared/password-hash.js';
+import { hashPassword } from '../../contract/password-hash.js';
 import { COMPOUND, TOWNSHIP } from './township.js';
 
 export const SEQ_USER = 'seq-sensor';

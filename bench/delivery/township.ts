@@ -1,7 +1,7 @@
 // The township for one shape: VictoriaMetrics (the database), cloud-ingest worker processes, and for the
 // mosquitto shape a mosquitto township broker (persistence on) that two workers share through one
 // $share group. The gateway is provisioned with the project's own code (registry/provision.ts), and the
-// mosquitto password and ACL lines are the ones `lastmile provision` prints.
+// mosquitto password and ACL lines are the ones `lastmile-ingest provision` prints.
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mosquittoPasswordHash } from '../../cloud-ingest/registry/password.js';

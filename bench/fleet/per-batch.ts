@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cloudIngestConfig } from '../../cloud-ingest/config.js';
-import type { Receipt } from '../../cloud-ingest/contract.js';
+import type { Receipt } from '../../contract/wire.js';
 import { DedupStore } from '../../cloud-ingest/ingest/dedup.js';
 import { Ingest } from '../../cloud-ingest/ingest/ingest.js';
 import { ReceiptBatcher } from '../../cloud-ingest/ingest/receipts.js';
@@ -17,8 +17,8 @@ import { decompressTelemetry } from '../../cloud-ingest/ingest/decompress.js';
 import { checkBatch, decompressBatch } from '../../cloud-ingest/ingest/telemetry.js';
 import { InfluxWriter } from '../../cloud-ingest/ingest/writer.js';
 import type { GatewayIdentity } from '../../cloud-ingest/registry/registry.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
-import { Stats } from '../../gateway/shared/stats.js';
+import { silentLogger } from '../../contract/logger.js';
+import { Stats } from '../../contract/stats.js';
 import { tempDir } from '../../tests/helpers/peers.js';
 import { startVictoria } from '../../tests/helpers/victoria.js';
 

@@ -7,7 +7,7 @@
 import { createConnection } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { MqttClient } from 'mqtt';
-import { parseReceipt, topics } from '../../cloud-ingest/contract.js';
+import { parseReceipt, topics } from '../../contract/wire.js';
 import { backoffMs } from '../../gateway/uplink/connection.js';
 
 export interface SimGatewayOptions {

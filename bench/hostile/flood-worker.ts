@@ -2,7 +2,7 @@
 // (mqtt.js, fetch) do not count as the township's stalls; only the CPU is shared, as on a real server.
 import { parentPort, workerData } from 'node:worker_threads';
 import mqtt from 'mqtt';
-import { topics } from '../../cloud-ingest/contract.js';
+import { topics } from '../../contract/wire.js';
 import { alarmEvent } from '../../tests/cloud-ingest/fixture.js';
 import { FULL_CORPUS, hostileCorpus } from './corpus.js';
 import { ReceiptTracker, sendCorpus } from './township.js';

@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import type { MqttClient } from 'mqtt';
 import { chromium } from 'playwright-core';
-import { topics } from '../../cloud-ingest/contract.js';
+import { topics } from '../../contract/wire.js';
 import { alarmEvent } from '../../tests/cloud-ingest/fixture.js';
 import { tempDir } from '../../tests/helpers/peers.js';
 import { CONSOLE_USER, type HostileTownship } from './township.js';

@@ -2,7 +2,7 @@
 // the site config the harness wrote and runs the gateway until SIGTERM.
 import { loadSiteConfig } from '../../config/load-site.js';
 import { GatewayRuntime } from '../../gateway/runtime.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
+import { silentLogger } from '../../contract/logger.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: lastmile-gateway.ts <site.yaml>');

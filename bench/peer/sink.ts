@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import type { MqttClient } from 'mqtt';
-import { parseTopic, TOPIC_ROOT, topics, type Receipt, type ReceiptItem } from '../../cloud-ingest/contract.js';
+import { parseTopic, TOPIC_ROOT, topics, type Receipt, type ReceiptItem } from '../../contract/wire.js';
 
 type Side = 'lastmile' | 'node_red';
 type State = 'raised' | 'cleared';

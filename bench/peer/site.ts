@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { loadDemoConfig } from '../../gateway/demo/demo-compound.js';
+import { loadDemoConfig } from '../../scripts/demo/demo-compound.js';
 import { resolveProfile } from '../../gateway/devices/resolve.js';
 import { planReads } from '../../gateway/drivers/modbus/plan.js';
 import { scenarioFor } from '../../gateway/sim/scenarios.js';

@@ -1,6 +1,6 @@
 // Mapping between the workflow tables' rows and AlarmCase, and the batch loader the board uses (one
 // query per table for a page of cases, not one per case).
-import type { AlarmLevel, AlarmState, MeasurementValue } from '../../gateway/pipeline/types.js';
+import type { AlarmLevel, AlarmState, MeasurementValue } from '../../contract/vocabulary.js';
 import type { Queryable, SqlValue } from '../db/db.js';
 import type { AlarmCase, CaseAlarm, CaseEvent, CloseCause, Confirmation, ConfirmMethod, GatewayCondition, StepRecord, WorkflowStep } from './types.js';
 

@@ -1,7 +1,7 @@
 // Escalation (超时升级): a case whose step is late goes to the next person on the township's duty roster,
 // then to the township leader, is flagged overdue on the board, and is notified on its level's channels.
 // Every worker checks; the store's guard lets only one escalate a case. Driven by the injectable clock.
-import type { Logger } from '../../gateway/shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import type { Notifier } from '../notify/notifier.js';
 import { buildMessage } from '../notify/message.js';
 import { stepLimitMs } from './policy.js';

@@ -2,8 +2,8 @@
 // dataDir) is replayed into it once, then renamed to alarms.jsonl.imported so it is never read again.
 // Events go through the same path as live ones (idempotent per event id); steps are replayed as recorded.
 import { existsSync, readFileSync, renameSync } from 'node:fs';
-import type { AlarmEvent } from '../../gateway/pipeline/types.js';
-import type { Logger } from '../../gateway/shared/logger.js';
+import type { AlarmEvent } from '../../contract/vocabulary.js';
+import type { Logger } from '../../contract/logger.js';
 import { InvalidEventError, type CaseStore } from './store.js';
 
 type OldRecord =

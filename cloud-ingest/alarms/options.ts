@@ -1,7 +1,7 @@
 // Config of the township workflow (the `workflow` section): per-level policy over the defaults in
 // policy.ts, the grouping window, staff and the duty roster (escalation order), routing to channels.
 import { z } from 'zod';
-import { ALARM_LEVELS } from '../../gateway/pipeline/types.js';
+import { ALARM_LEVELS } from '../../contract/vocabulary.js';
 
 const seconds = z.number().int().min(0).max(7 * 24 * 3600);
 const staffName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . and -');

@@ -1,7 +1,7 @@
 // The workflow per alarm level: whether a confirmation comes before dispatch, each step's time limit,
 // and whether the level notifies at raise. Defaults follow reference §3.6/§5 (fire: confirm by the
 // fastest means ≤ 3 min, on site ≤ 15 min); townships override per level in the config's workflow section.
-import { ALARM_LEVELS, type AlarmLevel } from '../../gateway/pipeline/types.js';
+import { ALARM_LEVELS, type AlarmLevel } from '../../contract/vocabulary.js';
 import type { AlarmCase, Confirmation, StepRequest, WorkflowStep } from './types.js';
 
 export interface LevelPolicy {

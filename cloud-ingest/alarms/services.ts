@@ -2,8 +2,8 @@
 // JSON-lines log imported once), cases, staff and roster from the config, notification channels,
 // staff actions and escalation, and the timer that checks deadlines and retries.
 import { join } from 'node:path';
-import type { Logger } from '../../gateway/shared/logger.js';
-import type { Stats } from '../../gateway/shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import type { CloudIngestConfig } from '../config.js';
 import { readSecretFile } from '../config.js';
 import type { Db } from '../db/db.js';

@@ -2,7 +2,7 @@
 // per occurrence, one source's related alarms grouped); staff steps advance them under an optimistic
 // version; every committed change is announced to every worker's board (LISTEN/NOTIFY on PostgreSQL).
 import { EventEmitter } from 'node:events';
-import { ALARM_LEVELS, alarmLevelRank, type AlarmEvent } from '../../gateway/pipeline/types.js';
+import { ALARM_LEVELS, alarmLevelRank, type AlarmEvent } from '../../contract/vocabulary.js';
 import type { Db, Tx } from '../db/db.js';
 import type { GatewayIdentity } from '../registry/registry.js';
 import { loadCases, type CaseRow } from './case-rows.js';

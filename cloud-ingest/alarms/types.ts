@@ -1,7 +1,7 @@
 // The township's alarm cases (闭环处置): one case per alarm occurrence, grouping one source's related
 // alarms, taken open → (confirmed) → dispatched → handled → closed with a cause, each step with who and
 // when; late steps escalate. Stored in the workflow database (cloud-ingest/db).
-import type { AlarmEvent, AlarmLevel, AlarmState, LocalText, MeasurementValue } from '../../gateway/pipeline/types.js';
+import type { AlarmEvent, AlarmLevel, AlarmState, LocalText, MeasurementValue } from '../../contract/vocabulary.js';
 
 export const WORKFLOW_STEPS = ['open', 'confirmed', 'dispatched', 'handled', 'closed'] as const;
 export type WorkflowStep = (typeof WORKFLOW_STEPS)[number];

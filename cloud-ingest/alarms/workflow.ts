@@ -3,7 +3,7 @@
 // latched alarms and the gateway's reset event comes back onto the case; a new case notifies at raise
 // where its level says so (fire and water).
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../gateway/shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import type { CommandChannel } from '../ingest/embedded-broker.js';
 import type { Notifier } from '../notify/notifier.js';
 import { buildMessage } from '../notify/message.js';

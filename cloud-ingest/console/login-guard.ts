@@ -1,11 +1,11 @@
 // Login limits of the township console (issue 13 item 4): forty parallel wrong logins once ran forty
 // synchronous scrypts on the event loop that also runs the broker (telemetry PUBACK 4.5 ms → 15.8 s), and
 // an unknown name answered in 3 ms where a known one took 63 ms. Now: the hash is asynchronous and one
-// at a time (gateway/shared/login-guard.ts), an unknown name is hashed against a decoy of the same cost,
+// at a time (contract/login-guard.ts), an unknown name is hashed against a decoy of the same cost,
 // and both the address and the user name are limited, counted before the hash.
 import { randomBytes } from 'node:crypto';
-import { LoginGuard, type LoginKey, type LoginOutcome } from '../../gateway/shared/login-guard.js';
-import { DEFAULT_SCRYPT, parsePasswordHash, verifyPassword, type PasswordHash } from '../../gateway/shared/password-hash.js';
+import { LoginGuard, type LoginKey, type LoginOutcome } from '../../contract/login-guard.js';
+import { DEFAULT_SCRYPT, parsePasswordHash, verifyPassword, type PasswordHash } from '../../contract/password-hash.js';
 
 /** Wrong passwords from one address before it waits, and for one user name from anywhere. */
 export const CONSOLE_MAX_FAILURES_PER_ADDRESS = 10;

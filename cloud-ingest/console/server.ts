@@ -3,7 +3,7 @@
 // and recent series. Every route answers only with the logged-in user's township.
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
-import type { Logger } from '../../gateway/shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import type { AlarmCase } from '../alarms/types.js';
 import { ConflictError, WorkflowError } from '../alarms/store.js';
 import type { CloudIngest } from '../service.js';

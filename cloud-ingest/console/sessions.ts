@@ -2,7 +2,7 @@
 // everyone out, which is acceptable for a duty console). Passwords are checked against scrypt hashes,
 // off the event loop and rate-limited per address and per user (login-guard.ts).
 import { randomBytes } from 'node:crypto';
-import type { LoginOutcome } from '../../gateway/shared/login-guard.js';
+import type { LoginOutcome } from '../../contract/login-guard.js';
 import { consoleLoginGuard, StaffPasswordCheck } from './login-guard.js';
 
 export interface StaffUser {

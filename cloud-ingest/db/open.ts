@@ -1,7 +1,7 @@
 // Opens the workflow database named by the config: PostgreSQL when database.url is set (production,
 // shared by every worker), else the embedded SQLite file under dataDir. Migrates before returning.
 import { join } from 'node:path';
-import type { Logger } from '../../gateway/shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import type { Db } from './db.js';
 import { migrate, MIGRATIONS, schemaVersion } from './migrations.js';
 import { openPostgres } from './postgres.js';

@@ -4,7 +4,7 @@
 // ("reload everything"), since notices sent meanwhile are lost.
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
-import type { Logger } from '../../gateway/shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import { NOTICE_CHANNEL, type Db, type Row, type SqlValue, type Tx } from './db.js';
 
 /** `?` placeholders (the SQL both engines share) → PostgreSQL's $1, $2 … */

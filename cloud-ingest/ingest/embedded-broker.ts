@@ -7,11 +7,11 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { readFileSync } from 'node:fs';
 import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
-import { LoginGuard } from '../../gateway/shared/login-guard.js';
-import type { Logger } from '../../gateway/shared/logger.js';
-import { PacketSizeGuard } from '../../gateway/shared/mqtt-packet-size-guard.js';
-import type { Stats } from '../../gateway/shared/stats.js';
-import { TOPIC_ROOT, isDownlinkTopic, topics, type CommandMessage, type Receipt } from '../contract.js';
+import { LoginGuard } from '../../contract/login-guard.js';
+import type { Logger } from '../../contract/logger.js';
+import { PacketSizeGuard } from '../../contract/mqtt-packet-size-guard.js';
+import type { Stats } from '../../contract/stats.js';
+import { TOPIC_ROOT, isDownlinkTopic, topics, type CommandMessage, type Receipt } from '../../contract/wire.js';
 import type { GatewayIdentity, GatewayRegistry } from '../registry/registry.js';
 import type { Ingest } from './ingest.js';
 import type { ReceiptChannel } from './receipts.js';

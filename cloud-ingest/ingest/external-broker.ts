@@ -8,9 +8,9 @@
 // whatever sessionPresent says: mosquitto 2.0 restores a session without its $share subscriptions.
 import { readFileSync } from 'node:fs';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
-import type { Logger } from '../../gateway/shared/logger.js';
-import type { Stats } from '../../gateway/shared/stats.js';
-import { INGEST_SUBSCRIPTIONS, parseTopic, topics, type CommandMessage, type Receipt } from '../contract.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
+import { INGEST_SUBSCRIPTIONS, parseTopic, topics, type CommandMessage, type Receipt } from '../../contract/wire.js';
 import type { GatewayRegistry } from '../registry/registry.js';
 import type { CommandChannel } from './embedded-broker.js';
 import type { Ingest } from './ingest.js';

@@ -3,10 +3,10 @@
 // it is in the database or the alarm store. The broker acknowledges at once: a PUBACK means nothing for
 // the gateway's spool (see contract.ts), so no broker connection ever waits on the database, and a slow or
 // dead database backs data up into the gateways' spools (their unreceipted messages are bounded).
-import type { AlarmEvent } from '../../gateway/pipeline/types.js';
-import type { Logger } from '../../gateway/shared/logger.js';
-import type { Stats } from '../../gateway/shared/stats.js';
-import { parseTopic, type GatewayStatus, type ReceiptItem } from '../contract.js';
+import type { AlarmEvent } from '../../contract/vocabulary.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
+import { parseTopic, type GatewayStatus, type ReceiptItem } from '../../contract/wire.js';
 import { InvalidEventError, type AlarmStore } from '../alarms/store.js';
 import type { GatewayIdentity } from '../registry/registry.js';
 import type { DedupStore } from './dedup.js';

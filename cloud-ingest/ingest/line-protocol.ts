@@ -3,7 +3,7 @@
 // Everything here is untrusted input (issue 13): every scan is one left-to-right pass with no regular
 // expression that can backtrack (a field of many digits ending in `x` once cost the township 71 s), and
 // every value is checked once, for what the database can store without harming its neighbours.
-import { DEVICE_CLASSES } from '../../gateway/pipeline/types.js';
+import { DEVICE_CLASSES } from '../../contract/vocabulary.js';
 
 export type FieldValue = number | boolean | string;
 

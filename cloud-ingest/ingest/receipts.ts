@@ -1,9 +1,9 @@
 // Receipts to gateways: cloud-ingest's word that a batch or alarm event is in the database. Items that
 // settle in the same tick for one gateway go out as one message on lm/v1/<gateway>/receipt (QoS 1).
 // A receipt that is lost costs only a resend: the gateway resends unreceipted ids and dedup answers again.
-import type { Logger } from '../../gateway/shared/logger.js';
-import type { Stats } from '../../gateway/shared/stats.js';
-import type { Receipt, ReceiptItem } from '../contract.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
+import type { Receipt, ReceiptItem } from '../../contract/wire.js';
 
 /** How receipts reach a gateway (the broker adapter in use). */
 export interface ReceiptChannel {

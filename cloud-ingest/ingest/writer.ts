@@ -6,8 +6,8 @@
 // (connection, 429, 5xx) are retried with back-off for as long as it takes; while the database is down,
 // callers past `maxPendingLines` wait to even enqueue, so memory stays bounded and TCP pushes back.
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
-import type { Logger } from '../../gateway/shared/logger.js';
-import type { Stats } from '../../gateway/shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import type { InfluxConfig } from '../config.js';
 
 /** The database refuses these lines (4xx): resending them can never succeed. */

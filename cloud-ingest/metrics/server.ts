@@ -2,8 +2,8 @@
 // workflow counters its Stats holds, for Prometheus, and the probes systemd and docker compose use.
 // Healthy: it answers (the event loop turns). Ready: broker, workflow store and console have started and
 // the service is not stopping.
-import { startMetricsServer, type MetricsServer } from '../../gateway/shared/metrics.js';
-import type { Stats } from '../../gateway/shared/stats.js';
+import { startMetricsServer, type MetricsServer } from '../../contract/metrics.js';
+import type { Stats } from '../../contract/stats.js';
 
 export type IngestState = 'starting' | 'ready' | 'stopping';
 

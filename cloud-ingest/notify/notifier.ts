@@ -3,8 +3,8 @@
 // every attempt logged in the notifications table with the channel's answer. Timing comes from the
 // injectable clock: tick() sends what is due (the service calls it every second; tests advance a fake clock).
 import { randomUUID } from 'node:crypto';
-import type { Logger } from '../../gateway/shared/logger.js';
-import type { Stats } from '../../gateway/shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import type { WallClock } from '../alarms/types.js';
 import type { Db } from '../db/db.js';
 import type { NotifyMessage } from './message.js';

@@ -1,8 +1,8 @@
-// Password hashes: the gateway's scrypt line format (gateway/shared/password-hash.ts) for our own stores
+// Password hashes: the gateway's scrypt line format (contract/password-hash.ts) for our own stores
 // (gateway registry, console staff), with synchronous forms for provisioning, and mosquitto 2.0's
 // PBKDF2-SHA512 "$7$" format for Mosquitto password files.
 import { pbkdf2Sync, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_SCRYPT, parsePasswordHash, verifyPassword as verifyParsedPassword } from '../../gateway/shared/password-hash.js';
+import { DEFAULT_SCRYPT, parsePasswordHash, verifyPassword as verifyParsedPassword } from '../../contract/password-hash.js';
 
 const KEY_LEN = 32;
 

@@ -1,8 +1,8 @@
-// `lastmile provision`: issues a gateway identity and a random password, records it in the registry and
+// `lastmile-ingest provision`: issues a gateway identity and a random password, records it in the registry and
 // returns everything an installer needs: the gateway's `uplink:` block, its password file, and the
 // broker entries (aedes registry entry, or Mosquitto password/ACL lines).
 import { stringify } from 'yaml';
-import { topics, TOPIC_ROOT } from '../contract.js';
+import { topics, TOPIC_ROOT } from '../../contract/wire.js';
 import { hashPassword, mosquittoPasswordHash, randomPassword } from './password.js';
 import { gatewayEntry, type GatewayEntry, type GatewayRegistry } from './registry.js';
 
@@ -86,7 +86,7 @@ export function mosquittoIngestAcl(user: string): string {
   return [`user ${user}`, `topic read ${TOPIC_ROOT}/#`, `topic write ${TOPIC_ROOT}/+/cmd`, `topic write ${TOPIC_ROOT}/+/receipt`, ''].join('\n');
 }
 
-/** The text `lastmile provision` prints (the password appears once, in the file instructions). */
+/** The text `lastmile-ingest provision` prints (the password appears once, in the file instructions). */
 export function formatProvisionResult(result: ProvisionResult): string {
   return [
     `# gateway ${result.entry.id}: township ${result.entry.township}, compound ${result.entry.compound}`,

@@ -2,9 +2,9 @@
 // A JSON file, rewritten atomically; cloud-ingest takes township/compound tags from here, never from payloads.
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import { id } from '../../config/sections/common.js';
+import { id } from '../../contract/config-atoms.js';
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_SCRYPT } from '../../gateway/shared/password-hash.js';
+import { DEFAULT_SCRYPT } from '../../contract/password-hash.js';
 import { verifyPasswordAsync } from './password.js';
 
 export const gatewayEntry = z.strictObject({

@@ -4,7 +4,7 @@
 // rates per device and per compound, flagged past a threshold; repeat hazards (the same source and rule in
 // ≥ N cases within 7 days). Pure: the cases come from the case store (see load.ts). Test cases (isTest)
 // are counted apart and left out of every figure. Days are local days (UTC+8 by default: China has no DST).
-import { ALARM_LEVELS } from '../../gateway/pipeline/types.js';
+import { ALARM_LEVELS } from '../../contract/vocabulary.js';
 import type { AlarmCase, CloseCause } from '../alarms/types.js';
 
 export interface StatsOptions {

@@ -2,7 +2,7 @@
 // colour holds when any of its conditions does, checked red → orange → yellow; otherwise green. The
 // reasons that made the colour are returned with it, so the board can say why a compound is red.
 import { z } from 'zod';
-import { ALARM_LEVELS } from '../../gateway/pipeline/types.js';
+import { ALARM_LEVELS } from '../../contract/vocabulary.js';
 import type { AlarmCase } from '../alarms/types.js';
 import type { CaseStats } from './case-stats.js';
 

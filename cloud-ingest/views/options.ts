@@ -2,7 +2,7 @@
 // and the gateways use, the unit and rule thresholds of each field (the gateway's site rules, mirrored
 // here because telemetry lines carry neither), how history is read back, and the statistics' limits.
 import { z } from 'zod';
-import { ALARM_LEVELS } from '../../gateway/pipeline/types.js';
+import { ALARM_LEVELS } from '../../contract/vocabulary.js';
 import { riskSection } from '../stats/risk.js';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'hh:mm, local time');

@@ -3,10 +3,7 @@ import { z } from 'zod';
 import { KNOWN_UNITS } from '../../gateway/shared/measure-units.js';
 import { parseDuration, parseSize } from '../../gateway/shared/units.js';
 
-/** Ids used in topics, tags and file names: lowercase letters, digits, '-' and '_'. */
-export const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'use 1–64 lowercase letters, digits, "-" or "_" (it becomes a topic and tag)');
+export { alarmLevel, deviceClass, id, localText, logSettings } from '../../contract/config-atoms.js';
 
 export const duration = z
   .string()
@@ -18,20 +15,10 @@ export const size = z
   .refine((text) => parseSize(text) !== undefined, 'expected a size such as "512KB", "256MB" or "2GB"')
   .describe('Size: a number with B, KB, MB or GB');
 
-/** Text read by residents, installers and township staff: Chinese first, English beside it. */
 /** A unit of measure from the one registry (gateway/shared/measure-units.ts), so values convert before rules compare them. */
 export const measureUnit = z.enum(KNOWN_UNITS as [string, ...string[]], {
   error: (issue) => `unknown unit ${JSON.stringify(issue.input)} (known: ${KNOWN_UNITS.join(', ')})`,
 });
-
-export const localText = z.strictObject({
-  zh: z.string().min(1),
-  en: z.string().min(1),
-});
-
-export const alarmLevel = z.enum(['fire', 'alarm', 'fault', 'warning', 'offline']);
-
-export const deviceClass = z.enum(['smoke', 'water_level', 'power', 'residual_current', 'temperature', 'door', 'gateway']);
 
 export const serialSettings = {
   baud: z.number().int().positive().describe('Baud rate, e.g. 2400, 9600, 19200'),
@@ -40,10 +27,3 @@ export const serialSettings = {
   stopBits: z.union([z.literal(1), z.literal(2)]),
 };
 
-/** `log:` in the site and cloud-ingest configs; the LASTMILE_LOG_LEVEL environment variable overrides it (for one run). */
-export const logSettings = z.strictObject({
-  level: z
-    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-    .default('info')
-    .describe('Least severe log level written (JSON lines on stdout); LASTMILE_LOG_LEVEL overrides it'),
-});

@@ -6,7 +6,7 @@ export const uplink = z.strictObject({
   url: z.string().regex(/^(mqtts?|wss?):\/\//, 'expected mqtts://host:8883 (mqtt:// only on loopback or a test bench)'),
   clientId: z.string().min(1).optional().describe('Defaults to the gateway id'),
   username: z.string().min(1).optional().describe('Defaults to the gateway id'),
-  passwordFile: z.string().min(1).optional().describe('File with the per-gateway password issued by `lastmile provision`'),
+  passwordFile: z.string().min(1).optional().describe('File with the per-gateway password issued by `lastmile-ingest provision`'),
   ca: z.string().min(1).optional().describe('PEM file of the township CA'),
   cert: z.string().min(1).optional(),
   key: z.string().min(1).optional(),

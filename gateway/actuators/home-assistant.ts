@@ -12,8 +12,8 @@ import type { ResolvedSource } from '../drivers/driver.js';
 import type { AlarmEvent, Measurement, SourceStatus } from '../pipeline/types.js';
 import { alarmIdOf } from '../rules/condition.js';
 import { effectiveRules, SENSOR_FAULT_RULE_ID } from '../rules/effective.js';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import { parseDuration } from '../shared/units.js';
 import { fixedUnitOf, haSensorClass, haValue } from './ha-classes.js';
 

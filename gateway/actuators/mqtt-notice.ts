@@ -13,8 +13,8 @@ import type { mqttNoticeActuator } from '../../config/sections/outputs.js';
 import type { AlarmView } from '../alarms/alarm.js';
 import { locationText } from '../alarms/text.js';
 import type { AlarmEvent } from '../pipeline/types.js';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 
 export type MqttNoticeConfig = z.infer<typeof mqttNoticeActuator>;
 

@@ -8,7 +8,7 @@ import type { GpioInput, GpioPort } from '../drivers/gpio/port.js';
 import { gpioPort } from '../drivers/gpio/port-provider.js';
 import { localBrokerOf } from '../local-broker/local-broker.js';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
-import { scope, type Logger } from '../shared/logger.js';
+import { scope, type Logger } from '../../contract/logger.js';
 import { parseDuration } from '../shared/units.js';
 import type { ResolvedSource } from '../drivers/driver.js';
 import type { LocalText } from '../pipeline/types.js';

@@ -5,8 +5,8 @@
 // The folder is never created here: it is the spool's (made by the installer or the spool stage); a box
 // without it keeps latched alarms in memory only, and says so once in the log.
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import type { AlarmView } from './alarm.js';
 
 export type LatchedAlarm = Pick<AlarmView, 'alarmId' | 'source' | 'point' | 'rule' | 'level' | 'state' | 'value' | 'text' | 'tags' | 'raisedTs' | 'acknowledgedBy'>;

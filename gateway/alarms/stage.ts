@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { alarmSettings, type AlarmSettings } from '../../config/sections/rules.js';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
 import { onCondition } from '../rules/condition.js';
-import { scope } from '../shared/logger.js';
+import { scope } from '../../contract/logger.js';
 import { AlarmEngine } from './engine.js';
 import { LatchStore } from './latch-store.js';
 

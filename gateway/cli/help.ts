@@ -31,8 +31,7 @@ const OVERVIEW: Record<Lang, string> = {
   scan --protocol dlt645 --port <串口>    查找 DL/T 645 电表表号
   probe --protocol dlt645 --meter M --di D 读取一个 DL/T 645 数据项并解码
   doctor <站点配置.yaml>                  现场体检：串口、时钟、街道综治中心连接、缓存空间、数据源
-  provision --config <cloud-ingest.yaml> --gateway <id> --township <id> --compound <id> --broker-url <url>
-                                          （街道综治中心侧）为网关签发身份，输出它的 uplink 配置段
+  （为网关签发身份和密码在街道综治中心侧：lastmile-ingest provision --help）
   help [命令]                             显示本说明`,
   en: `usage: lastmile <command> [options]      (--help after any command for details; --lang zh for Chinese)
 
@@ -44,8 +43,7 @@ const OVERVIEW: Record<Lang, string> = {
   scan --protocol dlt645 --port <tty>      find DL/T 645 meter addresses (wildcard, or --meters to check)
   probe --protocol dlt645 --meter M --di D read one DL/T 645 data item and print it decoded
   doctor <config.yaml>                     pass/fail checks: ports, clock, township centre, spool, sources
-  provision --config <cloud-ingest.yaml> --gateway <id> --township <id> --compound <id> --broker-url <url>
-                                           (township side) issue a gateway identity; prints its uplink block
+  (a gateway's identity and password are issued on the township side: lastmile-ingest provision --help)
   help [command]                           this text`,
 };
 
@@ -110,14 +108,6 @@ const COMMAND_HELP: Record<string, Record<Lang, string>> = {
     en: `usage: lastmile doctor <config.yaml> [--lang zh|en]
   On-site checks: serial ports, clock sync, the township centre's broker, spool room, whether every source
   answers. One pass/fail line each; exit 1 when anything failed.`,
-  },
-  provision: {
-    zh: `用法: lastmile provision --config <cloud-ingest.yaml> --gateway <id> --township <id> --compound <id> --broker-url <mqtts://主机:8883> [--password-file <网关上的路径>] [--rotate]
-  （街道综治中心侧）在网关登记表中为网关签发身份和密码，输出网关的 uplink 配置段和代理配置。
-  已签发过的网关要换密码时加 --rotate。`,
-    en: `usage: lastmile provision --config <cloud-ingest.yaml> --gateway <id> --township <id> --compound <id> --broker-url <mqtts://host:8883> [--password-file <path on gateway>] [--rotate]
-  (Township side) issues a gateway's identity and password in the registry; prints the gateway's uplink
-  block and the broker entries. --rotate issues a new password for a gateway already provisioned.`,
   },
 };
 

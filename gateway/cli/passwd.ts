@@ -3,7 +3,7 @@
 // never echoed, printed or written anywhere; only the hash is.
 import { usageLine } from './help.js';
 import { writeFileSync } from 'node:fs';
-import { hashPassword } from '../shared/password-hash.js';
+import { hashPassword } from '../../contract/password-hash.js';
 
 export const MIN_PASSWORD_LENGTH = 8;
 

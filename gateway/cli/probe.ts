@@ -3,7 +3,7 @@
 import { usageLine } from './help.js';
 import { dlt645ProbeCommand, takeProtocol } from '../installer/dlt645-commands.js';
 import type { ReadFunction } from '../../config/profile.js';
-import { ConfigError } from '../../config/load-yaml.js';
+import { ConfigError } from '../../contract/load-yaml.js';
 import { decodeAll } from '../devices/decode.js';
 import { ProfileIndex } from '../devices/profile-index.js';
 import { RegisterImage } from '../devices/register-image.js';

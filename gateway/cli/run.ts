@@ -1,12 +1,12 @@
 // `lastmile run <config> [--for <duration>]`: load, validate and freeze the config, start the gateway, stop
 // cleanly on SIGINT/SIGTERM (systemd) so the spool is synced before exit, or after --for (smoke tests, trials).
 import { usageLine } from './help.js';
-import { ConfigError } from '../../config/load-yaml.js';
+import { ConfigError } from '../../contract/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
 import { hostRequirements, requirementLines } from '../installer/requirements.js';
 import { startSystemdNotifier } from '../installer/systemd-notify.js';
 import { GatewayRuntime } from '../runtime.js';
-import { createLogger } from '../shared/logger.js';
+import { createLogger } from '../../contract/logger.js';
 import { parseDuration } from '../shared/units.js';
 
 export async function runCommand(args: string[]): Promise<number> {

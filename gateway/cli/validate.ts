@@ -3,7 +3,7 @@
 // (console.passwordFile, GPIO lines), one line per missing requirement; --config-only skips that part, to
 // check a config on a laptop before it goes to the gateway.
 import { usageLine } from './help.js';
-import { ConfigError } from '../../config/load-yaml.js';
+import { ConfigError } from '../../contract/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
 import { hostRequirements, requirementLines } from '../installer/requirements.js';
 

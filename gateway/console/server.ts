@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ALARM_LEVELS, type AlarmLevel, type GatewayCommand } from '../pipeline/types.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import type { LiveState } from './live-state.js';
 import type { ConsoleProviders } from './providers.js';
 import type { Sessions } from './sessions.js';

@@ -4,8 +4,8 @@
 // 100 at once, the last one right, all ran and it logged in): the login guard counts each attempt before
 // its hash, and hashes one at a time.
 import { randomBytes } from 'node:crypto';
-import { LoginGuard, type LoginOutcome } from '../shared/login-guard.js';
-import { verifyPassword, type PasswordHash } from '../shared/password-hash.js';
+import { LoginGuard, type LoginOutcome } from '../../contract/login-guard.js';
+import { verifyPassword, type PasswordHash } from '../../contract/password-hash.js';
 
 /** Wrong passwords from one address before it must wait. */
 export const MAX_FAILURES = 5;

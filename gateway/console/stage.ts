@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { RuntimeContext, Stage } from '../runtime.js';
-import { parsePasswordHash } from '../shared/password-hash.js';
-import { scope, type Logger } from '../shared/logger.js';
+import { parsePasswordHash } from '../../contract/password-hash.js';
+import { scope, type Logger } from '../../contract/logger.js';
 import { parseDuration } from '../shared/units.js';
 import { spoolOf } from '../spool/spool-stage.js';
 import { LiveState } from './live-state.js';

@@ -2,7 +2,7 @@
 // is validated again whenever it changes on disk, so an installer editing it sees every problem before
 // restarting. Without a file, the running config is reported as valid (the gateway started with it).
 import { statSync } from 'node:fs';
-import { ConfigError } from '../../config/load-yaml.js';
+import { ConfigError } from '../../contract/load-yaml.js';
 import { loadSiteConfig } from '../../config/load-site.js';
 import type { SiteConfig } from '../../config/site.js';
 import type { ValidationStatus } from './providers.js';

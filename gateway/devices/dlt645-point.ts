@@ -1,6 +1,6 @@
 // Load-time checks of a DL/T 645 profile point: it names its DI and format, and its scale is the format's
 // decimals (XXX.XXX → 0.001), so a profile cannot silently disagree with the standard's notation.
-import type { YamlSource, ConfigIssue } from '../../config/load-yaml.js';
+import type { YamlSource, ConfigIssue } from '../../contract/load-yaml.js';
 import type { Profile } from '../../config/profile.js';
 import { formatShape } from '../drivers/dlt645/values.js';
 

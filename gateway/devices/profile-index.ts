@@ -4,7 +4,7 @@ import { stateKeyProblems } from './state-keys.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseWithSchema, sortIssues, YamlSource, type ConfigIssue } from '../../config/load-yaml.js';
+import { ConfigError, parseWithSchema, sortIssues, YamlSource, type ConfigIssue } from '../../contract/load-yaml.js';
 import { profile as profileSchema, type Profile } from '../../config/profile.js';
 import { ruleUnitProblems } from '../rules/rule-units.js';
 import { convertible } from '../shared/measure-units.js';

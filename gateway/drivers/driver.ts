@@ -10,8 +10,8 @@ import type { ResolvedProfile } from '../devices/resolve.js';
 import type { EventBus } from '../pipeline/event-bus.js';
 import type { GatewayEvents } from '../pipeline/events.js';
 import type { Clock, Tags } from '../pipeline/types.js';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import type { SiteConfig } from '../../config/site.js';
 
 /** A configured source with everything a driver needs already resolved. */

@@ -3,7 +3,7 @@
 // watchdog uses). Ready: every stage and driver has started and none is stopping yet.
 import { pollersAlive } from '../installer/systemd-notify.js';
 import type { RuntimeContext, Stage } from '../runtime.js';
-import { startMetricsServer, type MetricsServer } from '../shared/metrics.js';
+import { startMetricsServer, type MetricsServer } from '../../contract/metrics.js';
 
 /** How long the pollers may issue no request before /healthz says so (as the systemd watchdog check). */
 const POLLER_STALL_MS = 180_000;

@@ -1,7 +1,7 @@
 // The DL/T 645 halves of `lastmile scan` and `lastmile probe` (selected with --protocol dlt645): option
 // parsing and printing around dlt645-scan.ts and dlt645-probe.ts, with the same exit codes as the Modbus
 // commands (0 found/read, 1 nothing answered or the line failed, 2 usage).
-import { ConfigError } from '../../config/load-yaml.js';
+import { ConfigError } from '../../contract/load-yaml.js';
 import { ProfileIndex } from '../devices/profile-index.js';
 import { UsageError } from './args.js';
 import { DLT645_PROBE_USAGE, parseDlt645ProbeArgs, probeDlt645 } from './dlt645-probe.js';

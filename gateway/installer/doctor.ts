@@ -1,6 +1,6 @@
 // `lastmile doctor`: runs every check against one site config and renders a pass/fail list in zh-CN
 // (default) or en. The config itself is the first check: with a broken config nothing else is meaningful.
-import { ConfigError } from '../../config/load-yaml.js';
+import { ConfigError } from '../../contract/load-yaml.js';
 import { loadSiteConfig, type LoadedSite } from '../../config/load-site.js';
 import { parseSize } from '../shared/units.js';
 import { timedatectlProbe, type NtpProbe } from '../time/time-sync.js';

@@ -74,7 +74,7 @@ export function hostRequirements(loaded: LoadedSite): Requirement[] {
     requirements.push(fileRequirement('console.passwordFile', consoleSettings.passwordFile, '`lastmile passwd --out <file>`'));
   }
   const uplink = loaded.config.uplink;
-  if (uplink?.passwordFile !== undefined) requirements.push(fileRequirement('uplink.passwordFile', uplink.passwordFile, '`lastmile provision` (township side)'));
+  if (uplink?.passwordFile !== undefined) requirements.push(fileRequirement('uplink.passwordFile', uplink.passwordFile, '`lastmile-ingest provision` (township side)'));
   for (const key of ['ca', 'cert', 'key'] as const) {
     const file = uplink?.[key];
     if (file !== undefined) requirements.push(fileRequirement(`uplink.${key}`, file, 'the PEM file the township issued'));

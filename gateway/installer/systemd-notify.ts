@@ -10,7 +10,7 @@
 // it (sd_notify ignores repeats), so start-up does not hang on one lost datagram.
 import { execFile } from 'node:child_process';
 import type { RuntimeContext } from '../runtime.js';
-import { scope, type Logger } from '../shared/logger.js';
+import { scope, type Logger } from '../../contract/logger.js';
 
 /** One health condition; returns undefined when healthy, or the reason it is not. */
 export type HealthCheck = () => string | undefined;

@@ -6,12 +6,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { duplexPair, type Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Clock } from '../pipeline/types.js';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import { LogThrottle } from './log-throttle.js';
-import { PacketSizeGuard } from '../shared/mqtt-packet-size-guard.js';
-import { LoginGuard } from '../shared/login-guard.js';
-import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from '../shared/password-hash.js';
+import { PacketSizeGuard } from '../../contract/mqtt-packet-size-guard.js';
+import { LoginGuard } from '../../contract/login-guard.js';
+import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from '../../contract/password-hash.js';
 import { mayPublish, maySubscribe, type DeviceUser } from './users.js';
 
 /** `$` cannot start a device username (see config/sections/outputs.ts), so no device can claim this name. */

@@ -2,7 +2,7 @@
 // configured external broker, registered so that drivers and actuators can get a client through
 // localBrokerOf(context). Listed first in gateway/stages.ts: everything that uses it starts after it.
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
-import { scope } from '../shared/logger.js';
+import { scope } from '../../contract/logger.js';
 import { EmbeddedBroker } from './embedded-broker.js';
 import { EmbeddedLocalBroker, ExternalLocalBroker, registerLocalBroker, type LocalBroker } from './local-broker.js';
 import { loadDeviceUsers } from './users.js';

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import type { localBrokerUser } from '../../config/sections/outputs.js';
-import { parsePasswordHash, type PasswordHash } from '../shared/password-hash.js';
+import { parsePasswordHash, type PasswordHash } from '../../contract/password-hash.js';
 import { expandUserFilter, filterCovers, topicMatches } from './topic-filter.js';
 
 export type LocalBrokerUserConfig = z.infer<typeof localBrokerUser>;

@@ -3,8 +3,8 @@
 import { decodeAll } from '../devices/decode.js';
 import { deviceTime } from '../devices/device-time.js';
 import type { ResolvedSource } from '../drivers/driver.js';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import type { EventBus } from './event-bus.js';
 import type { GatewayEvents } from './events.js';
 import type { Clock, Reading } from './types.js';

@@ -4,8 +4,8 @@
 // reason a full disk must not stop the uplink here: the cursor in memory goes on, counted and logged.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import { errnoOf } from './write-io.js';
 
 export interface CursorFile {

@@ -3,8 +3,8 @@
 // segment turn it into a damaged one: it is scanned once, its readable records numbered (segment-files.ts),
 // the loss logged once with file and offset and counted as `spool.corrupt_lost`; later reads use that map,
 // so a bad record costs neither a log line per read nor the records after it.
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import { HEADER_BYTES, MAX_RECORD_BYTES, parseRecord } from './record.js';
 import { mapDamage, readRange, scanRecords, type DamageMap, type Segment } from './segment-files.js';
 

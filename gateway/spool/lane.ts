@@ -7,8 +7,8 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import { CursorStore, type CursorFile } from './lane-cursor.js';
 import { readRecords } from './lane-reader.js';
 import { frameRecord } from './record.js';

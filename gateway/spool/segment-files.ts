@@ -15,7 +15,7 @@
 // (the next write starts a new one), which pins that numbering for good.
 import { closeSync, fsyncSync, ftruncateSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import { findRecord, parseRecord } from './record.js';
 
 export interface Segment {

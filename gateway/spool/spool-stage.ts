@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
 import type { AlarmEvent } from '../pipeline/types.js';
-import { scope, type Logger } from '../shared/logger.js';
+import { scope, type Logger } from '../../contract/logger.js';
 import { parseDuration, parseSize } from '../shared/units.js';
 import { monoEpochOf } from '../time/honest-clock.js';
 import { encodeAlarmRecord } from './alarm-record.js';

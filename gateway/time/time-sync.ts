@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import type { Clock } from '../pipeline/types.js';
 import { PLAUSIBLE_EPOCH_MS } from './honest-clock.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import { isSyncable } from './honest-clock.js';
 
 export type NtpProbe = () => Promise<'yes' | 'no' | 'unavailable'>;

@@ -3,7 +3,7 @@
 // records (after a crash or reconnect) carries the same id and cloud-ingest can drop it.
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import type { AlarmMessage } from '../../cloud-ingest/contract.js';
+import type { AlarmMessage } from '../../contract/wire.js';
 import type { Clock } from '../pipeline/types.js';
 import { decodeAlarmRecord } from '../spool/alarm-record.js';
 import type { SpoolRecord } from '../spool/lane.js';

@@ -1,7 +1,7 @@
 // Commands down from the township on lm/v1/<gateway>/cmd: validated, turned into 'command' events on the
 // bus (the alarm stage acts on them), and answered with a CommandResult on .../cmd/result.
 import { z } from 'zod';
-import type { CommandMessage, CommandResult } from '../../cloud-ingest/contract.js';
+import type { CommandMessage, CommandResult } from '../../contract/wire.js';
 import { ALARM_LEVELS, type GatewayCommand } from '../pipeline/types.js';
 
 const by = z.string().min(1).max(128);

@@ -4,9 +4,9 @@
 // and jitter (mqtt.js only knows a fixed period, so reconnecting is driven from here).
 import { readFileSync } from 'node:fs';
 import { connect, Store, type IClientOptions, type MqttClient } from 'mqtt';
-import { topics, type GatewayStatus } from '../../cloud-ingest/contract.js';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import { topics, type GatewayStatus } from '../../contract/wire.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 
 export interface ConnectionOptions {
   readonly url: string;

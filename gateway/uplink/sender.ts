@@ -7,9 +7,9 @@
 // same ids, after a reconnect or when no receipt came within the receipt timeout (cloud-ingest drops
 // repeated ids and receipts them again).
 import type { MqttClient } from 'mqtt';
-import { parseTopic, topics, type ReceiptItem } from '../../cloud-ingest/contract.js';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import { parseTopic, topics, type ReceiptItem } from '../../contract/wire.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import type { Lane } from '../spool/lane.js';
 import type { Spool } from '../spool/spool.js';
 import { batchId, buildAlarmMessage, buildTelemetryBatch, gzipLines, type TimeContext } from './batch.js';

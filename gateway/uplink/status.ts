@@ -1,5 +1,5 @@
 // The retained status the township sees for this gateway: online, time sync, spool backlog, sources.
-import type { GatewayStatus } from '../../cloud-ingest/contract.js';
+import type { GatewayStatus } from '../../contract/wire.js';
 import type { Clock, SourceStatus } from '../pipeline/types.js';
 import type { Spool } from '../spool/spool.js';
 

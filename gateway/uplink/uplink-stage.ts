@@ -2,7 +2,7 @@
 // source status into the retained status). Runs only when `uplink:` is configured.
 import { provideUplinkStatus } from '../console/providers.js';
 import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
-import { scope } from '../shared/logger.js';
+import { scope } from '../../contract/logger.js';
 import { parseDuration } from '../shared/units.js';
 import { spoolOf } from '../spool/spool-stage.js';
 import { monoEpochOf } from '../time/honest-clock.js';

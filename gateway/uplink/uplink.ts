@@ -1,12 +1,12 @@
 // The uplink: one MQTT connection to the township broker carrying spooled data up (alarm lane first),
 // a retained status (and its LWT), and commands down. Independent of the runtime so the crash-test child
 // and the benchmark can run it on a bare spool.
-import type { CommandResult } from '../../cloud-ingest/contract.js';
-import { parseReceipt, topics } from '../../cloud-ingest/contract.js';
+import type { CommandResult } from '../../contract/wire.js';
+import { parseReceipt, topics } from '../../contract/wire.js';
 import type { GatewayCommand, SourceStatus } from '../pipeline/types.js';
 import { PLAUSIBLE_EPOCH_MS } from '../time/honest-clock.js';
-import type { Logger } from '../shared/logger.js';
-import type { Stats } from '../shared/stats.js';
+import type { Logger } from '../../contract/logger.js';
+import type { Stats } from '../../contract/stats.js';
 import type { Spool } from '../spool/spool.js';
 import type { TimeContext } from './batch.js';
 import { commandResult, parseCommand } from './commands.js';

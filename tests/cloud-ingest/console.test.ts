@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
-import { topics, type CommandMessage } from '../../cloud-ingest/contract.js';
+import { topics, type CommandMessage } from '../../contract/wire.js';
 import { hashPassword } from '../../cloud-ingest/registry/password.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { requireBinary, tempDir } from '../helpers/peers.js';

@@ -8,9 +8,9 @@ import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
 import { provisionGateway, type ProvisionResult } from '../../cloud-ingest/registry/provision.js';
 import { CloudIngest } from '../../cloud-ingest/service.js';
 import type { WallClock } from '../../cloud-ingest/alarms/types.js';
-import { parseReceipt, topics, type ReceiptItem } from '../../cloud-ingest/contract.js';
+import { parseReceipt, topics, type ReceiptItem } from '../../contract/wire.js';
 import type { AlarmEvent } from '../../gateway/pipeline/types.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
+import { silentLogger } from '../../contract/logger.js';
 import { tempDir } from '../helpers/peers.js';
 
 export function provision(dataDir: string, gateway: string, township: string, compound: string, brokerUrl = 'mqtt://127.0.0.1:1883'): ProvisionResult {

@@ -5,7 +5,7 @@
 // Without a database the same route answers the memory window and says so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { topics } from '../../cloud-ingest/contract.js';
+import { topics } from '../../contract/wire.js';
 import { hashPassword } from '../../cloud-ingest/registry/password.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { startVictoria, type Victoria } from '../helpers/victoria.js';

@@ -3,7 +3,7 @@
 // and every batch and event is answered with a receipt only once it is stored.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { topics } from '../../cloud-ingest/contract.js';
+import { topics } from '../../contract/wire.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { startVictoria, type Victoria } from '../helpers/victoria.js';
 import { alarmEvent, connectGateway, provision, publishBatch, publishBatchReceipted, Receipts, startService, testConfig, waitFor } from './fixture.js';

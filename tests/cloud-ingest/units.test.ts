@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseCloudIngestConfig } from '../../cloud-ingest/config.js';
-import { ConfigError } from '../../config/load-yaml.js';
+import { ConfigError } from '../../contract/load-yaml.js';
 import { LineError, parseLine } from '../../cloud-ingest/ingest/line-protocol.js';
 import { checkBatch } from '../../cloud-ingest/ingest/telemetry.js';
 import { checkLine } from '../../cloud-ingest/ingest/checked-line.js';
@@ -120,7 +120,7 @@ describe('passwords and provisioning', () => {
   });
 });
 
-describe('lastmile provision (the function the CLI calls)', () => {
+describe('lastmile-ingest provision (the function the CLI calls)', () => {
   it('provisions into the registry named by the config and refuses missing arguments', async () => {
     const dir = tempDir('provision-cmd');
     const config = join(dir.path, 'ci.yaml');

@@ -2,8 +2,8 @@
 // maxPendingLines, and everything drains once a real VictoriaMetrics appears on the port.
 import { describe, expect, it } from 'vitest';
 import { InfluxWriter } from '../../cloud-ingest/ingest/writer.js';
-import { Stats } from '../../gateway/shared/stats.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
+import { Stats } from '../../contract/stats.js';
+import { silentLogger } from '../../contract/logger.js';
 import { freePort } from '../helpers/peers.js';
 import { startVictoria } from '../helpers/victoria.js';
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_SCHEMAS, renderJsonSchema } from '../../config/json-schema.js';
+import { GENERATED_SCHEMAS, renderJsonSchema } from '../../scripts/schema/json-schema.js';
 
 describe('generated JSON Schema', () => {
   for (const name of Object.keys(GENERATED_SCHEMAS) as (keyof typeof GENERATED_SCHEMAS)[]) {

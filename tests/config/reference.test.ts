@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { REFERENCES, renderReference } from '../../config/reference.js';
+import { REFERENCES, renderReference } from '../../scripts/schema/reference.js';
 
 describe('generated reference configs', () => {
   for (const name of Object.keys(REFERENCES) as (keyof typeof REFERENCES)[]) {

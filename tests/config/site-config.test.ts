@@ -4,9 +4,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatIssue } from '../../config/load-yaml.js';
+import { ConfigError, formatIssue } from '../../contract/load-yaml.js';
 import { loadSiteConfig, parseSiteConfig } from '../../config/load-site.js';
-import { DEMO_CONFIG } from '../../gateway/demo/demo-compound.js';
+import { DEMO_CONFIG } from '../../scripts/demo/demo-compound.js';
 
 const cases = fileURLToPath(new URL('./cases/', import.meta.url));
 const repo = fileURLToPath(new URL('../../', import.meta.url));

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseWithSchema } from '../../config/load-yaml.js';
+import { parseWithSchema } from '../../contract/load-yaml.js';
 import { decodeAll } from '../../gateway/devices/decode.js';
 import { BUILTIN_PROFILES_DIR, listProfileFiles, ProfileIndex } from '../../gateway/devices/profile-index.js';
 import { RegisterImage } from '../../gateway/devices/register-image.js';

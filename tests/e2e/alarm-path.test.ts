@@ -13,7 +13,7 @@ import { MemoryGpioPort } from '../../gateway/drivers/gpio/memory-port.js';
 import { setGpioPortFactory } from '../../gateway/drivers/gpio/port-provider.js';
 import type { AlarmEvent, Measurement } from '../../gateway/pipeline/types.js';
 import { GatewayRuntime } from '../../gateway/runtime.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
+import { silentLogger } from '../../contract/logger.js';
 import { ModbusSimulator } from '../../gateway/sim/modbus-simulator.js';
 import { freePort, startMosquitto, tempDir, type Peer } from '../helpers/peers.js';
 import { waitFor } from '../helpers/wait.js';

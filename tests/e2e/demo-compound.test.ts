@@ -1,13 +1,13 @@
 // The README's main command in miniature: the demo compound's simulated devices and the gateway,
 // started in-process on a free port; every source must deliver decoded measurements.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoCompound, type DemoCompound } from '../../gateway/demo/demo-compound.js';
-import { LiveView } from '../../gateway/demo/live-view.js';
+import { startDemoCompound, type DemoCompound } from '../../scripts/demo/demo-compound.js';
+import { LiveView } from '../../scripts/demo/live-view.js';
 import type { AlarmEvent, Measurement } from '../../gateway/pipeline/types.js';
 import { ACS_MINOR } from '../../gateway/sim/access-controller.js';
-import { DEMO_LINES, DEMO_PANEL_ZONE, DEMO_UNITS } from '../../gateway/demo/storyline.js';
+import { DEMO_LINES, DEMO_PANEL_ZONE, DEMO_UNITS } from '../../scripts/demo/storyline.js';
 import { COMPONENT_STATUS } from '../../gateway/sim/gbt26875-device.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
+import { silentLogger } from '../../contract/logger.js';
 import { freePort, tempDir } from '../helpers/peers.js';
 import { waitFor } from '../helpers/wait.js';
 

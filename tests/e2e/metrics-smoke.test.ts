@@ -9,7 +9,7 @@ import { parseSiteConfig } from '../../config/load-site.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { resolveProfile } from '../../gateway/devices/resolve.js';
 import { GatewayRuntime } from '../../gateway/runtime.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
+import { silentLogger } from '../../contract/logger.js';
 import { ModbusSimulator } from '../../gateway/sim/modbus-simulator.js';
 import { provision, startService, testConfig } from '../cloud-ingest/fixture.js';
 import { freePort, tempDir } from '../helpers/peers.js';

@@ -7,7 +7,7 @@ import { cloudIngestConfig } from '../../cloud-ingest/config.js';
 import { DedupStore } from '../../cloud-ingest/ingest/dedup.js';
 import { uplink } from '../../config/sections/uplink.js';
 import { CloudIngest } from '../../cloud-ingest/service.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
+import { silentLogger } from '../../contract/logger.js';
 import { tempDir } from '../helpers/peers.js';
 
 describe('listener defaults and plaintext', () => {

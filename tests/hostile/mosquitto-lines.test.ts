@@ -1,4 +1,4 @@
-// The mosquitto lines `lastmile provision` prints (issue 13 item 8) against a real mosquitto 2.0: with the
+// The mosquitto lines `lastmile-ingest provision` prints (issue 13 item 8) against a real mosquitto 2.0: with the
 // printed mosquitto.conf lines, one gateway using another's client id cannot knock it off, and no
 // gateway can leave a retained message on its own command topic (the ACL gives it no write there).
 import { writeFileSync } from 'node:fs';
@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
 import { formatProvisionResult, MOSQUITTO_CONF_LINES, provisionGateway, type ProvisionResult } from '../../cloud-ingest/registry/provision.js';
-import { topics } from '../../cloud-ingest/contract.js';
+import { topics } from '../../contract/wire.js';
 import { startMosquitto, tempDir } from '../helpers/peers.js';
 
-describe('mosquitto lines from lastmile provision', () => {
+describe('mosquitto lines from lastmile-ingest provision', () => {
   const dir = tempDir('hostile-mosquitto');
   let broker: Awaited<ReturnType<typeof startMosquitto>>;
   let a: ProvisionResult;

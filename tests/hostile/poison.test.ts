@@ -5,8 +5,8 @@
 // its line number, before it reaches the database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InfluxWriter, WriteRefusedError } from '../../cloud-ingest/ingest/writer.js';
-import { Stats } from '../../gateway/shared/stats.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
+import { Stats } from '../../contract/stats.js';
+import { silentLogger } from '../../contract/logger.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { startVictoria, type Victoria } from '../helpers/victoria.js';
 import { connectGateway, provision, publishBatch, Receipts, startService, testConfig } from '../cloud-ingest/fixture.js';

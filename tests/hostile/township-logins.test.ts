@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection } from 'node:net';
 import { MqttClient, type IClientOptions } from 'mqtt';
-import { LoginGuard } from '../../gateway/shared/login-guard.js';
+import { LoginGuard } from '../../contract/login-guard.js';
 import { hashPassword } from '../../cloud-ingest/registry/password.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
-import { topics } from '../../cloud-ingest/contract.js';
+import { topics } from '../../contract/wire.js';
 import { BROKER_MAX_FAILURES_PER_ADDRESS, type EmbeddedBroker } from '../../cloud-ingest/ingest/embedded-broker.js';
 import { provision, publishBatch, Receipts, startService, testConfig, waitFor } from '../cloud-ingest/fixture.js';
 

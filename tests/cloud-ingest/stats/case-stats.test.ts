@@ -13,7 +13,7 @@ import { casesOpenedSince } from '../../../cloud-ingest/stats/load.js';
 import { csvCell, toCsv } from '../../../cloud-ingest/stats/csv.js';
 import { dataQuality } from '../../../cloud-ingest/stats/quality.js';
 import { riskColour, riskInputs, riskSection } from '../../../cloud-ingest/stats/risk.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
+import { silentLogger } from '../../../contract/logger.js';
 import { tempDir } from '../../helpers/peers.js';
 import { alarmEvent } from '../fixture.js';
 

@@ -7,7 +7,7 @@ import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { MqttClient } from 'mqtt';
-import { topics } from '../../../cloud-ingest/contract.js';
+import { topics } from '../../../contract/wire.js';
 import { hashPassword } from '../../../cloud-ingest/registry/password.js';
 import type { CloudIngest } from '../../../cloud-ingest/service.js';
 import { tempDir } from '../../helpers/peers.js';

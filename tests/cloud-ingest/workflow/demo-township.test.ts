@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { topics } from '../../../cloud-ingest/contract.js';
-import { startDemoTownship, type DemoTownship } from '../../../gateway/demo/township.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
+import { topics } from '../../../contract/wire.js';
+import { startDemoTownship, type DemoTownship } from '../../../scripts/demo/township.js';
+import { silentLogger } from '../../../contract/logger.js';
 import { freePort, tempDir } from '../../helpers/peers.js';
 import { alarmEvent, connectGateway, waitFor } from '../fixture.js';
 

@@ -2,7 +2,7 @@
 // PostgreSQL 15 started by the suite. Each open() is a fresh, migrated database.
 import type { Db } from '../../../cloud-ingest/db/db.js';
 import { openDatabase } from '../../../cloud-ingest/db/open.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
+import { silentLogger } from '../../../contract/logger.js';
 import { tempDir } from '../../helpers/peers.js';
 import { startPostgres, type Postgres } from '../../helpers/postgres.js';
 

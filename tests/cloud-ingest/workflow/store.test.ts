@@ -10,7 +10,7 @@ import { importJsonLines } from '../../../cloud-ingest/alarms/import-jsonl.js';
 import { buildPolicy } from '../../../cloud-ingest/alarms/policy.js';
 import { CaseStore, ConflictError, InvalidEventError, WorkflowError } from '../../../cloud-ingest/alarms/store.js';
 import type { AlarmCase } from '../../../cloud-ingest/alarms/types.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
+import { silentLogger } from '../../../contract/logger.js';
 import { tempDir } from '../../helpers/peers.js';
 import { alarmEvent } from '../fixture.js';
 import { ENGINES, Engines } from './engines.js';

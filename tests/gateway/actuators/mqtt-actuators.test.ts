@@ -10,8 +10,8 @@ import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
 import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { startMosquitto, type Peer } from '../../helpers/peers.js';
 
 const siteYaml = (port: number) => `

@@ -11,8 +11,8 @@ import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { GatewayCommand } from '../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../gateway/runtime.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 
 const yaml = `
 version: 1

@@ -5,8 +5,8 @@ import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
 import type { RuleCondition } from '../../../gateway/rules/condition.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { ManualClock } from '../rules/site.js';
 import { smokeCondition } from './conditions.js';
 

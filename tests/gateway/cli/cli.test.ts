@@ -28,7 +28,7 @@ function expectOneLine(stderr: string): string {
 
 describe('lastmile help', () => {
   it('every command has help in zh-CN and en, and they differ', () => {
-    expect(COMMAND_NAMES).toEqual(expect.arrayContaining(['validate', 'run', 'passwd', 'scan', 'probe', 'doctor', 'provision']));
+    expect(COMMAND_NAMES).toEqual(expect.arrayContaining(['validate', 'run', 'passwd', 'scan', 'probe', 'doctor']));
     for (const command of COMMAND_NAMES) {
       const zh = helpText(command, 'zh')!;
       const en = helpText(command, 'en')!;
@@ -85,21 +85,6 @@ describe('lastmile user mistakes: one line each, no stack trace', () => {
     expect(unknown.status).toBe(2);
     expect(expectOneLine(unknown.stderr)).toMatch(/没有 "sacn" 这个命令/);
   }, 180_000);
-
-  it('provisioning a gateway again says to add --rotate, in one line, with no stack trace', () => {
-    const config = join(dir.path, 'ci.yaml');
-    writeFileSync(config, `version: 1\ndataDir: ${dir.path}/data\n`);
-    const args = ['provision', '--config', config, '--gateway', 'gw-7', '--township', 'town', '--compound', 'c7', '--broker-url', 'mqtts://t.example:8883'];
-    expect(lastmile(args).status).toBe(0);
-    const again = lastmile(args);
-    expect(again.status).toBe(1);
-    const line = expectOneLine(again.stderr);
-    expect(line).toMatch(/already provisioned.*--rotate/);
-    expect(line).not.toMatch(/pass rotate/);
-    const missingFlag = lastmile(['provision', '--config', config, '--gateway', 'gw-8']);
-    expect(missingFlag.status).toBe(2);
-    expect(expectOneLine(missingFlag.stderr)).toMatch(/missing --township/);
-  }, 120_000);
 
   it('a YAML slip is one problem at its own line, with zh-CN and en', () => {
     const file = join(dir.path, 'slip.yaml');

@@ -6,12 +6,12 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { parseSiteConfig } from '../../../config/load-site.js';
-import { hashPassword } from '../../../gateway/shared/password-hash.js';
+import { hashPassword } from '../../../contract/password-hash.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { Stats } from '../../../contract/stats.js';
 
 export const PASSWORD = 'install-pw-2026';
 /** Cheap scrypt parameters: these tests check the login flow, not the cost. */

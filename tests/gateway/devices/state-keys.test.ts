@@ -1,7 +1,7 @@
 // A state-table key the point's raw values can never take is refused with the key and the profile's
 // file:line (issue 20), and every shipped profile passes the check.
 import { describe, expect, it } from 'vitest';
-import { YamlSource } from '../../../config/load-yaml.js';
+import { YamlSource } from '../../../contract/load-yaml.js';
 import { profile as profileSchema } from '../../../config/profile.js';
 import { ProfileIndex, profileIssues } from '../../../gateway/devices/profile-index.js';
 

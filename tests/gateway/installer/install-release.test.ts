@@ -20,7 +20,7 @@ import { freePort, tempDir } from '../../helpers/peers.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const SHIPPED = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'scripts', 'gateway', 'firmware-bridge', 'cloud-ingest', 'config', 'devices', 'deploy', 'docs'];
+const SHIPPED = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'README.md', 'bin', 'scripts', 'contract', 'gateway', 'firmware-bridge', 'cloud-ingest', 'config', 'devices', 'deploy', 'docs'];
 
 function run(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number }) {
   const result = spawnSync(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', timeout: options.timeoutMs, maxBuffer: 64 * 1024 * 1024 });
@@ -77,7 +77,31 @@ describe('npm pack → install.sh --root → lastmile validate / run --for 5s fr
     expect(existsSync(join(app, 'node_modules/mqtt'))).toBe(true);
     expect(existsSync(join(root, 'etc/systemd/system/lastmile.service'))).toBe(true);
     expect(existsSync(join(root, 'usr/local/bin/lastmile'))).toBe(true);
+    // One role's code: the gateway ships the contract and no township code (what runs below proves it needs none).
+    expect(existsSync(join(app, 'dist/contract/wire.js'))).toBe(true);
+    expect(existsSync(join(app, 'dist/cloud-ingest'))).toBe(false);
+    expect(existsSync(join(app, 'bin/lastmile-ingest.js'))).toBe(false);
   });
+
+  it('installs the township from the same release without gateway code, and its provision command runs from there', () => {
+    expect(installStatus, installOutput).toBe(0);
+    const townshipRoot = join(dir.path, 'township-root');
+    const install = run('bash', [join(dir.path, 'src/deploy/install.sh'), '--township', '--root', townshipRoot, '--release', tarball, '--no-start'], {
+      cwd: dir.path,
+      env: { npm_config_ignore_scripts: 'true', npm_config_prefer_offline: 'true', npm_config_update_notifier: 'false' },
+      timeoutMs: 480_000,
+    });
+    expect(install.status, install.output).toBe(0);
+    const townshipApp = join(townshipRoot, 'opt/lastmile');
+    expect(existsSync(join(townshipApp, 'dist/cloud-ingest/main.js'))).toBe(true);
+    for (const gatewaySide of ['dist/gateway', 'dist/firmware-bridge', 'dist/devices', 'dist/config', 'bin/lastmile.js']) expect(existsSync(join(townshipApp, gatewaySide)), gatewaySide).toBe(false);
+    expect(existsSync(join(townshipRoot, 'etc/systemd/system/lastmile-ingest.service'))).toBe(true);
+    const config = join(dir.path, 'township.yaml');
+    writeFileSync(config, `version: 1\ndataDir: ${join(dir.path, 'township-data')}\n`);
+    const provision = run(process.execPath, [join(townshipRoot, 'usr/local/bin/lastmile-ingest'), 'provision', '--config', config, '--gateway', 'gw-installed', '--township', 'chengguan', '--compound', 'hongqi', '--broker-url', 'mqtts://township.example:8883'], { cwd: dir.path, timeoutMs: 60_000 });
+    expect(provision.status, provision.output).toBe(0);
+    expect(provision.output).toMatch(/gw-installed/);
+  }, 600_000);
 
   it('validates the demo config and a site of its own, then runs that site for 5 s and fills its spool', async () => {
     expect(installStatus, installOutput).toBe(0);

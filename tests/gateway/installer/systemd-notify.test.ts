@@ -5,8 +5,8 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pollersAlive, startSystemdNotifier, SystemdNotifier, systemdNotifyBinary } from '../../../gateway/installer/systemd-notify.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import type { RuntimeContext } from '../../../gateway/runtime.js';
 import { tempDir } from '../../helpers/peers.js';
 

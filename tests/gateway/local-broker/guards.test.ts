@@ -4,11 +4,11 @@ import { connect } from 'node:net';
 import { connectAsync, MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBroker } from '../../../gateway/local-broker/embedded-broker.js';
-import { FixedHeaderScanner } from '../../../gateway/shared/mqtt-packet-size-guard.js';
+import { FixedHeaderScanner } from '../../../contract/mqtt-packet-size-guard.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { Stats } from '../../../contract/stats.js';
 import { freePort } from '../../helpers/peers.js';
-import { hashPassword, parsePasswordHash } from '../../../gateway/shared/password-hash.js';
+import { hashPassword, parsePasswordHash } from '../../../contract/password-hash.js';
 import { capturedLogger, TEST_SCRYPT } from './harness.js';
 
 describe('MQTT fixed-header scanner', () => {

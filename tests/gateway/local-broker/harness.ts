@@ -6,10 +6,10 @@ import { Writable } from 'node:stream';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { parseSiteConfig } from '../../../config/load-site.js';
-import { hashPassword } from '../../../gateway/shared/password-hash.js';
+import { hashPassword } from '../../../contract/password-hash.js';
 import type { Measurement, SourceStatus } from '../../../gateway/pipeline/types.js';
 import { GatewayRuntime } from '../../../gateway/runtime.js';
-import type { Logger } from '../../../gateway/shared/logger.js';
+import type { Logger } from '../../../contract/logger.js';
 
 /** Cheaper than the production cost so a test file hashes a handful of passwords in milliseconds. */
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };

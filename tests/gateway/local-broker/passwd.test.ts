@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { passwdCommand } from '../../../gateway/cli/passwd.js';
-import { parsePasswordHash, verifyPassword } from '../../../gateway/shared/password-hash.js';
+import { parsePasswordHash, verifyPassword } from '../../../contract/password-hash.js';
 import { tempDir } from '../../helpers/peers.js';
 
 function io(input: string) {

@@ -8,8 +8,8 @@ import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { Clock, Measurement, PointFault } from '../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../gateway/runtime.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 
 const site = parseSiteConfig(
   'decoder.yaml',

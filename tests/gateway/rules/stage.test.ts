@@ -4,8 +4,8 @@ import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { Measurement } from '../../../gateway/pipeline/types.js';
 import { onCondition, type RuleCondition } from '../../../gateway/rules/condition.js';
 import { RulesEngine } from '../../../gateway/rules/stage.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { loadTestSite, ManualClock } from './site.js';
 
 function setup() {

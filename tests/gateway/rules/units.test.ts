@@ -2,13 +2,13 @@
 // before comparing; a value whose unit does not convert is a sensor fault at once; a config whose rule
 // unit cannot apply to its point is refused with the config path.
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../config/load-yaml.js';
+import { ConfigError } from '../../../contract/load-yaml.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import { onCondition, type RuleCondition } from '../../../gateway/rules/condition.js';
 import { RulesEngine } from '../../../gateway/rules/stage.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { loadTestSite, ManualClock, SITE_YAML } from './site.js';
 
 function setup(yaml = SITE_YAML) {

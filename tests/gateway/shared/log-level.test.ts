@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../config/load-site.js';
 import { cloudIngestConfig } from '../../../cloud-ingest/config.js';
-import { createLogger } from '../../../gateway/shared/logger.js';
+import { createLogger } from '../../../contract/logger.js';
 
 const SITE = `version: 1
 gateway: { township: t, compound: c, id: gw }

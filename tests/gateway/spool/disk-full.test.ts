@@ -4,8 +4,8 @@
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Stats } from '../../../gateway/shared/stats.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
+import { Stats } from '../../../contract/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
 import type { LaneName } from '../../../gateway/spool/lane.js';
 import { readRange, scanRecords } from '../../../gateway/spool/segment-files.js';
 import { Spool, type DropReport, type SpoolOptions, type WriteFailureReport } from '../../../gateway/spool/spool.js';

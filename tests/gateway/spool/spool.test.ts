@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Spool, type DropReport, type SpoolOptions } from '../../../gateway/spool/spool.js';
-import { Stats } from '../../../gateway/shared/stats.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
+import { Stats } from '../../../contract/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
 import { tempDir } from '../../helpers/peers.js';
 
 const dirs: { remove: () => void }[] = [];

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { placeStamp } from '../../../gateway/time/placement.js';
 import { TimeSync } from '../../../gateway/time/time-sync.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
+import { silentLogger } from '../../../contract/logger.js';
 
 const REAL = Date.UTC(2026, 10, 23, 9, 0, 0);
 

@@ -4,13 +4,13 @@
 // resends and the backlog. (Full batches wait for no batchMaxAge, so nothing here leans on a delay.)
 import { chmodSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseTopic } from '../../../cloud-ingest/contract.js';
+import { parseTopic } from '../../../contract/wire.js';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
 import { encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { Spool } from '../../../gateway/spool/spool.js';
 import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Uplink } from '../../../gateway/uplink/uplink.js';
 import { startMosquitto, tempDir } from '../../helpers/peers.js';

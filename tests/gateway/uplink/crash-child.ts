@@ -5,8 +5,8 @@
 import { encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { Spool } from '../../../gateway/spool/spool.js';
 import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Uplink } from '../../../gateway/uplink/uplink.js';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';

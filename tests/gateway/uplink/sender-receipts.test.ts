@@ -5,13 +5,13 @@
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ReceiptItem } from '../../../cloud-ingest/contract.js';
+import type { ReceiptItem } from '../../../contract/wire.js';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
 import { encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { Spool } from '../../../gateway/spool/spool.js';
 import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { Sender } from '../../../gateway/uplink/sender.js';
 import { tempDir } from '../../helpers/peers.js';
 import { waitFor } from '../../helpers/wait.js';

@@ -3,7 +3,7 @@
 // and the spool-full warning as a gateway measurement plus a warning alarm.
 import { connect } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
-import { topics, type CommandResult, type GatewayStatus } from '../../../cloud-ingest/contract.js';
+import { topics, type CommandResult, type GatewayStatus } from '../../../contract/wire.js';
 import { uplink as uplinkSchema } from '../../../config/sections/uplink.js';
 import type { SiteConfig } from '../../../config/site.js';
 import type { RuntimeContext } from '../../../gateway/runtime.js';
@@ -11,8 +11,8 @@ import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { AlarmEvent, GatewayCommand, Measurement } from '../../../gateway/pipeline/types.js';
 import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { UplinkStage } from '../../../gateway/uplink/uplink-stage.js';
 import { startMosquitto, tempDir } from '../../helpers/peers.js';

@@ -4,7 +4,7 @@
 // `receipts` is off), without which the gateway frees nothing.
 import { gunzipSync } from 'node:zlib';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { parseTopic, topics, type Receipt } from '../../../cloud-ingest/contract.js';
+import { parseTopic, topics, type Receipt } from '../../../contract/wire.js';
 
 export interface Delivery {
   readonly kind: 'telemetry' | 'alarm' | 'status' | 'commandResult';

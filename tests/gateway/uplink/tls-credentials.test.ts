@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
 import { encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { Spool } from '../../../gateway/spool/spool.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { Stats } from '../../../contract/stats.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Uplink } from '../../../gateway/uplink/uplink.js';
 import { requireBinary, startMosquitto, tempDir, type Peer } from '../../helpers/peers.js';

@@ -13,8 +13,8 @@ import type { AlarmEvent, Measurement, SourceStatus } from '../../../../gateway/
 import { onCondition, type RuleCondition } from '../../../../gateway/rules/condition.js';
 import { RulesStage } from '../../../../gateway/rules/stage.js';
 import { resolveSources, type RuntimeContext } from '../../../../gateway/runtime.js';
-import { silentLogger } from '../../../../gateway/shared/logger.js';
-import { Stats } from '../../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../../contract/logger.js';
+import { Stats } from '../../../../contract/stats.js';
 import { HonestClock } from '../../../../gateway/time/honest-clock.js';
 import { tempDir } from '../../../helpers/peers.js';
 

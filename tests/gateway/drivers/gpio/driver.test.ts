@@ -17,8 +17,8 @@ import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import type { Measurement, Reading, SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
 import { HonestClock } from '../../../../gateway/time/honest-clock.js';
-import { silentLogger } from '../../../../gateway/shared/logger.js';
-import { Stats } from '../../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../../contract/logger.js';
+import { Stats } from '../../../../contract/stats.js';
 import { tempDir } from '../../../helpers/peers.js';
 
 const PROFILES_DIR = fileURLToPath(new URL('./profiles/', import.meta.url));

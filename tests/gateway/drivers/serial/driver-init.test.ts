@@ -14,8 +14,8 @@ import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
 import { HonestClock } from '../../../../gateway/time/honest-clock.js';
-import { silentLogger } from '../../../../gateway/shared/logger.js';
-import { Stats } from '../../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../../contract/logger.js';
+import { Stats } from '../../../../contract/stats.js';
 
 const PROFILES = fileURLToPath(new URL('./profiles/', import.meta.url));
 const config = siteConfig.parse({

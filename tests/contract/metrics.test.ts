@@ -1,8 +1,8 @@
-// The Prometheus text writer and the probe endpoints (gateway/shared/metrics.ts): names and label values
+// The Prometheus text writer and the probe endpoints (contract/metrics.ts): names and label values
 // escaped as the exposition format says, one TYPE line per family, and /readyz following its probes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { metricName, prometheusText, startMetricsServer, type MetricsServer } from '../../../gateway/shared/metrics.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { metricName, prometheusText, startMetricsServer, type MetricsServer } from '../../contract/metrics.js';
+import { Stats } from '../../contract/stats.js';
 
 describe('prometheusText', () => {
   it('writes counters with _total, gauges as they are, labels escaped, one TYPE per family', () => {

@@ -1,7 +1,7 @@
 // Counters and gauges kept by every stage (faults per source, drops, queue depths). The runtime
 // publishes them as `gateway` measurements, so the township sees a gateway's health next to its data.
 
-/** One counter or gauge with its labels, as `/metrics` writes it (gateway/shared/metrics.ts). */
+/** One counter or gauge with its labels, as `/metrics` writes it (contract/metrics.ts). */
 export interface StatEntry {
   readonly kind: 'counter' | 'gauge';
   readonly name: string;

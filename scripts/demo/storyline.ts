@@ -5,14 +5,14 @@
 // cases on the board's workflow (confirm, dispatch, handled, reset from the board, close with a cause),
 // except the forced gate: nobody dispatches it, so it escalates to the second officer and then the
 // township leader, and the notifications print in the terminal.
-import type { EventBus } from '../pipeline/event-bus.js';
-import type { GatewayEvents } from '../pipeline/events.js';
-import type { MemoryGpioPort } from '../drivers/gpio/memory-port.js';
-import type { AccessControllerSimulator } from '../sim/access-controller.js';
-import { ACS_MINOR } from '../sim/access-controller.js';
-import type { Gbt26875DeviceSimulator } from '../sim/gbt26875-device.js';
-import { COMPONENT_STATUS } from '../sim/gbt26875-device.js';
-import type { ModbusSimulator } from '../sim/modbus-simulator.js';
+import type { EventBus } from '../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../gateway/pipeline/events.js';
+import type { MemoryGpioPort } from '../../gateway/drivers/gpio/memory-port.js';
+import type { AccessControllerSimulator } from '../../gateway/sim/access-controller.js';
+import { ACS_MINOR } from '../../gateway/sim/access-controller.js';
+import type { Gbt26875DeviceSimulator } from '../../gateway/sim/gbt26875-device.js';
+import { COMPONENT_STATUS } from '../../gateway/sim/gbt26875-device.js';
+import type { ModbusSimulator } from '../../gateway/sim/modbus-simulator.js';
 
 /** What the storyline's township duty officer can do; a source names its open case. */
 export interface StoryTownship {
@@ -51,7 +51,7 @@ export interface Beat {
   readonly act: (cast: StoryCast) => void | Promise<void>;
 }
 
-/** Exported for tests/gateway/demo/storyline.test.ts, which checks every narrated alarm raises and clears. */
+/** Exported for tests/scripts/demo/storyline.test.ts, which checks every narrated alarm raises and clears. */
 export const STORY: readonly Beat[] = [
   { at: 3, act: (c) => c.say('剧情：2号楼消防主机报火警（3层走廊感烟）/ story: building 2 fire panel reports fire, 3rd-floor corridor') },
   { at: 3, act: (c) => c.panel.componentState(DEMO_PANEL_ZONE, COMPONENT_STATUS.fire, '3层走廊感烟') },

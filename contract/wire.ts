@@ -13,7 +13,7 @@
 // receipt names its id, sent by cloud-ingest after the database (or the alarm store) has it. A broker's
 // PUBACK means nothing for the spool: a broker can restart, lose a $share subscription or drop from a
 // full queue. Unreceipted messages are resent with the same ids; cloud-ingest drops repeated ids.
-import type { AlarmEvent, GatewayCommand } from '../gateway/pipeline/types.js';
+import type { AlarmEvent, GatewayCommand } from './vocabulary.js';
 
 export const TOPIC_ROOT = 'lm/v1';
 

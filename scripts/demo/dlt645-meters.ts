@@ -3,9 +3,9 @@
 // needs neither an RS-485 adapter nor socat. On site the same sources sit on `port: /dev/ttyUSB1`.
 import type { Document } from 'yaml';
 import type { LoadedSite } from '../../config/load-site.js';
-import type { ResolvedSource } from '../drivers/driver.js';
-import { Dlt645MeterSimulator } from '../sim/dlt645-meter.js';
-import { meterScenarioFor } from '../sim/dlt645-meter-scenarios.js';
+import type { ResolvedSource } from '../../gateway/drivers/driver.js';
+import { Dlt645MeterSimulator } from '../../gateway/sim/dlt645-meter.js';
+import { meterScenarioFor } from '../../gateway/sim/dlt645-meter-scenarios.js';
 
 /** The demo's meter bus id in config/examples/demo-compound.yaml. */
 export const DEMO_METER_BUS = 'b1-meters';

@@ -1,8 +1,8 @@
 // `npm start`: runs the demo compound until Ctrl-C (or for --for <duration>), printing live values,
 // the siren and strobe, and the alarms as the storyline raises and clears them.
-import { waitForSignal } from '../cli/run.js';
-import { createLogger } from '../shared/logger.js';
-import { parseDuration } from '../shared/units.js';
+import { waitForSignal } from '../../gateway/cli/run.js';
+import { createLogger } from '../../contract/logger.js';
+import { parseDuration } from '../../gateway/shared/units.js';
 import { startDemoCompound } from './demo-compound.js';
 import { LiveView } from './live-view.js';
 

@@ -14,7 +14,7 @@ import { hashPassword } from '../../cloud-ingest/registry/password.js';
 import { provisionGateway } from '../../cloud-ingest/registry/provision.js';
 import { GatewayRegistry } from '../../cloud-ingest/registry/registry.js';
 import { CloudIngest } from '../../cloud-ingest/service.js';
-import type { Logger } from '../shared/logger.js';
+import type { Logger } from '../../contract/logger.js';
 import type { StoryTownship } from './storyline.js';
 
 const VICTORIA_BIN = '/usr/bin/victoria-metrics';

@@ -1,6 +1,6 @@
 // The annotated reference configs (config/reference/site.yaml and cloud-ingest.yaml, Telegraf's sample
 // config): every option with its description and default, generated from the same JSON Schema the editors
-// use (config/json-schema.ts, itself from the zod schemas), so the reference cannot drift from the code.
+// use (scripts/schema/json-schema.ts, itself from the zod schemas), so the reference cannot drift from the code.
 // `npm run gen:schema` writes them; tests/config/reference.test.ts fails when they are stale.
 // Everything is commented out except `version:`: the file documents, it is not a config to run as is.
 import { GENERATED_SCHEMAS, renderJsonSchema } from './json-schema.js';

@@ -1,8 +1,8 @@
 // The demo's terminal view: the latest value of every point, per source, reprinted every few seconds,
 // with online state and the alarms the gateway currently holds. Chinese first, English beside it.
-import type { EventBus } from '../pipeline/event-bus.js';
-import type { GatewayEvents } from '../pipeline/events.js';
-import type { AlarmEvent, Measurement } from '../pipeline/types.js';
+import type { EventBus } from '../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../gateway/pipeline/events.js';
+import type { AlarmEvent, Measurement } from '../../gateway/pipeline/types.js';
 
 export class LiveView {
   private readonly latest = new Map<string, Map<string, Measurement>>();

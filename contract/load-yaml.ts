@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { yamlMessage, zodMessage } from './messages.js';
+import { yamlMessage, zodMessage } from './config-messages.js';
 
 export type ConfigPath = readonly (string | number)[];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, parsePasswordHash, verifyPassword } from '../../../gateway/shared/password-hash.js';
-import { TEST_SCRYPT } from './harness.js';
+import { hashPassword, parsePasswordHash, verifyPassword } from '../../contract/password-hash.js';
+import { TEST_SCRYPT } from '../gateway/local-broker/harness.js';
 
 describe('scrypt password hashes', () => {
   it('verifies the right password and refuses a wrong one', async () => {

@@ -6,14 +6,14 @@ import { GENERATED_SCHEMAS, renderJsonSchema } from './json-schema.js';
 import { REFERENCES, renderReference } from './reference.js';
 
 for (const name of Object.keys(GENERATED_SCHEMAS) as (keyof typeof GENERATED_SCHEMAS)[]) {
-  const file = fileURLToPath(new URL(`./schema/${name}`, import.meta.url));
+  const file = fileURLToPath(new URL(`../../config/schema/${name}`, import.meta.url));
   writeFileSync(file, renderJsonSchema(name));
   console.log(`wrote ${file}`);
 }
 
-mkdirSync(fileURLToPath(new URL('./reference/', import.meta.url)), { recursive: true });
+mkdirSync(fileURLToPath(new URL('../../config/reference/', import.meta.url)), { recursive: true });
 for (const name of Object.keys(REFERENCES) as (keyof typeof REFERENCES)[]) {
-  const file = fileURLToPath(new URL(`./reference/${name}`, import.meta.url));
+  const file = fileURLToPath(new URL(`../../config/reference/${name}`, import.meta.url));
   writeFileSync(file, renderReference(name));
   console.log(`wrote ${file}`);
 }

@@ -3,8 +3,8 @@
 // recording cast, giving the timeline of what the simulators are told; each narrated alarm is then held
 // against the demo config's effective rule (delay, threshold, hysteresis, latch) for its source.
 import { describe, expect, it } from 'vitest';
-import { DEMO_PANEL_SOURCE, loadDemoConfig } from '../../../gateway/demo/demo-compound.js';
-import { DEMO_LINES, DEMO_UNITS, STORY, STORY_LOOP_SECONDS, type StoryCast } from '../../../gateway/demo/storyline.js';
+import { DEMO_PANEL_SOURCE, loadDemoConfig } from '../../../scripts/demo/demo-compound.js';
+import { DEMO_LINES, DEMO_UNITS, STORY, STORY_LOOP_SECONDS, type StoryCast } from '../../../scripts/demo/storyline.js';
 import { resolveSources } from '../../../gateway/runtime.js';
 import { effectiveRules } from '../../../gateway/rules/effective.js';
 import { ACS_MINOR } from '../../../gateway/sim/access-controller.js';

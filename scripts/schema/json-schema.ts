@@ -1,9 +1,9 @@
 // JSON Schema for editors (YAML language server, VS Code), generated from the zod schemas so the two
 // can never disagree; tests/config/json-schema.test.ts fails when config/schema/*.json is stale.
 import { z } from 'zod';
-import { cloudIngestConfig } from '../cloud-ingest/config.js';
-import { profile } from './profile.js';
-import { siteConfig } from './site.js';
+import { cloudIngestConfig } from '../../cloud-ingest/config.js';
+import { profile } from '../../config/profile.js';
+import { siteConfig } from '../../config/site.js';
 
 export const GENERATED_SCHEMAS = {
   'site.schema.json': { schema: siteConfig, title: 'lastmile site config (gateway)' },
