@@ -17,7 +17,6 @@ import { performance } from 'node:perf_hooks';
 import { connectAsync } from 'mqtt';
 import { parseSiteConfig } from '../config/load-site.js';
 import { resolveProfile } from '../gateway/devices/resolve.js';
-import { setGpioPortFactory } from '../gateway/drivers/gpio/port-provider.js';
 import { MemoryGpioPort } from '../gateway/drivers/gpio/memory-port.js';
 import type { GpioLevel, GpioPort } from '../gateway/drivers/gpio/port.js';
 import { hashPassword } from '../contract/password-hash.js';
@@ -118,8 +117,7 @@ spool: { dir: ${join(dir.path, 'spool')} }
   await sim.start();
 
   const port = new TimedPort(new MemoryGpioPort());
-  setGpioPortFactory(() => port);
-  const runtime = new GatewayRuntime(loaded, { log: silentLogger() });
+  const runtime = new GatewayRuntime(loaded, { log: silentLogger(), gpioPort: () => port });
   // Decoded measurements of the load sources (the level transmitters' own 10 s polls add at most 1/s).
   let loadMeasurements = 0;
   runtime.context.events.on('measurement', (m) => {

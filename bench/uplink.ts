@@ -8,14 +8,15 @@
 // Run: npx tsx bench/uplink.ts [sustainedSeconds=10] [replayMeasurements=300000]
 // RSS depends on V8's heap sizing far more than on the spool/uplink: with --max-semi-space-size=2
 // --max-old-space-size=64 (what a Pi service unit should pass) it stays well under the default's.
+import { Services } from '../gateway/pipeline/services.js';
 import { Durability } from '../gateway/pipeline/durability.js';
 import { performance } from 'node:perf_hooks';
 import { spool as spoolSchema, uplink as uplinkSchema } from '../config/sections/uplink.js';
 import type { SiteConfig } from '../config/site.js';
 import { EventBus } from '../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../gateway/pipeline/events.js';
-import type { RuntimeContext } from '../gateway/runtime.js';
-import { spoolOf, SpoolStage } from '../gateway/spool/spool-stage.js';
+import type { RuntimeContext } from '../gateway/pipeline/stage.js';
+import { SpoolStage } from '../gateway/spool/spool-stage.js';
 import { silentLogger } from '../contract/logger.js';
 import { Stats } from '../contract/stats.js';
 import { HonestClock } from '../gateway/time/honest-clock.js';
@@ -41,11 +42,11 @@ const site = {
   uplink: uplinkSchema.parse({ url }),
   spool: spoolSchema.parse({ dir: dir.path }),
 } as unknown as SiteConfig;
-const context: RuntimeContext = { site, sources: [], events: new EventBus<GatewayEvents>((e) => stats.inc('listener_error', { e })), clock, log: silentLogger(), stats, durability: new Durability() };
+const context: RuntimeContext = { site, sources: [], events: new EventBus<GatewayEvents>((e) => stats.inc('listener_error', { e })), clock, log: silentLogger(), stats, services: new Services(), durability: new Durability() };
 
 const spoolStage = new SpoolStage(context);
 spoolStage.start();
-const spool = spoolOf(context)!;
+const spool = context.services.get('spool')!;
 const uplinkStage = new UplinkStage(context);
 uplinkStage.start();
 

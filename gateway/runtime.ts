@@ -4,10 +4,13 @@ import type { LoadedSite } from '../config/load-site.js';
 import type { SiteConfig } from '../config/site.js';
 import { resolveProfile } from './devices/resolve.js';
 import type { Driver, ResolvedSource } from './drivers/driver.js';
+import { defaultGpioPort } from './drivers/gpio/port-provider.js';
 import { loadDriver } from './drivers/registry.js';
 import { Decoder } from './pipeline/decoder.js';
 import { Durability } from './pipeline/durability.js';
 import { EventBus } from './pipeline/event-bus.js';
+import { Services, type GpioPortFactory } from './pipeline/services.js';
+import type { RuntimeContext, Stage, StageFactory } from './pipeline/stage.js';
 import type { GatewayEvents } from './pipeline/events.js';
 import type { Clock, Tags } from './pipeline/types.js';
 import { HonestClock } from './time/honest-clock.js';
@@ -18,31 +21,8 @@ import { STAGES } from './stages.js';
 /** Longest a driver or stage may take to stop before shutdown goes on without it. */
 export const STOP_TIMEOUT_MS = 5000;
 
-/** What every stage gets: the frozen config, the bus, the clock, and scoped logging/counters. */
-export interface RuntimeContext {
-  readonly site: SiteConfig;
-  readonly sources: readonly ResolvedSource[];
-  readonly events: EventBus<GatewayEvents>;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly stats: Stats;
-  /** When what was emitted is on disk (the spool stage provides it; devices are acknowledged on it). Always set by the runtime; optional for hand-built test contexts. */
-  readonly durability?: Durability;
-}
-
-/** A stage beyond the drivers: rules, alarms, actuators, spool, uplink, local broker, console. */
-export interface Stage {
-  readonly name: string;
-  start(): Promise<void> | void;
-  stop(): Promise<void> | void;
-  /** Called once every driver has started: e.g. the local broker opens its device listener only now, so no device message is accepted before the driver that maps it is ready. */
-  driversStarted?(): Promise<void> | void;
-  /** Called before the drivers stop: e.g. the local broker closes its device listener first. */
-  driversStopping?(): Promise<void> | void;
-}
-
-/** Builds a stage when the site config asks for it; returns undefined when it is not configured. */
-export type StageFactory = (context: RuntimeContext) => Stage | undefined | Promise<Stage | undefined>;
+/** Longest a driver or stage may take to start (an external broker's first connect, a serial port open) before the start fails. */
+export const START_TIMEOUT_MS = 60_000;
 
 export function sourceTags(site: SiteConfig, source: SiteConfig['sources'][number]): Tags {
   const tags: Record<string, string> = {
@@ -78,6 +58,10 @@ export interface RuntimeOptions {
   readonly stats?: Stats;
   /** Extra stages (simulators, test probes) started after the built-in ones. */
   readonly extraStages?: readonly StageFactory[];
+  /** How the GPIO port shared by the GPIO driver and GPIO actuators is made; default: from the GPIO driver options (onoff on a Pi). */
+  readonly gpioPort?: GpioPortFactory;
+  /** Per part (stage or driver); default START_TIMEOUT_MS. */
+  readonly startTimeoutMs?: number;
 }
 
 export class GatewayRuntime {
@@ -97,19 +81,36 @@ export class GatewayRuntime {
       stats.inc('bus.listener_error', { event });
       log.error({ event, err: error }, 'a pipeline listener failed; other listeners still got the event');
     });
-    this.context = { site: loaded.config, sources: resolveSources(loaded), events, clock: options.clock ?? new HonestClock(), log, stats, durability: new Durability() };
+    const services = new Services(options.gpioPort ?? defaultGpioPort);
+    this.context = { site: loaded.config, sources: resolveSources(loaded), events, clock: options.clock ?? new HonestClock(), log, stats, services, durability: new Durability() };
     this.decoder = new Decoder({ events, clock: this.context.clock, log: scope(log, 'decode'), stats }, this.context.sources);
   }
 
+  /**
+   * Starts every stage (sink-first), then the drivers. Each part gets START_TIMEOUT_MS (options.startTimeoutMs);
+   * if one fails or hangs, what had started is stopped again, source-first, and the error names the part.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    try {
+      await this.startParts();
+    } catch (error) {
+      this.context.stats.inc('runtime.start_failed');
+      this.context.log.error({ err: error }, 'start failed; stopping what had started / 启动失败，正在停止已启动的部分');
+      await this.stop();
+      throw error;
+    }
+  }
+
+  private async startParts(): Promise<void> {
     const { context } = this;
     for (const factory of [...STAGES, ...(this.options.extraStages ?? [])]) {
       const stage = await factory(context);
       if (!stage) continue;
-      await stage.start();
+      // Listed before it has started: a stage that fails half-way (a port open, a timer set) is stopped too.
       this.stages.push(stage);
+      await this.startOne(`stage ${stage.name}`, () => stage.start());
     }
     this.decoder.start();
     const byDriver = new Map<string, ResolvedSource[]>();
@@ -122,11 +123,27 @@ export class GatewayRuntime {
       const factory = await loadDriver(name);
       const driver = factory({ ...context, log: scope(context.log, 'driver', name), sources });
       driver.init();
-      await driver.start();
       this.drivers.push({ name, driver });
+      await this.startOne(`driver ${name}`, () => driver.start());
     }
-    for (const stage of this.stages) await stage.driversStarted?.();
+    for (const stage of this.stages) if (stage.driversStarted) await this.startOne(`stage ${stage.name} (after drivers)`, () => stage.driversStarted!());
     context.log.info({ sources: context.sources.length, drivers: [...byDriver.keys()], stages: this.stages.map((s) => s.name) }, 'gateway started');
+  }
+
+  /** Starts one part, waiting at most the start timeout: a part that never answers fails the start instead of hanging it. */
+  private async startOne(what: string, start: () => Promise<void> | void): Promise<void> {
+    const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms / 启动超时`)), timeoutMs);
+    });
+    try {
+      await Promise.race([Promise.resolve().then(start), timedOut]);
+    } catch (error) {
+      throw error instanceof Error && error.message.startsWith(what) ? error : new Error(`${what} failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async stop(): Promise<void> {
@@ -145,8 +162,17 @@ export class GatewayRuntime {
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
     });
-    const result = await Promise.race([Promise.resolve().then(stop), timedOut]);
-    clearTimeout(timer);
+    let result: 'timeout' | void;
+    try {
+      result = await Promise.race([Promise.resolve().then(stop), timedOut]);
+    } catch (error) {
+      // A part that cannot stop cleanly (or never fully started) must not keep the others from stopping.
+      this.context.stats.inc('runtime.stop_error', { part: what });
+      this.context.log.error({ part: what, err: error }, 'failed to stop; going on without it');
+      return;
+    } finally {
+      clearTimeout(timer);
+    }
     if (result === 'timeout') {
       this.context.stats.inc('runtime.stop_timeout', { part: what });
       this.context.log.error({ part: what, timeoutMs: STOP_TIMEOUT_MS }, 'did not stop in time; going on without it');

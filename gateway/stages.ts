@@ -1,6 +1,6 @@
 // Built-in stages in start order (sink-first): what consumes measurements and alarms starts before
 // anything that produces them. One line per stage; a stage's factory returns undefined when unconfigured.
-import type { StageFactory } from './runtime.js';
+import type { StageFactory } from './pipeline/stage.js';
 
 export const STAGES: readonly StageFactory[] = [
   // First: drivers and actuators get their MQTT clients from it (localBrokerOf).

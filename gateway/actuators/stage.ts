@@ -5,9 +5,7 @@
 import type { MqttClient } from 'mqtt';
 import { AlarmBoard } from '../alarms/board.js';
 import type { GpioInput, GpioPort } from '../drivers/gpio/port.js';
-import { gpioPort } from '../drivers/gpio/port-provider.js';
-import { localBrokerOf } from '../local-broker/local-broker.js';
-import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import { scope, type Logger } from '../../contract/logger.js';
 import { parseDuration } from '../shared/units.js';
 import type { ResolvedSource } from '../drivers/driver.js';
@@ -64,7 +62,7 @@ export class ActuatorsStage implements Stage {
         );
         continue;
       }
-      const broker = localBrokerOf(this.context);
+      const broker = this.context.services.get('localBroker');
       if (!broker) throw new Error(`actuators.${config.id}: a ${config.type} actuator needs the local broker (localBroker in the site config)`);
       if (config.type === 'mqtt-notice') {
         const client = broker.connect('notice');
@@ -107,10 +105,10 @@ export class ActuatorsStage implements Stage {
     }
   }
 
-  /** The process's shared port (onoff on a Pi, the memory port in the demo and tests), as the GPIO driver uses. */
+  /** The runtime's shared port (onoff on a Pi, the memory port in the demo and tests), as the GPIO driver uses. */
   private async port(actuatorId: string): Promise<GpioPort> {
     try {
-      return await gpioPort();
+      return await this.context.services.gpioPort();
     } catch (error) {
       throw new Error(`actuators.${actuatorId}: no GPIO port: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

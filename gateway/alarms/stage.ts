@@ -2,23 +2,13 @@
 // expiry, test-alarm expiry and suppression windows closing.
 import { join } from 'node:path';
 import { alarmSettings, type AlarmSettings } from '../../config/sections/rules.js';
-import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import { onCondition } from '../rules/condition.js';
 import { scope } from '../../contract/logger.js';
 import { AlarmEngine } from './engine.js';
 import { LatchStore } from './latch-store.js';
 
 export const ALARM_TICK_MS = 250;
-
-const engines = new WeakMap<object, AlarmEngine>();
-
-/**
- * The alarm engine of the runtime that owns this context's event bus, for the console and anything that
- * must query the current alarm set (`alarms()`, most urgent first). Keyed like localBrokerOf.
- */
-export function alarmEngineOf(context: { readonly events: object }): AlarmEngine | undefined {
-  return engines.get(context.events);
-}
 
 /** Site-wide settings: `alarms:` in the site config, else the defaults. */
 export function siteAlarmSettings(site: RuntimeContext['site']): AlarmSettings {
@@ -30,6 +20,8 @@ export class AlarmStage implements Stage {
   readonly engine: AlarmEngine;
   private readonly unsubscribe: (() => void)[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Withdraws the `alarmEngine` service on stop. */
+  private withdraw: (() => void) | undefined;
   private readonly store: LatchStore;
 
   constructor(private readonly context: RuntimeContext) {
@@ -57,13 +49,14 @@ export class AlarmStage implements Stage {
     );
     this.timer = setInterval(() => this.engine.tick(), ALARM_TICK_MS);
     this.timer.unref();
-    engines.set(this.context.events, this.engine);
+    this.withdraw = this.context.services.provide('alarmEngine', this.engine);
     // After subscribing and after the actuators started (sink-first), so the restored alarms sound.
     this.engine.restore();
   }
 
   stop(): void {
-    if (engines.get(this.context.events) === this.engine) engines.delete(this.context.events);
+    this.withdraw?.();
+    this.withdraw = undefined;
     for (const off of this.unsubscribe.splice(0)) off();
     clearInterval(this.timer);
     this.timer = undefined;

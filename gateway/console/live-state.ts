@@ -7,7 +7,7 @@ import { drivingLevelOf } from '../actuators/gpio-output.js';
 import { AlarmBoard } from '../alarms/board.js';
 import { locationText } from '../alarms/text.js';
 import type { ResolvedPoint } from '../devices/resolve.js';
-import type { RuntimeContext } from '../runtime.js';
+import type { RuntimeContext } from '../pipeline/stage.js';
 import type { AlarmLevel, AlarmState, LocalText, MeasurementValue, Quality, SourceFaultKind } from '../pipeline/types.js';
 import { stateLabel } from './state-labels.js';
 

@@ -1,7 +1,6 @@
-// Optional status providers for the console: spool backlog, uplink state, config validation. Stages
-// that own this state register a provider for their runtime; the console shows "not configured" when
-// nobody did, rather than guessing.
-import type { RuntimeContext } from '../runtime.js';
+// Optional status providers for the console: spool backlog, uplink state, config validation. The console
+// builds them from the runtime's services (the spool, the uplink's `uplinkStatus`); it shows "not
+// configured" when nobody offers one, rather than guessing.
 
 export interface SpoolStatus {
   readonly bytes: number;
@@ -29,20 +28,4 @@ export interface ConsoleProviders {
   readonly spool?: () => SpoolStatus | undefined;
   readonly uplink?: () => UplinkStatus | undefined;
   readonly validation?: () => ValidationStatus;
-}
-
-const registered = new WeakMap<RuntimeContext, { spool?: ConsoleProviders['spool']; uplink?: ConsoleProviders['uplink'] }>();
-
-/** Called by the uplink stage (or anything owning the connection) so the console can show its state. */
-export function provideUplinkStatus(context: RuntimeContext, provider: () => UplinkStatus | undefined): void {
-  registered.set(context, { ...registered.get(context), uplink: provider });
-}
-
-/** Called by the spool stage (or anything owning the spool) so the console can show the backlog. */
-export function provideSpoolStatus(context: RuntimeContext, provider: () => SpoolStatus | undefined): void {
-  registered.set(context, { ...registered.get(context), spool: provider });
-}
-
-export function registeredProviders(context: RuntimeContext): { spool?: ConsoleProviders['spool']; uplink?: ConsoleProviders['uplink'] } {
-  return registered.get(context) ?? {};
 }

@@ -3,13 +3,12 @@
 // runs on either way, because a missing console must never stop alarms.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { RuntimeContext, Stage } from '../runtime.js';
+import type { RuntimeContext, Stage } from '../pipeline/stage.js';
 import { parsePasswordHash } from '../../contract/password-hash.js';
 import { scope, type Logger } from '../../contract/logger.js';
 import { parseDuration } from '../shared/units.js';
-import { spoolOf } from '../spool/spool-stage.js';
 import { LiveState } from './live-state.js';
-import { registeredProviders, type ConsoleProviders, type SpoolStatus, type UplinkStatus } from './providers.js';
+import { type ConsoleProviders, type SpoolStatus, type UplinkStatus } from './providers.js';
 import { buildConsoleServer } from './server.js';
 import { Sessions } from './sessions.js';
 import { configValidation } from './validation.js';
@@ -59,14 +58,14 @@ export class ConsoleStage implements Stage {
 function spoolStatus(context: RuntimeContext): (() => SpoolStatus | undefined) | undefined {
   if (!context.site.uplink) return undefined;
   return () => {
-    const spool = spoolOf(context);
+    const spool = context.services.get('spool');
     if (!spool) return undefined;
     const waiting = (lane: 'alarm' | 'telemetry') => Math.max(0, spool.lane(lane).durableEnd() - spool.lane(lane).firstSeq());
     return { bytes: spool.bytes(), dropped: spool.dropped(), backlog: { alarm: waiting('alarm'), telemetry: waiting('telemetry') } };
   };
 }
 
-/** The uplink's counters, shown beside its state; without a registered provider the state itself is unknown. */
+/** The uplink's counters, shown beside its state; without the uplink stage's `uplinkStatus` the state itself is unknown. */
 function uplinkFromStats(context: RuntimeContext): (() => UplinkStatus) | undefined {
   const url = context.site.uplink?.url;
   if (url === undefined) return undefined;
@@ -80,18 +79,18 @@ function uplinkFromStats(context: RuntimeContext): (() => UplinkStatus) | undefi
   };
 }
 
-/** The uplink stage's connection state (registered when it starts), with the counters as detail. */
+/** The uplink stage's connection state (its `uplinkStatus` service, offered when it starts), with the counters as detail. */
 function uplinkStatus(context: RuntimeContext, fromStats: (() => UplinkStatus) | undefined): () => UplinkStatus | undefined {
   return () => {
     const counted = fromStats?.();
-    const registered = registeredProviders(context).uplink?.();
-    if (!registered) return counted;
-    return { ...registered, detail: registered.detail ?? counted?.detail };
+    const reported = context.services.get('uplinkStatus')?.();
+    if (!reported) return counted;
+    return { ...reported, detail: reported.detail ?? counted?.detail };
   };
 }
 
 export interface ConsoleStageOptions {
-  /** Providers that win over the registered and default ones (tests). */
+  /** Providers that win over the services' and the default ones (tests). */
   readonly providers?: ConsoleProviders;
   /** The config file to re-validate; defaults to LASTMILE_CONFIG. */
   readonly configFile?: string;
@@ -118,12 +117,12 @@ export function createConsoleStage(context: RuntimeContext, options: ConsoleStag
     return undefined;
   }
   const sessionTimeoutMs = parseDuration(settings.sessionTimeout) ?? 8 * 3_600_000;
-  // Looked up per request: the spool and uplink stages may register after this factory ran.
+  // Looked up per request: the spool and uplink stages may offer theirs after this factory ran.
   const defaultSpool = spoolStatus(context);
   const defaultUplink = uplinkFromStats(context);
   const providers: ConsoleProviders = {
     validation: options.providers?.validation ?? configValidation(context.site, options.configFile ?? process.env.LASTMILE_CONFIG),
-    spool: options.providers?.spool ?? (() => (registeredProviders(context).spool ?? defaultSpool)?.()),
+    spool: options.providers?.spool ?? defaultSpool,
     uplink: options.providers?.uplink ?? uplinkStatus(context, defaultUplink),
   };
   return new ConsoleStage(context, new Sessions(hash, sessionTimeoutMs), { host: settings.host, port: settings.port }, providers, sessionTimeoutMs, log);

@@ -2,6 +2,7 @@
 // readings on the event bus. Lifecycle (STYLE.md habit 2): the constructor stores its context only;
 // init() validates and does no I/O; start() opens connections (retrying on its own); stop() closes them
 // and removes every listener it added.
+import type { Services } from '../pipeline/services.js';
 import type { Durability } from '../pipeline/durability.js';
 import type { Bus } from '../../config/sections/buses.js';
 import type { Source } from '../../config/sections/sources.js';
@@ -34,6 +35,8 @@ export interface DriverContext {
   readonly sources: readonly ResolvedSource[];
   /** Resolves once what the driver emitted is durable: a driver that acknowledges a device waits on it. */
   readonly durability?: Durability;
+  /** What stages offer (the local broker for the MQTT driver, the GPIO port for the GPIO driver). */
+  readonly services: Services;
 }
 
 export interface Driver {

@@ -2,7 +2,7 @@
 // on the box. Healthy: the process answers and the Modbus pollers keep asking (the same check systemd's
 // watchdog uses). Ready: every stage and driver has started and none is stopping yet.
 import { pollersAlive } from '../installer/systemd-notify.js';
-import type { RuntimeContext, Stage } from '../runtime.js';
+import type { RuntimeContext, Stage } from '../pipeline/stage.js';
 import { startMetricsServer, type MetricsServer } from '../../contract/metrics.js';
 
 /** How long the pollers may issue no request before /healthz says so (as the systemd watchdog check). */

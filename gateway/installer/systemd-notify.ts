@@ -9,7 +9,7 @@
 // WATCHDOG=1 is harmless (pings go every WatchdogSec/3), and READY=1 is repeated until systemd has seen
 // it (sd_notify ignores repeats), so start-up does not hang on one lost datagram.
 import { execFile } from 'node:child_process';
-import type { RuntimeContext } from '../runtime.js';
+import type { RuntimeContext } from '../pipeline/stage.js';
 import { scope, type Logger } from '../../contract/logger.js';
 
 /** One health condition; returns undefined when healthy, or the reason it is not. */

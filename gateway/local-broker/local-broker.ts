@@ -1,4 +1,4 @@
-// How other stages reach the local MQTT broker: `localBrokerOf(context)` gives the LocalBroker of this
+// How other stages reach the local MQTT broker: `context.services.get('localBroker')` gives the LocalBroker of this
 // gateway runtime (embedded or external), whose connect() returns an mqtt.js client with the gateway's
 // own identity. Keyed by the runtime's event bus, so several runtimes in one process (tests) stay apart.
 import { randomBytes } from 'node:crypto';
@@ -30,21 +30,6 @@ export interface LocalBroker {
 }
 
 type ExternalConfig = z.infer<typeof externalBroker>;
-
-const registry = new WeakMap<object, LocalBroker>();
-
-/** The local broker of the runtime that owns this context's event bus, if the site configures one. */
-export function localBrokerOf(context: { readonly events: object }): LocalBroker | undefined {
-  return registry.get(context.events);
-}
-
-/** Called by the local-broker stage on start; the returned function unregisters it on stop. */
-export function registerLocalBroker(context: { readonly events: object }, broker: LocalBroker): () => void {
-  registry.set(context.events, broker);
-  return () => {
-    if (registry.get(context.events) === broker) registry.delete(context.events);
-  };
-}
 
 function clientId(purpose: string): string {
   return `${INTERNAL_CLIENT_PREFIX}${purpose}-${randomBytes(4).toString('hex')}`;

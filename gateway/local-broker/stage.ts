@@ -1,10 +1,10 @@
 // The local-broker stage: from site config `localBroker`, either the embedded aedes broker or the
-// configured external broker, registered so that drivers and actuators can get a client through
-// localBrokerOf(context). Listed first in gateway/stages.ts: everything that uses it starts after it.
-import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+// configured external broker, provided as the `localBroker` service so that drivers and actuators can get
+// a client through context.services. Listed first in gateway/stages.ts: everything that uses it starts after it.
+import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import { scope } from '../../contract/logger.js';
 import { EmbeddedBroker } from './embedded-broker.js';
-import { EmbeddedLocalBroker, ExternalLocalBroker, registerLocalBroker, type LocalBroker } from './local-broker.js';
+import { EmbeddedLocalBroker, ExternalLocalBroker, type LocalBroker } from './local-broker.js';
 import { loadDeviceUsers } from './users.js';
 
 export class LocalBrokerStage implements Stage {
@@ -15,7 +15,7 @@ export class LocalBrokerStage implements Stage {
 
   constructor(private readonly context: RuntimeContext) {}
 
-  /** The running broker's handle (also reachable as localBrokerOf(context)). */
+  /** The running broker's handle (also the `localBroker` service). */
   get localBroker(): LocalBroker | undefined {
     return this.broker;
   }
@@ -38,7 +38,7 @@ export class LocalBrokerStage implements Stage {
       this.embedded = embedded;
       this.broker = new EmbeddedLocalBroker(embedded);
     }
-    this.unregister = registerLocalBroker(this.context, this.broker);
+    this.unregister = this.context.services.provide('localBroker', this.broker);
   }
 
   async driversStarted(): Promise<void> {

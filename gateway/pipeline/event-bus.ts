@@ -2,7 +2,8 @@
 // Synchronous delivery keeps alarm latency to a function call; a listener that throws is reported through
 // onListenerError (logged and counted by the runtime) and does not stop delivery to the other listeners.
 
-export type EventMap = Record<string, unknown>;
+/** An interface of event name → payload; no index signature needed (nor wanted: unknown names must not compile). */
+export type EventMap = object;
 export type Listener<P> = (payload: P) => void;
 
 export class EventBus<Events extends EventMap> {

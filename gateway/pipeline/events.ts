@@ -2,8 +2,8 @@
 import type { RuleCondition } from '../rules/condition.js';
 import type { AlarmEvent, GatewayCommand, Measurement, PointFault, Reading, SourceStatus } from './types.js';
 
+/** No index signature: an event name not listed here does not compile (tests/gateway/pipeline/event-bus.test.ts checks it). */
 export interface GatewayEvents {
-  [event: string]: unknown;
   /** A driver got an answer (or a push) from a source. */
   reading: Reading;
   /** The profile decoded a reading's point into a value. */

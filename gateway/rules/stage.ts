@@ -4,7 +4,7 @@
 // that clears on the point's next good value.
 import type { Rule } from '../../config/sections/rules.js';
 import type { ResolvedSource } from '../drivers/driver.js';
-import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import type { Measurement, PointFault, SourceStatus } from '../pipeline/types.js';
 import { composeAlarmText, defaultAction } from '../alarms/text.js';
 import { alarmIdOf, emitCondition, type RuleCondition } from './condition.js';

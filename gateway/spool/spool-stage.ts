@@ -1,9 +1,9 @@
 // The spool stage: measurements and alarm events from the bus go into the spool's lanes. Runs whether or
 // not an uplink is configured: a gateway installed before its township is ready keeps its history and
 // alarms (bounded as always) and sends them once an uplink is added. The uplink stage finds the spool
-// through spoolOf().
+// as the `spool` service.
 import { randomBytes } from 'node:crypto';
-import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import type { AlarmEvent } from '../pipeline/types.js';
 import { scope, type Logger } from '../../contract/logger.js';
 import { parseDuration, parseSize } from '../shared/units.js';
@@ -12,13 +12,6 @@ import { encodeAlarmRecord } from './alarm-record.js';
 import { LineGrouper } from './line-grouper.js';
 import { Spool, type DropReport } from './spool.js';
 import { encodeTelemetryRecord } from './telemetry-record.js';
-
-const spools = new WeakMap<RuntimeContext, Spool>();
-
-/** The spool opened by this runtime's spool stage (the uplink stage starts after it). */
-export function spoolOf(context: RuntimeContext): Spool | undefined {
-  return spools.get(context);
-}
 
 const BOUNDS_CHECK_MS = 60_000;
 
@@ -33,6 +26,8 @@ export class SpoolStage implements Stage {
   /** Appends not yet fsync'd: the durability barrier waits for these. */
   private readonly pendingAppends = new Set<Promise<number>>();
   private grouper: LineGrouper | undefined;
+  /** Withdraws the `spool` service on stop. */
+  private withdraw: (() => void) | undefined;
 
   constructor(private readonly context: RuntimeContext) {
     this.log = scope(context.log, 'spool');
@@ -64,7 +59,7 @@ export class SpoolStage implements Stage {
     );
     spool.open();
     this.spool = spool;
-    spools.set(this.context, spool);
+    this.withdraw = this.context.services.provide('spool', spool);
     const epoch = monoEpochOf(clock);
     const grouper = new LineGrouper(epoch, (line) => {
       stats.inc('spool.measurements', {}, line.measurements);
@@ -93,7 +88,8 @@ export class SpoolStage implements Stage {
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.timer) clearInterval(this.timer);
     await this.spool?.close();
-    spools.delete(this.context);
+    this.withdraw?.();
+    this.withdraw = undefined;
   }
 
   private append(lane: 'alarm' | 'telemetry', payload: Buffer, measurements: number): void {

@@ -1,10 +1,8 @@
 // The uplink stage: wires the Uplink to the runtime (spool from the spool stage, commands onto the bus,
 // source status into the retained status). Runs only when `uplink:` is configured.
-import { provideUplinkStatus } from '../console/providers.js';
-import type { RuntimeContext, Stage, StageFactory } from '../runtime.js';
+import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import { scope } from '../../contract/logger.js';
 import { parseDuration } from '../shared/units.js';
-import { spoolOf } from '../spool/spool-stage.js';
 import { monoEpochOf } from '../time/honest-clock.js';
 import { Uplink } from './uplink.js';
 
@@ -12,13 +10,15 @@ export class UplinkStage implements Stage {
   readonly name = 'uplink';
   private uplink: Uplink | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Withdraws the `uplinkStatus` service (the installer console's uplink badge) on stop. */
+  private withdrawStatus: (() => void) | undefined;
 
   constructor(private readonly context: RuntimeContext) {}
 
   start(): void {
     const { site, clock, events, stats, sources } = this.context;
     const config = site.uplink!;
-    const spool = spoolOf(this.context);
+    const spool = this.context.services.get('spool');
     if (!spool) throw new Error('uplink: no spool is open (the spool stage must start before the uplink in gateway/stages.ts)');
     const uplink = new Uplink({
       connection: {
@@ -54,11 +54,12 @@ export class UplinkStage implements Stage {
     uplink.start();
     this.uplink = uplink;
     // The installer console's uplink badge (issue 20: it said "state not reported" while connected).
-    provideUplinkStatus(this.context, () => ({ connected: uplink.connected(), url: config.url }));
+    this.withdrawStatus = this.context.services.provide('uplinkStatus', () => ({ connected: uplink.connected(), url: config.url }));
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
+    this.withdrawStatus?.();
     await this.uplink?.stop();
   }
 

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import { parseSiteConfig, type LoadedSite } from '../../config/load-site.js';
 import { MemoryGpioPort } from '../../gateway/drivers/gpio/memory-port.js';
-import { setGpioPortFactory } from '../../gateway/drivers/gpio/port-provider.js';
 import { GatewayRuntime } from '../../gateway/runtime.js';
 import type { Logger } from '../../contract/logger.js';
 import { hashPassword } from '../../contract/password-hash.js';
@@ -127,9 +126,7 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
   const gpio = new MemoryGpioPort();
   gpio.setInput(DEMO_LINES.fireDoor, 0); // closed
   gpio.setInput(BUTTON_LINE, 1); // released (pulled up)
-  setGpioPortFactory(() => gpio);
-
-  const runtime = new GatewayRuntime(site, { log: options.log });
+  const runtime = new GatewayRuntime(site, { log: options.log, gpioPort: () => gpio });
   const tcp = site.config.buses.find((b) => b.type === 'tcp');
   if (!tcp || tcp.type !== 'tcp') throw new Error('the demo config needs its simulated tcp bus');
   const devices: SimulatedDevice[] = runtime.context.sources
@@ -173,7 +170,6 @@ export async function startDemoCompound(options: DemoOptions): Promise<DemoCompo
       await modbus.stop();
       await meters.stop();
       await township.stop();
-      setGpioPortFactory(undefined);
     },
   };
 }

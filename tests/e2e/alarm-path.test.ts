@@ -7,10 +7,8 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../config/load-site.js';
-import { alarmEngineOf } from '../../gateway/alarms/stage.js';
 import { resolveProfile } from '../../gateway/devices/resolve.js';
 import { MemoryGpioPort } from '../../gateway/drivers/gpio/memory-port.js';
-import { setGpioPortFactory } from '../../gateway/drivers/gpio/port-provider.js';
 import type { AlarmEvent, Measurement } from '../../gateway/pipeline/types.js';
 import { GatewayRuntime } from '../../gateway/runtime.js';
 import { silentLogger } from '../../contract/logger.js';
@@ -71,8 +69,7 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
     await display.subscribeAsync('lastmile/notice/#', { qos: 1 });
 
     port.setInput(BUTTON_LINE, 1); // released (pulled up; the button pulls to ground)
-    setGpioPortFactory(() => port);
-    runtime = new GatewayRuntime(loaded, { log: silentLogger() });
+    runtime = new GatewayRuntime(loaded, { log: silentLogger(), gpioPort: () => port });
     runtime.context.events.on('alarm', (e) => alarms.push(e));
     runtime.context.events.on('measurement', (m) => {
       if (m.point === 'smoke_alarm') smokeValues.push(m.value);
@@ -82,7 +79,6 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
 
   afterAll(async () => {
     await runtime?.stop();
-    setGpioPortFactory(undefined);
     await display?.endAsync();
     await sim?.stop();
     await broker?.stop();
@@ -113,7 +109,7 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
     await until('three more polls', () => smokeValues.length >= polls + 3);
     expect(port.outputLevel(SIREN_LINE)).toBe(1);
     expect(alarms.filter((a) => a.alarmId === ALARM_ID).map((a) => a.transition)).toEqual(['raise']);
-    expect(alarmEngineOf(runtime.context)?.alarms()).toMatchObject([{ alarmId: ALARM_ID, state: 'raised', conditionActive: false, latch: true }]);
+    expect(runtime.context.services.get('alarmEngine')?.alarms()).toMatchObject([{ alarmId: ALARM_ID, state: 'raised', conditionActive: false, latch: true }]);
 
     runtime.context.events.emit('command', { kind: 'reset', alarmId: ALARM_ID, by: 'console:installer' });
     await until('the siren to stop', () => port.outputLevel(SIREN_LINE) === 0);
@@ -132,11 +128,11 @@ describe('alarm path: smoke detector → siren and MQTT notice', () => {
     const silenced = await until('the silenced notice', () => notices.slice(before).find((n) => n.silenced));
     expect(silenced.state).toBe('raised');
     expect(alarms.at(-1)).toMatchObject({ alarmId: ALARM_ID, transition: 'silence', state: 'raised', by: 'button:button-1' });
-    expect(alarmEngineOf(runtime.context)?.get(ALARM_ID)).toMatchObject({ state: 'raised', silenced: true });
+    expect(runtime.context.services.get('alarmEngine')?.get(ALARM_ID)).toMatchObject({ state: 'raised', silenced: true });
 
     sim.set(1, 'smoke_alarm', 'normal');
-    await until('the condition to clear', () => alarmEngineOf(runtime.context)?.get(ALARM_ID)?.conditionActive === false);
+    await until('the condition to clear', () => runtime.context.services.get('alarmEngine')?.get(ALARM_ID)?.conditionActive === false);
     runtime.context.events.emit('command', { kind: 'reset', alarmId: ALARM_ID, by: 'console:installer' });
-    expect(alarmEngineOf(runtime.context)?.alarms()).toEqual([]);
+    expect(runtime.context.services.get('alarmEngine')?.alarms()).toEqual([]);
   });
 });

@@ -8,7 +8,6 @@ import type { RawValue, SourceFaultKind } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { Driver, DriverContext, DriverFactory, ResolvedSource } from '../driver.js';
 import { currentGpioDriverOptions, type GpioDriverOptions } from './options.js';
-import { gpioPort } from './port-provider.js';
 
 interface WatchedPoint {
   readonly pointId: string;
@@ -60,7 +59,7 @@ export class GpioDriver implements Driver {
   async start(): Promise<void> {
     this.running = true;
     try {
-      this.port = await gpioPort();
+      this.port = await this.context.services.gpioPort();
     } catch (error) {
       // No GPIO on this box (or onoff missing): every source is offline and says why; nothing else stops.
       this.context.stats.inc('gpio.port_error');

@@ -8,7 +8,7 @@
 //   then); our persistent QoS 1 subscription acknowledges that broker only after the barrier.
 // QoS 0 is best effort in both cases.
 import type { MqttClient } from 'mqtt';
-import { localBrokerOf, type LocalBroker } from '../../local-broker/local-broker.js';
+import type { LocalBroker } from '../../local-broker/local-broker.js';
 import { LogThrottle } from '../../local-broker/log-throttle.js';
 import { isValidFilter, topicMatches } from '../../local-broker/topic-filter.js';
 import type { RawValue } from '../../pipeline/types.js';
@@ -49,7 +49,7 @@ export class MqttDriver implements Driver {
       byFilter.set(topic, id);
       this.routes.push({ filter: topic, source });
     }
-    this.broker = localBrokerOf(this.context);
+    this.broker = this.context.services.get('localBroker');
     if (this.broker === undefined && this.routes.length > 0) {
       throw new Error(`source ${this.routes[0]!.source.config.id}: MQTT sources need an enabled "localBroker" section in the site config (embedded, or external: { url })`);
     }

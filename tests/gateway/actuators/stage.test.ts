@@ -1,11 +1,11 @@
-// The actuators stage with the process's shared GPIO port (setGpioPortFactory, as the demo does), on the
+// The actuators stage with the runtime's GPIO port (injected through Services, as the demo does), on the
 // in-memory port (no GPIO on this machine): siren, strobe and button wired from the site config, and
 // every line released on stop.
-import { afterEach, describe, expect, it } from 'vitest';
+import { Services } from '../../../gateway/pipeline/services.js';
+import { describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../config/load-site.js';
 import { ActuatorsStage } from '../../../gateway/actuators/stage.js';
 import { MemoryGpioPort } from '../../../gateway/drivers/gpio/memory-port.js';
-import { setGpioPortFactory } from '../../../gateway/drivers/gpio/port-provider.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { GatewayCommand } from '../../../gateway/pipeline/types.js';
@@ -25,18 +25,15 @@ actuators:
   - { id: button-1, type: gpio, role: silence_button, line: 22, debounce: 0ms }
 `;
 
-afterEach(() => setGpioPortFactory(undefined));
-
 describe('actuators stage', () => {
   it('drives siren and strobe from alarm events, turns a button press into a command, and releases its lines', async () => {
     const port = new MemoryGpioPort();
     port.setInput(22, 1);
-    setGpioPortFactory(() => port);
     const loaded = parseSiteConfig('site.yaml', yaml);
     const events = new EventBus<GatewayEvents>((event, error) => {
       throw new Error(`${event}: ${String(error)}`);
     });
-    const stage = new ActuatorsStage({ site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log: silentLogger(), stats: new Stats() });
+    const stage = new ActuatorsStage({ site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log: silentLogger(), stats: new Stats(), services: new Services(() => port) });
     await stage.start();
     const commands: GatewayCommand[] = [];
     events.on('command', (c) => commands.push(c));

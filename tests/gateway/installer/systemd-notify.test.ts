@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pollersAlive, startSystemdNotifier, SystemdNotifier, systemdNotifyBinary } from '../../../gateway/installer/systemd-notify.js';
 import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
-import type { RuntimeContext } from '../../../gateway/runtime.js';
+import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
 import { tempDir } from '../../helpers/peers.js';
 
 const dir = tempDir('notify');

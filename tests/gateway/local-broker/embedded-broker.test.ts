@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { ClientSubscribeCallback, MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INTERNAL_CLIENT_PREFIX, INTERNAL_USERNAME } from '../../../gateway/local-broker/embedded-broker.js';
-import { localBrokerOf } from '../../../gateway/local-broker/local-broker.js';
 import { freePort, tempDir } from '../../helpers/peers.js';
 import { connectDevice, connectRefusal, startGateway, waitFor, writeUsers, type TestGateway } from './harness.js';
 
@@ -71,7 +70,7 @@ describe('embedded local broker', () => {
     display.on('message', (topic, payload) => seenByDisplay.push(`${topic} ${payload.toString()}`));
     await display.subscribeAsync('lastmile/dev/#', { qos: 1 });
     // The gateway's own client sees everything, so it would see a forged message if the broker let it through.
-    const internal = localBrokerOf(gateway.runtime.context)!.connect('test-spy');
+    const internal = gateway.runtime.context.services.get('localBroker')!.connect('test-spy');
     clients.push(internal);
     const seenByGateway: string[] = [];
     internal.on('message', (topic, payload) => seenByGateway.push(`${topic} ${payload.toString()}`));
@@ -136,7 +135,7 @@ describe('embedded local broker without users', () => {
     expect(gateway.logLines().some((l) => String(l.msg).includes('no device users'))).toBe(true);
     expect(await connectRefusal(port, 'node-1', 'anything')).toBe(5);
     expect(gateway.runtime.context.stats.counter('local_broker.refused', { reason: 'no users configured' })).toBe(1);
-    const internal = localBrokerOf(gateway.runtime.context)!.connect('test');
+    const internal = gateway.runtime.context.services.get('localBroker')!.connect('test');
     await new Promise<void>((resolve, reject) => {
       internal.once('connect', () => resolve());
       internal.once('error', reject);

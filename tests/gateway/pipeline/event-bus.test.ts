@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 
 describe('EventBus', () => {
   it('delivers in subscription order and stops after unsubscribe', () => {
@@ -25,5 +26,19 @@ describe('EventBus', () => {
     bus.emit('tick', 7);
     expect(got).toEqual([7]);
     expect(errors).toEqual(['tick: broken stage']);
+  });
+
+  it('the gateway event map names every event: a misspelt event or a wrong payload does not compile', () => {
+    const bus = new EventBus<GatewayEvents>(() => undefined);
+    const seen: string[] = [];
+    bus.on('source.status', (status) => seen.push(status.source));
+    // Checked by `npm run typecheck` (tsc covers tests/): with an index signature in GatewayEvents these
+    // lines would compile, and each @ts-expect-error would then fail the type check.
+    // @ts-expect-error 'measurment' is not an event
+    bus.on('measurment', () => undefined);
+    // @ts-expect-error a status is not a measurement
+    bus.emit('measurement', { source: 'x', online: true, mono: 0 });
+    bus.emit('source.status', { source: 'meter-1', online: false, mono: 0 });
+    expect(seen).toEqual(['meter-1']);
   });
 });

@@ -1,6 +1,7 @@
 // The spool stage on a real tmpfs that fills long before spool.maxBytes (issue 11, "Full disk"): while
 // the disk refuses writes the durability barrier rejects (so a device gets no PUBACK), polled readings
 // are counted as dropped, a fault alarm is raised at once, and it clears when space returns.
+import { Services } from '../../../gateway/pipeline/services.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,8 @@ import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import { Durability } from '../../../gateway/pipeline/durability.js';
 import type { AlarmEvent, Measurement } from '../../../gateway/pipeline/types.js';
-import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
+import { resolveSources } from '../../../gateway/runtime.js';
+import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
 import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
 import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
@@ -40,7 +42,7 @@ spool: { dir: ${join(tmp.path, 'spool')}, maxBytes: 64MB, syncEvery: 20ms, segme
     const stats = new Stats();
     const clock = new HonestClock({ synced: true });
     const durability = new Durability();
-    const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock, log: silentLogger(), stats, durability };
+    const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock, log: silentLogger(), stats, services: new Services(), durability };
     const alarms: AlarmEvent[] = [];
     events.on('alarm', (a) => alarms.push(a));
     const stage = new SpoolStage(context);

@@ -1,12 +1,13 @@
 // The spool and uplink stages wired as the runtime wires them (bus, clock, config), against a real
 // mosquitto: one line per reading, alarms as JSON, commands down and results up, retained status,
 // and the spool-full warning as a gateway measurement plus a warning alarm.
+import { Services } from '../../../gateway/pipeline/services.js';
 import { connect } from 'mqtt';
 import { afterAll, describe, expect, it } from 'vitest';
 import { topics, type CommandResult, type GatewayStatus } from '../../../contract/wire.js';
 import { uplink as uplinkSchema } from '../../../config/sections/uplink.js';
 import type { SiteConfig } from '../../../config/site.js';
-import type { RuntimeContext } from '../../../gateway/runtime.js';
+import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { AlarmEvent, GatewayCommand, Measurement } from '../../../gateway/pipeline/types.js';
@@ -38,7 +39,7 @@ function context(url: string, spool: Partial<SiteConfig['spool']> = {}): Runtime
     spool: { dir: dir.path, maxBytes: '16MB', maxAge: '30d', syncEvery: '10ms', segmentBytes: '64KB', ...spool },
   } as unknown as SiteConfig;
   const stats = new Stats();
-  return { site, sources: [], events: new EventBus<GatewayEvents>(() => stats.inc('listener_error')), clock: new HonestClock({ synced: true }), log: silentLogger(), stats };
+  return { site, sources: [], events: new EventBus<GatewayEvents>(() => stats.inc('listener_error')), clock: new HonestClock({ synced: true }), log: silentLogger(), stats, services: new Services() };
 }
 
 /** One point of a reading taken at `mono` (the points of one reading share mono and ts, as the decoder stamps them). */

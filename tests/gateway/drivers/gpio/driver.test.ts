@@ -1,6 +1,7 @@
 // The GPIO driver's logic through the in-memory GpioPort (mock by necessity: this machine has no GPIO):
 // levels → readings → measurements through the Decoder with the built-in door-contact profile and a
 // test-only active-low flood contact; debounce, re-read on poll, offline/online when a line cannot be opened.
+import { Services } from '../../../../gateway/pipeline/services.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,6 @@ import { parseSiteConfig } from '../../../../config/load-site.js';
 import type { Driver } from '../../../../gateway/drivers/driver.js';
 import { MemoryGpioPort } from '../../../../gateway/drivers/gpio/memory-port.js';
 import { setGpioDriverOptions } from '../../../../gateway/drivers/gpio/options.js';
-import { setGpioPortFactory } from '../../../../gateway/drivers/gpio/port-provider.js';
 import { loadDriver } from '../../../../gateway/drivers/registry.js';
 import { Decoder } from '../../../../gateway/pipeline/decoder.js';
 import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
@@ -55,7 +55,6 @@ describe('gpio driver with the in-memory port', () => {
     port = new MemoryGpioPort();
     port.setInput(DOOR_LINE, 0); // door closed: the NC contact pulls the line to 0
     port.setInput(FLOOD_LINE, 1); // dry: the relay is open and the pull-up reads 1
-    setGpioPortFactory(() => port);
     setGpioDriverOptions({ port: 'memory', debounceMs: DEBOUNCE_MS });
     stats = new Stats();
     measurements = [];
@@ -71,14 +70,13 @@ describe('gpio driver with the in-memory port', () => {
     const clock = new HonestClock({ synced: true });
     decoder = new Decoder({ events, clock, log: silentLogger(), stats }, sources);
     decoder.start();
-    driver = (await loadDriver('gpio'))({ log: silentLogger(), stats, clock, events, site: loaded.config, sources });
+    driver = (await loadDriver('gpio'))({ log: silentLogger(), stats, clock, events, site: loaded.config, sources, services: new Services(() => port) });
     driver.init();
   });
 
   afterEach(async () => {
     await driver.stop();
     decoder.stop();
-    setGpioPortFactory(undefined);
     setGpioDriverOptions(undefined);
     vi.useRealTimers();
   });
@@ -160,7 +158,7 @@ describe('gpio driver init', () => {
     expect(() => parseSiteConfig(siteFile, text)).toThrow(/needs GPIO line "contact"/);
     const sources = resolveSources(loaded).map((s) => (s.config.id === 'fire-door-3' ? { ...s, config: { ...s.config, gpio: { lines: {} } } } : s));
     const events = new EventBus<GatewayEvents>(() => undefined);
-    const driver = (await loadDriver('gpio'))({ log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events, site: loaded.config, sources });
+    const driver = (await loadDriver('gpio'))({ log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events, site: loaded.config, sources, services: new Services() });
     expect(() => driver.init()).toThrow(/source fire-door-3: profile generic\/gpio-door-contact needs line "contact" mapped under gpio.lines/);
   });
 });

@@ -1,5 +1,6 @@
 // Back-off after a bus outage, with a manual clock and a scripted transport (no sleeps, no real bus):
 // alarm-class sources keep retrying at least every max(poll, 5 s) and come back before the meters.
+import { Services } from '../../../../gateway/pipeline/services.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../../config/load-site.js';
 import { BusPoller, MAX_BACKOFF_MS, retryDelay } from '../../../../gateway/drivers/modbus/bus-poller.js';
@@ -67,7 +68,7 @@ describe('Modbus back-off', () => {
     events.on('source.status', (s) => statuses.push(s));
     const { transport, calls, state } = scriptedTransport();
     state.mono = () => clock.mono();
-    poller = new BusPoller({ log: silentLogger(), stats: new Stats(), clock, events, site: loaded.config, sources }, transport, sources);
+    poller = new BusPoller({ log: silentLogger(), stats: new Stats(), clock, events, site: loaded.config, sources, services: new Services() }, transport, sources);
     const settled = () => waitFor('poller idle', () => [...poller!.nextAttempts().values()].every((due) => due > clock.mono()), 10_000);
     const step = async (ms: number) => {
       clock.advance(ms);

@@ -2,6 +2,7 @@
 // clock and a scripted transport: the dead meter's plan has several blocks, yet each of its polls sends
 // exactly one request (the first timeout ends its cycle), so the bus time it takes per poll is one timeout,
 // while the healthy thermometer on the same bus is read in full every cycle.
+import { Services } from '../../../../gateway/pipeline/services.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../../config/load-site.js';
 import { BusPoller, OFFLINE_AFTER_FAILURES } from '../../../../gateway/drivers/modbus/bus-poller.js';
@@ -59,7 +60,7 @@ describe('a silent Modbus device', () => {
       close: () => Promise.resolve(),
     } as unknown as ModbusTransport;
     const stats = new Stats();
-    poller = new BusPoller({ log: silentLogger(), stats, clock, events, site: loaded.config, sources }, transport, sources);
+    poller = new BusPoller({ log: silentLogger(), stats, clock, events, site: loaded.config, sources, services: new Services() }, transport, sources);
     const deadBlocks = poller.plan().get('dead-meter')!.length;
     const thermoBlocks = poller.plan().get('thermo-1')!.length;
     // The bound means something only if a full poll of the dead meter would cost several timeouts.

@@ -6,7 +6,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spoolOf } from '../../../../gateway/spool/spool-stage.js';
 import { freePort, tempDir } from '../../../helpers/peers.js';
 import { connectDevice, connectRefusal, startGateway, waitFor, writeUsers, type TestGateway } from '../../local-broker/harness.js';
 
@@ -52,7 +51,7 @@ ${users}
   });
 
   it('keeps what a device sent in the spool, fsync\'d before the PUBACK, with no uplink configured', async () => {
-    const spool = spoolOf(gateway.runtime.context)!;
+    const spool = gateway.runtime.context.services.get('spool')!;
     expect(spool).toBeDefined();
     const device = await connectDevice(port, 'th-1', 'th-1-password');
     try {

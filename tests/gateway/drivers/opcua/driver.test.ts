@@ -1,6 +1,7 @@
 // The OPC UA driver against a real node-opcua server in this process: subscription readings become
 // measurements through the Decoder, bad status codes become faults, an unknown NodeId is a named fault,
 // and readings resume after the server is shut down and started again on the same port.
+import { Services } from '../../../../gateway/pipeline/services.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +73,7 @@ describe('opcua driver against a node-opcua server', () => {
     decoder.start();
     setOpcuaDriverOptions({ securityMode: 'None', securityPolicy: 'None', pkiDir: join(dir.path, 'client-pki'), maxRetryDelay: 1000 });
     const factory = await loadDriver('opcua');
-    driver = factory({ log, stats, clock, events, site: loaded.config, sources });
+    driver = factory({ log, stats, clock, events, site: loaded.config, sources, services: new Services() });
     driver.init();
     await driver.start();
   });

@@ -2,6 +2,7 @@
 // driver does not trust an unknown server certificate by default, so the source stays offline and the
 // certificate lands in pkiDir/rejected/; once an installer moves it to trusted/certs/, the driver's own
 // retry connects and readings arrive, without a restart.
+import { Services } from '../../../../gateway/pipeline/services.js';
 import { X509Certificate } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,7 +68,7 @@ describe('opcua driver on a secure channel', () => {
     events.on('source.status', (s) => statuses.push(s));
     // The defaults are SignAndEncrypt + Basic256Sha256 and no trust on first use; only the folder and the retry pace change here.
     setOpcuaDriverOptions({ pkiDir, maxRetryDelay: 1000 });
-    driver = (await loadDriver('opcua'))({ log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events, site: loaded.config, sources: resolveSources(loaded) });
+    driver = (await loadDriver('opcua'))({ log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events, site: loaded.config, sources: resolveSources(loaded), services: new Services() });
     driver.init();
     await driver.start();
   });

@@ -1,4 +1,5 @@
 // The serial driver's registration, init() checks (no I/O) and the node-fields mapping profiles rely on.
+import { Services } from '../../../../gateway/pipeline/services.js';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { siteConfig } from '../../../../config/site.js';
@@ -30,7 +31,7 @@ const config = siteConfig.parse({
 const [smoke] = resolveSources({ file: 'driver-init.test', config, profiles: ProfileIndex.load([PROFILES]) }) as [ResolvedSource];
 
 function initWith(source: ResolvedSource): () => void {
-  const context = { log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events: new EventBus<GatewayEvents>(() => undefined), site: config, sources: [source] };
+  const context = { log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events: new EventBus<GatewayEvents>(() => undefined), site: config, sources: [source], services: new Services() };
   return () => createSerialDriver(context).init();
 }
 

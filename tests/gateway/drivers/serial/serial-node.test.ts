@@ -1,6 +1,7 @@
 // The serial-node driver end to end over a real socat pty pair: the node simulator on one end (its own
 // SerialPort), the gateway's driver + decoder on the other. Readings become measurements through a
 // test-only profile; lost ACKs, garbage, a killed node and a late serial port are the fault cases.
+import { Services } from '../../../../gateway/pipeline/services.js';
 import { SerialPort } from 'serialport';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ async function startGateway(port: string): Promise<Gateway> {
   events.on('source.status', (s) => statuses.push(s));
   const decoder = new Decoder({ events, clock, log, stats }, sources);
   decoder.start();
-  const driver: Driver = serialDriverWith({ ackTimeout: '100ms', reopenDelay: '200ms' })({ log, stats, clock, events, site: config, sources });
+  const driver: Driver = serialDriverWith({ ackTimeout: '100ms', reopenDelay: '200ms' })({ log, stats, clock, events, site: config, sources, services: new Services() });
   driver.init();
   await driver.start();
   return {
