@@ -11,14 +11,6 @@ import { silentLogger } from '../../contract/logger.js';
 import { freePort, tempDir } from '../helpers/peers.js';
 import { waitFor } from '../helpers/wait.js';
 
-async function until(condition: () => boolean, ms = 25_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe('demo compound', () => {
   let demo: DemoCompound;
   let view: LiveView;
@@ -79,23 +71,23 @@ describe('demo compound', () => {
     const siren = () => demo.gpio.outputLevel(27);
     expect(siren()).toBe(0);
     demo.modbus.set(DEMO_UNITS.garageLevel, 'level', 36);
-    await until(() => alarms.some((a) => a.source === 'garage-level' && a.level === 'alarm' && a.transition === 'raise'));
-    await until(() => siren() === 1);
+    await waitFor('the garage level alarm raised', () => alarms.some((a) => a.source === 'garage-level' && a.level === 'alarm' && a.transition === 'raise'), 25_000);
+    await waitFor('the siren on', () => siren() === 1, 25_000);
     expect(view.render()).toContain('告警/ALARM [alarm] raised garage-level.level');
     demo.modbus.set(DEMO_UNITS.garageLevel, 'level', undefined);
-    await until(() => alarms.some((a) => a.source === 'garage-level' && a.level === 'alarm' && a.transition === 'clear'));
-    await until(() => siren() === 0);
+    await waitFor('the garage level alarm cleared', () => alarms.some((a) => a.source === 'garage-level' && a.level === 'alarm' && a.transition === 'clear'), 25_000);
+    await waitFor('the siren off', () => siren() === 0, 25_000);
   }, 60_000);
 
   it('the fire panel transmission device reports a zone in fire: a fire alarm on the gateway at the mapped place', async () => {
     await expect(demo.panel.componentState(DEMO_PANEL_ZONE, COMPONENT_STATUS.fire, '3层走廊感烟')).resolves.toBe('confirmed');
-    await until(() => alarms.some((a) => a.alarmId === 'b2-fire-panel.c1-1-3-12.panel_fire' && a.level === 'fire' && a.transition === 'raise'));
+    await waitFor('the fire panel zone fire alarm raised', () => alarms.some((a) => a.alarmId === 'b2-fire-panel.c1-1-3-12.panel_fire' && a.level === 'fire' && a.transition === 'raise'), 25_000);
     const fire = alarms.find((a) => a.alarmId === 'b2-fire-panel.c1-1-3-12.panel_fire')!;
     expect(fire.tags).toMatchObject({ building: '2', floor: '3', room: '走廊' });
     expect(fire.text.zh).toContain('3层走廊感烟探测器');
     await demo.panel.componentState(DEMO_PANEL_ZONE, COMPONENT_STATUS.normal, '3层走廊感烟');
     demo.runtime.context.events.emit('command', { kind: 'reset', alarmId: fire.alarmId, by: 'test' });
-    await until(() => alarms.some((a) => a.alarmId === fire.alarmId && a.transition === 'reset'));
+    await waitFor('the fire alarm reset', () => alarms.some((a) => a.alarmId === fire.alarmId && a.transition === 'reset'), 25_000);
   }, 60_000);
 
   it('the township receives the compound through the uplink: series in VictoriaMetrics with provisioned tags', async () => {
@@ -126,7 +118,7 @@ describe('demo compound', () => {
     const live = await waitFor('garage alarm raised again', async () => (await onBoard()).find((c) => c.gatewayState === 'alarming' && c.raiseCount > 1), 25_000);
     expect(live.caseId).toBe(garageCase.caseId);
     await board.workflow.step(live.caseId, { step: 'dispatched', to: '物业维修 / maintenance' }, 'duty-officer', live.version);
-    await until(() => alarms.some((a) => a.source === 'garage-level' && a.transition === 'acknowledge' && a.by === 'duty-officer'));
+    await waitFor('the duty officer\'s acknowledge on the gateway', () => alarms.some((a) => a.source === 'garage-level' && a.transition === 'acknowledge' && a.by === 'duty-officer'), 25_000);
     demo.modbus.set(DEMO_UNITS.garageLevel, 'level', undefined);
   }, 60_000);
 

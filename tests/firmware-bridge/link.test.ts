@@ -8,6 +8,7 @@ import { GatewayLink, type ExpectedNode } from '../../firmware-bridge/gateway-li
 import { NodeSimulator, type NodeSimulatorOptions } from '../../firmware-bridge/node-simulator.js';
 import type { NodeLinkEvents } from '../../firmware-bridge/topics.js';
 import { duplexPair } from './duplex-pair.js';
+import { waitFor } from '../helpers/wait.js';
 
 type Seen = { [K in keyof NodeLinkEvents]: { event: K; payload: NodeLinkEvents[K] } }[keyof NodeLinkEvents];
 
@@ -33,14 +34,6 @@ function node(stream: Duplex, options: Partial<NodeSimulatorOptions> = {}) {
   return sim;
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 describe('gateway link ↔ node simulator', () => {
   it('accepts HELLO, agrees the heartbeat, sends TIME, and delivers DATA, EVENT and HEARTBEAT', async () => {
     const [g, n] = duplexPair();
@@ -49,14 +42,14 @@ describe('gateway link ↔ node simulator', () => {
     await sim.ready();
     expect(sim.agreedHeartbeatMs).toBe(1000); // clamped to the profile's heartbeat.every
     expect(gw.of('online')).toMatchObject([{ node: 7, cause: 'hello', heartbeatMs: 1000, hello: { model: 'SD-1' } }]);
-    await until(() => sim.gatewayTimeMs !== undefined, 'TIME');
+    await waitFor('TIME', () => sim.gatewayTimeMs !== undefined);
     expect(Math.abs(sim.gatewayTimeMs! - Date.now())).toBeLessThan(5000);
 
     expect(await sim.sendData([{ index: 0, type: 'f32', value: 21.5 }])).toMatchObject({ kind: 'acked', attempts: 1 });
     expect(await sim.sendEvent('smoke', true)).toMatchObject({ kind: 'acked' });
     expect(gw.of('data')).toMatchObject([{ node: 7, entries: [{ index: 0, value: 21.5 }] }]);
     expect(gw.of('event')).toMatchObject([{ node: 7, event: { code: 1, active: true } }]);
-    await until(() => gw.of('heartbeat').length > 0, 'a heartbeat');
+    await waitFor('a heartbeat', () => gw.of('heartbeat').length > 0);
   });
 
   it('retransmits when answers are lost and delivers the DATA exactly once', async () => {
@@ -119,7 +112,7 @@ describe('gateway link ↔ node simulator', () => {
     const [g, n] = duplexPair();
     const gw = gateway(g);
     const sim = node(n, { protocol: { major: 2, minor: 0 } });
-    await until(() => sim.state === 'rejected', 'rejection');
+    await waitFor('rejection', () => sim.state === 'rejected');
     expect(sim.naks[0]).toEqual({ reason: 'unsupported_version', text: 'node speaks protocol 2.0, this gateway speaks 1.x' });
     // A node retransmits its hello until it hears back; on a loaded box the NAK can cross a retransmit,
     // and each copy is refused the same way.
@@ -131,7 +124,7 @@ describe('gateway link ↔ node simulator', () => {
     const [g2, n2] = duplexPair();
     const gw2 = gateway(g2);
     const stranger = node(n2, { nodeId: 9 });
-    await until(() => stranger.state === 'rejected', 'rejection of node 9');
+    await waitFor('rejection of node 9', () => stranger.state === 'rejected');
     expect(stranger.naks[0]).toMatchObject({ reason: 'unknown_node' });
     expect(gw2.of('rejected').length).toBeGreaterThanOrEqual(1);
     for (const r of gw2.of('rejected')) expect(r).toMatchObject({ node: 9, reason: 'unknown_node' });
@@ -144,7 +137,7 @@ describe('gateway link ↔ node simulator', () => {
     await sim.ready();
     first.link.close();
     const second = gateway(g);
-    await until(() => second.of('online').length > 0, 'online on the new gateway');
+    await waitFor('online on the new gateway', () => second.of('online').length > 0);
     expect(sim.naks.some((nak) => nak.reason === 'hello_required')).toBe(true);
     expect(second.of('online')[0]).toMatchObject({ cause: 'hello' });
   });
@@ -156,7 +149,7 @@ describe('gateway link ↔ node simulator', () => {
     await sim.ready();
     const started = performance.now();
     sim.stop();
-    await until(() => gw.of('silent').length > 0, 'silence', 3000);
+    await waitFor('silence', () => gw.of('silent').length > 0, 3000);
     const waited = performance.now() - started;
     expect(waited).toBeGreaterThanOrEqual(250); // window 3 × 100 + 3 × 40 ms from the last heartbeat (≤ 100 ms before stop)
     expect(gw.of('silent')[0]).toMatchObject({ node: 7, everHeard: true, heartbeatMs: 100 });
@@ -173,7 +166,7 @@ describe('gateway link ↔ node simulator', () => {
     await sim.ready();
     gw.link.detach();
     gw.link.attach(g);
-    await until(() => gw.of('online').length === 2, 'online again');
+    await waitFor('online again', () => gw.of('online').length === 2);
     expect(gw.of('online').map((o) => o.cause)).toEqual(['hello', 'resumed']);
   });
 
@@ -185,7 +178,7 @@ describe('gateway link ↔ node simulator', () => {
     });
     cleanups.push(() => probe.close());
     probe.attach(g);
-    await until(() => seen.length > 0, 'silence of a node never heard');
+    await waitFor('silence of a node never heard', () => seen.length > 0);
     expect(seen[0]).toMatchObject({ node: 3, everHeard: false });
   });
 });

@@ -15,6 +15,7 @@ import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
 import { startMosquitto, type Peer } from '../../helpers/peers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const siteYaml = (port: number) => `
 version: 1
@@ -54,16 +55,9 @@ async function watcher(port: number, filter: string) {
   const messages: { topic: string; payload: string; retain: boolean }[] = [];
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
   await client.subscribeAsync(filter, { qos: 1 });
-  const waitFor = async (predicate: (m: { topic: string; payload: string }) => boolean, ms = 5000) => {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = messages.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no message on ${filter} matched within ${ms} ms; got ${messages.map((m) => m.topic).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  return { client, messages, waitFor };
+  const next = (predicate: (m: { topic: string; payload: string }) => boolean, ms = 5000) =>
+    waitFor(`a message on ${filter} that matches`, () => messages.find(predicate), ms, () => messages.map((m) => m.topic));
+  return { client, messages, waitFor: next };
 }
 
 describe('MQTT notice and Home Assistant actuators (real mosquitto)', () => {

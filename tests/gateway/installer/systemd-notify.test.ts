@@ -9,18 +9,10 @@ import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
 import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
 import { tempDir } from '../../helpers/peers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const dir = tempDir('notify');
 afterAll(() => dir.remove());
-
-/** Waits (bounded) until the condition holds; the timer intervals here are short but the box may be busy. */
-async function waitFor(what: string, condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 const modbusSource = { profile: { driver: 'modbus' } } as unknown as RuntimeContext['sources'][number];
 
@@ -32,7 +24,7 @@ describe('systemd notifier', () => {
     const check = pollersAlive({ sources: [modbusSource], stats }, () => now, 1000);
     const notifier = new SystemdNotifier({ send: (s) => (sent.push(s), Promise.resolve()), intervalMs: 10, checks: [check], log: silentLogger(), readyRepeats: 1 });
     notifier.start();
-    await waitFor('two pings', () => sent.filter((s) => s === 'WATCHDOG=1').length >= 2);
+    await waitFor('two pings', () => sent.filter((s) => s === 'WATCHDOG=1').length >= 2, 3000);
     expect(sent[0]).toBe('READY=1');
 
     now = 5000; // no request for 5 s: stuck; the next tick sees it
@@ -44,7 +36,7 @@ describe('systemd notifier', () => {
     expect(sent.length).toBe(atStall);
 
     stats.inc('modbus.requests', { source: 'meter-1' }); // the poller moves again
-    await waitFor('pings to resume', () => sent.length > atStall);
+    await waitFor('pings to resume', () => sent.length > atStall, 3000);
     await notifier.stop();
     expect(sent.at(-1)).toBe('STOPPING=1');
   });

@@ -11,6 +11,9 @@ import type { Measurement, SourceStatus } from '../../../gateway/pipeline/types.
 import { GatewayRuntime } from '../../../gateway/runtime.js';
 import type { Logger } from '../../../contract/logger.js';
 
+/** The one bounded wait (tests/helpers/wait.ts), for the tests built on this harness. */
+export { waitFor } from '../../helpers/wait.js';
+
 /** Cheaper than the production cost so a test file hashes a handful of passwords in milliseconds. */
 export const TEST_SCRYPT = { N: 1024, r: 8, p: 1 };
 
@@ -80,14 +83,6 @@ export async function connectDevice(port: number, username: string | undefined, 
   if (username !== undefined) auth.username = username;
   if (password !== undefined) auth.password = password;
   return connectAsync(`mqtt://127.0.0.1:${port}`, { protocolVersion: 4, reconnectPeriod: 0, connectTimeout: 5000, ...auth, ...options });
-}
-
-export async function waitFor(what: string, predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** The refusal a CONNECT gets: mqtt.js rejects with the CONNACK return code. */

@@ -61,14 +61,14 @@ describe('honest time through spool and uplink', () => {
     };
     await spool.append('alarm', encodeAlarmRecord(event, clock.epoch));
 
-    await waitFor(() => uplink.connected(), 5_000, 'the uplink to connect');
+    await waitFor('the uplink to connect', () => uplink.connected(), 5_000);
     await new Promise((r) => setTimeout(r, 1_500));
     expect(subscriber.deliveries).toEqual([]); // held: no 1970 data, not even a status
 
     mono += 20_000; // NTP answers 20 s after the last reading
     wall = SYNCED_AT;
     clock.markSynced('ntp');
-    await waitFor(() => subscriber.telemetryNumbers().length === 10 && subscriber.alarmIds().length === 1, 5_000, 'the re-based data');
+    await waitFor('the re-based data', () => subscriber.telemetryNumbers().length === 10 && subscriber.alarmIds().length === 1, 5_000);
 
     const lines = subscriber.telemetryLines();
     const times = lines.map((l) => Number(l.split(' ').at(-1)));

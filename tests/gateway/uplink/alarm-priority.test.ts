@@ -58,11 +58,11 @@ describe('alarm priority after a broker outage', () => {
 
     // Before the outage: two batches published (the whole in-flight window) and never receipted.
     await telemetry(2 * BATCH);
-    await waitFor(() => township.deliveries.filter((d) => d.kind === 'telemetry').length === 2, 10_000, 'two telemetry batches in flight');
+    await waitFor('two telemetry batches in flight', () => township.deliveries.filter((d) => d.kind === 'telemetry').length === 2, 10_000);
     expect(spool.telemetry.acked()).toBe(0);
 
     await broker.stop();
-    await waitFor(() => !uplink.connected(), 10_000, 'the uplink to notice the outage');
+    await waitFor('the uplink to notice the outage', () => !uplink.connected(), 10_000);
     // During it: eight more full batches ready, then one alarm.
     await telemetry(8 * BATCH);
     const event: AlarmEvent = {
@@ -88,7 +88,7 @@ describe('alarm priority after a broker outage', () => {
     township.receipts = true;
 
     broker = await startMosquitto({ port: broker.port, dir: broker.dir });
-    await waitFor(() => spool.alarm.acked() === 1 && spool.telemetry.acked() === 10 * BATCH, 20_000, 'the alarm and every batch receipted', () => ({
+    await waitFor('the alarm and every batch receipted', () => spool.alarm.acked() === 1 && spool.telemetry.acked() === 10 * BATCH, 20_000, () => ({
       alarm: spool.alarm.acked(), telemetry: spool.telemetry.acked(), after,
     }));
     expect(after[0], JSON.stringify(after)).toEqual({ kind: 'alarm', id: 'ev-outage-smoke' });

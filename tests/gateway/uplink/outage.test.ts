@@ -68,16 +68,16 @@ describe('uplink through a broker outage', () => {
     }, 5);
     cleanups.push(() => clearInterval(producer));
 
-    await waitFor(() => subscriber.telemetryNumbers().length > 300, 10_000, 'first deliveries');
+    await waitFor('first deliveries', () => subscriber.telemetryNumbers().length > 300, 10_000);
     await broker.stop(); // outage: the gateway keeps spooling
     const delivered = subscriber.telemetryNumbers().length;
     // Let data really pile up in the spool during the outage before the broker comes back.
-    await waitFor(() => produced >= Math.min(total, delivered + 600), 10_000, 'a backlog during the outage');
+    await waitFor('a backlog during the outage', () => produced >= Math.min(total, delivered + 600), 10_000);
     expect(subscriber.telemetryNumbers().length).toBe(delivered);
     broker = await startMosquitto({ port: broker.port, dir: broker.dir });
-    await waitFor(() => produced === total, 10_000, 'the producer');
+    await waitFor('the producer', () => produced === total, 10_000);
     await Promise.all(appends);
-    await waitFor(() => subscriber.telemetryNumbers().length >= total && subscriber.alarmIds().length >= total / 20, 15_000, 'every number after reconnect', () => ({
+    await waitFor('every number after reconnect', () => subscriber.telemetryNumbers().length >= total && subscriber.alarmIds().length >= total / 20, 15_000, () => ({
       got: subscriber.telemetryNumbers().length, alarms: subscriber.alarmIds().length, acked: spool.telemetry.acked(), durable: spool.telemetry.durableEnd(),
       alarmAcked: spool.alarm.acked(), connected: uplink.connected(), stats: stats.snapshot(), deliveries: subscriber.deliveries.length,
     }));
@@ -85,6 +85,6 @@ describe('uplink through a broker outage', () => {
     expect(subscriber.telemetryNumbers()).toEqual(Array.from({ length: total }, (_, i) => i));
     expect(subscriber.alarmIds()).toEqual(Array.from({ length: total / 20 }, (_, i) => `ev-${i * 20}`));
     expect(stats.counter('uplink.connect')).toBeGreaterThanOrEqual(2);
-    await waitFor(() => spool.telemetry.acked() === total, 5_000, 'the cursor to reach the end');
+    await waitFor('the cursor to reach the end', () => spool.telemetry.acked() === total, 5_000);
   });
 });

@@ -78,7 +78,7 @@ describe('spool and uplink stages', () => {
     };
     ctx.events.emit('alarm', event);
 
-    await waitFor(() => subscriber.deliveries.some((d) => d.kind === 'telemetry') && subscriber.alarmIds().length === 1, 5_000, 'telemetry and alarm');
+    await waitFor('telemetry and alarm', () => subscriber.deliveries.some((d) => d.kind === 'telemetry') && subscriber.alarmIds().length === 1, 5_000);
     const lines = subscriber.telemetryLines();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^power,building=3,compound=hongqi-1,gateway=gw-stage,source=meter-1,township=xinhua voltage=229\.5,current=1\.25 \d{13}$/);
@@ -95,7 +95,7 @@ describe('spool and uplink stages', () => {
       if (topic === topics.status(GATEWAY)) statuses.push(JSON.parse(payload.toString()) as GatewayStatus);
     });
     await township.subscribeAsync([topics.commandResult(GATEWAY), topics.status(GATEWAY)], { qos: 1 });
-    await waitFor(() => statuses.length > 0, 5_000, 'the retained status');
+    await waitFor('the retained status', () => statuses.length > 0, 5_000);
     expect(statuses[0]).toMatchObject({ gateway: GATEWAY, online: true, timeSynced: true });
 
     const send = (message: unknown) => township.publishAsync(topics.command(GATEWAY), JSON.stringify(message), { qos: 1 });
@@ -103,7 +103,7 @@ describe('spool and uplink stages', () => {
     await send({ id: 'c2', command: { kind: 'silence', by: 'township:li', forMs: 0 } });
     await send({ id: 'c3', command: { kind: 'request_config', by: 'township:li' } });
     await send({ id: 'c4', command: { kind: 'request_health', by: 'township:li' } });
-    await waitFor(() => results.length === 4, 5_000, 'four command results');
+    await waitFor('four command results', () => results.length === 4, 5_000);
     expect(commands).toEqual([{ kind: 'acknowledge', alarmId: 'meter-1:voltage:over', by: 'township:li' }, { kind: 'request_config', by: 'township:li' }, { kind: 'request_health', by: 'township:li' }]);
     const byId = new Map(results.map((r) => [r.id, r]));
     expect(byId.get('c1')?.ok).toBe(true);
@@ -113,7 +113,7 @@ describe('spool and uplink stages', () => {
     expect((byId.get('c4')?.data as { status: GatewayStatus }).status.gateway).toBe(GATEWAY);
 
     await uplinkStage.stop();
-    await waitFor(() => statuses.at(-1)?.online === false, 5_000, 'the offline status on shutdown');
+    await waitFor('the offline status on shutdown', () => statuses.at(-1)?.online === false, 5_000);
   });
 
   it('when the spool is full, reports the drops as a gateway measurement and one warning alarm', async () => {
@@ -131,7 +131,7 @@ describe('spool and uplink stages', () => {
       ctx.events.emit('measurement', measurement(ctx, `meter-${i}`, 'voltage', i, i));
       if (i % 50 === 0) await new Promise((r) => setTimeout(r, 15));
     }
-    await waitFor(() => dropped.length > 0, 5_000, 'a spool_dropped measurement');
+    await waitFor('a spool_dropped measurement', () => dropped.length > 0, 5_000);
     expect(dropped.at(-1)).toMatchObject({ class: 'gateway', source: GATEWAY, point: 'spool_dropped' });
     expect(alarms.filter((a) => a.rule === 'spool_full')).toHaveLength(1);
     expect(alarms[0]).toMatchObject({ transition: 'raise', level: 'warning', rule: 'spool_full', state: 'raised' });

@@ -104,10 +104,5 @@ export class TestSubscriber {
   }
 }
 
-export async function waitFor(condition: () => boolean, timeoutMs: number, what: string, state: () => unknown = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; state: ${JSON.stringify(state())}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** The one bounded wait (tests/helpers/wait.ts), for the tests built on this subscriber. */
+export { waitFor } from '../../helpers/wait.js';

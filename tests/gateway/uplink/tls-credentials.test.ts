@@ -88,7 +88,7 @@ describe('uplink over TLS with per-gateway credentials', () => {
       value: undefined, text: { zh: '测试', en: 'test' }, tags: {}, ts: clock.now(), mono: clock.mono(), timeSynced: true, by: undefined,
     };
     await spool.append('alarm', encodeAlarmRecord(event, clock.epoch));
-    await waitFor(() => spool.alarm.acked() === 1, 10_000, 'the township to receipt the alarm over TLS', () => lines.slice(-5));
+    await waitFor('the township to receipt the alarm over TLS', () => spool.alarm.acked() === 1, 10_000, () => lines.slice(-5));
     expect(township.alarmIds()).toEqual(['tls-1']);
     expect(lines.join('\n')).not.toContain(PASSWORD);
   });
@@ -100,7 +100,7 @@ describe('uplink over TLS with per-gateway credentials', () => {
       eventId: 'tls-2', alarmId: 'a', transition: 'raise', state: 'raised', level: 'warning', source: 's', point: undefined, rule: 'tls',
       value: undefined, text: { zh: '测试', en: 'test' }, tags: {}, ts: clock.now(), mono: clock.mono(), timeSynced: true, by: undefined,
     }, clock.epoch));
-    await waitFor(() => stats.counter('uplink.error') >= 2, 10_000, 'refused connection attempts');
+    await waitFor('refused connection attempts', () => stats.counter('uplink.error') >= 2, 10_000);
     expect(uplink.connected()).toBe(false);
     expect(spool.alarm.acked()).toBe(0);
     expect(lines.some((l) => /Not authorized|not authorized|Bad User Name or Password/i.test(l))).toBe(true);

@@ -7,6 +7,9 @@ import type { Measurement, PointFault, Reading, SourceStatus } from '../../../..
 import { GatewayRuntime, type RuntimeOptions } from '../../../../gateway/runtime.js';
 import { tempDir } from '../../../helpers/peers.js';
 
+/** The one bounded wait (tests/helpers/wait.ts), for the tests built on this harness. */
+export { waitFor } from '../../../helpers/wait.js';
+
 export interface SiteParts {
   buses: Record<string, unknown>[];
   sources: Record<string, unknown>[];
@@ -68,15 +71,6 @@ export async function startGateway(parts: SiteParts, options: Pick<RuntimeOption
   events.on('source.status', (s) => recorded.statuses.push(s));
   await runtime.start();
   return recorded;
-}
-
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** The latest value of one point of one source. */

@@ -20,6 +20,7 @@ import { silentLogger } from '../../../../contract/logger.js';
 import { Stats } from '../../../../contract/stats.js';
 import { tempDir } from '../../../helpers/peers.js';
 import { startPtyPair, type PtyPair } from './pty-pair.js';
+import { waitFor } from '../../../helpers/wait.js';
 
 const PROFILES = fileURLToPath(new URL('./profiles/', import.meta.url));
 
@@ -74,14 +75,6 @@ async function closePort(port: SerialPort): Promise<void> {
   if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const NODE: NodeSimulatorOptions = { nodeId: 7, heartbeatMs: 200, ackTimeoutMs: 100, maxRetries: 3, helloRetryMs: 100, batteryMv: 3012, firmware: { major: 1, minor: 2, patch: 3 } };
 
 describe('serial-node driver over a socat pty pair', () => {
@@ -108,7 +101,7 @@ describe('serial-node driver over a socat pty pair', () => {
   });
 
   it('brings the source online on HELLO and turns DATA, EVENT and HEARTBEAT into measurements', async () => {
-    await until(() => gateway.statuses.some((s) => s.online), 'source online');
+    await waitFor('source online', () => gateway.statuses.some((s) => s.online));
     expect(gateway.statuses[0]).toMatchObject({ source: 'smoke-3-1', online: true });
     expect(sim.agreedHeartbeatMs).toBe(200);
 
@@ -117,7 +110,7 @@ describe('serial-node driver over a socat pty pair', () => {
       { index: 1, type: 'i16', value: 215 },
     ]);
     await sim.sendEvent('smoke', true);
-    await until(() => values('battery').length > 0 && values('smoke').length > 0, 'smoke and battery measurements');
+    await waitFor('smoke and battery measurements', () => values('battery').length > 0 && values('smoke').length > 0);
     expect(values('obscuration')).toEqual([1.5]);
     expect(values('temperature')).toEqual([21.5]);
     expect(values('smoke')).toEqual(['alarm']);
@@ -146,7 +139,7 @@ describe('serial-node driver over a socat pty pair', () => {
     sim.injectGarbage(Buffer.from([0xa5, 0x5a, 0x02, 0x11, 0x00, 0x07, 0x01, 0x01, 0x00, 0x00])); // an EVENT with a bad CRC
     sim.injectGarbage(Buffer.from([0xa5, 0x5a, 0xf0])); // a false start claiming 240 bytes
     expect(await sim.sendEvent('smoke', false)).toMatchObject({ kind: 'acked' });
-    await until(() => values('smoke').at(-1) === 'clear', 'smoke cleared');
+    await waitFor('smoke cleared', () => values('smoke').at(-1) === 'clear');
     expect(values('smoke')).toEqual(['alarm', 'clear']);
     expect(gateway.stats.counter('serial.dropped_bytes', { bus: 'nodes' }) - dropped).toBe(debugText.length + 10 + 3);
     expect(gateway.stats.counter('serial.crc_error', { bus: 'nodes' })).toBeGreaterThanOrEqual(1);
@@ -157,7 +150,7 @@ describe('serial-node driver over a socat pty pair', () => {
     sim.stop();
     await closePort(nodePort);
     const killedAt = performance.now();
-    await until(() => gateway.statuses.at(-1)?.online === false, 'source offline', 5000);
+    await waitFor('source offline', () => gateway.statuses.at(-1)?.online === false, 5000);
     // Window: 3 heartbeats of 200 ms + retransmit budget 3 × 100 ms from the last heartbeat, which came at most 200 ms before the kill.
     expect(performance.now() - killedAt).toBeGreaterThanOrEqual(600);
     expect(gateway.statuses.at(-1)).toMatchObject({ source: 'smoke-3-1', online: false, lastError: { kind: 'timeout', message: expect.stringMatching(/^node 7 silent for \d+\.\d s \(heartbeat every 0\.2 s\)$/) } });
@@ -166,7 +159,7 @@ describe('serial-node driver over a socat pty pair', () => {
     sim = new NodeSimulator(nodePort, NODE);
     sim.start();
     await sim.ready();
-    await until(() => gateway.statuses.at(-1)?.online === true, 'source back online');
+    await waitFor('source back online', () => gateway.statuses.at(-1)?.online === true);
     expect(gateway.statuses.map((s) => s.online)).toEqual([true, false, true]);
   });
 });
@@ -186,7 +179,7 @@ describe('serial-node driver when the serial port is missing', () => {
     const late = `${dir.path}/ttyUSB0`;
     const gateway = await startGateway(late);
     cleanups.push(() => gateway.stop());
-    await until(() => gateway.statuses.length > 0, 'offline status');
+    await waitFor('offline status', () => gateway.statuses.length > 0);
     expect(gateway.statuses[0]).toMatchObject({ online: false, lastError: { kind: 'connection', message: expect.stringContaining(`cannot open ${late}`) } });
 
     const { symlinkSync } = await import('node:fs');
@@ -197,7 +190,7 @@ describe('serial-node driver when the serial port is missing', () => {
     cleanups.push(async () => sim.stop());
     sim.start();
     await sim.ready();
-    await until(() => gateway.statuses.at(-1)?.online === true, 'online after the port appeared');
+    await waitFor('online after the port appeared', () => gateway.statuses.at(-1)?.online === true);
     expect(gateway.stats.counter('serial.open_failed', { bus: 'nodes' })).toBeGreaterThanOrEqual(1);
   });
 
@@ -217,12 +210,12 @@ describe('serial-node driver when the serial port is missing', () => {
     });
     sim.start();
     await sim.ready();
-    await until(() => gateway.statuses.at(-1)?.online === true, 'online');
+    await waitFor('online', () => gateway.statuses.at(-1)?.online === true);
 
     // Unplugging the USB adapter: the pty pair goes away under both ends.
     sim.stop();
     await pty.stop();
-    await until(() => gateway.statuses.at(-1)?.online === false, 'offline after unplug');
+    await waitFor('offline after unplug', () => gateway.statuses.at(-1)?.online === false);
     expect(gateway.statuses.at(-1)).toMatchObject({ online: false, lastError: { kind: 'connection' } });
 
     pty = await startPtyPair('unused', paths);
@@ -231,7 +224,7 @@ describe('serial-node driver when the serial port is missing', () => {
     sim = new NodeSimulator(port, NODE);
     sim.start();
     await sim.ready(5000);
-    await until(() => gateway.statuses.at(-1)?.online === true, 'online after the adapter is back');
+    await waitFor('online after the adapter is back', () => gateway.statuses.at(-1)?.online === true);
     expect(gateway.statuses.map((s) => s.online)).toEqual([true, false, true]);
   });
 });
