@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { yamlMessage, zodMessage } from './config-messages.js';
+import { LastmileError } from './errors.js';
 
 export type ConfigPath = readonly (string | number)[];
 
@@ -16,9 +17,9 @@ export interface ConfigIssue {
 }
 
 /** Thrown (or returned) with every issue found; message is the issues, one per line. */
-export class ConfigError extends Error {
+export class ConfigError extends LastmileError {
   constructor(readonly issues: readonly ConfigIssue[]) {
-    super(issues.map(formatIssue).join('\n'));
+    super('CONFIG_INVALID', issues.map(formatIssue).join('\n'));
     this.name = 'ConfigError';
   }
 }

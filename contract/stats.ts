@@ -34,6 +34,13 @@ export class Stats {
     return this.counters.get(Stats.key(name, labels))?.value ?? 0;
   }
 
+  /** A counter summed over all its label sets (e.g. `uplink.error` of every code). */
+  total(name: string): number {
+    let sum = 0;
+    for (const entry of this.counters.values()) if (entry.name === name) sum += entry.value;
+    return sum;
+  }
+
   gauge(name: string, labels: Readonly<Record<string, string>> = {}): number | undefined {
     return this.gauges.get(Stats.key(name, labels))?.value;
   }

@@ -16,6 +16,7 @@ import type { SeriesBudget } from './series-budget.js';
 import { decompressTelemetry } from './decompress.js';
 import { checkBatch, type RejectedLine } from './telemetry.js';
 import { WriteRefusedError, type TimeSeriesSink } from './writer.js';
+import type { ErrorCode } from '../../contract/errors.js';
 
 export interface GatewaySeen {
   readonly identity: GatewayIdentity;
@@ -107,7 +108,7 @@ export class Ingest {
       const now = Date.now();
       if (now - this.lastShedLog >= SHED_LOG_EVERY_MS) {
         this.lastShedLog = now;
-        log.warn({ gateway, pendingBytes: this.pendingBytes, pendingForGateway: mine, limits }, 'ingest over its budget: message shed without receipt; the gateway resends it');
+        log.warn({ gateway, code: 'ADMISSION_SHED', pendingBytes: this.pendingBytes, pendingForGateway: mine, limits }, 'ingest over its budget: message shed without receipt; the gateway resends it');
       }
       return Promise.resolve();
     }
@@ -160,23 +161,23 @@ export class Ingest {
 
   private async writeTelemetry(identity: GatewayIdentity, batchId: string, payload: Buffer): Promise<ReceiptItem> {
     const { stats, log } = this.deps;
-    const refused = (reason: string): ReceiptItem => {
+    const refused = (code: ErrorCode, reason: string): ReceiptItem => {
       stats.inc('ingest.batch_refused', { gateway: identity.gateway });
-      log.warn({ gateway: identity.gateway, batchId, reason }, 'telemetry batch refused');
+      log.warn({ gateway: identity.gateway, batchId, code, reason }, 'telemetry batch refused');
       return { kind: 't', id: batchId, status: 'refused', reason };
     };
     let text: Buffer;
     try {
       text = await decompressTelemetry(payload);
     } catch (error) {
-      return refused(`not valid gzip, or over the size limit: ${(error as Error).message}`);
+      return refused('BATCH_UNREADABLE', `not valid gzip, or over the size limit: ${(error as Error).message}`);
     }
     const batch = await checkBatch(identity, text, Date.now(), this.deps.series);
     if (batch.rejectedCount > 0) {
       // One log line per batch, not per line: a batch of a million bad lines must not become a million log lines.
       stats.inc('ingest.line_rejected', { gateway: identity.gateway }, batch.rejectedCount);
       if (batch.seriesRefused > 0) stats.inc('ingest.series_refused', { gateway: identity.gateway }, batch.seriesRefused);
-      log.warn({ gateway: identity.gateway, batchId, rejected: batch.rejectedCount, seriesRefused: batch.seriesRefused, first: batch.rejected[0] }, 'lines rejected');
+      log.warn({ gateway: identity.gateway, batchId, code: 'LINE_INVALID', rejected: batch.rejectedCount, seriesRefused: batch.seriesRefused, first: batch.rejected[0] }, 'lines rejected');
       for (const r of batch.rejected) this.rejections.push({ ...r, gateway: identity.gateway, batchId });
     }
     if (this.rejections.length > REJECTION_MEMORY) this.rejections.splice(0, this.rejections.length - REJECTION_MEMORY);
@@ -188,13 +189,13 @@ export class Ingest {
         refusedByDatabase = outcome.refusedLines;
         databaseReason = outcome.firstRefusal;
       } catch (error) {
-        if (error instanceof WriteRefusedError) return refused(error.message);
+        if (error instanceof WriteRefusedError) return refused(error.code, error.message);
         throw error;
       }
     }
     if (refusedByDatabase > 0) {
       stats.inc('ingest.line_refused_by_database', { gateway: identity.gateway }, refusedByDatabase);
-      log.warn({ gateway: identity.gateway, batchId, lines: refusedByDatabase, reason: databaseReason }, 'lines refused by the database; the rest of the batch is stored');
+      log.warn({ gateway: identity.gateway, batchId, code: 'WRITE_REFUSED', lines: refusedByDatabase, reason: databaseReason }, 'lines refused by the database; the rest of the batch is stored');
     }
     this.deps.window.add(identity, batch.checked);
     stats.inc('ingest.measurements', { gateway: identity.gateway }, batch.measurements);

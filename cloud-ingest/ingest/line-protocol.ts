@@ -4,6 +4,7 @@
 // expression that can backtrack (a field of many digits ending in `x` once cost the township 71 s), and
 // every value is checked once, for what the database can store without harming its neighbours.
 import { DEVICE_CLASSES } from '../../contract/vocabulary.js';
+import { LastmileError } from '../../contract/errors.js';
 
 export type FieldValue = number | boolean | string;
 
@@ -42,7 +43,13 @@ export const MAX_ABS_VALUE = 1e15;
  */
 export const LINE_TAG_KEYS: ReadonlySet<string> = new Set(['building', 'compound', 'floor', 'gateway', 'point', 'room', 'source', 'township', 'unit']);
 
-export class LineError extends Error {}
+/** A line that can never be stored as it is (LINE_INVALID): refused, counted, and named by its number. */
+export class LineError extends LastmileError {
+  constructor(message: string) {
+    super('LINE_INVALID', message);
+    this.name = 'LineError';
+  }
+}
 
 const BOOLEANS = new Map<string, boolean>([
   ['t', true], ['T', true], ['true', true], ['True', true], ['TRUE', true],

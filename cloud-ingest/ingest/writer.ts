@@ -9,10 +9,14 @@ import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influ
 import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
 import type { InfluxConfig } from '../config.js';
+import { LastmileError } from '../../contract/errors.js';
 
 /** The database refuses these lines (4xx): resending them can never succeed. */
-export class WriteRefusedError extends Error {
-  override readonly name = 'WriteRefusedError';
+export class WriteRefusedError extends LastmileError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('WRITE_REFUSED', message, options);
+    this.name = 'WriteRefusedError';
+  }
 }
 
 /** Where accepted lines go. */
@@ -166,7 +170,7 @@ export class InfluxWriter implements TimeSeriesSink {
       this.stats.inc('ingest.write_retry');
       if (this.retryTimer || this.closed) return;
       this.backoffMs = Math.min(Math.max(this.backoffMs * 2, 200), 10_000);
-      this.log.warn({ status, err: (error as Error).message, retryInMs: this.backoffMs, pendingLines: this.queuedLines }, 'database write failed; gateways stay un-acknowledged until it succeeds');
+      this.log.warn({ code: 'WRITE_FAILED', status, err: (error as Error).message, retryInMs: this.backoffMs, pendingLines: this.queuedLines }, 'database write failed; gateways stay un-acknowledged until it succeeds');
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined;
         this.pump();
@@ -188,7 +192,7 @@ export class InfluxWriter implements TimeSeriesSink {
     const waiter = group[0]!;
     if (waiter.lines.length === 1) {
       this.stats.inc('ingest.lines_refused');
-      this.log.error({ status, err: message, line: waiter.lines[0]!.slice(0, 200) }, 'database refused a line; that line is dropped');
+      this.log.error({ code: 'WRITE_REFUSED', status, err: message, line: waiter.lines[0]!.slice(0, 200) }, 'database refused a line; that line is dropped');
       this.settle(1);
       waiter.reject(new WriteRefusedError(`database refused the line (HTTP ${status}): ${message}`));
       return;

@@ -74,7 +74,7 @@ function uplinkFromStats(context: RuntimeContext): (() => UplinkStatus) | undefi
     return {
       connected: undefined,
       url,
-      detail: `连接 connects ${stats.counter('uplink.connect')}, 错误 errors ${stats.counter('uplink.error')}, 已发 published ${stats.counter('uplink.published', { lane: 'telemetry' })} telemetry / ${stats.counter('uplink.published', { lane: 'alarm' })} alarm`,
+      detail: `连接 connects ${stats.counter('uplink.connect')}, 错误 errors ${stats.total('uplink.error')}, 已发 published ${stats.counter('uplink.published', { lane: 'telemetry' })} telemetry / ${stats.counter('uplink.published', { lane: 'alarm' })} alarm`,
     };
   };
 }

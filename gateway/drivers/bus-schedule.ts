@@ -6,7 +6,7 @@
 // means. Used by dlt645; the Modbus poller keeps its own loop for now (same retryDelay, same constants; its
 // "alarm-class sources retried ahead of a failing meter" rule is not here, as meter buses carry no alarms).
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { SourceFaultKind } from '../pipeline/types.js';
+import { type SourceFaultKind, sourceFault } from '../pipeline/types.js';
 import { OFFLINE_AFTER_FAILURES, retryDelay } from './modbus/bus-poller.js';
 import type { DriverContext } from './driver.js';
 
@@ -109,7 +109,7 @@ export class BusSchedule<T extends ScheduledSource> {
     slot.nextDue = mono + retryDelay(slot.item.pollMs, slot.failures, slot.item.urgent);
     if (slot.failures < OFFLINE_AFTER_FAILURES || slot.online === false) return;
     slot.online = false;
-    const lastError = { kind: outcome.kind, message: outcome.message };
+    const lastError = sourceFault(outcome.kind, outcome.message);
     this.context.log.warn({ source: slot.item.id, ...lastError }, 'source offline');
     this.context.events.emit('source.status', { source: slot.item.id, online: false, mono, lastError });
   }

@@ -3,6 +3,7 @@
 // These types are the contract between stages; drivers, rules, actuators and the uplink plug in
 // by listening to and emitting these on the event bus, never by calling each other. What also crosses
 // the wire to the township (classes, levels, alarm events, commands) is in contract/vocabulary.ts.
+import type { ErrorCode } from '../../contract/errors.js';
 import type { DeviceClass, LocalText, MeasurementValue, Quality, Tags } from '../../contract/vocabulary.js';
 
 export { ALARM_LEVELS, alarmLevelRank, DEVICE_CLASSES } from '../../contract/vocabulary.js';
@@ -56,12 +57,33 @@ export interface PointFault {
 /** Why a source stopped answering, counted per kind so installers can tell wiring from config. */
 export type SourceFaultKind = 'timeout' | 'exception' | 'crc' | 'short_frame' | 'connection' | 'decode';
 
+/** Each fault kind's code in the error catalog (contract/errors.ts): what the installer reads, what to retry. */
+export const SOURCE_FAULT_CODES = {
+  timeout: 'SOURCE_TIMEOUT',
+  exception: 'SOURCE_EXCEPTION',
+  crc: 'SOURCE_CRC',
+  short_frame: 'SOURCE_SHORT_FRAME',
+  connection: 'SOURCE_CONNECTION',
+  decode: 'SOURCE_DECODE',
+} as const satisfies Record<SourceFaultKind, ErrorCode>;
+
+/** A source's last error, with its catalog code. */
+export interface SourceFault {
+  readonly kind: SourceFaultKind;
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+export function sourceFault(kind: SourceFaultKind, message: string): SourceFault {
+  return { kind, code: SOURCE_FAULT_CODES[kind], message };
+}
+
 export interface SourceStatus {
   readonly source: string;
   readonly online: boolean;
   readonly mono: number;
   /** Last error while offline, named so an installer can act on it. */
-  readonly lastError?: { kind: SourceFaultKind; message: string };
+  readonly lastError?: SourceFault;
 }
 
 /** Wall clock plus monotonic clock, with honesty about whether the wall clock can be trusted yet. */

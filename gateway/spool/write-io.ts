@@ -2,6 +2,7 @@
 // whole writes only (a full disk makes writev return short without an error), and one error type for a
 // write that failed, carrying the errno and the file.
 import { open, type FileHandle } from 'node:fs/promises';
+import { LastmileError } from '../../contract/errors.js';
 
 /** Opens a file for the spool; `fs/promises.open` unless a test injects failures. */
 export type FileOpener = (path: string, flags: string) => Promise<FileHandle>;
@@ -34,8 +35,7 @@ export function errnoOf(error: unknown): string {
 }
 
 /** An append the spool could not make durable: the records were rolled back and never acknowledged. */
-export class SpoolWriteError extends Error {
-  readonly code = 'SPOOL_WRITE_FAILED';
+export class SpoolWriteError extends LastmileError {
 
   constructor(
     readonly lane: string,
@@ -46,7 +46,7 @@ export class SpoolWriteError extends Error {
     readonly records: number,
     cause: unknown,
   ) {
-    super(`spool ${lane}: writing ${file} failed (${errno}); ${records} records rolled back, not acknowledged: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super('SPOOL_WRITE_FAILED', `spool ${lane}: writing ${file} failed (${errno}); ${records} records rolled back, not acknowledged: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'SpoolWriteError';
   }
 }

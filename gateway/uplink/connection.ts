@@ -7,6 +7,7 @@ import { connect, Store, type IClientOptions, type MqttClient } from 'mqtt';
 import { topics, type GatewayStatus } from '../../contract/wire.js';
 import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
+import { ERROR_CATALOG, type ErrorCode } from '../../contract/errors.js';
 
 export interface ConnectionOptions {
   readonly url: string;
@@ -81,8 +82,9 @@ export class UplinkConnection {
       this.log.info({ url: options.url, clientId: options.clientId, sessionPresent: connack.sessionPresent }, 'uplink connected to the township broker');
     });
     this.client.on('error', (error) => {
-      this.stats.inc('uplink.error');
-      this.log.warn({ url: options.url, err: error.message }, 'uplink connection error');
+      const code = uplinkErrorCode(error);
+      this.stats.inc('uplink.error', { code });
+      this.log.warn({ url: options.url, code, decision: ERROR_CATALOG[code].decision, err: error.message }, `uplink connection error: ${ERROR_CATALOG[code].zh} / ${ERROR_CATALOG[code].en}`);
     });
     this.client.on('close', () => this.scheduleReconnect());
   }
@@ -123,4 +125,13 @@ export class UplinkConnection {
     // publishes from before a reconnect that the Sender has already republished.
     await this.client.endAsync(true);
   }
+}
+
+/** The catalog code of an uplink connection error: a refused login or a bad certificate is config, the rest is retried. */
+export function uplinkErrorCode(error: Error & { code?: unknown }): ErrorCode {
+  // mqtt.js: CONNACK return codes 4 (bad user name or password) and 5 (not authorized); 3 server unavailable.
+  if (error.code === 4 || error.code === 5 || error.code === 134 || error.code === 135) return 'UPLINK_NOT_AUTHORIZED';
+  if (error.code === 3 || error.code === 136 || error.code === 137) return 'UPLINK_SERVER_BUSY';
+  if (typeof error.code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|HOSTNAME|VERIFY|ISSUER|SIGNATURE/i.test(error.code)) return 'UPLINK_TLS';
+  return 'UPLINK_CONNECTION';
 }

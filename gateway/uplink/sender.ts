@@ -128,7 +128,7 @@ export class Sender {
       freed++;
       stats.inc('uplink.receipted', { lane: state.name, status: item.status });
       if (item.status === 'refused') {
-        log.error({ lane: state.name, id: item.id, reason: item.reason }, 'uplink: the township refused a message for good (it is not resent) / 综治中心拒收了一条数据');
+        log.error({ lane: state.name, id: item.id, code: 'UPLINK_REFUSED', reason: item.reason }, 'uplink: the township refused a message for good (it is not resent) / 综治中心拒收了一条数据');
       } else if (item.reason) {
         log.warn({ lane: state.name, id: item.id, reason: item.reason }, 'uplink: stored by the township with remarks');
       }
@@ -209,7 +209,7 @@ export class Sender {
     if (due > 0) return due;
     this.resendsWithoutReceipt++;
     this.options.stats.inc('uplink.receipt_timeout');
-    this.options.log.warn({ waitedMs: now - oldest, inflight: this.inflightCount(), nextTimeoutMs: this.receiptTimeout() }, 'uplink: no receipt from the township in time; publishing the unreceipted messages again (same ids)');
+    this.options.log.warn({ code: 'UPLINK_RECEIPT_TIMEOUT', waitedMs: now - oldest, inflight: this.inflightCount(), nextTimeoutMs: this.receiptTimeout() }, 'uplink: no receipt from the township in time; publishing the unreceipted messages again (same ids)');
     for (const state of [this.alarm, this.telemetry]) for (const entry of state.inflight) if (!entry.receipted) entry.sent = false;
     return 0;
   }
@@ -236,7 +236,7 @@ export class Sender {
         message = buildAlarmMessage(record, time);
       } catch (error) {
         stats.inc('uplink.alarm_unreadable');
-        log.error({ seq: record.seq, err: error }, 'uplink: alarm record unreadable; skipped');
+        log.error({ code: 'SPOOL_RECORD_UNREADABLE', seq: record.seq, err: error }, 'uplink: alarm record unreadable; skipped');
         this.settleWithoutSending(state, record.seq, record.seq + 1);
         continue;
       }

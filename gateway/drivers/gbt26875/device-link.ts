@@ -5,7 +5,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Gbt26875Source } from '../../../config/sections/gbt26875.js';
 import { LogThrottle } from '../../local-broker/log-throttle.js';
-import type { RawValue, SourceFaultKind } from '../../pipeline/types.js';
+import { type RawValue, type SourceFaultKind, sourceFault } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import { COMMAND, formatFrameTime, frameTimeOf, HEADER_BYTES, type ControlUnit } from './codec/frame.js';
@@ -307,7 +307,7 @@ export class DeviceLink {
     if (!this.online) return;
     this.online = false;
     this.context.log.warn({ source: this.id, kind, error: message }, 'source offline / 传输装置离线');
-    this.context.events.emit('source.status', { source: this.id, online: false, mono: this.context.clock.mono(), lastError: { kind, message } });
+    this.context.events.emit('source.status', { source: this.id, online: false, mono: this.context.clock.mono(), lastError: sourceFault(kind, message) });
   }
 }
 

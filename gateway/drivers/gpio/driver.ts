@@ -4,7 +4,7 @@
 // on every debounced edge, and on every poll as a re-read (the heartbeat contract, and a safety net for
 // an edge lost while the process was busy). The profile's activeLow and states give the level meaning.
 import type { GpioInput, GpioLevel, GpioPort } from './port.js';
-import type { RawValue, SourceFaultKind } from '../../pipeline/types.js';
+import { type RawValue, type SourceFaultKind, sourceFault } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { Driver, DriverContext, DriverFactory, ResolvedSource } from '../driver.js';
 import { currentGpioDriverOptions, type GpioDriverOptions } from './options.js';
@@ -148,7 +148,7 @@ export class GpioDriver implements Driver {
     if (watched.online === online) return;
     watched.online = online;
     const status = { source: watched.source.config.id, online, mono: this.context.clock.mono() };
-    this.context.events.emit('source.status', online ? status : { ...status, lastError: { kind, message: message ?? 'unknown GPIO error' } });
+    this.context.events.emit('source.status', online ? status : { ...status, lastError: sourceFault(kind, message ?? 'unknown GPIO error') });
   }
 }
 

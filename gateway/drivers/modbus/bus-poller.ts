@@ -6,7 +6,7 @@
 // failing is marked offline and backed off, so it costs even less and never stalls the others.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegisterImage } from '../../devices/register-image.js';
-import type { DeviceClass } from '../../pipeline/types.js';
+import { type DeviceClass, sourceFault } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import { planReads, type ReadRequest } from './plan.js';
@@ -218,7 +218,7 @@ export class BusPoller {
     polled.nextDue = mono + retryDelay(polled.pollMs, polled.failures, polled.urgent);
     if (polled.failures < OFFLINE_AFTER_FAILURES || polled.online === false) return;
     polled.online = false;
-    const lastError = { kind: failure.kind, message: failure.message };
+    const lastError = sourceFault(failure.kind, failure.message);
     this.context.log.warn({ source: polled.id, unit: polled.unit, bus: this.transport.describe(), ...lastError }, 'source offline');
     this.context.events.emit('source.status', { source: polled.id, online: false, mono, lastError });
   }

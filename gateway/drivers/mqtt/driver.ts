@@ -11,7 +11,7 @@ import type { MqttClient } from 'mqtt';
 import type { LocalBroker } from '../../local-broker/local-broker.js';
 import { LogThrottle } from '../../local-broker/log-throttle.js';
 import { isValidFilter, topicMatches } from '../../local-broker/topic-filter.js';
-import type { RawValue } from '../../pipeline/types.js';
+import { type RawValue, sourceFault } from '../../pipeline/types.js';
 import type { Driver, DriverContext, DriverFactory, ResolvedSource } from '../driver.js';
 import { DEFAULT_MQTT_DRIVER_OPTIONS, type MqttDriverOptions } from './options.js';
 import { parseJsonPayload, payloadPreview } from './payload.js';
@@ -171,7 +171,7 @@ export class MqttDriver implements Driver {
   private markAllOffline(message: string): void {
     const mono = this.context.clock.mono();
     for (const id of this.online) {
-      this.context.events.emit('source.status', { source: id, online: false, mono, lastError: { kind: 'connection', message } });
+      this.context.events.emit('source.status', { source: id, online: false, mono, lastError: sourceFault('connection', message) });
     }
     this.online.clear();
   }

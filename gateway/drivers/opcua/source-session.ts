@@ -5,7 +5,7 @@
 // prove readings resume. Bad status codes become counted point faults, never made-up values.
 import type { ClientMonitoredItem, ClientSession, ClientSubscription, DataValue, OPCUAClient } from 'node-opcua-client';
 import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
-import type { SourceFaultKind } from '../../pipeline/types.js';
+import { type SourceFaultKind, sourceFault } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import type { OpcuaLibrary } from './library.js';
@@ -237,6 +237,6 @@ export class OpcuaSourceSession {
     if (this.online === online || !this.running) return;
     this.online = online;
     const status = { source: this.id, online, mono: this.context.clock.mono() };
-    this.context.events.emit('source.status', online || kind === undefined ? status : { ...status, lastError: { kind, message: message ?? '' } });
+    this.context.events.emit('source.status', online || kind === undefined ? status : { ...status, lastError: sourceFault(kind, message ?? '') });
   }
 }

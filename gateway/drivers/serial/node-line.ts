@@ -5,7 +5,7 @@ import { SerialPort } from 'serialport';
 import type { Bus } from '../../../config/sections/buses.js';
 import { GatewayLink } from '../../../firmware-bridge/gateway-link.js';
 import type { LinkIssue, NodeLinkEvents } from '../../../firmware-bridge/topics.js';
-import type { RawValue, SourceFaultKind } from '../../pipeline/types.js';
+import { type RawValue, type SourceFault, sourceFault } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import { dataFields, eventFields, hasField, heartbeatFields, helloFields, type NodeFields } from './fields.js';
@@ -102,7 +102,7 @@ export class SerialNodeLine {
   private lineDown(message: string): void {
     if (!this.running) return;
     this.warn('port', { bus: this.bus.id, error: message, retryMs: this.timing.reopenDelayMs }, 'serial-node port unavailable');
-    for (const source of this.byNode.values()) this.status(source, false, { kind: 'connection', message });
+    for (const source of this.byNode.values()) this.status(source, false, sourceFault('connection', message));
     this.reopenTimer = setTimeout(() => {
       this.reopenTimer = undefined;
       if (this.running) void this.open();
@@ -133,13 +133,13 @@ export class SerialNodeLine {
         const message = everHeard
           ? `node ${e.payload.node} silent for ${(silentMs / 1000).toFixed(1)} s (heartbeat every ${(heartbeatMs / 1000).toFixed(1)} s)`
           : `node ${e.payload.node} has not said HELLO on ${this.bus.port}`;
-        this.status(source, false, { kind: 'timeout', message });
+        this.status(source, false, sourceFault('timeout', message));
         return;
       }
       case 'rejected':
         stats.inc('serial.rejected', { bus: this.bus.id, reason: e.payload.reason });
         this.warn(`rejected-${e.payload.node}`, { bus: this.bus.id, node: e.payload.node, reason: e.payload.reason, detail: e.payload.detail }, 'serial node refused');
-        if (source) this.status(source, false, { kind: 'exception', message: e.payload.detail });
+        if (source) this.status(source, false, sourceFault('exception', e.payload.detail));
         return;
       case 'data':
         if (source) this.reading(source, dataFields(e.payload.entries), e.payload.mono);
@@ -190,13 +190,13 @@ export class SerialNodeLine {
     if (values.size > 0) this.context.events.emit('reading', { source: source.config.id, mono, values });
   }
 
-  private status(source: ResolvedSource, online: boolean, lastError?: { kind: SourceFaultKind; message: string }): void {
+  private status(source: ResolvedSource, online: boolean, lastError?: SourceFault): void {
     const id = source.config.id;
     if (this.online.get(id) === online) return;
     this.online.set(id, online);
     const mono = this.context.clock.mono();
     if (online) this.context.log.info({ source: id, node: source.config.node }, 'source online');
-    else this.context.log.warn({ source: id, node: source.config.node, kind: lastError?.kind, error: lastError?.message }, 'source offline');
+    else this.context.log.warn({ source: id, node: source.config.node, kind: lastError?.kind, code: lastError?.code, error: lastError?.message }, 'source offline');
     this.context.events.emit('source.status', lastError ? { source: id, online, mono, lastError } : { source: id, online, mono });
   }
 

@@ -22,6 +22,7 @@ import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { freePort, tempDir } from '../../helpers/peers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { discoveryProblems, type DiscoveryConfig } from './ha-discovery-rules.js';
+import { SOURCE_FAULT_CODES } from '../../../gateway/pipeline/types.js';
 
 const dir = tempDir('ha-demo');
 const PASSWORD = 'ha-demo-password';
@@ -104,7 +105,7 @@ describe('Home Assistant discovery on the demo config', () => {
     // A source's sensors go unavailable while its driver says it is offline, and come back with it.
     expect(sensor('garage-level', 'level')).toMatchObject({ availability_mode: 'all', availability: [{ topic: 'lastmile/ha/gw-hongqi-01/availability' }, { topic: 'lastmile/ha/gw-hongqi-01/garage-level/availability' }] });
     await waitFor('garage-level available', () => states.get('lastmile/ha/gw-hongqi-01/garage-level/availability') === 'online');
-    context.events.emit('source.status', { source: 'garage-level', online: false, mono: 0, lastError: { kind: 'timeout', message: 'no answer' } });
+    context.events.emit('source.status', { source: 'garage-level', online: false, mono: 0, lastError: { kind: 'timeout', code: SOURCE_FAULT_CODES.timeout, message: 'no answer' } });
     await waitFor('garage-level unavailable', () => states.get('lastmile/ha/gw-hongqi-01/garage-level/availability') === 'offline');
     context.events.emit('source.status', { source: 'garage-level', online: true, mono: 0 });
     await waitFor('garage-level available again', () => states.get('lastmile/ha/gw-hongqi-01/garage-level/availability') === 'online');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleStage, type ConsoleStage } from '../../../gateway/console/stage.js';
-import type { GatewayCommand, Measurement } from '../../../gateway/pipeline/types.js';
+import { type GatewayCommand, type Measurement, SOURCE_FAULT_CODES } from '../../../gateway/pipeline/types.js';
 import { freePort, requireBinary, tempDir } from '../../helpers/peers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { makeContext, PASSWORD, writePasswordFile, type TestContext } from './fixture.js';
@@ -73,7 +73,7 @@ describe('installer console in headless Chromium', () => {
     events.emit('measurement', measurement('b1-meter', 'voltage', 230.5, 'V'));
     events.emit('measurement', measurement('b1-meter', 'current', 4.25, 'A'));
     events.emit('source.status', { source: 'b1-meter', online: true, mono: performance.now() });
-    events.emit('source.status', { source: 'pump-th', online: false, mono: performance.now(), lastError: { kind: 'timeout', message: 'no answer within the timeout' } });
+    events.emit('source.status', { source: 'pump-th', online: false, mono: performance.now(), lastError: { kind: 'timeout', code: SOURCE_FAULT_CODES.timeout, message: 'no answer within the timeout' } });
     test.context.stats.inc('modbus.timeout', { source: 'pump-th' }, 3);
 
     const voltage = page.locator('[data-source="b1-meter"] tr[data-point="voltage"]');
@@ -146,7 +146,7 @@ describe('installer console in headless Chromium', () => {
 
   it('fits a 1366 px screen: no horizontal overflow, with long errors, config problems and an alarm on the page', async () => {
     await page.setViewportSize({ width: 1366, height: 768 });
-    test.context.events.emit('source.status', { source: 'b1-meter', online: false, mono: performance.now(), lastError: { kind: 'connection', message: `connect ECONNREFUSED 127.0.0.1:1502 ${'x'.repeat(300)}` } });
+    test.context.events.emit('source.status', { source: 'b1-meter', online: false, mono: performance.now(), lastError: { kind: 'connection', code: SOURCE_FAULT_CODES.connection, message: `connect ECONNREFUSED 127.0.0.1:1502 ${'x'.repeat(300)}` } });
     await page.waitForSelector('[data-source="b1-meter"] .last-error:has-text("ECONNREFUSED")', { timeout: 6000 });
     await page.waitForSelector('#config:has-text("有问题 problems")', { timeout: 6000 });
     // A string, because this project's TypeScript has no DOM lib; it runs in the page.

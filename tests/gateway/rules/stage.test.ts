@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
-import type { Measurement } from '../../../gateway/pipeline/types.js';
+import { type Measurement, SOURCE_FAULT_CODES } from '../../../gateway/pipeline/types.js';
 import { onCondition, type RuleCondition } from '../../../gateway/rules/condition.js';
 import { RulesEngine } from '../../../gateway/rules/stage.js';
 import { silentLogger } from '../../../contract/logger.js';
@@ -66,7 +66,7 @@ describe('rules engine', () => {
   it('marks a source silent at once when its driver reports it offline', () => {
     const t = setup();
     off = t.off;
-    t.engine.status({ source: 'smoke-1', online: false, mono: t.clock.mono(), lastError: { kind: 'timeout', message: 'no answer' } });
+    t.engine.status({ source: 'smoke-1', online: false, mono: t.clock.mono(), lastError: { kind: 'timeout', code: SOURCE_FAULT_CODES.timeout, message: 'no answer' } });
     expect(t.seen).toEqual([expect.objectContaining({ alarmId: 'smoke-1._.silent', active: true, level: 'offline' })]);
   });
 

@@ -100,7 +100,7 @@ describe('uplink over TLS with per-gateway credentials', () => {
       eventId: 'tls-2', alarmId: 'a', transition: 'raise', state: 'raised', level: 'warning', source: 's', point: undefined, rule: 'tls',
       value: undefined, text: { zh: '测试', en: 'test' }, tags: {}, ts: clock.now(), mono: clock.mono(), timeSynced: true, by: undefined,
     }, clock.epoch));
-    await waitFor('refused connection attempts', () => stats.counter('uplink.error') >= 2, 10_000);
+    await waitFor('refused connection attempts', () => stats.counter('uplink.error', { code: 'UPLINK_NOT_AUTHORIZED' }) >= 2, 10_000);
     expect(uplink.connected()).toBe(false);
     expect(spool.alarm.acked()).toBe(0);
     expect(lines.some((l) => /Not authorized|not authorized|Bad User Name or Password/i.test(l))).toBe(true);
