@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryGpioPort } from '../../../../gateway/drivers/gpio/memory-port.js';
 import type { GpioLevel } from '../../../../gateway/drivers/gpio/port.js';
+import { GPIO_PORT_CONTRACT } from '../../../contract-suites/gpio-port.js';
 
 describe('MemoryGpioPort', () => {
   beforeEach(() => {
@@ -55,4 +56,20 @@ describe('MemoryGpioPort', () => {
     await expect(siren.write(0)).rejects.toThrow(/closed/);
     expect(port.openLines()).toEqual({ inputs: [], outputs: [] });
   });
+});
+
+describe('MemoryGpioPort against the GpioPort contract', () => {
+  for (const check of GPIO_PORT_CONTRACT) {
+    it(check.name, async () => {
+      const port = new MemoryGpioPort();
+      await check.run(port, {
+        lines: [17, 27, 22],
+        missingLine: -1,
+        setLevel: (line, level) => port.setInput(line, level),
+        outputLevel: (line) => port.outputLevel(line),
+        released: async () => undefined,
+      });
+      expect(port.openLines()).toEqual({ inputs: [], outputs: [] });
+    });
+  }
 });
