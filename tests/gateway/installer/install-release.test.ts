@@ -63,7 +63,8 @@ describe('npm pack → install.sh --root → lastmile validate / run --for 5s fr
     installOutput = install.output;
   }, 1_000_000);
 
-  afterAll(() => dir.remove());
+  // Two installed trees with their node_modules: removing them takes a while on a loaded box.
+  afterAll(() => dir.remove(), 180_000);
 
   it('installs the compiled release with production dependencies only', () => {
     expect(installStatus, installOutput).toBe(0);
