@@ -2,7 +2,6 @@
 // Every problem is reported at once, each naming file:line:column and the config path.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Profile } from './profile.js';
 import { ConfigError, deepFreeze, sortIssues, YamlSource, zodIssues, type ConfigIssue } from '../contract/load-yaml.js';
 import { bus, type Bus } from './sections/buses.js';
 import { actuator } from './sections/outputs.js';
@@ -11,6 +10,8 @@ import { siteConfig, type SiteConfig } from './site.js';
 
 type Actuator = SiteConfig['actuators'][number];
 import { BUILTIN_PROFILES_DIR, ProfileIndex, rangeProblems } from '../gateway/devices/profile-index.js';
+import { gpioLine } from '../gateway/drivers/gpio/plugin.js';
+import { driverPlugin } from '../gateway/drivers/registry.js';
 import { resolveProfile } from '../gateway/devices/resolve.js';
 import { effectiveRules, RuleConfigError } from '../gateway/rules/effective.js';
 
@@ -86,13 +87,17 @@ export function crossCheck(source: YamlSource, config: CheckedSections, profiles
     ...duplicates(source, config.actuators, 'actuators'),
   ];
   const buses = new Map(config.buses.filter((b): b is Bus => b !== undefined).map((bus) => [bus.id, bus]));
-  const unitsOnBus = new Map<string, string>();
-  const gpioLines = new Map<number, string>();
+  // Bus addresses, TCP listeners and GPIO lines: each used by one source or actuator (gateway/drivers/plugin.ts).
+  const claimed = new Map<string, string>();
+  const claim = (resource: string, owner: string): string | undefined => {
+    const before = claimed.get(resource);
+    claimed.set(resource, owner);
+    return before;
+  };
   config.actuators.forEach((actuator, index) => {
     if (actuator?.type !== 'gpio') return;
-    const owner = gpioLines.get(actuator.line);
+    const owner = claim(gpioLine(actuator.line), `actuator ${actuator.id}`);
     if (owner) issues.push(source.issue(['actuators', index, 'line'], `GPIO line ${actuator.line} is already used by ${owner}`));
-    gpioLines.set(actuator.line, `actuator ${actuator.id}`);
   });
 
   config.sources.forEach((src, index) => {
@@ -103,7 +108,16 @@ export function crossCheck(source: YamlSource, config: CheckedSections, profiles
       issues.push(source.issue(at('profile'), `unknown profile "${src.profile}"; known: ${profiles.ids().join(', ')}`));
       return;
     }
-    checkConnection(source, src, profile, at, buses, config.writtenBusIds, unitsOnBus, gpioLines, issues);
+    // The driver's own checks (bus, address, its block of the source); the registry knows every profile driver.
+    driverPlugin(profile.driver).checkSource({
+      source: src,
+      profile,
+      buses,
+      writtenBusIds: config.writtenBusIds,
+      at,
+      report: (path, message, key) => issues.push(source.issue(path, message, key)),
+      claim,
+    });
     if (src.variant !== undefined && profile.variants[src.variant] === undefined) {
       const known = Object.keys(profile.variants);
       issues.push(source.issue(at('variant'), `profile ${profile.id} has no variant "${src.variant}"${known.length ? `; it has: ${known.join(', ')}` : ''}`));
@@ -138,108 +152,4 @@ export function crossCheck(source: YamlSource, config: CheckedSections, profiles
     });
   });
   return issues;
-}
-
-function checkConnection(
-  source: YamlSource,
-  src: Source,
-  profile: Profile,
-  at: (...rest: (string | number)[]) => (string | number)[],
-  buses: Map<string, Bus>,
-  writtenBusIds: ReadonlySet<string> | undefined,
-  unitsOnBus: Map<string, string>,
-  gpioLines: Map<number, string>,
-  issues: ConfigIssue[],
-): void {
-  switch (profile.driver) {
-    case 'modbus':
-    case 'serial': {
-      const wanted = profile.driver === 'modbus' ? ['rtu', 'tcp'] : ['serial-node'];
-      if (src.bus === undefined) {
-        issues.push(source.issue(at(), `a ${profile.driver} source needs "bus" (one of: ${[...buses.keys()].join(', ') || 'no buses defined'})`));
-        return;
-      }
-      const bus = buses.get(src.bus);
-      if (!bus) {
-        if (writtenBusIds?.has(src.bus)) return; // the bus itself is invalid and reported already
-        const defined = [...new Set([...buses.keys(), ...(writtenBusIds ?? [])])];
-        issues.push(source.issue(at('bus'), `unknown bus "${src.bus}"; defined: ${defined.join(', ') || 'none'}`));
-        return;
-      }
-      if (!wanted.includes(bus.type)) issues.push(source.issue(at('bus'), `profile ${profile.id} speaks ${profile.driver} but bus "${bus.id}" is ${bus.type}`));
-      const address = profile.driver === 'modbus' ? src.unit : src.node;
-      const key = profile.driver === 'modbus' ? 'unit' : 'node';
-      if (address === undefined) {
-        issues.push(source.issue(at(), `a ${profile.driver} source needs "${key}"`));
-        return;
-      }
-      const slot = `${bus.id}#${address}`;
-      const owner = unitsOnBus.get(slot);
-      if (owner) issues.push(source.issue(at(key), `${key} ${address} on bus "${bus.id}" is already used by source "${owner}"`));
-      unitsOnBus.set(slot, src.id);
-      return;
-    }
-    case 'dlt645': {
-      if (src.bus === undefined) {
-        issues.push(source.issue(at(), `a dlt645 source needs "bus" (one of: ${[...buses.keys()].join(', ') || 'no buses defined'})`));
-        return;
-      }
-      const bus = buses.get(src.bus);
-      if (!bus) {
-        if (writtenBusIds?.has(src.bus)) return;
-        issues.push(source.issue(at('bus'), `unknown bus "${src.bus}"; defined: ${[...new Set([...buses.keys(), ...(writtenBusIds ?? [])])].join(', ') || 'none'}`));
-        return;
-      }
-      if (bus.type !== 'dlt645') issues.push(source.issue(at('bus'), `profile ${profile.id} speaks DL/T 645 but bus "${bus.id}" is ${bus.type}`));
-      if (src.meter === undefined) {
-        issues.push(source.issue(at(), 'a dlt645 source needs "meter": the 12-digit address on the nameplate'));
-        return;
-      }
-      const slot = `${bus.id}#meter${src.meter}`;
-      const owner = unitsOnBus.get(slot);
-      if (owner) issues.push(source.issue(at('meter'), `meter ${src.meter} on bus "${bus.id}" is already used by source "${owner}"`));
-      unitsOnBus.set(slot, src.id);
-      return;
-    }
-    case 'mqtt':
-      if (src.mqtt === undefined) issues.push(source.issue(at(), 'an MQTT source needs "mqtt: { topic }"'));
-      return;
-    case 'gbt26875': {
-      if (src.gbt26875 === undefined) {
-        issues.push(source.issue(at(), 'a GB/T 26875 source needs "gbt26875: { listen: { host, port } }"'));
-        return;
-      }
-      const { host, port } = src.gbt26875.listen;
-      const slot = `tcp-listen#${host}:${port}`;
-      const owner = unitsOnBus.get(slot);
-      if (owner) issues.push(source.issue(at('gbt26875', 'listen', 'port'), `${host}:${port} is already the listener of source "${owner}"; give each transmission device its own port`));
-      unitsOnBus.set(slot, src.id);
-      return;
-    }
-    case 'opcua': {
-      if (src.opcua === undefined) {
-        issues.push(source.issue(at(), 'an OPC UA source needs "opcua: { endpoint, nodes }"'));
-        return;
-      }
-      const pointIds = new Set(profile.points.map((p) => p.id));
-      for (const pointId of Object.keys(src.opcua.nodes)) {
-        if (!pointIds.has(pointId)) issues.push(source.issue(at('opcua', 'nodes'), `profile ${profile.id} has no point "${pointId}"`, pointId));
-      }
-      return;
-    }
-    case 'gpio': {
-      const needed = [...new Set(profile.points.map((p) => p.line).filter((l): l is string => l !== undefined))];
-      for (const line of needed) {
-        const pin = src.gpio?.lines[line];
-        if (pin === undefined) {
-          issues.push(source.issue(at(src.gpio ? 'gpio' : 'profile'), `profile ${profile.id} needs GPIO line "${line}" mapped under gpio.lines`));
-          continue;
-        }
-        const owner = gpioLines.get(pin);
-        if (owner) issues.push(source.issue(at('gpio', 'lines', line), `GPIO line ${pin} is already used by ${owner}`));
-        gpioLines.set(pin, `source ${src.id}`);
-      }
-      return;
-    }
-  }
 }

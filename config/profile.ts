@@ -2,41 +2,12 @@
 // A profile says where each point lives on the wire and how to turn raw values into a measurement;
 // it never says where the device is installed (that is a source in the site config).
 import { z } from 'zod';
+import { DRIVER_POINT_FIELDS, DRIVER_PROFILE_FIELDS, REGISTERED_DRIVERS } from '../gateway/drivers/registry.js';
+import { dataType, faultSentinel, order, pointRange, readFunction } from './profile-atoms.js';
 import { deviceClass, duration, id, localText, measureUnit, serialSettings } from './sections/common.js';
 import { rule } from './sections/rules.js';
-import { dlt645Point } from './sections/dlt645.js';
 
-export const dataType = z.enum(['u16', 'i16', 'u32', 'i32', 'float32', 'bit', 'bitfield']);
-export type DataType = z.infer<typeof dataType>;
-
-/** Modbus function codes that read: 1 coils, 2 discrete inputs, 3 holding registers, 4 input registers. */
-export const readFunction = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]);
-export type ReadFunction = z.infer<typeof readFunction>;
-
-const order = z.enum(['big', 'little']);
-
-/**
- * The range the device documents for a point, in the point's unit (or `unit`, for points whose unit comes
- * from a unit-code register). A value outside it is the fault out_of_range, never a reading; a 4–20 mA
- * input gets its loop-fault band this way (min 3.8 mA). Where the reference gives no range, say so.
- */
-export const pointRange = z.union([
-  z
-    .strictObject({
-      min: z.number().optional(),
-      max: z.number().optional(),
-      unit: measureUnit.optional().describe('Unit of min/max when the point has none of its own (unitFrom)'),
-    })
-    .refine((range) => range.min !== undefined || range.max !== undefined, { message: 'a range needs "min", "max" or both' }),
-  z.strictObject({ undocumented: z.string().min(1).describe('Why there is no range: what the reference says or lacks') }),
-]);
-export type PointRange = z.infer<typeof pointRange>;
-
-export const faultSentinel = z.strictObject({
-  raw: z.number().int().describe('Raw integer the device sends instead of a value, e.g. 0xE5E5'),
-  code: id.describe('Fault code, e.g. sensor_short, broken_line'),
-  text: localText,
-});
+export { dataType, faultSentinel, pointRange, readFunction, type DataType, type PointRange, type ReadFunction } from './profile-atoms.js';
 
 /** Fields of a point that a variant or a source may change; all optional. */
 const pointDecodeFields = {
@@ -67,10 +38,8 @@ export const point = z.strictObject({
     .describe('Another point holding a unit code, and the code → unit table; a code not in the table is the fault unknown_unit'),
   states: z.record(z.string(), id).optional().describe('Raw integer → state label; the measurement value becomes the label'),
   faults: z.array(faultSentinel).default([]),
-  json: z.string().optional().describe('For MQTT/serial payloads: dotted path of the field, e.g. "door.state"'),
-  line: id.optional().describe('For GPIO: the named input line the source maps to a pin'),
-  activeLow: z.boolean().optional().describe('For GPIO: the contact reads 0 when active'),
-  dlt645: dlt645Point.optional().describe('For DL/T 645 meters: the data identifier and format'),
+  // What each driver needs of a point (a JSON path, a GPIO line, a DL/T 645 data identifier), from its plugin.
+  ...DRIVER_POINT_FIELDS,
   class: deviceClass.optional().describe('Overrides the profile class (e.g. a temperature channel on a residual-current detector)'),
   internal: z.boolean().default(false).describe('Read and used by other points (decimals, unit code) but not sent as a measurement'),
   access: z.enum(['r', 'rw']).default('r'),
@@ -108,24 +77,10 @@ export const profile = z.strictObject({
   model: z.string().min(1),
   name: localText,
   class: deviceClass,
-  driver: z.enum(['modbus', 'serial', 'mqtt', 'opcua', 'gpio', 'gbt26875', 'dlt645']),
+  driver: z.enum(REGISTERED_DRIVERS),
   references: z.array(z.string().url()).min(1).describe('Where the point map comes from'),
   serialDefaults: z.strictObject(serialSettings).optional().describe('Factory serial settings'),
-  modbus: z
-    .strictObject({
-      maxRegistersPerRead: z.number().int().min(1).max(125).default(125),
-      maxBitsPerRead: z.number().int().min(1).max(2000).default(2000),
-      maxGap: z
-        .number()
-        .int()
-        .min(0)
-        .max(124)
-        .default(0)
-        .describe('Unused registers a coalesced read may span between points; 0 for devices that reject unmapped addresses'),
-      defaultUnitId: z.number().int().min(1).max(247).default(1),
-      responseTimeout: duration.optional().describe('Slowest answer seen for this model'),
-    })
-    .optional(),
+  ...DRIVER_PROFILE_FIELDS,
   defaults: z.strictObject({ ...pointDecodeFields }).default({}),
   timestamp: z
     .strictObject({

@@ -8,8 +8,8 @@ import { ConfigError, parseWithSchema, sortIssues, YamlSource, type ConfigIssue 
 import { profile as profileSchema, type Profile } from '../../config/profile.js';
 import { ruleUnitProblems } from '../rules/rule-units.js';
 import { convertible } from '../shared/measure-units.js';
-import { dlt645PointIssues } from './dlt645-point.js';
-import { resolveProfile, wireWidth, type ResolvedPoint } from './resolve.js';
+import { driverPlugin } from '../drivers/registry.js';
+import { resolveProfile, type ResolvedPoint } from './resolve.js';
 
 /** The built-in profiles folder (repo-root/devices). */
 export const BUILTIN_PROFILES_DIR = fileURLToPath(new URL('../../devices/', import.meta.url));
@@ -38,25 +38,11 @@ export function profileIssues(source: YamlSource, profile: Profile, expectedId: 
   profile.points.forEach((point, index) => {
     const at = (key: string) => ['points', index, key];
     const type = point.type ?? profile.defaults.type ?? 'u16';
-    const fn = point.function ?? profile.defaults.function;
     for (const ref of [point.decimalsFrom, point.unitFrom?.point]) {
       if (ref !== undefined && !ids.has(ref)) issues.push(source.issue(at(point.decimalsFrom === ref ? 'decimalsFrom' : 'unitFrom'), `no point "${ref}" in this profile`));
     }
-    if (profile.driver === 'modbus') {
-      if (point.address === undefined) issues.push(source.issue(['points', index], 'a Modbus point needs a wire "address"'));
-      if (fn === undefined) issues.push(source.issue(['points', index], 'a Modbus point needs a "function" (1, 2, 3 or 4) here or in defaults'));
-      if ((fn === 1 || fn === 2) && type !== 'bit') issues.push(source.issue(at('type'), `function ${fn} reads single bits; use type "bit"`));
-      const width = fn === undefined ? 1 : wireWidth(type, fn);
-      const limit = fn === 1 || fn === 2 ? (profile.modbus?.maxBitsPerRead ?? 2000) : (profile.modbus?.maxRegistersPerRead ?? 125);
-      if (point.address !== undefined && point.address + width > 0x10000) issues.push(source.issue(at('address'), 'point runs past register 0xFFFF'));
-      if (width > limit) issues.push(source.issue(at('type'), `needs ${width} registers but the device reads at most ${limit}`));
-    }
-    if ((profile.driver === 'mqtt' || profile.driver === 'serial') && point.json === undefined) {
-      issues.push(source.issue(['points', index], `a${profile.driver === 'mqtt' ? 'n MQTT' : ' serial-node'} point needs a "json" field path`));
-    }
-    if (profile.driver === 'gpio' && point.line === undefined) issues.push(source.issue(['points', index], 'a GPIO point needs a "line" name'));
-    if (profile.driver === 'dlt645') issues.push(...dlt645PointIssues(source, profile, index));
-    if (profile.driver === 'gbt26875' && point.json === undefined) issues.push(source.issue(['points', index], 'a GB/T 26875 point needs a "json" field path (system.fire, component.state, …)'));
+    // What this profile's driver needs of a point (an address, a json path, a GPIO line, a DL/T 645 DI).
+    issues.push(...(driverPlugin(profile.driver).checkPoint?.({ yaml: source, profile, index }) ?? []));
     if (type === 'bitfield' && point.bits === undefined) issues.push(source.issue(['points', index], 'type bitfield needs "bits: {offset, width}"'));
     if (point.bits !== undefined && point.bits.offset + point.bits.width > 16) issues.push(source.issue(at('bits'), 'bits must fit in one 16-bit register'));
     for (const problem of stateKeyProblems(profile, point)) issues.push(source.issue(at('states'), problem));

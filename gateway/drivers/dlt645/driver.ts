@@ -13,12 +13,8 @@ export class Dlt645Driver implements Driver {
     private readonly options: Dlt645DriverOptions = DEFAULT_DLT645_DRIVER_OPTIONS,
   ) {}
 
-  init(): void {
-    for (const source of this.context.sources) {
-      if (source.bus?.type !== 'dlt645') throw new Error(`source ${source.config.id}: a DL/T 645 meter needs a dlt645 bus`);
-      if (source.config.meter === undefined) throw new Error(`source ${source.config.id}: a DL/T 645 meter needs "meter" (its 12-digit address)`);
-    }
-  }
+  /** Nothing to check: the bus and meter address of each source were checked at load (./plugin.ts). */
+  init(): void {}
 
   async start(): Promise<void> {
     const byBus = new Map<string, { bus: Dlt645Bus; sources: ResolvedSource[] }>();

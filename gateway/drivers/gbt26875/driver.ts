@@ -13,14 +13,9 @@ export class Gbt26875Driver implements Driver {
     private readonly options: Gbt26875DriverOptionsInput = {},
   ) {}
 
+  /** Checks the link timing; each source's gbt26875 block and json paths were checked at load (./plugin.ts). */
   init(): void {
     gbt26875Timing(this.options);
-    for (const source of this.context.sources) {
-      const id = source.config.id;
-      if (source.config.gbt26875 === undefined) throw new Error(`source ${id}: a GB/T 26875 source needs "gbt26875: { listen: { host, port } }"`);
-      const unnamed = source.resolved.points.filter((p) => p.json === undefined).map((p) => p.id);
-      if (unnamed.length > 0) throw new Error(`source ${id}: profile ${source.profile.id} points ${unnamed.join(', ')} need a "json" field path`);
-    }
   }
 
   async start(): Promise<void> {

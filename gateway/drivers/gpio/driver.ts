@@ -37,21 +37,14 @@ export class GpioDriver implements Driver {
 
   constructor(private readonly context: DriverContext) {}
 
+  /** Reads the options and lists the lines to watch; each source's line mapping and pins were checked at load (./plugin.ts). */
   init(): void {
     this.options = currentGpioDriverOptions();
-    const owners = new Map<number, string>();
     for (const source of this.context.sources) {
-      const id = source.config.id;
-      const points = source.resolved.points.filter((p) => p.line !== undefined);
-      if (points.length === 0) throw new Error(`source ${id}: profile ${source.profile.id} has no GPIO point (a point with "line")`);
-      const watchedPoints = points.map((point): WatchedPoint => {
-        const line = source.config.gpio?.lines[point.line!];
-        if (line === undefined) throw new Error(`source ${id}: profile ${source.profile.id} needs line "${point.line}" mapped under gpio.lines`);
-        const owner = owners.get(line);
-        if (owner !== undefined && owner !== `${id}.${point.line}`) throw new Error(`source ${id}: GPIO line ${line} is already used by ${owner}`);
-        owners.set(line, `${id}.${point.line}`);
-        return { pointId: point.id, line, input: undefined, unwatch: undefined, lastLevel: undefined };
-      });
+      const lines = source.config.gpio?.lines ?? {};
+      const watchedPoints = source.resolved.points
+        .filter((point) => point.line !== undefined && lines[point.line] !== undefined)
+        .map((point): WatchedPoint => ({ pointId: point.id, line: lines[point.line!]!, input: undefined, unwatch: undefined, lastLevel: undefined }));
       this.watched.push({ source, points: watchedPoints, pollMs: parseDuration(source.config.poll) ?? 10_000, timer: undefined, online: undefined });
     }
   }

@@ -9,17 +9,18 @@ import { RegisterImage } from '../../devices/register-image.js';
 import { type DeviceClass, sourceFault } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
+import { DEFAULT_MODBUS_DRIVER_OPTIONS } from './options.js';
 import { planReads, type ReadRequest } from './plan.js';
 import { classifyModbusError, ModbusFault, type ModbusTransport, type ReadResult } from './transport.js';
 
 /** Classes whose alarms must never wait behind energy meters. */
 const ALARM_CLASSES: ReadonlySet<DeviceClass> = new Set(['smoke', 'residual_current', 'water_level', 'temperature', 'door']);
 /** Consecutive failed polls before a source is declared offline. */
-export const OFFLINE_AFTER_FAILURES = 3;
+export const OFFLINE_AFTER_FAILURES = DEFAULT_MODBUS_DRIVER_OPTIONS.offlineAfterFailures;
 /** Longest back-off between attempts at an offline source. */
-export const MAX_BACKOFF_MS = 60_000;
+export const MAX_BACKOFF_MS = DEFAULT_MODBUS_DRIVER_OPTIONS.maxBackoffMs;
 /** Alarm-class sources are retried at least this often (or every poll, if slower) however long they fail. */
-export const ALARM_RETRY_MS = 5_000;
+export const ALARM_RETRY_MS = DEFAULT_MODBUS_DRIVER_OPTIONS.alarmRetryMs;
 const DEFAULT_LIMITS = { maxRegistersPerRead: 125, maxBitsPerRead: 2000, maxGap: 0 };
 
 interface PolledSource {

@@ -8,13 +8,8 @@ export class ModbusDriver implements Driver {
 
   constructor(private readonly context: DriverContext) {}
 
-  init(): void {
-    for (const source of this.context.sources) {
-      if (source.bus === undefined || (source.bus.type !== 'rtu' && source.bus.type !== 'tcp')) {
-        throw new Error(`source ${source.config.id}: Modbus needs an rtu or tcp bus`);
-      }
-    }
-  }
+  /** Nothing to check: the bus and unit of each source were checked at load (./plugin.ts). */
+  init(): void {}
 
   async start(): Promise<void> {
     const byBus = new Map<string, { bus: ModbusBus; sources: ResolvedSource[] }>();

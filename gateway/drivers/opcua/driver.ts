@@ -18,13 +18,10 @@ export class OpcuaDriver implements Driver {
     this.options = currentOpcuaDriverOptions();
     for (const source of this.context.sources) {
       const id = source.config.id;
-      const opcua = source.config.opcua;
-      if (opcua === undefined) throw new Error(`source ${id}: an OPC UA source needs "opcua: { endpoint, nodes }"`);
+      // The block exists and its nodes name points of the profile: checked at load (./plugin.ts).
+      const nodes = source.config.opcua?.nodes ?? {};
       const pointIds = new Set(source.resolved.points.map((p) => p.id));
-      for (const pointId of Object.keys(opcua.nodes)) {
-        if (!pointIds.has(pointId)) throw new Error(`source ${id}: opcua.nodes.${pointId} names no point of profile ${source.profile.id}`);
-      }
-      const unmapped = [...pointIds].filter((pointId) => opcua.nodes[pointId] === undefined);
+      const unmapped = [...pointIds].filter((pointId) => nodes[pointId] === undefined);
       if (unmapped.length > 0) throw new Error(`source ${id}: profile ${source.profile.id} points ${unmapped.join(', ')} need a NodeId under opcua.nodes`);
     }
   }

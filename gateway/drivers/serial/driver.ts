@@ -14,17 +14,9 @@ export class SerialNodeDriver implements Driver {
     private readonly openPort: PortOpener = openSerialPort,
   ) {}
 
+  /** Checks the link timing; each source's bus, node id and json paths were checked at load (./plugin.ts). */
   init(): void {
     serialLinkTiming(this.options);
-    for (const source of this.context.sources) {
-      const id = source.config.id;
-      if (source.bus?.type !== 'serial-node') throw new Error(`source ${id}: a serial node needs a serial-node bus, got ${source.bus?.type ?? 'none'}`);
-      if (source.config.node === undefined) throw new Error(`source ${id}: a serial node needs "node" (its node id, 1–254)`);
-      const unnamed = source.resolved.points.filter((p) => p.json === undefined).map((p) => p.id);
-      if (unnamed.length > 0) {
-        throw new Error(`source ${id}: profile ${source.profile.id} points ${unnamed.join(', ')} need a "json" path naming the node field (e.g. data.0, event.smoke)`);
-      }
-    }
   }
 
   async start(): Promise<void> {

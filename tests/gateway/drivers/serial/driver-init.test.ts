@@ -1,14 +1,14 @@
-// The serial driver's registration, init() checks (no I/O) and the node-fields mapping profiles rely on.
+// The serial driver's registration, its plugin's checks, init() (no I/O) and the node-fields mapping profiles rely on.
 import { Services } from '../../../../gateway/pipeline/services.js';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { siteConfig } from '../../../../config/site.js';
 import { ProfileIndex } from '../../../../gateway/devices/profile-index.js';
-import { resolveProfile } from '../../../../gateway/devices/resolve.js';
 import { decodePoint } from '../../../../gateway/devices/decode.js';
 import type { ResolvedSource } from '../../../../gateway/drivers/driver.js';
 import { loadDriver } from '../../../../gateway/drivers/registry.js';
 import { createSerialDriver } from '../../../../gateway/drivers/serial/driver.js';
+import { serialPlugin } from '../../../../gateway/drivers/serial/plugin.js';
 import { dataFields, eventFields, hasField, heartbeatFields } from '../../../../gateway/drivers/serial/fields.js';
 import { partialFrameTimeoutFor, serialLinkTiming } from '../../../../gateway/drivers/serial/options.js';
 import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
@@ -17,6 +17,7 @@ import { resolveSources } from '../../../../gateway/runtime.js';
 import { HonestClock } from '../../../../gateway/time/honest-clock.js';
 import { silentLogger } from '../../../../contract/logger.js';
 import { Stats } from '../../../../contract/stats.js';
+import { YamlSource } from '../../../../contract/load-yaml.js';
 
 const PROFILES = fileURLToPath(new URL('./profiles/', import.meta.url));
 const config = siteConfig.parse({
@@ -44,14 +45,31 @@ describe('serial driver registration and init()', () => {
     expect(initWith(smoke)).not.toThrow();
   });
 
-  it('names the source when the bus is not serial-node or the node id is missing', () => {
-    expect(initWith({ ...smoke, bus: config.buses[1] })).toThrow('source smoke-1: a serial node needs a serial-node bus, got rtu');
-    expect(initWith({ ...smoke, config: { ...smoke.config, node: undefined } })).toThrow(/source smoke-1: a serial node needs "node"/);
+  it('leaves the bus, node and json checks to the plugin, which names the source and the path', () => {
+    const reports: string[] = [];
+    const check = (src: typeof smoke.config, profile = smoke.profile) =>
+      serialPlugin.checkSource({
+        source: src,
+        profile,
+        buses: new Map(config.buses.map((bus) => [bus.id, bus])),
+        writtenBusIds: undefined,
+        at: (...rest) => ['sources', 0, ...rest],
+        report: (path, message) => reports.push(`${path.join('.')}: ${message}`),
+        claim: () => undefined,
+      });
+    check({ ...smoke.config, bus: 'rs485' });
+    check({ ...smoke.config, node: undefined });
+    expect(reports).toEqual(['sources.0.bus: profile lastmile/smoke-node speaks serial but bus "rs485" is rtu', 'sources.0: a serial source needs "node"']);
+    // init() no longer repeats them: a source the loader would refuse is not refused again here.
+    expect(initWith({ ...smoke, bus: config.buses[1] })).not.toThrow();
   });
 
-  it('names the points that lack a json path', () => {
+  it('names the points that lack a json path (profile check)', () => {
     const profile = { ...smoke.profile, points: smoke.profile.points.map((p) => (p.id === 'battery' ? { ...p, json: undefined } : p)) };
-    expect(initWith({ ...smoke, profile, resolved: resolveProfile(profile) })).toThrow(/points battery need a "json" path/);
+    const index = profile.points.findIndex((p) => p.id === 'battery');
+    const yaml = new YamlSource('smoke-node.yaml', 'id: x\n');
+    const issues = serialPlugin.checkPoint!({ yaml, profile, index });
+    expect(issues.map((issue) => issue.message)).toEqual(['a serial-node point needs a "json" field path']);
   });
 
   it('derives the partial-frame deadline from the baud rate', () => {
