@@ -1,12 +1,11 @@
 // Combination: every named rule is active now, or was within `within` (monotonic). Smoke plus a
 // temperature rise within 5 minutes raises fire even if the smoke head has already cleared.
 // Member states come from the rules stage (RuleStateLookup), so members may live on other sources.
-import type { z } from 'zod';
-import type { combinationRule } from '../../../config/sections/rules.js';
+import type { CombinationRule } from './options.js';
 import { parseDuration } from '../../shared/units.js';
 import type { EvaluatorContext, EvaluatorFactory, RuleChange, RuleEvaluator, RuleTime } from '../types.js';
 
-export type CombinationRule = z.infer<typeof combinationRule>;
+export type { CombinationRule };
 
 export class CombinationEvaluator implements RuleEvaluator {
   readonly point = undefined;

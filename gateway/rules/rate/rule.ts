@@ -1,13 +1,12 @@
 // Rate of change over a window: keeps (mono, value) samples of the last `over` and compares the slope
 // between the oldest and newest sample with risePerMinute / fallPerMinute. Needs samples spanning at
 // least half the window, so two readings a second apart cannot fake a steep rise.
-import type { z } from 'zod';
-import type { rateRule } from '../../../config/sections/rules.js';
+import type { RateRule } from './options.js';
 import type { Measurement } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import { numericValue, type EvaluatorFactory, type RuleChange, type RuleEvaluator, type RuleTime } from '../types.js';
 
-export type RateRule = z.infer<typeof rateRule>;
+export type { RateRule };
 
 /** Enough for a 1-per-second point over a 10-minute window; older samples fall off first. */
 const MAX_SAMPLES = 1024;

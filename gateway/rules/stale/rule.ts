@@ -1,13 +1,12 @@
 // Stale / heartbeat: "sensor silent". Active when no measurement (of the point, or of any point of the
 // source) arrived for `after`, or when the driver reports the whole source offline. This is a separate
 // alarm from the value rules, so a silent smoke detector never looks like "no smoke".
-import type { z } from 'zod';
-import type { staleRule } from '../../../config/sections/rules.js';
+import type { StaleRule } from './options.js';
 import type { Measurement, SourceStatus } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import type { EvaluatorFactory, RuleChange, RuleEvaluator, RuleTime } from '../types.js';
 
-export type StaleRule = z.infer<typeof staleRule>;
+export type { StaleRule };
 
 export class StaleEvaluator implements RuleEvaluator {
   readonly point: string | undefined;

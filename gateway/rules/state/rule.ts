@@ -1,12 +1,11 @@
 // State: the point takes one of the listed values (smoke, fault, low battery, tamper) for at least `for`.
-import type { z } from 'zod';
-import type { stateRule } from '../../../config/sections/rules.js';
+import type { StateRule } from './options.js';
 import type { Measurement, MeasurementValue } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import { OnDelay } from '../on-delay.js';
 import type { EvaluatorFactory, RuleChange, RuleEvaluator, RuleTime } from '../types.js';
 
-export type StateRule = z.infer<typeof stateRule>;
+export type { StateRule };
 
 export class StateEvaluator implements RuleEvaluator {
   readonly point: string;

@@ -1,13 +1,12 @@
 // Threshold with hysteresis and on-delay: raise when value >= above (or <= below) has held for `for`;
 // clear only once the value is `hysteresis` back inside, so a value hovering at the limit does not flap.
-import type { z } from 'zod';
-import type { thresholdRule } from '../../../config/sections/rules.js';
+import type { ThresholdRule } from './options.js';
 import { parseDuration } from '../../shared/units.js';
 import { OnDelay } from '../on-delay.js';
 import { numericValue, type EvaluatorFactory, type RuleChange, type RuleEvaluator, type RuleTime } from '../types.js';
 import type { Measurement } from '../../pipeline/types.js';
 
-export type ThresholdRule = z.infer<typeof thresholdRule>;
+export type { ThresholdRule };
 
 export class ThresholdEvaluator implements RuleEvaluator {
   readonly point: string;

@@ -1,14 +1,13 @@
 // Time window: value >= above during local hours from–to (e.g. power use at night in an empty unit).
 // The hours come from the wall clock, which is only trusted once synced: before that the rule neither
 // raises nor clears (a 1970 clock must not decide it is night). The on-delay uses the monotonic clock.
-import type { z } from 'zod';
-import type { windowRule } from '../../../config/sections/rules.js';
+import type { WindowRule } from './options.js';
 import type { Measurement } from '../../pipeline/types.js';
 import { parseDuration } from '../../shared/units.js';
 import { OnDelay } from '../on-delay.js';
 import { numericValue, type EvaluatorFactory, type RuleChange, type RuleEvaluator, type RuleTime } from '../types.js';
 
-export type WindowRule = z.infer<typeof windowRule>;
+export type { WindowRule };
 
 function minutesOf(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number) as [number, number];

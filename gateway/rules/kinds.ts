@@ -1,0 +1,19 @@
+// The rule kinds as config sees them: one line per rule folder (STYLE.md habit 1). config/sections/rules.ts
+// builds the rule union from these schemas; ./describe.ts takes each kind's default alarm text from here.
+// The evaluators are registered in ./registry.ts (the runtime side); tests/gateway/rules/registry.test.ts
+// keeps both lists equal to the folders.
+import * as combination from './combination/options.js';
+import * as rate from './rate/options.js';
+import * as stale from './stale/options.js';
+import * as state from './state/options.js';
+import * as threshold from './threshold/options.js';
+import * as windowKind from './window/options.js';
+
+/** Each kind's options module: `schema`, `summary` and `defaultText`. */
+export const RULE_OPTIONS = [threshold, rate, state, stale, windowKind, combination] as const;
+
+type Options = typeof RULE_OPTIONS;
+type Schemas<T extends readonly { schema: unknown }[]> = { -readonly [K in keyof T]: T[K]['schema'] };
+
+/** The schemas in registry order, as a tuple for z.discriminatedUnion. */
+export const RULE_SCHEMAS = RULE_OPTIONS.map((kind) => kind.schema) as Schemas<Options>;
