@@ -1,73 +1,12 @@
 // Local outputs: actuators (siren, strobe, silence button), the local MQTT broker, the installer console.
 import { z } from 'zod';
+import { ACTUATOR_SCHEMAS } from '../../gateway/actuators/kinds.js';
 import { isAbsolute } from 'node:path';
 import { isValidAclFilter } from '../../gateway/local-broker/topic-filter.js';
-import { alarmLevel, duration, id } from './common.js';
+import { duration } from './common.js';
 
-/**
- * A blink pattern: on for `on`, then off for `off`, repeated while the alarm lasts; `off: 0s` is continuous.
- * Defaults by role and level are in gateway/actuators/patterns.ts (siren: fire continuous, alarm 1 s on /
- * 1 s off, fault a 0.2 s chirp every 30 s; strobe: fire 0.1 s / 0.1 s, alarm 0.5 s / 0.5 s, fault 0.2 s / 5 s).
- */
-export const blinkPattern = z.strictObject({
-  on: duration.describe('Output on for this long'),
-  off: duration.default('0s').describe('Then off for this long; "0s" keeps it on (continuous)'),
-});
-
-const gpioOutputFields = {
-  id,
-  type: z.literal('gpio'),
-  line: z.number().int().min(0).describe('GPIO line (BCM number); the chip base is looked up, never hard-coded'),
-  activeLow: z.boolean().default(false).describe('The relay or driver switches on at a low level'),
-  patterns: z.partialRecord(alarmLevel, blinkPattern).default({}).describe('Per-level patterns replacing the defaults'),
-};
-
-/** A siren (sounder): sounds for raised alarms that are not acknowledged or silenced. */
-export const gpioSirenActuator = z.strictObject({
-  ...gpioOutputFields,
-  role: z.literal('siren'),
-  levels: z.array(alarmLevel).default(['fire', 'alarm']).describe('Alarm levels that sound this siren'),
-});
-
-/** A strobe (beacon): shows every alarm that is not cleared, even when silenced or acknowledged. */
-export const gpioStrobeActuator = z.strictObject({
-  ...gpioOutputFields,
-  role: z.literal('strobe'),
-  levels: z.array(alarmLevel).default(['fire', 'alarm', 'fault']).describe('Alarm levels that flash this strobe'),
-});
-
-/** A local push button: short press silences every sounding alarm, long press acknowledges them. */
-export const gpioSilenceButton = z.strictObject({
-  id,
-  type: z.literal('gpio'),
-  role: z.literal('silence_button'),
-  line: z.number().int().min(0).describe('GPIO line (BCM number) of the button input'),
-  activeLow: z.boolean().default(true).describe('Pressed reads 0 (button to ground with a pull-up, the usual wiring)'),
-  debounce: duration.default('30ms').describe('Contact bounce to ignore'),
-  longPress: duration.default('2s').describe('Held this long = acknowledge; shorter = silence'),
-  silenceFor: duration.default('15m').describe('How long a short press silences'),
-});
-
-export const gpioActuator = z.discriminatedUnion('role', [gpioSirenActuator, gpioStrobeActuator, gpioSilenceButton]);
-
-/** Retained JSON per alarm on `<topicPrefix>/<alarmId>` for local displays, zh-CN and en texts. */
-export const mqttNoticeActuator = z.strictObject({
-  id,
-  type: z.literal('mqtt-notice'),
-  topicPrefix: z.string().min(1).default('lastmile/notice').describe('Notices go to <topicPrefix>/<alarmId> on the local broker'),
-  levels: z.array(alarmLevel).default(['fire', 'alarm', 'fault', 'warning', 'offline']).describe('Alarm levels that get a notice'),
-});
-
-/** Home Assistant MQTT discovery: a sensor per measured point and a binary_sensor per alarm rule. */
-export const homeAssistantActuator = z.strictObject({
-  id,
-  type: z.literal('homeassistant'),
-  discoveryPrefix: z.string().min(1).default('homeassistant'),
-  statePrefix: z.string().min(1).default('lastmile/ha').describe('Where point states, alarm states and availability are published'),
-  stateEvery: duration.default('10s').describe('At most one state update per point per this interval'),
-});
-
-export const actuator = z.discriminatedUnion('type', [gpioActuator, mqttNoticeActuator, homeAssistantActuator]);
+/** One `actuators:` entry; each `type:` is a folder under gateway/actuators/ (listed in gateway/actuators/kinds.ts). */
+export const actuator = z.discriminatedUnion('type', ACTUATOR_SCHEMAS);
 
 /** Usernames become a topic level through `%u`, so they may not contain `/`, `+`, `#` or `$`. */
 const brokerUsername = z

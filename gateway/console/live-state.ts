@@ -3,7 +3,7 @@
 // fault counters from the stats (timeouts, CRC, exceptions), so wiring and config problems are visible.
 // Also the alarms not yet cleared (from 'alarm' events, as the actuators see them) and what each siren
 // and strobe is doing for them, so an installer sees a flood as a flood, not as "36 cm good".
-import { drivingLevelOf } from '../actuators/gpio-output.js';
+import { drivingLevelOf } from '../actuators/gpio/gpio-output.js';
 import { AlarmBoard } from '../alarms/board.js';
 import { locationText } from '../alarms/text.js';
 import type { ResolvedPoint } from '../devices/resolve.js';

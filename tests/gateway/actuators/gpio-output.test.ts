@@ -1,8 +1,8 @@
 // GPIO sirens and strobes through the in-memory GpioPort (this machine has no GPIO; see DESIGN.md).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { gpioActuator } from '../../../config/sections/outputs.js';
+import { schema as gpioActuator } from '../../../gateway/actuators/gpio/options.js';
 import { AlarmBoard } from '../../../gateway/alarms/board.js';
-import { GpioAlarmOutput, type GpioOutputConfig } from '../../../gateway/actuators/gpio-output.js';
+import { GpioAlarmOutput, type GpioOutputConfig } from '../../../gateway/actuators/gpio/gpio-output.js';
 import { MemoryGpioPort } from '../../../gateway/drivers/gpio/memory-port.js';
 import type { AlarmEvent, AlarmLevel, AlarmTransition, AlarmState } from '../../../gateway/pipeline/types.js';
 

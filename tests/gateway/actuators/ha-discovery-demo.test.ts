@@ -6,6 +6,7 @@ import { Services } from '../../../gateway/pipeline/services.js';
 import { writeFileSync } from 'node:fs';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HomeAssistantActuator } from '../../../gateway/actuators/homeassistant/actuator.js';
 import { ActuatorsStage } from '../../../gateway/actuators/stage.js';
 import { loadDemoConfig } from '../../../scripts/demo/demo-compound.js';
 import { MemoryGpioPort } from '../../../gateway/drivers/gpio/memory-port.js';
@@ -61,7 +62,7 @@ afterAll(async () => {
 
 /** Every source point and rule, announced: waits for the count the actuator itself says it announces. */
 async function allConfigs(): Promise<DiscoveryConfig[]> {
-  const expected = actuators.homeAssistants[0]!.discovery().length;
+  const expected = actuators.actuators.find((a): a is HomeAssistantActuator => 'homeAssistant' in a)!.homeAssistant.discovery().length;
   await waitFor(`${expected} discovery configs`, () => configs.size >= expected, 15_000);
   return [...configs].map(([topic, payload]) => ({ topic, payload }));
 }

@@ -1,8 +1,8 @@
 // The silence/ack button through the in-memory GpioPort (no GPIO on this machine; see DESIGN.md).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { gpioActuator } from '../../../config/sections/outputs.js';
+import { schema as gpioActuator } from '../../../gateway/actuators/gpio/options.js';
 import { AlarmBoard } from '../../../gateway/alarms/board.js';
-import { SilenceButton, type SilenceButtonConfig } from '../../../gateway/actuators/silence-button.js';
+import { SilenceButton, type SilenceButtonConfig } from '../../../gateway/actuators/gpio/silence-button.js';
 import { MemoryGpioPort } from '../../../gateway/drivers/gpio/memory-port.js';
 import type { GatewayCommand } from '../../../gateway/pipeline/types.js';
 

@@ -8,15 +8,14 @@
 // once whether a flood is on. On start, retained notices of alarms this gateway no longer has (left from
 // before a restart) are overwritten as cleared, and every area is published as it is now.
 import type { MqttClient } from 'mqtt';
-import type { z } from 'zod';
-import type { mqttNoticeActuator } from '../../config/sections/outputs.js';
-import type { AlarmView } from '../alarms/alarm.js';
-import { locationText } from '../alarms/text.js';
-import type { AlarmEvent } from '../pipeline/types.js';
-import type { Logger } from '../../contract/logger.js';
-import type { Stats } from '../../contract/stats.js';
+import type { AlarmView } from '../../alarms/alarm.js';
+import { locationText } from '../../alarms/text.js';
+import type { AlarmEvent } from '../../pipeline/types.js';
+import type { Logger } from '../../../contract/logger.js';
+import type { Stats } from '../../../contract/stats.js';
+import type { MqttNoticeConfig } from './options.js';
 
-export type MqttNoticeConfig = z.infer<typeof mqttNoticeActuator>;
+export type { MqttNoticeConfig } from './options.js';
 
 /** The rule's own text (what happened), for the cleared notice; undefined when the rule has none. */
 export type RuleTextOf = (source: string, rule: string) => AlarmEvent['text'] | undefined;

@@ -1,8 +1,8 @@
 // Default siren and strobe patterns by alarm level, and how a configured actuator overrides them.
 // Fire is continuous on the siren and a fast strobe; alarm is pulsed; fault is a short chirp every
 // 30 s, so a dirty detector is noticed but nobody mistakes it for fire.
-import type { AlarmLevel } from '../pipeline/types.js';
-import { parseDuration } from '../shared/units.js';
+import type { AlarmLevel } from '../../pipeline/types.js';
+import { parseDuration } from '../../shared/units.js';
 
 export interface Pattern {
   readonly onMs: number;

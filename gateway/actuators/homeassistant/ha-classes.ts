@@ -3,8 +3,8 @@
 // the unit's dimension in the one units registry, so a new profile gets the right classes with no code.
 // HA refuses a unit its device class does not list, so a unit HA has no spelling for (MPa, mH₂O, %/m)
 // keeps its unit and loses the device class: the sensor still gets statistics, just no class icon.
-import type { ResolvedPoint } from '../devices/resolve.js';
-import { convert, convertible, dimensionOf, type Dimension } from '../shared/measure-units.js';
+import type { ResolvedPoint } from '../../devices/resolve.js';
+import { convert, convertible, dimensionOf, type Dimension } from '../../shared/measure-units.js';
 
 export interface HaSensorClass {
   readonly device_class?: string;

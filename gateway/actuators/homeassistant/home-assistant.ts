@@ -6,18 +6,17 @@
 // throttled to one per `stateEvery` per point, so a busy bus does not flood the broker. When HA restarts
 // it says "online" on `<discoveryPrefix>/status`, and everything is announced again.
 import type { MqttClient } from 'mqtt';
-import type { z } from 'zod';
-import type { homeAssistantActuator } from '../../config/sections/outputs.js';
-import type { ResolvedSource } from '../drivers/driver.js';
-import type { AlarmEvent, Measurement, SourceStatus } from '../pipeline/types.js';
-import { alarmIdOf } from '../rules/condition.js';
-import { effectiveRules, SENSOR_FAULT_RULE_ID } from '../rules/effective.js';
-import type { Logger } from '../../contract/logger.js';
-import type { Stats } from '../../contract/stats.js';
-import { parseDuration } from '../shared/units.js';
+import type { ResolvedSource } from '../../drivers/driver.js';
+import type { AlarmEvent, Measurement, SourceStatus } from '../../pipeline/types.js';
+import { alarmIdOf } from '../../rules/condition.js';
+import { effectiveRules, SENSOR_FAULT_RULE_ID } from '../../rules/effective.js';
+import type { Logger } from '../../../contract/logger.js';
+import type { Stats } from '../../../contract/stats.js';
+import { parseDuration } from '../../shared/units.js';
 import { fixedUnitOf, haSensorClass, haValue } from './ha-classes.js';
+import type { HomeAssistantConfig } from './options.js';
 
-export type HomeAssistantConfig = z.infer<typeof homeAssistantActuator>;
+export type { HomeAssistantConfig } from './options.js';
 
 export interface DiscoveryMessage {
   readonly topic: string;

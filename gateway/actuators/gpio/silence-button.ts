@@ -3,11 +3,11 @@
 // acknowledge every raised alarm; it fires while still held, so staff know when to let go.
 // Debounce is the port's job (GpioPort.input debounceMs); this class only times presses.
 import type { z } from 'zod';
-import type { gpioSilenceButton } from '../../config/sections/outputs.js';
-import type { AlarmBoard } from '../alarms/board.js';
-import type { GpioInput, GpioLevel } from '../drivers/gpio/port.js';
-import type { GatewayCommand } from '../pipeline/types.js';
-import { parseDuration } from '../shared/units.js';
+import type { gpioSilenceButton } from './options.js';
+import type { AlarmBoard } from '../../alarms/board.js';
+import type { GpioInput, GpioLevel } from '../../drivers/gpio/port.js';
+import type { GatewayCommand } from '../../pipeline/types.js';
+import { parseDuration } from '../../shared/units.js';
 
 export type SilenceButtonConfig = z.infer<typeof gpioSilenceButton>;
 

@@ -1,6 +1,6 @@
 // Plays a blink pattern on one GPIO output. The first "on" is written at once (in the same call as the
 // alarm event) so the siren starts without waiting for a timer; later edges run on timers.
-import type { GpioLevel, GpioOutput } from '../drivers/gpio/port.js';
+import type { GpioLevel, GpioOutput } from '../../drivers/gpio/port.js';
 import type { Pattern } from './patterns.js';
 
 export class PatternPlayer {

@@ -2,10 +2,10 @@
 // alarm it should show. Siren: raised alarms that are not acknowledged or silenced. Strobe: every
 // alarm not yet cleared (silence stops the sound, not the light).
 import type { z } from 'zod';
-import type { gpioSirenActuator, gpioStrobeActuator } from '../../config/sections/outputs.js';
-import { isShowing, isSounding, type AlarmView } from '../alarms/alarm.js';
-import type { GpioOutput } from '../drivers/gpio/port.js';
-import { alarmLevelRank, type AlarmLevel } from '../pipeline/types.js';
+import type { gpioSirenActuator, gpioStrobeActuator } from './options.js';
+import { isShowing, isSounding, type AlarmView } from '../../alarms/alarm.js';
+import type { GpioOutput } from '../../drivers/gpio/port.js';
+import { alarmLevelRank, type AlarmLevel } from '../../pipeline/types.js';
 import { PatternPlayer } from './pattern-player.js';
 import { patternFor } from './patterns.js';
 
