@@ -10,7 +10,7 @@ import { siteConfig, type SiteConfig } from './site.js';
 
 type Actuator = SiteConfig['actuators'][number];
 import { BUILTIN_PROFILES_DIR, ProfileIndex, rangeProblems } from '../gateway/devices/profile-index.js';
-import { gpioLine } from '../gateway/drivers/gpio/plugin.js';
+import { checkActuator } from '../gateway/actuators/kinds.js';
 import { driverPlugin } from '../gateway/drivers/registry.js';
 import { resolveProfile } from '../gateway/devices/resolve.js';
 import { effectiveRules, RuleConfigError } from '../gateway/rules/effective.js';
@@ -94,10 +94,10 @@ export function crossCheck(source: YamlSource, config: CheckedSections, profiles
     claimed.set(resource, owner);
     return before;
   };
+  const report = (path: (string | number)[], message: string, key?: string) => issues.push(source.issue(path, message, key));
+  // Each actuator kind's own checks (gateway/actuators/<type>/options.ts), before sources take GPIO lines.
   config.actuators.forEach((actuator, index) => {
-    if (actuator?.type !== 'gpio') return;
-    const owner = claim(gpioLine(actuator.line), `actuator ${actuator.id}`);
-    if (owner) issues.push(source.issue(['actuators', index, 'line'], `GPIO line ${actuator.line} is already used by ${owner}`));
+    if (actuator !== undefined) checkActuator(actuator, { at: (...rest) => ['actuators', index, ...rest], report, claim });
   });
 
   config.sources.forEach((src, index) => {
@@ -115,7 +115,7 @@ export function crossCheck(source: YamlSource, config: CheckedSections, profiles
       buses,
       writtenBusIds: config.writtenBusIds,
       at,
-      report: (path, message, key) => issues.push(source.issue(path, message, key)),
+      report,
       claim,
     });
     if (src.variant !== undefined && profile.variants[src.variant] === undefined) {

@@ -14,17 +14,9 @@ import type { DriverFactory } from './driver.js';
 
 export type ConfigPath = (string | number)[];
 
-/** One source of this driver, as config/load-site.ts hands it to the driver's cross-check. */
-export interface SourceCheck<S> {
-  /** The source entry, valid against the schema. */
-  readonly source: S;
-  /** Its profile (known: an unknown profile is reported before drivers are asked). */
-  readonly profile: Profile;
-  /** The valid buses by id. */
-  readonly buses: ReadonlyMap<string, Bus>;
-  /** Bus ids written in the file, valid or not: a broken bus is reported once, not again as "unknown bus". */
-  readonly writtenBusIds: ReadonlySet<string> | undefined;
-  /** A config path under this source: at('bus') is ['sources', index, 'bus']. */
+/** How a cross-check in config/load-site.ts reports and takes resources (for sources and actuators alike). */
+export interface ConfigCheck {
+  /** A config path under the checked entry: at('bus') is ['sources', index, 'bus']. */
   at(...rest: (string | number)[]): ConfigPath;
   /** Reports a problem at a config path (file:line:column is looked up from it). */
   report(path: ConfigPath, message: string, key?: string): void;
@@ -33,6 +25,18 @@ export interface SourceCheck<S> {
    * line). Returns who had it before, or undefined when it was free; either way it is this owner's now.
    */
   claim(resource: string, owner: string): string | undefined;
+}
+
+/** One source of this driver, as config/load-site.ts hands it to the driver's cross-check. */
+export interface SourceCheck<S> extends ConfigCheck {
+  /** The source entry, valid against the schema. */
+  readonly source: S;
+  /** Its profile (known: an unknown profile is reported before drivers are asked). */
+  readonly profile: Profile;
+  /** The valid buses by id. */
+  readonly buses: ReadonlyMap<string, Bus>;
+  /** Bus ids written in the file, valid or not: a broken bus is reported once, not again as "unknown bus". */
+  readonly writtenBusIds: ReadonlySet<string> | undefined;
 }
 
 /** One point of a profile of this driver, as the profile index hands it to the driver's point check. */

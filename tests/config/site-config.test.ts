@@ -55,6 +55,21 @@ describe('site config', () => {
     expect(issuesOf('dupkey.yaml', base.replace('version: 1', 'version: 1\nversion: 1'))[0]).toMatch(/^dupkey\.yaml:2:1 .*[Mm]ap keys must be unique/);
   });
 
+  it('gives each GPIO line one user: actuator against actuator, and a source against an actuator', () => {
+    const text =
+      base +
+      `  - { id: door-1, profile: generic/gpio-door-contact, gpio: { lines: { contact: 17 } }, tags: { building: "1" } }
+actuators:
+  - { id: siren-1, type: gpio, role: siren, line: 17 }
+  - { id: strobe-1, type: gpio, role: strobe, line: 17 }
+`;
+    const issues = issuesOf('gpio.yaml', text).map((issue) => issue.replace(/^gpio\.yaml:\d+:\d+ /, ''));
+    expect([...issues].sort()).toEqual([
+      'actuators[1].line: GPIO line 17 is already used by actuator siren-1',
+      'sources[1].gpio.lines.contact: GPIO line 17 is already used by actuator strobe-1',
+    ]);
+  });
+
   it('checks variants, rule overrides and driver/bus agreement against the profile', () => {
     const text = base.replace(
       'tags: { building: "1" } }',

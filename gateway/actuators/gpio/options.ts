@@ -2,6 +2,8 @@
 // one `actuators:` entry with `type: gpio` and a `role`.
 import { z } from 'zod';
 import { alarmLevel, duration, id } from '../../../config/sections/common.js';
+import { gpioLine } from '../../drivers/gpio/plugin.js';
+import type { ConfigCheck } from '../../drivers/plugin.js';
 
 /**
  * A blink pattern: on for `on`, then off for `off`, repeated while the alarm lasts; `off: 0s` is continuous.
@@ -52,3 +54,9 @@ export const schema = z.discriminatedUnion('role', [gpioSirenActuator, gpioStrob
 export type GpioActuatorConfig = z.infer<typeof schema>;
 
 export const summary = 'Sirens, strobes and the silence/acknowledge button on GPIO lines';
+
+/** The load-time check (config/load-site.ts): one user per GPIO line, actuators and GPIO sources together. */
+export function checkActuator(config: GpioActuatorConfig, check: ConfigCheck): void {
+  const owner = check.claim(gpioLine(config.line), `actuator ${config.id}`);
+  if (owner !== undefined) check.report(check.at('line'), `GPIO line ${config.line} is already used by ${owner}`);
+}
