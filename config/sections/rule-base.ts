@@ -1,7 +1,7 @@
 // What every rule kind shares: id, level, texts, latch, suppression windows. Each kind adds its own fields
 // in its folder (gateway/rules/<kind>/options.ts); ./rules.ts builds the rule union from the registry.
 import { z } from 'zod';
-import { alarmLevel, localText, id, measureUnit } from './common.js';
+import { alarmLevel, duration, localText, id, measureUnit } from './common.js';
 
 export const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
 
@@ -39,3 +39,20 @@ export const ruleBase = {
 export const limitUnit = measureUnit
   .optional()
   .describe("Unit of the limits; default the point's unit. Values are converted before comparing (1.37 mH₂O = 137 cm)");
+
+/** Override fields every kind has (a site's `sources[].rules.<id>`: any field but id, kind and what it watches). */
+export const baseOverrides = {
+  enabled: z.boolean().optional(),
+  level: alarmLevel.optional(),
+  latch: z.boolean().optional(),
+  text: localText.optional(),
+  action: localText.optional(),
+  suppress: z.array(suppressionWindow).optional(),
+};
+
+/** Override fields more than one kind has, one schema each, so the override built from the kinds has one. */
+export const sharedOverrides = {
+  above: z.number().optional(),
+  for: duration.optional(),
+  unit: measureUnit.optional(),
+};

@@ -3,9 +3,9 @@
 // Rules run on the gateway (gateway/rules/) and need nothing from the network. The effective rule set of a
 // source is: profile `alarms:` ← site `sources[].rules` (overrides by rule id) ← site `sources[].extraRules`.
 import { z } from 'zod';
-import { RULE_SCHEMAS } from '../../gateway/rules/kinds.js';
-import { alarmLevel, duration, id, localText, measureUnit } from './common.js';
-import { hhmm, suppressionWindow } from './rule-base.js';
+import { RULE_OVERRIDE_FIELDS, RULE_SCHEMAS } from '../../gateway/rules/kinds.js';
+import { alarmLevel, duration, id } from './common.js';
+import { baseOverrides, suppressionWindow } from './rule-base.js';
 
 export { suppressionWindow, type SuppressionWindow } from './rule-base.js';
 
@@ -14,28 +14,7 @@ export type Rule = z.infer<typeof rule>;
 export type RuleKind = Rule['kind'];
 
 /** A site's change to a profile's default rule: any field but id and kind (fields a kind lacks are ignored with a config error). */
-export const ruleOverride = z.strictObject({
-  enabled: z.boolean().optional(),
-  level: alarmLevel.optional(),
-  above: z.number().optional(),
-  below: z.number().optional(),
-  hysteresis: z.number().nonnegative().optional(),
-  for: duration.optional(),
-  after: duration.optional(),
-  over: duration.optional(),
-  within: duration.optional(),
-  risePerMinute: z.number().positive().optional(),
-  fallPerMinute: z.number().positive().optional(),
-  unit: measureUnit.optional(),
-  equals: z.array(z.union([z.number(), z.boolean(), z.string()])).min(1).optional(),
-  latch: z.boolean().optional(),
-  from: hhmm.optional(),
-  to: hhmm.optional(),
-  timeZone: z.string().min(1).optional(),
-  text: localText.optional(),
-  action: localText.optional(),
-  suppress: z.array(suppressionWindow).optional(),
-});
+export const ruleOverride = z.strictObject({ ...baseOverrides, ...RULE_OVERRIDE_FIELDS });
 export type RuleOverride = z.infer<typeof ruleOverride>;
 
 /** Site-wide alarm settings (`alarms:` in the site config). Suppression here applies to every matching alarm of the site. */

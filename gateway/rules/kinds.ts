@@ -17,3 +17,19 @@ type Schemas<T extends readonly { schema: unknown }[]> = { -readonly [K in keyof
 
 /** The schemas in registry order, as a tuple for z.discriminatedUnion. */
 export const RULE_SCHEMAS = RULE_OPTIONS.map((kind) => kind.schema) as Schemas<Options>;
+
+type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;
+
+/** Every kind's override fields in one shape; a field two kinds share must be one schema (config/sections/rule-base.ts). */
+export const RULE_OVERRIDE_FIELDS = mergeOverrides() as UnionToIntersection<Options[number]['overrides']>;
+
+function mergeOverrides(): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const kind of RULE_OPTIONS) {
+    for (const [key, schema] of Object.entries(kind.overrides)) {
+      if (merged[key] !== undefined && merged[key] !== schema) throw new Error(`rule kinds declare override "${key}" with different schemas; share one (sharedOverrides)`);
+      merged[key] = schema;
+    }
+  }
+  return merged;
+}

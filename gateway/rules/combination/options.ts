@@ -14,6 +14,9 @@ export const schema = z.strictObject({
 });
 export type CombinationRule = z.infer<typeof schema>;
 
+/** The fields a site may change in a profile's rule of this kind (`sources[].rules.<id>`), besides the common ones. */
+export const overrides = { within: duration.optional() };
+
 export const summary = 'Combination: all the named rules (of this source or `source/rule`) active within a window raise a higher level.';
 
 /** The "what happened" text of an alarm of this rule when the profile or site gives none. */

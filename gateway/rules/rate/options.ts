@@ -2,7 +2,7 @@
 // source's `extraRules:`), one line saying what it does, and the alarm text used when none is given.
 import { z } from 'zod';
 import { duration, id } from '../../../config/sections/common.js';
-import { limitUnit, ruleBase } from '../../../config/sections/rule-base.js';
+import { limitUnit, ruleBase, sharedOverrides } from '../../../config/sections/rule-base.js';
 import type { LocalText } from '../../pipeline/types.js';
 
 /** Rate of change, e.g. water rising faster than 5 cm/min. */
@@ -20,6 +20,14 @@ export const schema = z
     message: 'a rate rule needs "risePerMinute", "fallPerMinute" or both',
   });
 export type RateRule = z.infer<typeof schema>;
+
+/** The fields a site may change in a profile's rule of this kind (`sources[].rules.<id>`), besides the common ones. */
+export const overrides = {
+  over: duration.optional(),
+  risePerMinute: z.number().positive().optional(),
+  fallPerMinute: z.number().positive().optional(),
+  unit: sharedOverrides.unit,
+};
 
 export const summary = 'Rate of change, e.g. water rising faster than 5 cm/min.';
 

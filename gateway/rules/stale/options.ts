@@ -14,6 +14,9 @@ export const schema = z.strictObject({
 });
 export type StaleRule = z.infer<typeof schema>;
 
+/** The fields a site may change in a profile's rule of this kind (`sources[].rules.<id>`), besides the common ones. */
+export const overrides = { after: duration.optional() };
+
 export const summary = 'Stale/heartbeat: the source (or one point) has been silent too long. Kept apart from value alarms.';
 
 /** The "what happened" text of an alarm of this rule when the profile or site gives none. */

@@ -2,7 +2,7 @@
 // source's `extraRules:`), one line saying what it does, and the alarm text used when none is given.
 import { z } from 'zod';
 import { duration, id } from '../../../config/sections/common.js';
-import { ruleBase } from '../../../config/sections/rule-base.js';
+import { ruleBase, sharedOverrides } from '../../../config/sections/rule-base.js';
 import type { LocalText } from '../../pipeline/types.js';
 
 /** State: a point takes one of the listed values (smoke alarm, fault, low battery, tamper, door forced). */
@@ -14,6 +14,12 @@ export const schema = z.strictObject({
   for: duration.default('0s'),
 });
 export type StateRule = z.infer<typeof schema>;
+
+/** The fields a site may change in a profile's rule of this kind (`sources[].rules.<id>`), besides the common ones. */
+export const overrides = {
+  equals: z.array(z.union([z.number(), z.boolean(), z.string()])).min(1).optional(),
+  for: sharedOverrides.for,
+};
 
 export const summary = 'State: a point takes one of the listed values (smoke alarm, fault, low battery, tamper, door forced).';
 

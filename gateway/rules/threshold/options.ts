@@ -2,7 +2,7 @@
 // source's `extraRules:`), one line saying what it does, and the alarm text used when none is given.
 import { z } from 'zod';
 import { duration, id } from '../../../config/sections/common.js';
-import { limitUnit, ruleBase } from '../../../config/sections/rule-base.js';
+import { limitUnit, ruleBase, sharedOverrides } from '../../../config/sections/rule-base.js';
 import type { LocalText } from '../../pipeline/types.js';
 
 /** Threshold with hysteresis and on-delay, e.g. residual current >= 300 mA for 5 s. */
@@ -21,6 +21,15 @@ export const schema = z
     message: 'a threshold rule needs exactly one of "above" or "below"',
   });
 export type ThresholdRule = z.infer<typeof schema>;
+
+/** The fields a site may change in a profile's rule of this kind (`sources[].rules.<id>`), besides the common ones. */
+export const overrides = {
+  above: sharedOverrides.above,
+  below: z.number().optional(),
+  hysteresis: z.number().nonnegative().optional(),
+  for: sharedOverrides.for,
+  unit: sharedOverrides.unit,
+};
 
 export const summary = 'Threshold with hysteresis and on-delay, e.g. residual current >= 300 mA for 5 s.';
 

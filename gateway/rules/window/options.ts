@@ -2,7 +2,7 @@
 // source's `extraRules:`), one line saying what it does, and the alarm text used when none is given.
 import { z } from 'zod';
 import { duration, id } from '../../../config/sections/common.js';
-import { hhmm, limitUnit, ruleBase } from '../../../config/sections/rule-base.js';
+import { hhmm, limitUnit, ruleBase, sharedOverrides } from '../../../config/sections/rule-base.js';
 import type { LocalText } from '../../pipeline/types.js';
 
 /** Time window: a condition that only matters at certain hours (electricity use at night in an empty unit). */
@@ -18,6 +18,16 @@ export const schema = z.strictObject({
   for: duration.default('0s'),
 });
 export type WindowRule = z.infer<typeof schema>;
+
+/** The fields a site may change in a profile's rule of this kind (`sources[].rules.<id>`), besides the common ones. */
+export const overrides = {
+  above: sharedOverrides.above,
+  unit: sharedOverrides.unit,
+  from: hhmm.optional(),
+  to: hhmm.optional(),
+  timeZone: z.string().min(1).optional(),
+  for: sharedOverrides.for,
+};
 
 export const summary = 'Time window: a condition that only matters at certain hours (electricity use at night in an empty unit).';
 
