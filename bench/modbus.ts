@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   });
   const address = (server as unknown as { _server: import('node:net').Server })._server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const transport = new ModbusTransport({ id: 'bench', type: 'tcp', host: '127.0.0.1', port, timeout: '2s' });
+  const transport = new ModbusTransport({ id: 'bench', type: 'tcp', host: '127.0.0.1', port, timeout: 2000 });
 
   const index = ProfileIndex.load();
   const subjects: Subject[] = index

@@ -37,7 +37,7 @@ export const point = z.strictObject({
     .optional()
     .describe('Another point holding a unit code, and the code → unit table; a code not in the table is the fault unknown_unit'),
   states: z.record(z.string(), id).optional().describe('Raw integer → state label; the measurement value becomes the label'),
-  faults: z.array(faultSentinel).default([]),
+  faults: z.array(faultSentinel).prefault([]),
   // What each driver needs of a point (a JSON path, a GPIO line, a DL/T 645 data identifier), from its plugin.
   ...DRIVER_POINT_FIELDS,
   class: deviceClass.optional().describe('Overrides the profile class (e.g. a temperature channel on a residual-current detector)'),
@@ -60,14 +60,14 @@ const variant = z.strictObject({
         activeLow: z.boolean().optional(),
       }),
     )
-    .default({})
+    .prefault({})
     .describe('Per-point changes for this variant: wire fields, bit position, state table, unit-code table, contact polarity'),
 });
 
 const conflict = z.strictObject({
   topic: z.string().min(1),
   detail: z.string().min(1),
-  sources: z.array(z.string().url()).default([]),
+  sources: z.array(z.string().url()).prefault([]),
   resolution: z.string().min(1).describe('How to choose on site: a variant name, a source override, or what to check'),
 });
 
@@ -81,7 +81,7 @@ export const profile = z.strictObject({
   references: z.array(z.string().url()).min(1).describe('Where the point map comes from'),
   serialDefaults: z.strictObject(serialSettings).optional().describe('Factory serial settings'),
   ...DRIVER_PROFILE_FIELDS,
-  defaults: z.strictObject({ ...pointDecodeFields }).default({}),
+  defaults: z.strictObject({ ...pointDecodeFields }).prefault({}),
   timestamp: z
     .strictObject({
       json: z.string().min(1).describe('Path of the time field in the JSON payload, e.g. "ts" or "event.time"'),
@@ -94,10 +94,10 @@ export const profile = z.strictObject({
   heartbeat: z
     .strictObject({ every: duration.describe('The device answers or reports at least this often when healthy') })
     .describe('Heartbeat contract: silence longer than this is "sensor silent", apart from value alarms'),
-  conflicts: z.array(conflict).default([]).describe('Where public sources disagree; the profile says how to decide'),
-  variants: z.record(id, variant).default({}),
+  conflicts: z.array(conflict).prefault([]).describe('Where public sources disagree; the profile says how to decide'),
+  variants: z.record(id, variant).prefault({}),
   points: z.array(point).min(1),
-  alarms: z.array(rule).default([]),
+  alarms: z.array(rule).prefault([]),
 });
 export type ProfileInput = z.input<typeof profile>;
 export type Profile = z.infer<typeof profile>;

@@ -20,21 +20,15 @@ export const siteConfig = z.strictObject({
       profilesDir: z.string().min(1).optional().describe('Extra device profiles folder, searched before the built-in devices/'),
     })
     .describe('Who this gateway is'),
-  buses: z.array(bus).default([]),
+  buses: z.array(bus).prefault([]),
   sources: z.array(source).min(1, 'a site needs at least one source'),
-  actuators: z.array(actuator).default([]),
+  actuators: z.array(actuator).prefault([]),
   alarms: alarmSettings.optional().describe('Site-wide alarm settings: silence length, latched-alarm file, drill/maintenance windows'),
   log: logSettings.default({ level: 'info' }).describe('Logging; LASTMILE_LOG_LEVEL overrides log.level'),
   localBroker: localBroker.optional(),
   console: console_.optional(),
   metrics: metrics.optional().describe('Prometheus /metrics with /healthz and /readyz on a small HTTP listener; off without this section'),
   uplink: uplink.optional().describe('Township broker; without it data stays in the spool'),
-  spool: spool.default({
-    dir: '/var/lib/lastmile/spool',
-    maxBytes: '256MB',
-    maxAge: '30d',
-    syncEvery: '200ms',
-    segmentBytes: '4MB',
-  }),
+  spool: spool.prefault({}),
 });
 export type SiteConfig = z.infer<typeof siteConfig>;

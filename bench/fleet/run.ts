@@ -10,7 +10,6 @@
 import { cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { uplink as uplinkSchema } from '../../config/sections/uplink.js';
-import { parseDuration } from '../../gateway/shared/units.js';
 import { tempDir, waitForPort } from '../../tests/helpers/peers.js';
 import { Resources } from '../delivery/resources.js';
 import { quantiles } from '../quantile.js';
@@ -45,10 +44,9 @@ const PHASES = (() => {
 })();
 const UPLINK = uplinkSchema.parse({ url: 'mqtt://127.0.0.1' });
 /** The uplink's own defaults, in ms. */
-const ms = (text: string) => parseDuration(text) ?? Number.NaN;
-const RECEIPT_TIMEOUT_MS = ms(UPLINK.receiptTimeout);
-const RECONNECT_MIN_MS = ms(UPLINK.reconnectMin);
-const RECONNECT_MAX_MS = ms(UPLINK.reconnectMax);
+const RECEIPT_TIMEOUT_MS = UPLINK.receiptTimeout;
+const RECONNECT_MIN_MS = UPLINK.reconnectMin;
+const RECONNECT_MAX_MS = UPLINK.reconnectMax;
 const LINES = 60;
 const HONEST_EVERY_MS = 1000;
 const progress = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} bench:fleet: ${line}\n`);

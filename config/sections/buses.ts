@@ -10,7 +10,7 @@ export const rtuBus = z.strictObject({
   type: z.literal('rtu'),
   port: z.string().min(1).describe('Serial device, e.g. /dev/ttyAMA0 or /dev/ttyUSB0'),
   ...serialSettings,
-  timeout: duration.default('500ms').describe('Response timeout per transaction (200–500 ms is practical at 9600)'),
+  timeout: duration.prefault('500ms').describe('Response timeout per transaction (200–500 ms is practical at 9600)'),
 });
 
 export const tcpBus = z.strictObject({
@@ -18,7 +18,7 @@ export const tcpBus = z.strictObject({
   type: z.literal('tcp'),
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(502),
-  timeout: duration.default('1s'),
+  timeout: duration.prefault('1s'),
 });
 
 export const serialNodeBus = z.strictObject({

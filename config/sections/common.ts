@@ -5,14 +5,28 @@ import { parseDuration, parseSize } from '../../gateway/shared/units.js';
 
 export { alarmLevel, deviceClass, id, localText, logSettings } from '../../contract/config-atoms.js';
 
+/**
+ * A duration as people write it ("500ms", "5s", "10m", "2h", "7d"), a number of milliseconds once
+ * validated: code never parses a config string again. Defaults are given as text with `.prefault('5s')`
+ * (parsed like any value, and shown as text in the JSON Schema and the reference configs). A codec, so a
+ * validated object can be turned back into config text (`schema.encode`) when it must be checked again
+ * (a site's rule override merged onto a profile's rule).
+ */
 export const duration = z
-  .string()
-  .refine((text) => parseDuration(text) !== undefined, 'expected a duration such as "500ms", "5s", "10m", "2h" or "7d"')
+  .codec(
+    z.string().refine((text) => parseDuration(text) !== undefined, 'expected a duration such as "500ms", "5s", "10m", "2h" or "7d"'),
+    z.number().int().nonnegative(),
+    { decode: (text) => parseDuration(text)!, encode: (ms) => `${ms}ms` },
+  )
   .describe('Duration: a number with ms, s, m, h or d');
 
+/** A size as people write it ("512KB", "256MB", "2GB"), a number of bytes once validated; defaults with `.prefault('4MB')`. */
 export const size = z
-  .string()
-  .refine((text) => parseSize(text) !== undefined, 'expected a size such as "512KB", "256MB" or "2GB"')
+  .codec(
+    z.string().refine((text) => parseSize(text) !== undefined, 'expected a size such as "512KB", "256MB" or "2GB"'),
+    z.number().int().nonnegative(),
+    { decode: (text) => parseSize(text)!, encode: (bytes) => `${bytes}B` },
+  )
   .describe('Size: a number with B, KB, MB or GB');
 
 /** A unit of measure from the one registry (gateway/shared/measure-units.ts), so values convert before rules compare them. */

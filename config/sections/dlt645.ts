@@ -30,7 +30,7 @@ export const dlt645Bus = z
     parity: z.enum(['none', 'even', 'odd']).default('even'),
     dataBits: z.union([z.literal(7), z.literal(8)]).default(8),
     stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-    timeout: duration.default('1s').describe('Response timeout per transaction; a 2400-baud reply of ~30 bytes takes ~140 ms on the wire'),
+    timeout: duration.prefault('1s').describe('Response timeout per transaction; a 2400-baud reply of ~30 bytes takes ~140 ms on the wire'),
     timeSync: duration
       .optional()
       .describe('Broadcast the gateway time (control 0x08) this often, only while the gateway clock is synced; off when absent'),

@@ -27,16 +27,16 @@ export const gbt26875Source = z.strictObject({
   address: address.optional().describe('The device address; packets from another address are denied and counted. Omit to accept the first device heard'),
   centreAddress: address.default('000000000000').describe('The address the gateway answers as (the device is set to send to it)'),
   timeZone: z.string().min(1).default('Asia/Shanghai').describe('Zone of the time labels the gateway sends (devices keep local time)'),
-  clockSyncEvery: duration.default('6h').describe('Sync the device clock (type 90) this often, and on connect; only while the gateway clock is synced'),
+  clockSyncEvery: duration.prefault('6h').describe('Sync the device clock (type 90) this often, and on connect; only while the gateway clock is synced'),
   dutyCheck: z
     .strictObject({
       every: duration.describe('Send a duty check (查岗, type 91) this often'),
-      answerWithin: duration.default('10m').describe('No duty answer (type 24 bit 5) within this long is "unanswered"'),
+      answerWithin: duration.prefault('10m').describe('No duty answer (type 24 bit 5) within this long is "unanswered"'),
     })
     .optional(),
   components: z
     .record(z.string().regex(COMPONENT_KEY, 'expected "<system type>-<system address>-<area>-<position>", e.g. 1-1-10-2'), componentLocation)
-    .default({})
+    .prefault({})
     .describe('Component → where it is; components not listed still alarm, located by the panel description'),
 });
 export type Gbt26875Source = z.infer<typeof gbt26875Source>;

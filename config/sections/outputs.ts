@@ -25,9 +25,9 @@ export const localBrokerUser = z.strictObject({
   passwordFile: absoluteFile.describe('File holding a scrypt hash made by `lastmile passwd`; never the password itself'),
   publish: z
     .array(aclFilter)
-    .default([])
+    .prefault([])
     .describe('Topic filters this user may publish to; "%u" is replaced by the username, e.g. lastmile/dev/%u/#'),
-  subscribe: z.array(aclFilter).default([]).describe('Topic filters this user may subscribe to; "%u" is replaced by the username'),
+  subscribe: z.array(aclFilter).prefault([]).describe('Topic filters this user may subscribe to; "%u" is replaced by the username'),
 });
 
 export const externalBroker = z.strictObject({
@@ -49,7 +49,7 @@ export const localBroker = z
       .describe('Use this broker instead of the embedded one; device users and ACLs are then that broker\'s job'),
     users: z
       .array(localBrokerUser)
-      .default([])
+      .prefault([])
       .describe('Device users of the embedded broker; no anonymous access and no default user: with none, every device is refused'),
   })
   .superRefine((value, ctx) => {
@@ -71,7 +71,7 @@ export const console_ = z.strictObject({
     .strictObject({ certFile: absoluteFile.describe('PEM certificate chain'), keyFile: absoluteFile.describe('PEM private key (mode 0600)') })
     .optional()
     .describe('Serve the console over HTTPS with a Secure cookie (docs/security.md: making the certificate)'),
-  sessionTimeout: duration.default('8h'),
+  sessionTimeout: duration.prefault('8h'),
 });
 
 export const metrics = z.strictObject({

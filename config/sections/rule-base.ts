@@ -32,7 +32,7 @@ export const ruleBase = {
   action: localText.optional().describe('What to do, e.g. "check the pump now"; defaults to advice by device class and level'),
   latch: z.boolean().default(false).describe('Stay raised after the condition clears, until reset (fire alarms latch)'),
   enabled: z.boolean().default(true),
-  suppress: z.array(suppressionWindow).default([]).describe('Drill and maintenance windows in which this rule raises nothing'),
+  suppress: z.array(suppressionWindow).prefault([]).describe('Drill and maintenance windows in which this rule raises nothing'),
 };
 
 /** The limits' unit, as threshold, rate and window rules take it. */

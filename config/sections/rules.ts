@@ -19,17 +19,17 @@ export type RuleOverride = z.infer<typeof ruleOverride>;
 
 /** Site-wide alarm settings (`alarms:` in the site config). Suppression here applies to every matching alarm of the site. */
 export const alarmSettings = z.strictObject({
-  silenceFor: duration.default('15m').describe('How long a silence (button, console, township) lasts when none is given'),
+  silenceFor: duration.prefault('15m').describe('How long a silence (button, console, township) lasts when none is given'),
   latchFile: z.string().min(1).optional().describe('Where latched alarms are kept across restarts; default <spool.dir>/latched-alarms.json'),
   suppress: z
     .array(
       z.strictObject({
         window: suppressionWindow,
-        sources: z.array(id).default([]).describe('Sources it applies to; empty = all'),
-        levels: z.array(alarmLevel).default([]).describe('Levels it applies to; empty = all'),
+        sources: z.array(id).prefault([]).describe('Sources it applies to; empty = all'),
+        levels: z.array(alarmLevel).prefault([]).describe('Levels it applies to; empty = all'),
       }),
     )
-    .default([])
+    .prefault([])
     .describe('Site-wide drill and maintenance windows'),
 });
 export type AlarmSettings = z.infer<typeof alarmSettings>;

@@ -24,10 +24,10 @@ export const sourceHead = {
   profile: z.string().min(1).describe('Profile id, "<vendor>/<model>" under devices/'),
   enabled: z.boolean().default(true),
   bus: id.optional().describe('Bus id, for Modbus, serial-node and DL/T 645 sources'),
-  poll: duration.default('10s').describe('Poll interval for polled drivers'),
+  poll: duration.prefault('10s').describe('Poll interval for polled drivers'),
   variant: id.optional().describe('A variant the profile offers (e.g. the FC04 batch of a meter)'),
   decode: z
-    .strictObject({ defaults: decodeOverride.optional(), points: z.record(id, decodeOverride).default({}) })
+    .strictObject({ defaults: decodeOverride.optional(), points: z.record(id, decodeOverride).prefault({}) })
     .optional(),
 };
 
@@ -41,8 +41,8 @@ export const sourceTail = {
       room: z.string().min(1).optional().describe('Room or place, e.g. pump room, garage ramp'),
     })
     .describe('Where the device is; carried by every measurement and alarm'),
-  rules: z.record(id, ruleOverride).default({}).describe('Changes to the profile default rules, by rule id'),
-  extraRules: z.array(rule).default([]).describe('Rules added for this source only'),
+  rules: z.record(id, ruleOverride).prefault({}).describe('Changes to the profile default rules, by rule id'),
+  extraRules: z.array(rule).prefault([]).describe('Rules added for this source only'),
 };
 
 export const sourceBase = z.strictObject({ ...sourceHead, ...sourceTail });

@@ -10,14 +10,14 @@ export const uplink = z.strictObject({
   ca: z.string().min(1).optional().describe('PEM file of the township CA'),
   cert: z.string().min(1).optional(),
   key: z.string().min(1).optional(),
-  keepalive: duration.default('60s'),
+  keepalive: duration.prefault('60s'),
   batchMaxMeasurements: z.number().int().min(1).max(100_000).default(5000),
-  batchMaxAge: duration.default('5s').describe('Telemetry waits at most this long for a batch to fill'),
-  reconnectMin: duration.default('1s'),
-  reconnectMax: duration.default('2m'),
+  batchMaxAge: duration.prefault('5s').describe('Telemetry waits at most this long for a batch to fill'),
+  reconnectMin: duration.prefault('1s'),
+  reconnectMax: duration.prefault('2m'),
   maxInflight: z.number().int().min(1).max(100).default(4).describe('Messages per spool lane published and not yet receipted by the township at once; the rest waits in the spool'),
-  receiptTimeout: duration.default('30s').describe('A message with no receipt after this long is published again (same id); doubles while none come'),
-  statusEvery: duration.default('60s').describe('How often the retained status is republished'),
+  receiptTimeout: duration.prefault('30s').describe('A message with no receipt after this long is published again (same id); doubles while none come'),
+  statusEvery: duration.prefault('60s').describe('How often the retained status is republished'),
 })
   .refine((u) => u.passwordFile !== undefined || isLoopback(u.url), {
     message: 'passwordFile is required unless the broker is on loopback (no default passwords)',
@@ -40,8 +40,8 @@ function isLoopback(url: string): boolean {
 
 export const spool = z.strictObject({
   dir: z.string().min(1).default('/var/lib/lastmile/spool'),
-  maxBytes: size.default('256MB').describe('When full, the oldest telemetry is dropped and counted; alarm events never'),
-  maxAge: duration.default('30d'),
-  syncEvery: duration.default('200ms').describe('Batched fsync interval: the acknowledgment waits for it'),
-  segmentBytes: size.default('4MB'),
+  maxBytes: size.prefault('256MB').describe('When full, the oldest telemetry is dropped and counted; alarm events never'),
+  maxAge: duration.prefault('30d'),
+  syncEvery: duration.prefault('200ms').describe('Batched fsync interval: the acknowledgment waits for it'),
+  segmentBytes: size.prefault('4MB'),
 });

@@ -10,7 +10,6 @@ import type { GatewayEvents } from '../pipeline/events.js';
 import { alarmLevelRank, type AlarmEvent, type AlarmLevel, type AlarmTransition, type Clock, type GatewayCommand } from '../pipeline/types.js';
 import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
-import { parseDuration } from '../shared/units.js';
 import type { RuleCondition } from '../rules/condition.js';
 import { alarmIdOf } from '../rules/condition.js';
 import type { AlarmView } from './alarm.js';
@@ -154,7 +153,7 @@ export class AlarmEngine {
         return;
       }
       case 'silence': {
-        const forMs = command.forMs > 0 ? command.forMs : (parseDuration(this.context.settings.silenceFor) ?? 900_000);
+        const forMs = command.forMs > 0 ? command.forMs : this.context.settings.silenceFor;
         const targets = command.alarmId === undefined ? [...this.records.values()] : [this.find(command.alarmId, command.kind)].filter((r) => r !== undefined);
         for (const record of targets) {
           record.silencedUntil = this.context.clock.mono() + forMs;

@@ -6,7 +6,6 @@ import type { FastifyInstance } from 'fastify';
 import type { RuntimeContext, Stage } from '../pipeline/stage.js';
 import { parsePasswordHash } from '../../contract/password-hash.js';
 import { scope, type Logger } from '../../contract/logger.js';
-import { parseDuration } from '../shared/units.js';
 import { LiveState } from './live-state.js';
 import { type ConsoleProviders, type SpoolStatus, type UplinkStatus } from './providers.js';
 import { buildConsoleServer } from './server.js';
@@ -116,7 +115,7 @@ export function createConsoleStage(context: RuntimeContext, options: ConsoleStag
     log.error({ file: settings.passwordFile, reason: hash.error }, 'console.passwordFile is not a password hash: the installer console stays off');
     return undefined;
   }
-  const sessionTimeoutMs = parseDuration(settings.sessionTimeout) ?? 8 * 3_600_000;
+  const sessionTimeoutMs = settings.sessionTimeout;
   // Looked up per request: the spool and uplink stages may offer theirs after this factory ran.
   const defaultSpool = spoolStatus(context);
   const defaultUplink = uplinkFromStats(context);

@@ -56,7 +56,7 @@ export function parseDlt645ProbeArgs(args: readonly string[]): Dlt645ProbeArgs {
     throw new UsageError('give --port <tty> or --host <ip> --tcp-port N');
   }
   const parity = parseChoiceList(options.get('parity') ?? 'even', 'parity', ['even', 'none', 'odd'] as const)[0]!;
-  const bus: Dlt645Bus = { id: 'probe', type: 'dlt645', ...line, baud: intOption(options, 'baud', 300, 115200) ?? 2400, parity, dataBits: 8, stopBits: 1, timeout: `${timeoutMs}ms`, timeZone: 'Asia/Shanghai' };
+  const bus: Dlt645Bus = { id: 'probe', type: 'dlt645', ...line, baud: intOption(options, 'baud', 300, 115200) ?? 2400, parity, dataBits: 8, stopBits: 1, timeout: timeoutMs, timeZone: 'Asia/Shanghai' };
   return { bus, meter, di, format, profile: options.get('profile') };
 }
 

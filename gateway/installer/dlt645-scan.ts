@@ -55,7 +55,7 @@ export function parseDlt645ScanArgs(args: readonly string[]): Dlt645ScanOptions 
 
 function busFor(options: Dlt645ScanOptions, setting: Dlt645ScanOptions['settings'][number]): Dlt645Bus {
   const line = 'port' in options.line ? { port: options.line.port } : { host: options.line.host, tcpPort: options.line.tcpPort };
-  return { id: 'scan', type: 'dlt645', ...line, baud: setting.baud, parity: setting.parity, dataBits: 8, stopBits: 1, timeout: `${options.timeoutMs}ms`, timeZone: 'Asia/Shanghai' };
+  return { id: 'scan', type: 'dlt645', ...line, baud: setting.baud, parity: setting.parity, dataBits: 8, stopBits: 1, timeout: options.timeoutMs, timeZone: 'Asia/Shanghai' };
 }
 
 export function settingLabel(options: Dlt645ScanOptions, setting: Dlt645ScanOptions['settings'][number]): string {

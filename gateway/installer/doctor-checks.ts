@@ -5,7 +5,6 @@ import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LoadedSite } from '../../config/load-site.js';
 import type { LocalText } from '../pipeline/types.js';
-import { parseDuration } from '../shared/units.js';
 import type { NtpProbe } from '../time/time-sync.js';
 
 export type CheckStatus = 'pass' | 'fail' | 'unknown' | 'skip';
@@ -77,6 +76,6 @@ export async function checkSpool(site: LoadedSite['config'], maxBytes: number): 
   return { status: 'pass', title, detail: text(`剩余 ${formatBytes(free)}，上限 ${formatBytes(maxBytes)}${created ? '，目录将在启动时创建' : ''}`, `${formatBytes(free)} free for at most ${formatBytes(maxBytes)}${created ? '; created at start' : ''}`) };
 }
 
-export function sourceTimeoutMs(busTimeout: string, profileTimeout: string | undefined): number {
-  return Math.max(parseDuration(busTimeout) ?? 1000, profileTimeout === undefined ? 0 : (parseDuration(profileTimeout) ?? 0));
+export function sourceTimeoutMs(busTimeoutMs: number, profileTimeoutMs: number | undefined): number {
+  return Math.max(busTimeoutMs, profileTimeoutMs ?? 0);
 }

@@ -38,7 +38,7 @@ export async function checkSources(loaded: LoadedSite, open: typeof openModbusLi
       const points = source.resolved.points;
       // The first measured register point; its decimals and unit code are read along with it.
       const point = points.find((p) => !p.internal && (p.function === 3 || p.function === 4)) ?? points.find((p) => !p.internal) ?? points[0]!;
-      const busWithTimeout = { ...bus, timeout: `${sourceTimeoutMs(bus.timeout, source.profile.modbus?.responseTimeout)}ms` };
+      const busWithTimeout = { ...bus, timeout: sourceTimeoutMs(bus.timeout, source.profile.modbus?.responseTimeout) };
       let link = links.get(bus.id);
       if (!link) {
         link = open(busWithTimeout);

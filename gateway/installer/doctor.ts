@@ -2,7 +2,6 @@
 // (default) or en. The config itself is the first check: with a broken config nothing else is meaningful.
 import { ConfigError } from '../../contract/load-yaml.js';
 import { loadSiteConfig, type LoadedSite } from '../../config/load-site.js';
-import { parseSize } from '../shared/units.js';
 import { timedatectlProbe, type NtpProbe } from '../time/time-sync.js';
 import { checkBroker } from './doctor-broker.js';
 import { checkClock, checkSerialPorts, checkSpool, text, type CheckResult, type CheckStatus } from './doctor-checks.js';
@@ -36,7 +35,7 @@ export async function runDoctor(file: string, options: DoctorOptions = {}): Prom
   results.push(...(await checkSerialPorts(config)));
   results.push(await checkClock(options.ntpProbe ?? timedatectlProbe));
   results.push(await checkBroker(config, options.brokerTimeoutMs));
-  results.push(await checkSpool(config, parseSize(config.spool.maxBytes) ?? 0));
+  results.push(await checkSpool(config, config.spool.maxBytes));
   results.push(...(await checkSources(loaded)));
   results.push(...(await checkGbt26875Sources(loaded, { waitMs: options.gbt26875WaitMs })));
   return results;

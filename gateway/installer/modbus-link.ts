@@ -50,11 +50,11 @@ export function exceptionText(code: number): string {
 }
 
 export function rtuBus(port: string, setting: LineSetting, timeoutMs: number): ModbusBus {
-  return { id: 'installer', type: 'rtu', port, baud: setting.baud, parity: setting.parity, dataBits: 8, stopBits: 1, timeout: `${timeoutMs}ms` };
+  return { id: 'installer', type: 'rtu', port, baud: setting.baud, parity: setting.parity, dataBits: 8, stopBits: 1, timeout: timeoutMs };
 }
 
 export function tcpBus(host: string, port: number, timeoutMs: number): ModbusBus {
-  return { id: 'installer', type: 'tcp', host, port, timeout: `${timeoutMs}ms` };
+  return { id: 'installer', type: 'tcp', host, port, timeout: timeoutMs };
 }
 
 export function isModbusBus(bus: Bus): bus is ModbusBus {

@@ -6,7 +6,6 @@ import type { Profile } from '../../config/profile.js';
 import { rule as ruleSchema, type Rule } from '../../config/sections/rules.js';
 import type { Source } from '../../config/sections/sources.js';
 import { resolveProfile } from '../devices/resolve.js';
-import { parseDuration } from '../shared/units.js';
 import { ruleUnitProblems } from './rule-units.js';
 
 /** Rule ids the gateway makes itself; site and profile rules may not use them. */
@@ -18,16 +17,26 @@ export const HEARTBEATS_BEFORE_SILENT = 3;
 
 export class RuleConfigError extends Error {}
 
+/** Checks a rule built from validated parts (a profile rule with a site override on it) as config text again. */
+function revalidated(candidate: Rule, where: string): Rule {
+  const encoded = ruleSchema.safeEncode(candidate);
+  if (!encoded.success) throw ruleError(encoded.error, where);
+  return validated(encoded.data, where);
+}
+
 function validated(candidate: unknown, where: string): Rule {
   const parsed = ruleSchema.safeParse(candidate);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => `${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`);
-  throw new RuleConfigError(problems.join('; '));
+  throw ruleError(parsed.error, where);
+}
+
+function ruleError(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }, where: string): RuleConfigError {
+  return new RuleConfigError(error.issues.map((issue) => `${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`).join('; '));
 }
 
 export function implicitSilentRule(profile: Profile, source: Source): Rule {
-  const heartbeat = parseDuration(profile.heartbeat.every) ?? 60_000;
-  const poll = parseDuration(source.poll) ?? 10_000;
+  const heartbeat = profile.heartbeat.every;
+  const poll = source.poll;
   const afterMs = HEARTBEATS_BEFORE_SILENT * Math.max(heartbeat, poll);
   return validated(
     {
@@ -47,7 +56,7 @@ export function effectiveRules(profile: Profile, source: Source): Rule[] {
   const rules: Rule[] = [];
   for (const base of profile.alarms) {
     const override = source.rules[base.id];
-    rules.push(override === undefined ? base : validated({ ...base, ...override }, `sources.${source.id}.rules.${base.id}`));
+    rules.push(override === undefined ? base : revalidated({ ...base, ...override } as Rule, `sources.${source.id}.rules.${base.id}`));
   }
   rules.push(...source.extraRules);
   for (const rule of rules) {

@@ -1,5 +1,6 @@
 // Human units in config files: durations ("500ms", "5s", "10m", "7d") and sizes ("256MB").
-// Config stores the string form (what the installer wrote); code works in milliseconds and bytes.
+// The config schema (config/sections/common.ts) turns them into milliseconds and bytes when it validates;
+// the parsers are also used for command-line options such as --timeout 500ms.
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };

@@ -6,7 +6,6 @@ import { randomBytes } from 'node:crypto';
 import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import type { AlarmEvent } from '../pipeline/types.js';
 import { scope, type Logger } from '../../contract/logger.js';
-import { parseDuration, parseSize } from '../shared/units.js';
 import { monoEpochOf } from '../time/honest-clock.js';
 import { encodeAlarmRecord } from './alarm-record.js';
 import { LineGrouper } from './line-grouper.js';
@@ -38,10 +37,10 @@ export class SpoolStage implements Stage {
     const spool = new Spool(
       {
         dir: site.spool.dir,
-        maxBytes: parseSize(site.spool.maxBytes)!,
-        maxAgeMs: parseDuration(site.spool.maxAge)!,
-        syncEveryMs: parseDuration(site.spool.syncEvery)!,
-        segmentBytes: parseSize(site.spool.segmentBytes)!,
+        maxBytes: site.spool.maxBytes,
+        maxAgeMs: site.spool.maxAge,
+        syncEveryMs: site.spool.syncEvery,
+        segmentBytes: site.spool.segmentBytes,
       },
       this.log,
       stats,

@@ -2,7 +2,6 @@
 // source status into the retained status). Runs only when `uplink:` is configured.
 import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import { scope } from '../../contract/logger.js';
-import { parseDuration } from '../shared/units.js';
 import { monoEpochOf } from '../time/honest-clock.js';
 import { Uplink } from './uplink.js';
 
@@ -30,17 +29,17 @@ export class UplinkStage implements Stage {
         ca: config.ca,
         cert: config.cert,
         key: config.key,
-        keepaliveMs: parseDuration(config.keepalive)!,
-        reconnectMinMs: parseDuration(config.reconnectMin)!,
-        reconnectMaxMs: parseDuration(config.reconnectMax)!,
+        keepaliveMs: config.keepalive,
+        reconnectMinMs: config.reconnectMin,
+        reconnectMaxMs: config.reconnectMax,
       },
       spool,
       time: { clock, epoch: monoEpochOf(clock) },
       batchMaxRecords: config.batchMaxMeasurements,
-      batchMaxAgeMs: parseDuration(config.batchMaxAge)!,
+      batchMaxAgeMs: config.batchMaxAge,
       maxInflight: config.maxInflight,
-      receiptTimeoutMs: parseDuration(config.receiptTimeout)!,
-      statusEveryMs: parseDuration(config.statusEvery)!,
+      receiptTimeoutMs: config.receiptTimeout,
+      statusEveryMs: config.statusEvery,
       sourceIds: sources.map((s) => s.config.id),
       log: scope(this.context.log, 'uplink'),
       stats,

@@ -48,7 +48,7 @@ describe('Modbus TCP after a malformed MBAP frame', () => {
 
   it('reconnects and reads again, with correct registers, within a few attempts', async () => {
     const slave = await scriptedSlave(20);
-    const transport = new ModbusTransport({ id: 'tcp-bus', type: 'tcp', host: '127.0.0.1', port: slave.port, timeout: '300ms' });
+    const transport = new ModbusTransport({ id: 'tcp-bus', type: 'tcp', host: '127.0.0.1', port: slave.port, timeout: 300 });
     close = async () => {
       await transport.close();
       await new Promise<void>((resolve) => slave.server.close(() => resolve()));

@@ -1,5 +1,4 @@
 // A gpio actuator running: a siren or strobe output following the alarm set, or the silence button input.
-import { parseDuration } from '../../shared/units.js';
 import type { ActuatorFactory } from '../actuator.js';
 import { GpioAlarmOutput } from './gpio-output.js';
 import type { GpioActuatorConfig } from './options.js';
@@ -18,7 +17,7 @@ export const startGpioActuator: ActuatorFactory<GpioActuatorConfig> = async (con
     const button = new SilenceButton(config, board, (command) => events.emit('command', command));
     const input = await port.input(config.line, {
       edge: 'both',
-      debounceMs: parseDuration(config.debounce) ?? 30,
+      debounceMs: config.debounce,
       onError: (error) => {
         stats.inc('actuator.input_error', { actuator: config.id });
         log.error({ line: config.line, err: error }, 'silence button input failed');

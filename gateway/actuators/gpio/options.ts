@@ -12,7 +12,7 @@ import type { ConfigCheck } from '../../drivers/plugin.js';
  */
 export const blinkPattern = z.strictObject({
   on: duration.describe('Output on for this long'),
-  off: duration.default('0s').describe('Then off for this long; "0s" keeps it on (continuous)'),
+  off: duration.prefault('0s').describe('Then off for this long; "0s" keeps it on (continuous)'),
 });
 
 const gpioOutputFields = {
@@ -20,7 +20,7 @@ const gpioOutputFields = {
   type: z.literal('gpio'),
   line: z.number().int().min(0).describe('GPIO line (BCM number); the chip base is looked up, never hard-coded'),
   activeLow: z.boolean().default(false).describe('The relay or driver switches on at a low level'),
-  patterns: z.partialRecord(alarmLevel, blinkPattern).default({}).describe('Per-level patterns replacing the defaults'),
+  patterns: z.partialRecord(alarmLevel, blinkPattern).prefault({}).describe('Per-level patterns replacing the defaults'),
 };
 
 /** A siren (sounder): sounds for raised alarms that are not acknowledged or silenced. */
@@ -44,9 +44,9 @@ export const gpioSilenceButton = z.strictObject({
   role: z.literal('silence_button'),
   line: z.number().int().min(0).describe('GPIO line (BCM number) of the button input'),
   activeLow: z.boolean().default(true).describe('Pressed reads 0 (button to ground with a pull-up, the usual wiring)'),
-  debounce: duration.default('30ms').describe('Contact bounce to ignore'),
-  longPress: duration.default('2s').describe('Held this long = acknowledge; shorter = silence'),
-  silenceFor: duration.default('15m').describe('How long a short press silences'),
+  debounce: duration.prefault('30ms').describe('Contact bounce to ignore'),
+  longPress: duration.prefault('2s').describe('Held this long = acknowledge; shorter = silence'),
+  silenceFor: duration.prefault('15m').describe('How long a short press silences'),
 });
 
 /** The `type: gpio` entry of `actuators:`, one of three roles. */

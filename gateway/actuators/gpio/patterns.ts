@@ -2,7 +2,6 @@
 // Fire is continuous on the siren and a fast strobe; alarm is pulsed; fault is a short chirp every
 // 30 s, so a dirty detector is noticed but nobody mistakes it for fire.
 import type { AlarmLevel } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 
 export interface Pattern {
   readonly onMs: number;
@@ -29,9 +28,9 @@ export const DEFAULT_PATTERNS: Readonly<Record<Role, Readonly<Partial<Record<Ala
   },
 };
 
-export function patternFor(role: Role, level: AlarmLevel, configured: Partial<Record<AlarmLevel, { on: string; off: string }>>): Pattern | undefined {
+export function patternFor(role: Role, level: AlarmLevel, configured: Partial<Record<AlarmLevel, { on: number; off: number }>>): Pattern | undefined {
   const own = configured[level];
-  if (own !== undefined) return { onMs: parseDuration(own.on) ?? 0, offMs: parseDuration(own.off) ?? 0 };
+  if (own !== undefined) return { onMs: own.on, offMs: own.off };
   return DEFAULT_PATTERNS[role][level];
 }
 

@@ -7,7 +7,6 @@ import type { gpioSilenceButton } from './options.js';
 import type { AlarmBoard } from '../../alarms/board.js';
 import type { GpioInput, GpioLevel } from '../../drivers/gpio/port.js';
 import type { GatewayCommand } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 
 export type SilenceButtonConfig = z.infer<typeof gpioSilenceButton>;
 
@@ -24,8 +23,8 @@ export class SilenceButton {
     private readonly board: AlarmBoard,
     private readonly command: (command: GatewayCommand) => void,
   ) {
-    this.longPressMs = parseDuration(config.longPress) ?? 2000;
-    this.silenceForMs = parseDuration(config.silenceFor) ?? 900_000;
+    this.longPressMs = config.longPress;
+    this.silenceForMs = config.silenceFor;
   }
 
   get by(): string {

@@ -12,7 +12,6 @@ import { alarmIdOf } from '../../rules/condition.js';
 import { effectiveRules, SENSOR_FAULT_RULE_ID } from '../../rules/effective.js';
 import type { Logger } from '../../../contract/logger.js';
 import type { Stats } from '../../../contract/stats.js';
-import { parseDuration } from '../../shared/units.js';
 import { fixedUnitOf, haSensorClass, haValue } from './ha-classes.js';
 import type { HomeAssistantConfig } from './options.js';
 
@@ -58,7 +57,7 @@ export class HomeAssistant {
     private readonly mono: () => number,
   ) {
     this.gatewayId = gateway.id;
-    this.stateEveryMs = parseDuration(config.stateEvery) ?? 10_000;
+    this.stateEveryMs = config.stateEvery;
     this.messages = this.discovery();
   }
 

@@ -8,7 +8,7 @@ export const schema = z.strictObject({
   type: z.literal('homeassistant'),
   discoveryPrefix: z.string().min(1).default('homeassistant'),
   statePrefix: z.string().min(1).default('lastmile/ha').describe('Where point states, alarm states and availability are published'),
-  stateEvery: duration.default('10s').describe('At most one state update per point per this interval'),
+  stateEvery: duration.prefault('10s').describe('At most one state update per point per this interval'),
 });
 export type HomeAssistantConfig = z.infer<typeof schema>;
 

@@ -4,7 +4,6 @@
 // reply (0xD1) is a counted fault naming the meter and the DI, and the meter's other items are still read.
 import type { Dlt645Bus } from '../../../config/sections/dlt645.js';
 import type { DeviceClass, RawValue } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import { BusSchedule, type PollOutcome, type ScheduledSource } from '../bus-schedule.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import { timeSyncRequest } from './frame.js';
@@ -48,12 +47,12 @@ export class Dlt645Poller {
         source,
         meter: source.config.meter!,
         items: planItems(source.profile, source.resolved.points),
-        pollMs: parseDuration(source.config.poll) ?? 10_000,
+        pollMs: source.config.poll,
         urgent: source.resolved.points.some((p) => ALARM_CLASSES.has(p.class)),
         refused: new Set<string>(),
       }),
     );
-    this.syncEveryMs = bus.timeSync === undefined ? undefined : parseDuration(bus.timeSync);
+    this.syncEveryMs = bus.timeSync === undefined ? undefined : bus.timeSync;
     this.schedule = new BusSchedule(context, meters, (meter) => this.pollMeter(meter), 'dlt645', () => this.maybeSyncTime());
   }
 

@@ -7,7 +7,6 @@ import type { Duplex } from 'node:stream';
 import { SerialPort } from 'serialport';
 import type { Dlt645Bus } from '../../../config/sections/dlt645.js';
 import type { SourceFaultKind } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import { CONTROL, decodeDi, encodeFrame, errorText, functionOf, readDataRequest, readFollowUpRequest, WILDCARD_ADDRESS, type Frame } from './frame.js';
 import { FrameReceiver, type BadFrame } from './receiver.js';
 
@@ -43,7 +42,7 @@ export const openLine: LineOpener = (bus) =>
     if (bus.host !== undefined) {
       const socket = connect({ host: bus.host, port: bus.tcpPort! });
       // An unreachable serial server would otherwise hold the bus for the OS's SYN timeout (minutes).
-      const limitMs = Math.max(parseDuration(bus.timeout) ?? 1000, 3000);
+      const limitMs = Math.max(bus.timeout, 3000);
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new Error(`no TCP connection within ${limitMs} ms`));
@@ -91,7 +90,7 @@ export class Dlt645Transport {
     private readonly openStream: LineOpener = openLine,
     private readonly onLineError: (error: Error) => void = () => undefined,
   ) {
-    this.timeoutMs = parseDuration(bus.timeout) ?? 1000;
+    this.timeoutMs = bus.timeout;
     this.receiver = new FrameReceiver({
       frame: (frame) => this.onFrame(frame),
       bad: (bad) => {

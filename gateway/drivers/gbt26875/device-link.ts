@@ -6,7 +6,6 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Gbt26875Source } from '../../../config/sections/gbt26875.js';
 import { LogThrottle } from '../../local-broker/log-throttle.js';
 import { type RawValue, type SourceFaultKind, sourceFault } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import { COMMAND, formatFrameTime, frameTimeOf, HEADER_BYTES, type ControlUnit } from './codec/frame.js';
 import type { AppUnit } from './codec/objects.js';
@@ -96,7 +95,7 @@ export class DeviceLink {
   async dutyCheck(): Promise<DutyCheckState> {
     const connection = this.connection;
     if (!connection) return this.setDuty('refused', 'no device connected');
-    const answerWithinMs = parseDuration(this.config.dutyCheck?.answerWithin ?? '10m')!;
+    const answerWithinMs = this.config.dutyCheck?.answerWithin ?? 600_000;
     const minutes = Math.min(255, Math.max(1, Math.round(answerWithinMs / 60_000)));
     const outcome = await connection.command(COMMAND.control, [{ kind: 'duty_check', minutes }]);
     if (outcome.kind !== 'confirmed') return this.setDuty('refused', `the device did not confirm the duty check (${outcome.kind})`);
@@ -247,11 +246,11 @@ export class DeviceLink {
     if (clock.synced()) {
       void connection.command(COMMAND.control, [{ kind: 'sync_clock', time: frameTimeOf(clock.now(), this.config.timeZone) }]).then((outcome) => this.commandOutcome('clock sync', outcome));
     } else this.context.stats.inc('gbt26875.clock_sync_skipped', { source: this.id });
-    this.clockTimer = setTimeout(() => this.syncClock(connection), parseDuration(this.config.clockSyncEvery)!);
+    this.clockTimer = setTimeout(() => this.syncClock(connection), this.config.clockSyncEvery);
   }
 
   private scheduleDutyCheck(connection: DeviceConnection): void {
-    const every = this.config.dutyCheck === undefined ? undefined : parseDuration(this.config.dutyCheck.every);
+    const every = this.config.dutyCheck === undefined ? undefined : this.config.dutyCheck.every;
     if (every === undefined) return;
     this.dutyTimer = setTimeout(() => {
       if (this.connection !== connection) return;

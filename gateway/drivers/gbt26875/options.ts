@@ -4,14 +4,13 @@
 // tests and the demo may shorten through gbt26875DriverWith().
 import { z } from 'zod';
 import { duration } from '../../../config/sections/common.js';
-import { parseDuration } from '../../shared/units.js';
 
 export const gbt26875DriverOptions = z.strictObject({
-  ackTimeout: duration.default('5s').describe('Wait for the confirm (or response) to a gateway command before retransmitting; the standard: at most 10 s'),
+  ackTimeout: duration.prefault('5s').describe('Wait for the confirm (or response) to a gateway command before retransmitting; the standard: at most 10 s'),
   maxRetries: z.number().int().min(0).max(10).default(3).describe('Retransmissions before a command is given up (the standard: 3)'),
-  partialFrameTimeout: duration.default('2s').describe('A packet not complete this long after its "@@" is discarded one byte at a time and rescanned'),
-  idleTimeout: duration.default('90s').describe('No bytes for this long (three missed 30 s heartbeats): the connection is dead, closed, the source offline'),
-  relistenDelay: duration.default('5s').describe('Wait before binding the listener again after it failed (port in use, address not up yet)'),
+  partialFrameTimeout: duration.prefault('2s').describe('A packet not complete this long after its "@@" is discarded one byte at a time and rescanned'),
+  idleTimeout: duration.prefault('90s').describe('No bytes for this long (three missed 30 s heartbeats): the connection is dead, closed, the source offline'),
+  relistenDelay: duration.prefault('5s').describe('Wait before binding the listener again after it failed (port in use, address not up yet)'),
 });
 export type Gbt26875DriverOptionsInput = z.input<typeof gbt26875DriverOptions>;
 
@@ -25,12 +24,11 @@ export interface Gbt26875Timing {
 
 export function gbt26875Timing(input: Gbt26875DriverOptionsInput = {}): Gbt26875Timing {
   const o = gbt26875DriverOptions.parse(input);
-  const ms = (text: string) => parseDuration(text)!;
   return {
-    ackTimeoutMs: ms(o.ackTimeout),
+    ackTimeoutMs: o.ackTimeout,
     maxRetries: o.maxRetries,
-    partialFrameTimeoutMs: ms(o.partialFrameTimeout),
-    idleTimeoutMs: ms(o.idleTimeout),
-    relistenDelayMs: ms(o.relistenDelay),
+    partialFrameTimeoutMs: o.partialFrameTimeout,
+    idleTimeoutMs: o.idleTimeout,
+    relistenDelayMs: o.relistenDelay,
   };
 }

@@ -5,7 +5,6 @@
 // an edge lost while the process was busy). The profile's activeLow and states give the level meaning.
 import type { GpioInput, GpioLevel, GpioPort } from './port.js';
 import { type RawValue, type SourceFaultKind, sourceFault } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import type { Driver, DriverContext, DriverFactory, ResolvedSource } from '../driver.js';
 import { currentGpioDriverOptions, type GpioDriverOptions } from './options.js';
 
@@ -45,7 +44,7 @@ export class GpioDriver implements Driver {
       const watchedPoints = source.resolved.points
         .filter((point) => point.line !== undefined && lines[point.line] !== undefined)
         .map((point): WatchedPoint => ({ pointId: point.id, line: lines[point.line!]!, input: undefined, unwatch: undefined, lastLevel: undefined }));
-      this.watched.push({ source, points: watchedPoints, pollMs: parseDuration(source.config.poll) ?? 10_000, timer: undefined, online: undefined });
+      this.watched.push({ source, points: watchedPoints, pollMs: source.config.poll, timer: undefined, online: undefined });
     }
   }
 

@@ -7,7 +7,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegisterImage } from '../../devices/register-image.js';
 import { type DeviceClass, sourceFault } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import { DEFAULT_MODBUS_DRIVER_OPTIONS } from './options.js';
 import { planReads, type ReadRequest } from './plan.js';
@@ -71,9 +70,9 @@ export class BusPoller {
         source,
         unit: source.config.unit ?? modbus?.defaultUnitId ?? 1,
         requests: planReads(source.resolved.points, modbus ?? DEFAULT_LIMITS),
-        pollMs: parseDuration(source.config.poll) ?? 10_000,
+        pollMs: source.config.poll,
         // A model known to answer slowly gets its own time, never less than the bus's.
-        timeoutMs: Math.max(transport.timeoutMs, parseDuration(modbus?.responseTimeout ?? '0ms') ?? 0),
+        timeoutMs: Math.max(transport.timeoutMs, modbus?.responseTimeout ?? 0),
         urgent: source.resolved.points.some((p) => ALARM_CLASSES.has(p.class)),
         nextDue: 0,
         lastAttempt: Number.NEGATIVE_INFINITY,

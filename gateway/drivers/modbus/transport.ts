@@ -4,7 +4,6 @@
 import modbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import type { Bus } from '../../../config/sections/buses.js';
-import { parseDuration } from '../../shared/units.js';
 import type { SourceFaultKind } from '../../pipeline/types.js';
 import type { ReadRequest } from './plan.js';
 
@@ -83,7 +82,7 @@ export class ModbusTransport {
     /** Called for asynchronous port errors, which modbus-serial would otherwise throw as an unhandled 'error'. */
     private readonly onPortError: (error: Error) => void = () => undefined,
   ) {
-    this.timeoutMs = parseDuration(bus.timeout) ?? 1000;
+    this.timeoutMs = bus.timeout;
     if (bus.type === 'rtu') {
       const bitsPerChar = 1 + bus.dataBits + (bus.parity === 'none' ? 0 : 1) + bus.stopBits;
       this.interFrameMs = bus.baud > 19200 ? 1.75 : (3.5 * bitsPerChar * 1000) / bus.baud;

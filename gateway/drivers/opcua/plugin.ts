@@ -10,7 +10,7 @@ const sourceFields = {
     .strictObject({
       endpoint: z.string().regex(/^opc\.tcp:\/\//, 'expected opc.tcp://host:port/path'),
       nodes: z.record(id, z.string().min(1)).describe('Point id → NodeId, e.g. "ns=1;s=Level"'),
-      publishingInterval: duration.default('1s'),
+      publishingInterval: duration.prefault('1s'),
     })
     .optional(),
 };

@@ -6,7 +6,6 @@
 import type { ClientMonitoredItem, ClientSession, ClientSubscription, DataValue, OPCUAClient } from 'node-opcua-client';
 import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import { type SourceFaultKind, sourceFault } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import type { OpcuaLibrary } from './library.js';
 import type { OpcuaDriverOptions } from './options.js';
@@ -46,7 +45,7 @@ export class OpcuaSourceSession {
     this.id = source.config.id;
     this.endpoint = opcua.endpoint;
     this.nodes = Object.entries(opcua.nodes);
-    this.publishingMs = parseDuration(opcua.publishingInterval) ?? 1000;
+    this.publishingMs = opcua.publishingInterval;
   }
 
   /** Starts connecting in the background; keeps trying until stop(). */

@@ -6,7 +6,6 @@ import type { Bus } from '../../../config/sections/buses.js';
 import { GatewayLink } from '../../../firmware-bridge/gateway-link.js';
 import type { LinkIssue, NodeLinkEvents } from '../../../firmware-bridge/topics.js';
 import { type RawValue, type SourceFault, sourceFault } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import type { DriverContext, ResolvedSource } from '../driver.js';
 import { dataFields, eventFields, hasField, heartbeatFields, helloFields, type NodeFields } from './fields.js';
 import { partialFrameTimeoutFor, type SerialLinkTiming } from './options.js';
@@ -43,7 +42,7 @@ export class SerialNodeLine {
     private readonly openPort: PortOpener = openSerialPort,
   ) {
     this.byNode = new Map(sources.map((s) => [s.config.node!, s]));
-    const nodes = sources.map((s) => ({ node: s.config.node!, maxHeartbeatMs: parseDuration(s.profile.heartbeat.every) ?? 60_000 }));
+    const nodes = sources.map((s) => ({ node: s.config.node!, maxHeartbeatMs: s.profile.heartbeat.every }));
     const partialFrameTimeoutMs = timing.partialFrameTimeoutMs ?? partialFrameTimeoutFor(bus.baud);
     this.link = new GatewayLink(nodes, { ...timing, partialFrameTimeoutMs, clock: context.clock }, (event, payload) => this.onLinkEvent(event, payload));
   }

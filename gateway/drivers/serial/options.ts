@@ -4,17 +4,16 @@
 import { z } from 'zod';
 import { duration } from '../../../config/sections/common.js';
 import { MAX_FRAME } from '../../../firmware-bridge/protocol/frame.js';
-import { parseDuration } from '../../shared/units.js';
 
 export const serialDriverOptions = z.strictObject({
-  ackTimeout: duration.default('300ms').describe('Wait for ACK before retransmitting (gateway → node requests)'),
+  ackTimeout: duration.prefault('300ms').describe('Wait for ACK before retransmitting (gateway → node requests)'),
   maxRetries: z.number().int().min(0).max(10).default(3).describe('Retransmits before a request is given up'),
   silentAfterBeats: z.number().int().min(2).max(10).default(3).describe('Missed heartbeat intervals before a node is offline'),
-  minHeartbeat: duration.default('100ms').describe('Shortest heartbeat interval the gateway agrees to'),
+  minHeartbeat: duration.prefault('100ms').describe('Shortest heartbeat interval the gateway agrees to'),
   partialFrameTimeout: duration
     .optional()
     .describe('A frame not complete this long after its start marker is discarded and rescanned; default max(50 ms, twice a 248-byte frame at the bus baud)'),
-  reopenDelay: duration.default('2s').describe('Wait before reopening a serial port that failed or closed'),
+  reopenDelay: duration.prefault('2s').describe('Wait before reopening a serial port that failed or closed'),
 });
 export type SerialDriverOptionsInput = z.input<typeof serialDriverOptions>;
 
@@ -31,14 +30,13 @@ export interface SerialLinkTiming {
 
 export function serialLinkTiming(input: SerialDriverOptionsInput = {}): SerialLinkTiming {
   const o = serialDriverOptions.parse(input);
-  const ms = (text: string) => parseDuration(text)!;
   return {
-    ackTimeoutMs: ms(o.ackTimeout),
+    ackTimeoutMs: o.ackTimeout,
     maxRetries: o.maxRetries,
     silentAfterBeats: o.silentAfterBeats,
-    minHeartbeatMs: ms(o.minHeartbeat),
-    partialFrameTimeoutMs: o.partialFrameTimeout === undefined ? undefined : ms(o.partialFrameTimeout),
-    reopenDelayMs: ms(o.reopenDelay),
+    minHeartbeatMs: o.minHeartbeat,
+    partialFrameTimeoutMs: o.partialFrameTimeout === undefined ? undefined : o.partialFrameTimeout,
+    reopenDelayMs: o.reopenDelay,
   };
 }
 

@@ -10,7 +10,7 @@ export const schema = z.strictObject({
   ...ruleBase,
   kind: z.literal('combination'),
   all: z.array(z.string().min(1)).min(2).describe('Rule ids: "rule" on this source, or "source/rule"'),
-  within: duration.default('5m').describe('Each named rule must be active now or have been within this long'),
+  within: duration.prefault('5m').describe('Each named rule must be active now or have been within this long'),
 });
 export type CombinationRule = z.infer<typeof schema>;
 

@@ -2,7 +2,6 @@
 // temperature rise within 5 minutes raises fire even if the smoke head has already cleared.
 // Member states come from the rules stage (RuleStateLookup), so members may live on other sources.
 import type { CombinationRule } from './options.js';
-import { parseDuration } from '../../shared/units.js';
 import type { EvaluatorContext, EvaluatorFactory, RuleChange, RuleEvaluator, RuleTime } from '../types.js';
 
 export type { CombinationRule };
@@ -19,7 +18,7 @@ export class CombinationEvaluator implements RuleEvaluator {
     private readonly context: EvaluatorContext,
   ) {
     this.members = rule.all.map((ref) => (ref.includes('/') ? ref : `${context.source}/${ref}`));
-    this.withinMs = parseDuration(rule.within) ?? 0;
+    this.withinMs = rule.within;
   }
 
   active(): boolean {

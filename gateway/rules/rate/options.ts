@@ -14,7 +14,7 @@ export const schema = z
     risePerMinute: z.number().positive().optional().describe('Raise when the value rises at least this fast (units per minute)'),
     fallPerMinute: z.number().positive().optional().describe('Raise when the value falls at least this fast (units per minute)'),
     unit: limitUnit,
-    over: duration.default('1m').describe('Window the rate is measured over; needs samples spanning at least half of it'),
+    over: duration.prefault('1m').describe('Window the rate is measured over; needs samples spanning at least half of it'),
   })
   .refine((rule) => rule.risePerMinute !== undefined || rule.fallPerMinute !== undefined, {
     message: 'a rate rule needs "risePerMinute", "fallPerMinute" or both',

@@ -3,7 +3,6 @@
 // least half the window, so two readings a second apart cannot fake a steep rise.
 import type { RateRule } from './options.js';
 import type { Measurement } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import { numericValue, type EvaluatorFactory, type RuleChange, type RuleEvaluator, type RuleTime } from '../types.js';
 
 export type { RateRule };
@@ -19,7 +18,7 @@ export class RateEvaluator implements RuleEvaluator {
 
   constructor(readonly rule: RateRule) {
     this.point = rule.point;
-    this.overMs = parseDuration(rule.over) ?? 60_000;
+    this.overMs = rule.over;
   }
 
   active(): boolean {

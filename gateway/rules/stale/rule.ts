@@ -3,7 +3,6 @@
 // alarm from the value rules, so a silent smoke detector never looks like "no smoke".
 import type { StaleRule } from './options.js';
 import type { Measurement, SourceStatus } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import type { EvaluatorFactory, RuleChange, RuleEvaluator, RuleTime } from '../types.js';
 
 export type { StaleRule };
@@ -21,7 +20,7 @@ export class StaleEvaluator implements RuleEvaluator {
     startMono: number,
   ) {
     this.point = rule.point;
-    this.afterMs = parseDuration(rule.after) ?? 0;
+    this.afterMs = rule.after;
     this.lastSeen = startMono;
   }
 

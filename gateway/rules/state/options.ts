@@ -11,7 +11,7 @@ export const schema = z.strictObject({
   kind: z.literal('state'),
   point: id,
   equals: z.array(z.union([z.number(), z.boolean(), z.string()])).min(1),
-  for: duration.default('0s'),
+  for: duration.prefault('0s'),
 });
 export type StateRule = z.infer<typeof schema>;
 

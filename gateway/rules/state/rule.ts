@@ -1,7 +1,6 @@
 // State: the point takes one of the listed values (smoke, fault, low battery, tamper) for at least `for`.
 import type { StateRule } from './options.js';
 import type { Measurement, MeasurementValue } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import { OnDelay } from '../on-delay.js';
 import type { EvaluatorFactory, RuleChange, RuleEvaluator, RuleTime } from '../types.js';
 
@@ -14,7 +13,7 @@ export class StateEvaluator implements RuleEvaluator {
 
   constructor(readonly rule: StateRule) {
     this.point = rule.point;
-    this.delay = new OnDelay(parseDuration(rule.for) ?? 0);
+    this.delay = new OnDelay(rule.for);
   }
 
   active(): boolean {

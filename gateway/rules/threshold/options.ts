@@ -15,7 +15,7 @@ export const schema = z
     below: z.number().optional().describe('Raise when value <= below'),
     hysteresis: z.number().nonnegative().default(0).describe('Clear only once the value is this far back inside'),
     unit: limitUnit,
-    for: duration.default('0s').describe('On-delay: the condition must hold this long before the alarm is raised'),
+    for: duration.prefault('0s').describe('On-delay: the condition must hold this long before the alarm is raised'),
   })
   .refine((rule) => (rule.above === undefined) !== (rule.below === undefined), {
     message: 'a threshold rule needs exactly one of "above" or "below"',

@@ -1,7 +1,6 @@
 // Threshold with hysteresis and on-delay: raise when value >= above (or <= below) has held for `for`;
 // clear only once the value is `hysteresis` back inside, so a value hovering at the limit does not flap.
 import type { ThresholdRule } from './options.js';
-import { parseDuration } from '../../shared/units.js';
 import { OnDelay } from '../on-delay.js';
 import { numericValue, type EvaluatorFactory, type RuleChange, type RuleEvaluator, type RuleTime } from '../types.js';
 import type { Measurement } from '../../pipeline/types.js';
@@ -15,7 +14,7 @@ export class ThresholdEvaluator implements RuleEvaluator {
 
   constructor(readonly rule: ThresholdRule) {
     this.point = rule.point;
-    this.delay = new OnDelay(parseDuration(rule.for) ?? 0);
+    this.delay = new OnDelay(rule.for);
   }
 
   active(): boolean {

@@ -15,7 +15,7 @@ export const schema = z.strictObject({
   from: hhmm,
   to: hhmm.describe('May be earlier than from: the window then crosses midnight'),
   timeZone: z.string().min(1).optional().describe('IANA zone, e.g. Asia/Shanghai; default the gateway system zone'),
-  for: duration.default('0s'),
+  for: duration.prefault('0s'),
 });
 export type WindowRule = z.infer<typeof schema>;
 

@@ -3,7 +3,6 @@
 // raises nor clears (a 1970 clock must not decide it is night). The on-delay uses the monotonic clock.
 import type { WindowRule } from './options.js';
 import type { Measurement } from '../../pipeline/types.js';
-import { parseDuration } from '../../shared/units.js';
 import { OnDelay } from '../on-delay.js';
 import { numericValue, type EvaluatorFactory, type RuleChange, type RuleEvaluator, type RuleTime } from '../types.js';
 
@@ -39,7 +38,7 @@ export class WindowEvaluator implements RuleEvaluator {
 
   constructor(readonly rule: WindowRule) {
     this.point = rule.point;
-    this.delay = new OnDelay(parseDuration(rule.for) ?? 0);
+    this.delay = new OnDelay(rule.for);
   }
 
   active(): boolean {

@@ -36,7 +36,7 @@ function context(url: string, spool: Partial<SiteConfig['spool']> = {}): Runtime
     sources: [],
     actuators: [],
     uplink: uplinkSchema.parse({ url, batchMaxAge: '20ms', reconnectMin: '50ms', reconnectMax: '200ms', statusEvery: '200ms', passwordFile: undefined }),
-    spool: { dir: dir.path, maxBytes: '16MB', maxAge: '30d', syncEvery: '10ms', segmentBytes: '64KB', ...spool },
+    spool: { dir: dir.path, maxBytes: 16 * 1024 * 1024, maxAge: 30 * 86_400_000, syncEvery: 10, segmentBytes: 64 * 1024, ...spool },
   } as unknown as SiteConfig;
   const stats = new Stats();
   return { site, sources: [], events: new EventBus<GatewayEvents>(() => stats.inc('listener_error')), clock: new HonestClock({ synced: true }), log: silentLogger(), stats, services: new Services() };
@@ -117,7 +117,7 @@ describe('spool and uplink stages', () => {
   });
 
   it('when the spool is full, reports the drops as a gateway measurement and one warning alarm', async () => {
-    const ctx = context('mqtt://127.0.0.1:1', { maxBytes: '8KB', segmentBytes: '2KB' });
+    const ctx = context('mqtt://127.0.0.1:1', { maxBytes: 8 * 1024, segmentBytes: 2 * 1024 });
     const stage = new SpoolStage(ctx);
     stage.start();
     cleanups.push(() => stage.stop());

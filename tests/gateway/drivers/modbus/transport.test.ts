@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyModbusError, ModbusFault, ModbusTransport } from '../../../../gateway/drivers/modbus/transport.js';
 
 const rtu = (baud: number, parity: 'none' | 'even' = 'none', stopBits: 1 | 2 = 1) =>
-  new ModbusTransport({ id: 'b', type: 'rtu', port: '/dev/null', baud, parity, dataBits: 8, stopBits, timeout: '500ms' });
+  new ModbusTransport({ id: 'b', type: 'rtu', port: '/dev/null', baud, parity, dataBits: 8, stopBits, timeout: 500 });
 
 describe('ModbusTransport', () => {
   it('keeps 3.5 character times between RTU frames, and 1.75 ms above 19200 baud', () => {
@@ -11,7 +11,7 @@ describe('ModbusTransport', () => {
     expect(rtu(2400, 'even').interFrameMs).toBeCloseTo((3.5 * 11 * 1000) / 2400, 6); // 8E1: 11 bits
     expect(rtu(9600, 'none', 2).interFrameMs).toBeCloseTo((3.5 * 11 * 1000) / 9600, 6); // 8N2
     expect(rtu(38400).interFrameMs).toBe(1.75);
-    expect(new ModbusTransport({ id: 't', type: 'tcp', host: '127.0.0.1', port: 502, timeout: '1s' }).interFrameMs).toBe(0);
+    expect(new ModbusTransport({ id: 't', type: 'tcp', host: '127.0.0.1', port: 502, timeout: 1000 }).interFrameMs).toBe(0);
   });
 
   it('takes the bus timeout from the config', () => {
