@@ -50,7 +50,9 @@ export class CloudIngest {
   ) {
     // Registry, dedup journal and the workflow database: readable by this service only (issue 13 item 19).
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
-    this.registry = new GatewayRegistry(config.registryFile ?? join(config.dataDir, 'gateways.json')).load();
+    this.registry = new GatewayRegistry(config.registryFile ?? join(config.dataDir, 'gateways.json'), {
+      onSaveError: (error) => log.error({ err: error.message }, 'could not save gateways migrated to token verifiers; tried again on the next migration'),
+    }).load();
     this.window = new RecentWindow(config.recentWindow);
     this.series = new SeriesBudget({ maxPerGateway: config.series.maxPerGateway, maxPerTownship: config.series.maxPerTownship, rotateMs: config.series.forgetAfterMs });
     const influx = config.influx;
@@ -104,13 +106,18 @@ export class CloudIngest {
       this.consolePort = this.console.port;
     }
     this.state = 'ready';
-    this.log.info({ broker: b.type, brokerPort: this.brokerPort, consolePort: this.consolePort, metricsPort: this.metricsPort, gateways: this.registry.list().length }, 'cloud-ingest started');
+    this.log.info({ broker: b.type, brokerPort: this.brokerPort, consolePort: this.consolePort, metricsPort: this.metricsPort, gateways: this.registry.list().length, scryptGateways: this.registry.counts().scrypt }, 'cloud-ingest started');
   }
 
   async stop(): Promise<void> {
     this.state = 'stopping';
     await this.console?.close();
     await this.broker.stop();
+    try {
+      this.registry.flushMigrations();
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, 'could not save gateways migrated to token verifiers; they migrate again on their next connect');
+    }
     await this.workflowServices?.stop();
     await this.sink?.close();
     await this.metrics?.close();

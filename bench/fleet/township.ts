@@ -1,6 +1,6 @@
 // The township the fleet bench runs against: VictoriaMetrics and cloud-ingest as its own process (the
 // delivery bench's SupervisedProcess and Resources), with N gateways provisioned by the project's own
-// code (registry/provision.ts: the scrypt hash the embedded broker checks, the mosquitto lines).
+// code (registry/provision.ts: the token verifier the embedded broker checks, the mosquitto lines).
 // Two shapes: one worker with the embedded broker, or mosquitto (password file and ACL as `lastmile
 // provision` prints them) with two workers in one $share group.
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ export interface Provisioned {
 const PROVISION_CHUNK = 100;
 
 /**
- * Provisions gateways with provisionGateway (one scrypt hash and one mosquitto hash each) and writes one
+ * Provisions gateways with provisionGateway (one token verifier and one mosquitto hash each, one token key for all) and writes one
  * registry file in the registry's own format, loaded back through GatewayRegistry to check it.
  */
 export function provisionFleet(dir: string, ids: readonly string[], progress: (line: string) => void): { registryFile: string; gateways: Provisioned[]; cpuMsPerGateway: number; mosquittoPasswd: string[]; mosquittoAcl: string[] } {

@@ -148,9 +148,11 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
     if (client.id !== username && !doctor) return refuse('client id is not the user name');
     if (doctor && !client.clean) return refuse('doctor check without a clean session');
     const secret = password.toString('utf8');
-    // Credentials verified since start skip the hash and the per-id limit (so a flood on a gateway's id
-    // cannot lock that gateway out), never the per-address one (the cache must not be a guessing oracle).
-    const cached = this.registry.verifiedBefore(username, secret);
+    // Right credentials that need no slow hash (token entries, scrypt entries verified since start) skip
+    // the per-id limit (so a flood on a gateway's id cannot lock that gateway out), never the per-address
+    // one (the quick answer must not be a guessing oracle).
+    const quick = this.registry.quickCheck(username, secret);
+    const cached = quick === 'slow' ? undefined : quick;
     let identity: GatewayIdentity | undefined;
     const outcome = await this.guard
       .attempt(

@@ -1,9 +1,10 @@
-// `lastmile-ingest provision`: issues a gateway identity and a random password, records it in the registry and
-// returns everything an installer needs: the gateway's `uplink:` block, its password file, and the
-// broker entries (aedes registry entry, or Mosquitto password/ACL lines).
+// `lastmile-ingest provision`: issues a gateway identity and a random token (24 bytes, the gateway's
+// MQTT password), records its HMAC verifier in the registry and returns everything an installer needs:
+// the gateway's `uplink:` block, its password file, and the broker entries (aedes registry entry, or
+// Mosquitto password/ACL lines; mosquitto checks its own $7$ PBKDF2 line).
 import { stringify } from 'yaml';
 import { topics, TOPIC_ROOT } from '../../contract/wire.js';
-import { hashPassword, mosquittoPasswordHash, randomPassword } from './password.js';
+import { mosquittoPasswordHash, randomPassword } from './password.js';
 import { gatewayEntry, type GatewayEntry, type GatewayRegistry } from './registry.js';
 
 export interface ProvisionRequest {
@@ -20,7 +21,7 @@ export interface ProvisionRequest {
 
 export interface ProvisionResult {
   readonly entry: GatewayEntry;
-  /** The password, shown once; it is stored only as hashes. */
+  /** The token, shown once; it is stored only as the registry's HMAC verifier and mosquitto's hash. */
   readonly password: string;
   /** YAML `uplink:` block for the gateway's site config. */
   readonly uplinkYaml: string;
@@ -38,7 +39,7 @@ export function provisionGateway(registry: GatewayRegistry, request: ProvisionRe
     id: request.gateway,
     township: request.township,
     compound: request.compound,
-    passwordHash: hashPassword(password),
+    passwordHash: registry.tokenVerifier(password),
     createdAt: new Date().toISOString(),
     disabled: false,
   });
