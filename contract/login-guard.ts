@@ -69,9 +69,10 @@ export class LoginGuard {
 
   /**
    * Runs `verify` (the slow hash) unless a key is locked or the queue is full. The attempt counts against
-   * every key from now until `verify` says it was right.
+   * every key from now until `verify` says it was right. A `quick` verify skips the hashing slots and the
+   * queue (never refused as busy), not the keys' limits.
    */
-  async attempt(keys: readonly LoginKey[], verify: () => Promise<boolean>): Promise<LoginOutcome> {
+  async attempt(keys: readonly LoginKey[], verify: () => Promise<boolean>, cost: 'slow' | 'quick' = 'slow'): Promise<LoginOutcome> {
     const now = this.now();
     for (const k of keys) {
       const e = this.entries.get(k.key);
@@ -82,7 +83,10 @@ export class LoginGuard {
       // Attempts in flight count as failures until they succeed: this is what parallel guesses meet.
       if (e.failures + e.inFlight >= k.maxFailures) return this.locked(k.key, this.lockLength(e));
     }
-    if (this.running >= this.options.maxConcurrent && this.queue.length >= this.options.maxQueued) {
+    // A quick check (a few µs on the event loop, e.g. a gateway token's HMAC) takes no hashing slot: it
+    // never waits behind slow hashes, and they never wait behind it.
+    const slotted = cost === 'slow';
+    if (slotted && this.running >= this.options.maxConcurrent && this.queue.length >= this.options.maxQueued) {
       this.refusedBusy++;
       return { ok: false, why: 'busy' };
     }
@@ -90,11 +94,11 @@ export class LoginGuard {
     for (const e of held) e.inFlight++;
     let ok = false;
     try {
-      await this.slot();
+      if (slotted) await this.slot();
       this.hashes++;
       ok = await verify();
     } finally {
-      this.release();
+      if (slotted) this.release();
       const end = this.now();
       keys.forEach((k, i) => {
         const e = held[i]!;

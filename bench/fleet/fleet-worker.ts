@@ -19,7 +19,7 @@ const task = workerData as FleetTask;
 const fleet = task.gateways.map((g) => new SimGateway({ ...task.common, ...g }));
 
 function take(): FleetSamples {
-  const out: FleetSamples = { pubackMs: [], receiptMs: [], connectMs: [], receipted: {}, refused: 0, resends: 0, dropped: 0, connectErrors: 0 };
+  const out: FleetSamples = { pubackMs: [], receiptMs: [], connectMs: [], receipted: {}, refused: 0, resends: 0, dropped: 0, connectErrors: 0, busyRefusals: 0 };
   fleet.forEach((sim, i) => {
     const s = sim.take();
     for (const v of s.pubackMs) out.pubackMs.push(v);
@@ -30,6 +30,7 @@ function take(): FleetSamples {
     out.resends += s.resends;
     out.dropped += s.dropped;
     out.connectErrors += s.connectErrors;
+    out.busyRefusals += s.busyRefusals;
   });
   return out;
 }

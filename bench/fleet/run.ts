@@ -170,7 +170,7 @@ async function main(): Promise<void> {
         receiptMs: { all: q([...fleetSamples.receiptMs, ...honestSamples.receiptMs]), honest: q(honestSamples.receiptMs) },
         cloudIngest: { workers: town.workers.length, cpuPercentOfOneCore: Number(((100 * cpuS) / seconds).toFixed(1)), cpuS: Number(cpuS.toFixed(2)), rssMaxMB: Math.round(rssMax / 1e6), rssEndMB: Math.round(rssEnd / 1e6) },
         ...(brokerCpu.first >= 0 ? { mosquitto: { cpuS: Number((brokerCpu.last - brokerCpu.first).toFixed(2)), rssMaxMB: Math.round(brokerCpu.rssMax / 1e6) } } : {}),
-        errors: { connectErrors: fleetSamples.connectErrors + honestSamples.connectErrors, resends: fleetSamples.resends + honestSamples.resends, refused: fleetSamples.refused + honestSamples.refused, spoolDropped: fleetSamples.dropped + honestSamples.dropped },
+        errors: { connectErrors: fleetSamples.connectErrors + honestSamples.connectErrors, busyRefusals: fleetSamples.busyRefusals + honestSamples.busyRefusals, resends: fleetSamples.resends + honestSamples.resends, refused: fleetSamples.refused + honestSamples.refused, spoolDropped: fleetSamples.dropped + honestSamples.dropped },
       };
       phases.push({ name, startMs, endMs, report, fleet: fleetSamples, honest: honestSamples });
       progress(`${name}: ${JSON.stringify(report)}`);

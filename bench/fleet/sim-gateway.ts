@@ -1,6 +1,6 @@
 // One simulated gateway of the fleet bench: the real uplink contract on an mqtt.js client, without the
 // gateway's drivers and disk. Like gateway/uplink: persistent session (clean: false, client id = user
-// name), reconnect with the uplink's own back-off (backoffMs), one gzip'd line-protocol batch every
+// name), reconnect with the uplink's own back-off (backoffMs, longer after a busy refusal), one gzip'd line-protocol batch every
 // batchEveryMs, at most maxInflight batches published and unreceipted, the batch freed only on its
 // receipt (never on PUBACK), an unreceipted batch published again with the same id after receiptTimeoutMs
 // (doubling while none come) and after every reconnect. Latencies are recorded per phase by the owner.
@@ -8,7 +8,7 @@ import { createConnection } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { MqttClient } from 'mqtt';
 import { parseReceipt, topics } from '../../contract/wire.js';
-import { backoffMs } from '../../gateway/uplink/connection.js';
+import { CONNACK_SERVER_UNAVAILABLE, attemptAfterError, backoffMs } from '../../gateway/uplink/connection.js';
 
 export interface SimGatewayOptions {
   readonly port: number;
@@ -38,6 +38,8 @@ export interface SimSamples {
   resends: number;
   dropped: number;
   connectErrors: number;
+  /** CONNACK 3 "server unavailable" (the township's password checks full). */
+  busyRefusals: number;
 }
 
 interface Batch {
@@ -122,7 +124,11 @@ export class SimGateway {
       this.pump();
     });
     client.on('message', (_topic, payload) => this.receipt(payload));
-    client.on('error', () => this.samples.connectErrors++);
+    client.on('error', (error) => {
+      this.samples.connectErrors++;
+      if ((error as { code?: unknown }).code === CONNACK_SERVER_UNAVAILABLE) this.samples.busyRefusals++;
+      this.attempt = attemptAfterError(this.attempt, error);
+    });
     client.on('close', () => {
       this.connected = false;
       if (this.stopped || this.reconnectTimer) return;
@@ -192,5 +198,5 @@ export class SimGateway {
 }
 
 function emptySamples(): SimSamples {
-  return { pubackMs: [], receiptMs: [], connectMs: [], receipted: [], refused: 0, resends: 0, dropped: 0, connectErrors: 0 };
+  return { pubackMs: [], receiptMs: [], connectMs: [], receipted: [], refused: 0, resends: 0, dropped: 0, connectErrors: 0, busyRefusals: 0 };
 }

@@ -54,7 +54,12 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
   private broker: Aedes | undefined;
   private server: Server | undefined;
   private readonly sessions = new WeakMap<Client, Session>();
-  /** Password checks, bounded: scrypt shares libuv's 4 threads with gunzip and file writes. */
+  private readonly busyLog = { at: 0, count: 0 };
+  /**
+   * Password checks, bounded: scrypt (old registry entries) shares libuv's 4 threads with gunzip and file
+   * writes, so two run at a time and 64 wait, in arrival order; past that a connect is refused with
+   * CONNACK 3. Token checks (HMAC, µs) take no slot and never wait.
+   */
   readonly guard: LoginGuard;
 
   constructor(
@@ -137,6 +142,7 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
   private async authenticate(client: Client, username: string | undefined, password: Buffer | undefined, done: (error: AuthenticateError | null, success: boolean | null) => void): Promise<void> {
     const address = (client.conn as Partial<Socket>).remoteAddress ?? 'unknown';
     const refuse = (why: string) => {
+      if (why === 'busy') return this.refuseBusy(client, address, done);
       this.stats.inc('broker.auth_failed', { why });
       this.log.warn({ clientId: client.id.slice(0, 64), username: username?.slice(0, 64), remote: address, why }, 'gateway authentication failed (unknown id, wrong password, client id ≠ username, or too many attempts)');
       const error = new Error('bad username or password') as AuthenticateError;
@@ -161,6 +167,7 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
           ...(cached ? [] : [{ key: `gw:${username.slice(0, 64)}`, maxFailures: BROKER_MAX_FAILURES_PER_GATEWAY }]),
         ],
         async () => (identity = cached ?? (await this.registry.authenticate(username, secret))) !== undefined,
+        quick === 'slow' ? 'slow' : 'quick',
       )
       .catch((error: Error) => {
         this.log.error({ username: username.slice(0, 64), err: error.message }, 'password check failed');
@@ -169,6 +176,26 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
     if (!outcome.ok) return refuse(outcome.why);
     this.sessions.set(client, { identity: identity!, doctor });
     done(null, true);
+  }
+
+  /**
+   * Slow checks (scrypt entries not yet migrated) all busy and the queue full: CONNACK 3 "server
+   * unavailable" at once, so the gateway backs off (gateway/uplink/connection.ts) instead of waiting for
+   * its connect timeout; counted apart from wrong credentials. Costs no hash and no failure on any key.
+   */
+  private refuseBusy(client: Client, address: string, done: (error: AuthenticateError | null, success: boolean | null) => void): void {
+    this.stats.inc('broker.connect_refused_busy');
+    this.busyLog.count++;
+    const now = Date.now();
+    // One line per second at most: a storm refuses hundreds a second.
+    if (now - this.busyLog.at >= 1000) {
+      this.log.warn({ refused: this.busyLog.count, lastClientId: client.id.slice(0, 64), remote: address }, 'township broker busy with password checks: connects refused with "server unavailable"; gateways retry after back-off');
+      this.busyLog.at = now;
+      this.busyLog.count = 0;
+    }
+    const error = new Error('server unavailable') as AuthenticateError;
+    error.returnCode = 3;
+    done(error, false);
   }
 
   async sendCommand(gateway: string, message: CommandMessage): Promise<void> {

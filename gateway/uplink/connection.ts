@@ -60,6 +60,19 @@ export function backoffMs(attempt: number, minMs: number, maxMs: number, random:
   return Math.round(ceiling * (0.5 + 0.5 * random()));
 }
 
+/** MQTT 3.1.1 CONNACK return code 3: the township broker is up but refuses connects for now (too many at once). */
+export const CONNACK_SERVER_UNAVAILABLE = 3;
+/**
+ * Back-off attempt after a "server unavailable" refusal: at least the fourth step (4–8 s with the 1 s
+ * default minimum), so a storm of refused gateways spreads out instead of coming back within a second.
+ */
+export const BUSY_BACKOFF_ATTEMPT = 3;
+
+/** The attempt number to back off with after `error`: raised to BUSY_BACKOFF_ATTEMPT when the broker said it is busy. */
+export function attemptAfterError(attempt: number, error: unknown): number {
+  return (error as { code?: unknown } | undefined)?.code === CONNACK_SERVER_UNAVAILABLE ? Math.max(attempt, BUSY_BACKOFF_ATTEMPT) : attempt;
+}
+
 /** How long shutdown waits for the broker to acknowledge the offline status. */
 const CLOSE_WAIT_MS = 2000;
 
@@ -84,6 +97,8 @@ export class UplinkConnection {
     this.client.on('error', (error) => {
       const code = uplinkErrorCode(error);
       this.stats.inc('uplink.error', { code });
+      // "Server unavailable": the township is refusing connects for now; wait longer than after a cut.
+      this.attempt = attemptAfterError(this.attempt, error);
       this.log.warn({ url: options.url, code, decision: ERROR_CATALOG[code].decision, err: error.message }, `uplink connection error: ${ERROR_CATALOG[code].zh} / ${ERROR_CATALOG[code].en}`);
     });
     this.client.on('close', () => this.scheduleReconnect());
