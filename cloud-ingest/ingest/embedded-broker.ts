@@ -76,6 +76,12 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
   /** Starts listening; returns the bound port (port 0 picks a free one). */
   async start(listen: BrokerListenOptions): Promise<number> {
     const broker = await Aedes.createBroker({
+      // 0: aedes' message emitter delivers at once instead of queueing past 100 messages in flight. Its
+      // queue is released by synchronous recursion, and a few thousand queued messages with no
+      // subscriber (5,000 gateways connecting: bench:fleet) overflowed the stack and crashed the
+      // process. What bounds the work instead: each client's inflight limit, the packet-size guard and
+      // Ingest's admission budget.
+      concurrency: 0,
       authenticate: (client, username, password, done) => void this.authenticate(client, username, password, done),
       authorizePublish: (client, packet, done) => {
         if (!client) return done(null); // our own publishes (commands down)
