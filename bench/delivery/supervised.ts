@@ -30,6 +30,8 @@ export class SupervisedProcess {
     private readonly logFile: string,
     private readonly resources: Resources,
     private readonly progress: (line: string) => void,
+    /** Run `script` as compiled JavaScript with plain `node` (no tsx loader, as the product ships), e.g. dist/…/main.js. */
+    private readonly compiled = false,
   ) {}
 
   /** The live process's id (the fleet bench reads its CPU time and RSS from /proc). */
@@ -44,7 +46,8 @@ export class SupervisedProcess {
   start(): void {
     if (this.stopping || this.alive()) return;
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, this.script), ...this.args], { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
+    const loader = this.compiled ? [] : ['--import', 'tsx'];
+    const child = spawn(process.execPath, [...loader, join(REPO_ROOT, this.script), ...this.args], { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     this.generation++;

@@ -7,6 +7,7 @@
 // PUBACK and receipt latencies (nearest rank, with n), measurements/s stored as counted in
 // VictoriaMetrics, cloud-ingest CPU and RSS from /proc, errors. At the end every receipted batch is
 // looked up in VictoriaMetrics. JSON on stdout, progress on stderr; everything on 127.0.0.1.
+import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { uplink as uplinkSchema } from '../../config/sections/uplink.js';
@@ -17,7 +18,7 @@ import type { FleetRequest, FleetSamples, FleetTask } from './fleet-worker.js';
 import { FIELDS_PER_LINE, SimGateway, type SimSamples } from './sim-gateway.js';
 import { FleetTownship, provisionFleet, TOWNSHIP, type Shape } from './township.js';
 
-const USAGE = 'usage: npm run bench:fleet -- [--gateways N (default 1000)] [--steady S (default 60)] [--settle S (default 20)] [--phases connectStorm,steady,networkCut,brokerRestart,cloudIngestRestart] [--mosquitto]';
+const USAGE = 'usage: npm run bench:fleet -- [--gateways N (default 1000)] [--steady S (default 60)] [--settle S (default 20)] [--phases connectStorm,steady,networkCut,brokerRestart,cloudIngestRestart] [--mosquitto] [--compiled (cloud-ingest from dist/, after npm run build)]';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -29,6 +30,8 @@ function option(name: string, fallback: number): number {
 
 const N = option('--gateways', 1000);
 const SHAPE: Shape = process.argv.includes('--mosquitto') ? 'mosquitto' : 'embedded';
+/** cloud-ingest as it ships (compiled, plain node): tsx's loader alone adds ~38 MB of RSS to an idle worker. */
+const COMPILED = process.argv.includes('--compiled');
 const STEADY_S = option('--steady', 60);
 const SETTLE_S = option('--settle', 20);
 /** A phase waiting for everyone to connect gives up after this long (and says so). */
@@ -89,7 +92,8 @@ async function main(): Promise<void> {
     progress(`provisioning ${N} gateways + 1 honest with registry/provision.ts`);
     const ids = [...Array.from({ length: N }, (_, i) => `gw-${i}`), 'gw-honest'];
     const provisioned = provisionFleet(dir.path, ids, progress);
-    const town = new FleetTownship(dir.path, SHAPE, resources, progress);
+    if (COMPILED && !existsSync(new URL('../../dist/cloud-ingest/main.js', import.meta.url))) throw new Error(`--compiled needs dist/: run npm run build first\n${USAGE}`);
+    const town = new FleetTownship(dir.path, SHAPE, resources, progress, COMPILED);
     await town.start(provisioned);
     await waitForPort(town.brokerPort, 60_000);
     const common = { port: town.brokerPort, batchEveryMs: 5000, linesPerBatch: LINES, maxInflight: UPLINK.maxInflight, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, reconnectMinMs: RECONNECT_MIN_MS, reconnectMaxMs: RECONNECT_MAX_MS, maxQueued: 10_000 };
@@ -267,7 +271,7 @@ async function main(): Promise<void> {
     const result = {
       bench: 'fleet',
       setup: {
-        gateways: N, honest: { gateways: 1, batchEveryMs: HONEST_EVERY_MS }, shape: SHAPE === 'embedded' ? 'embedded (aedes in the cloud-ingest process, one worker)' : 'mosquitto 2.0, two cloud-ingest workers in $share/ingest', batchEveryMs: 5000, measurementsPerBatch: LINES, fieldsPerLine: FIELDS_PER_LINE,
+        gateways: N, cloudIngest: COMPILED ? 'compiled (dist/, node)' : 'sources (tsx)', honest: { gateways: 1, batchEveryMs: HONEST_EVERY_MS }, shape: SHAPE === 'embedded' ? 'embedded (aedes in the cloud-ingest process, one worker)' : 'mosquitto 2.0, two cloud-ingest workers in $share/ingest', batchEveryMs: 5000, measurementsPerBatch: LINES, fieldsPerLine: FIELDS_PER_LINE,
         maxInflight: UPLINK.maxInflight, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, reconnect: `${RECONNECT_MIN_MS}-${RECONNECT_MAX_MS} ms, doubling, 50-100 % jitter`,
         provisionCpuMsPerGateway: Number(provisioned.cpuMsPerGateway.toFixed(1)), cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
         quantiles: 'nearest rank (ceil q·n), n printed', latency: 'PUBACK from publish; receipt from the latest publish of that id',

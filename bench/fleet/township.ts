@@ -80,6 +80,8 @@ export class FleetTownship {
     private readonly shape: Shape,
     private readonly resources: Resources,
     private readonly progress: (line: string) => void,
+    /** cloud-ingest from dist/ (after `npm run build`) with plain node, instead of the sources under tsx. */
+    private readonly compiled = false,
   ) {}
 
   async start(fleet: { registryFile: string; mosquittoPasswd: readonly string[]; mosquittoAcl: readonly string[] }): Promise<void> {
@@ -109,7 +111,8 @@ export class FleetTownship {
       const name = String(config.worker);
       const file = join(this.dir, `${name}.yaml`);
       writeFileSync(file, JSON.stringify(config, null, 2) + '\n'); // JSON is YAML
-      const worker = new SupervisedProcess(`cloud-ingest ${name}`, 'cloud-ingest/main.ts', [file], join(this.dir, `${name}.log`), this.resources, this.progress);
+      const script = this.compiled ? 'dist/cloud-ingest/main.js' : 'cloud-ingest/main.ts';
+      const worker = new SupervisedProcess(`cloud-ingest ${name}`, script, [file], join(this.dir, `${name}.log`), this.resources, this.progress, this.compiled);
       this.workers.push(worker);
       worker.start();
     }
