@@ -30,8 +30,8 @@ export class SupervisedProcess {
     private readonly logFile: string,
     private readonly resources: Resources,
     private readonly progress: (line: string) => void,
-    /** Run `script` as compiled JavaScript with plain `node` (no tsx loader, as the product ships), e.g. dist/…/main.js. */
-    private readonly compiled = false,
+    /** compiled: run `script` (e.g. dist/…/main.js) with plain `node`, no tsx loader, as the product ships; nodeFlags: before the script. */
+    private readonly run: { readonly compiled?: boolean; readonly nodeFlags?: readonly string[] } = {},
   ) {}
 
   /** The live process's id (the fleet bench reads its CPU time and RSS from /proc). */
@@ -46,8 +46,8 @@ export class SupervisedProcess {
   start(): void {
     if (this.stopping || this.alive()) return;
     const log = openSync(this.logFile, 'a');
-    const loader = this.compiled ? [] : ['--import', 'tsx'];
-    const child = spawn(process.execPath, [...loader, join(REPO_ROOT, this.script), ...this.args], { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
+    const loader = this.run.compiled ? [] : ['--import', 'tsx'];
+    const child = spawn(process.execPath, [...(this.run.nodeFlags ?? []), ...loader, join(REPO_ROOT, this.script), ...this.args], { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     this.generation++;

@@ -80,8 +80,8 @@ export class FleetTownship {
     private readonly shape: Shape,
     private readonly resources: Resources,
     private readonly progress: (line: string) => void,
-    /** cloud-ingest from dist/ (after `npm run build`) with plain node, instead of the sources under tsx. */
-    private readonly compiled = false,
+    /** cloud-ingest from dist/ (after `npm run build`) with plain node instead of the sources under tsx; node flags for it. */
+    private readonly run: { readonly compiled: boolean; readonly nodeFlags: readonly string[] } = { compiled: false, nodeFlags: [] },
   ) {}
 
   async start(fleet: { registryFile: string; mosquittoPasswd: readonly string[]; mosquittoAcl: readonly string[] }): Promise<void> {
@@ -111,8 +111,8 @@ export class FleetTownship {
       const name = String(config.worker);
       const file = join(this.dir, `${name}.yaml`);
       writeFileSync(file, JSON.stringify(config, null, 2) + '\n'); // JSON is YAML
-      const script = this.compiled ? 'dist/cloud-ingest/main.js' : 'cloud-ingest/main.ts';
-      const worker = new SupervisedProcess(`cloud-ingest ${name}`, script, [file], join(this.dir, `${name}.log`), this.resources, this.progress, this.compiled);
+      const script = this.run.compiled ? 'dist/cloud-ingest/main.js' : 'cloud-ingest/main.ts';
+      const worker = new SupervisedProcess(`cloud-ingest ${name}`, script, [file], join(this.dir, `${name}.log`), this.resources, this.progress, this.run);
       this.workers.push(worker);
       worker.start();
     }
