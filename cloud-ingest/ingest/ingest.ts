@@ -13,8 +13,8 @@ import type { DedupStore } from './dedup.js';
 import type { ReceiptBatcher } from './receipts.js';
 import type { RecentWindow } from './recent-window.js';
 import type { SeriesBudget } from './series-budget.js';
-import { decompressTelemetry } from './decompress.js';
-import { checkBatch, type RejectedLine } from './telemetry.js';
+import { checkTelemetry } from './decompress.js';
+import { BatchDecodeError, type CheckedBatch, type RejectedLine } from './telemetry.js';
 import { WriteRefusedError, type TimeSeriesSink } from './writer.js';
 import type { ErrorCode } from '../../contract/errors.js';
 
@@ -166,13 +166,13 @@ export class Ingest {
       log.warn({ gateway: identity.gateway, batchId, code, reason }, 'telemetry batch refused');
       return { kind: 't', id: batchId, status: 'refused', reason };
     };
-    let text: Buffer;
+    let batch: CheckedBatch;
     try {
-      text = await decompressTelemetry(payload);
+      batch = await checkTelemetry(identity, payload, Date.now(), this.deps.series);
     } catch (error) {
-      return refused('BATCH_UNREADABLE', `not valid gzip, or over the size limit: ${(error as Error).message}`);
+      if (error instanceof BatchDecodeError) return refused('BATCH_UNREADABLE', `not valid gzip, or over the size limit: ${error.message}`);
+      throw error;
     }
-    const batch = await checkBatch(identity, text, Date.now(), this.deps.series);
     if (batch.rejectedCount > 0) {
       // One log line per batch, not per line: a batch of a million bad lines must not become a million log lines.
       stats.inc('ingest.line_rejected', { gateway: identity.gateway }, batch.rejectedCount);

@@ -264,7 +264,12 @@ function fieldSectionEnd(line: string, start: number): number {
 export function checkLineSize(line: string): void {
   if (line.length * 3 <= MAX_LINE_BYTES) return;
   const bytes = line.length > MAX_LINE_BYTES ? line.length : Buffer.byteLength(line, 'utf8');
-  if (bytes > MAX_LINE_BYTES) throw new LineError(`line of ${line.length > MAX_LINE_BYTES ? 'over ' : ''}${bytes} bytes is over the ${MAX_LINE_BYTES}-byte limit`);
+  if (bytes > MAX_LINE_BYTES) throw line.length > MAX_LINE_BYTES ? lineTooLong(bytes) : new LineError(`line of ${bytes} bytes is over the ${MAX_LINE_BYTES}-byte limit`);
+}
+
+/** A line of at least this many bytes (chars), over MAX_LINE_BYTES; its exact size is not worth counting. */
+export function lineTooLong(atLeast: number): LineError {
+  return new LineError(`line of over ${atLeast} bytes is over the ${MAX_LINE_BYTES}-byte limit`);
 }
 
 export function checkMeasurement(measurement: string): void {
