@@ -1,6 +1,6 @@
-// The hostile side of bench:hostile in a worker thread: its own event loop, so the floods' clients
-// (mqtt.js, fetch) do not count as the township's stalls; only the CPU is shared, as on a real server.
-import { parentPort, workerData } from 'node:worker_threads';
+// The hostile side of bench:hostile in a child process: its own event loop and memory, so the floods'
+// clients (mqtt.js, fetch) count neither as the township's stalls nor in its RSS; only the CPU is
+// shared, as on a real server. Takes one FloodTask message, answers with one result, and exits.
 import mqtt from 'mqtt';
 import { topics } from '../../contract/wire.js';
 import { alarmEvent } from '../../tests/cloud-ingest/fixture.js';
@@ -89,6 +89,13 @@ async function corpus(task: FloodTask): Promise<Record<string, unknown>> {
   return { ...outcome };
 }
 
-const task = workerData as FloodTask;
-const run = { corpus, 'broker-login': brokerLogins, 'console-login': consoleLogins, alarm: alarms }[task.kind];
-parentPort!.postMessage(await run(task));
+process.once('message', (task: FloodTask) => {
+  const run = { corpus, 'broker-login': brokerLogins, 'console-login': consoleLogins, alarm: alarms }[task.kind];
+  run(task).then(
+    (result) => process.send!(result, () => process.exit(0)),
+    (error: Error) => {
+      process.stderr.write(`[bench:hostile] flood ${task.kind} failed: ${error.stack ?? error.message}\n`);
+      process.exit(1);
+    },
+  );
+});

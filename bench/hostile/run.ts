@@ -2,11 +2,13 @@
 // gateway publishing throughout, and a hostile one running each flood in turn: the 10,300-case corpus,
 // a login flood on the township broker, one on the township console, and an alarm flood. Prints JSON:
 // cases tried, crashes, the longest event-loop stall, the honest gateway's PUBACK and receipt p99 during
-// each flood, honest lines lost, RSS before and after. Progress on stderr.
+// each flood, honest lines lost, RSS before and after (memory.ts: how it is measured). Progress on stderr.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { FloodTask } from './flood-worker.js';
 import { CONSOLE_USER, HonestGateway, startHostileTownship, storedSamples, type HostileTownship } from './township.js';
+import { MEMORY_METHOD, settledMemory, type MemoryFigures } from './memory.js';
 import { countScriptsExecuted } from './xss.js';
 
 const SEED = 20261202;
@@ -19,6 +21,8 @@ interface Phase {
   readonly honestReceiptP99Ms: number;
   readonly honestBatches: number;
   readonly longestStallMs: number;
+  /** Right after the phase (two GCs, no settle). */
+  readonly memoryAfter: MemoryFigures;
   readonly detail: Record<string, unknown>;
 }
 
@@ -32,10 +36,6 @@ process.on('unhandledRejection', (error) => {
   log(`unhandled rejection: ${String(error)}`);
 });
 
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
 async function phase(name: string, honest: HonestGateway, run: () => Promise<Record<string, unknown>>): Promise<Phase> {
   log(`${name} …`);
   const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -46,7 +46,8 @@ async function phase(name: string, honest: HonestGateway, run: () => Promise<Rec
   const durationMs = Math.round(performance.now() - started);
   delay.disable();
   const latency = honest.takePhase();
-  const result = { name, durationMs, honestPubackP99Ms: round(latency.pubackP99), honestReceiptP99Ms: round(latency.receiptP99), honestBatches: latency.batches, longestStallMs: round(delay.max / 1e6), detail };
+  const memory = await settledMemory(0);
+  const result = { name, durationMs, honestPubackP99Ms: round(latency.pubackP99), honestReceiptP99Ms: round(latency.receiptP99), honestBatches: latency.batches, longestStallMs: round(delay.max / 1e6), memoryAfter: memory, detail };
   log(`${name}: ${JSON.stringify(result)}`);
   return result;
 }
@@ -55,18 +56,22 @@ function round(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-/** Runs one flood in a worker thread (its own event loop) and resolves with what it reports. */
+/**
+ * Runs one flood in a child process: its own event loop and its own memory, so neither the floods'
+ * clients (mqtt.js, fetch) nor what they allocate count as the township's stalls or RSS; only the CPU
+ * is shared, as on a real server.
+ */
 function flood(town: HostileTownship, task: Pick<FloodTask, 'kind'> & Partial<FloodTask>): Promise<Record<string, unknown>> {
   const full: FloodTask = { brokerPort: town.service.brokerPort, consolePort: town.service.consolePort, gateway: 'gw-hostile', password: town.passwords['gw-hostile']!, seed: SEED, ms: 5000, parallel: 16, count: 0, consoleUser: CONSOLE_USER.name, ...task };
   return new Promise((resolve, reject) => {
-    // tsx's loader is registered per thread and not before a worker's entry is resolved: register it, then import.
-    const entry = new URL('./flood-worker.ts', import.meta.url).href;
-    const worker = new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`, { eval: true, workerData: full });
-    worker.once('message', (result: Record<string, unknown>) => {
-      resolve(result);
-      void worker.terminate();
+    const child = fork(fileURLToPath(new URL('./flood-worker.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: Record<string, unknown> | undefined;
+    child.once('message', (message: Record<string, unknown>) => {
+      result = message;
     });
-    worker.once('error', reject);
+    child.once('error', reject);
+    child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`flood ${task.kind} exited with ${code} before reporting`))));
+    child.send(full);
   });
 }
 
@@ -75,9 +80,7 @@ async function main(): Promise<void> {
   try {
     const honestClient = await town.connect('gw-honest');
     const honest = new HonestGateway(honestClient, 'gw-honest', Date.now() - 3_600_000, 100, 50);
-    gc();
-    const rssBefore = process.memoryUsage().rss;
-    const heapBefore = process.memoryUsage().heapUsed;
+    const before = await settledMemory();
     honest.start();
     const phases: Phase[] = [];
     let cases = 0;
@@ -107,11 +110,7 @@ async function main(): Promise<void> {
     await honest.stop();
     await town.vm.waitForSamples('{gateway="gw-honest"}', honest.receiptedLines, 60_000).catch(() => undefined);
     const stored = await storedSamples(town.vm, 'gw-honest');
-    gc();
-    await new Promise((r) => setTimeout(r, 500));
-    gc();
-    const rssAfter = process.memoryUsage().rss;
-    const heapAfter = process.memoryUsage().heapUsed;
+    const after = await settledMemory();
     const result = {
       seed: SEED,
       casesTried: cases,
@@ -119,10 +118,13 @@ async function main(): Promise<void> {
       longestStallMs: Math.max(...phases.filter((p) => p.name !== 'board-xss').map((p) => p.longestStallMs)),
       honest: { receiptedLines: honest.receiptedLines, storedLines: stored, linesLost: Math.max(0, honest.receiptedLines - stored), unreceiptedBatches: honest.unreceipted },
       scriptsExecuted,
-      rssBeforeMB: Math.round(rssBefore / 1e6),
-      rssAfterMB: Math.round(rssAfter / 1e6),
-      heapUsedBeforeMB: Math.round(heapBefore / 1e6),
-      heapUsedAfterMB: Math.round(heapAfter / 1e6),
+      rssBeforeMB: before.rssMB,
+      rssAfterMB: after.rssMB,
+      rssAfterOverBefore: Math.round((after.rssMB / before.rssMB) * 100) / 100,
+      memoryMethod: MEMORY_METHOD,
+      mallocMmapThreshold: process.env.MALLOC_MMAP_THRESHOLD_ ?? 'glibc default (dynamic)',
+      memoryBefore: before,
+      memoryAfter: after,
       phases,
     };
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
