@@ -4,22 +4,18 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, deepFreeze, parseWithSchema } from '../contract/load-yaml.js';
 import { id, logSettings } from '../contract/config-atoms.js';
+import { listenerTls } from '../contract/listener-tls.js';
 import { workflowSection } from './alarms/options.js';
 import { databaseSection } from './db/options.js';
 import { notifySection } from './notify/options.js';
 import { viewsSection } from './views/options.js';
 
-/** A listener's certificate (PEM files; see docs/security.md for making and renewing them). */
-export const tlsFiles = z.strictObject({
-  certFile: z.string().min(1).describe('PEM certificate chain (server certificate first)'),
-  keyFile: z.string().min(1).describe('PEM private key (mode 0600)'),
-});
 
 const embeddedBroker = z.strictObject({
   type: z.literal('embedded').describe('aedes inside this process: the demo and small townships need nothing else'),
   host: z.string().default('127.0.0.1').describe('Loopback by default; set the address gateways reach, with tls, to serve them'),
   port: z.number().int().min(0).max(65535).default(1883).describe('0 = any free port (tests); 8883 is usual with tls'),
-  tls: tlsFiles.optional().describe('MQTT over TLS (mqtts://): required for any listener gateways reach over a network'),
+  tls: listenerTls.optional().describe('MQTT over TLS (mqtts://): required for any listener gateways reach over a network'),
   maxPacketBytes: z.number().int().min(64 * 1024).default(8 * 1024 * 1024).describe('Largest MQTT packet a logged-in gateway may send (a batch is gzip\'d; 16 MiB at most after decompression)'),
 }).refine((b) => b.tls !== undefined || isLoopbackHost(b.host), { path: ['tls'], message: 'a broker gateways reach over a network needs tls (certFile, keyFile): gateway passwords must not cross it in plain text; keep host: 127.0.0.1 without it' });
 
@@ -93,12 +89,15 @@ export const cloudIngestConfig = z.strictObject({
   console: z
     .strictObject({
       enabled: z.boolean().default(true),
-      host: z.string().default('127.0.0.1'),
+      host: z.string().default('127.0.0.1').describe('Loopback by default; an address staff reach over a network needs tls, or behindTlsProxy'),
       port: z.number().int().min(0).max(65535).default(8080),
-      secureCookie: z.boolean().default(true).describe('Set false only behind plain http on a test bench'),
+      tls: listenerTls.optional().describe('Serve the console over HTTPS (Secure cookie, HSTS); required off loopback unless behindTlsProxy'),
+      behindTlsProxy: z.boolean().default(false).describe('A TLS reverse proxy (nginx, Caddy) or a container network that publishes only on loopback sits in front: plain HTTP off loopback is then allowed'),
+      secureCookie: z.boolean().default(true).describe('Set false only behind plain http on a test bench (always Secure with tls)'),
       users: z.array(staffUser).default([]),
     })
-    .default({ enabled: true, host: '127.0.0.1', port: 8080, secureCookie: true, users: [] }),
+    .refine((c) => c.tls !== undefined || c.behindTlsProxy || isLoopbackHost(c.host), { path: ['tls'], message: 'a console staff reach over a network needs tls (certFile, keyFile), or behindTlsProxy: true when a TLS proxy terminates in front of it: staff passwords and session cookies must not cross it in plain text' })
+    .default({ enabled: true, host: '127.0.0.1', port: 8080, behindTlsProxy: false, secureCookie: true, users: [] }),
   metrics: z
     .strictObject({
       host: z.string().default('127.0.0.1').describe('Loopback by default; Prometheus and the compose healthcheck scrape it (no login)'),

@@ -3,6 +3,7 @@
 // and recent series. Every route answers only with the logged-in user's township.
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
+import { tlsServerOptions } from '../../contract/listener-tls.js';
 import type { Logger } from '../../contract/logger.js';
 import type { AlarmCase } from '../alarms/types.js';
 import { ConflictError, WorkflowError } from '../alarms/store.js';
@@ -34,9 +35,15 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
   const config = service.config.console;
   const sessions = new Sessions(config.users);
   if (config.users.length === 0) log.warn('console has no users configured: nobody can log in (there is no default password)');
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, ...(config.tls ? { https: tlsServerOptions(config.tls, 'console.tls') } : {}) });
   await app.register(cookie);
   addSecurityHeaders(app);
+  if (config.tls) {
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('strict-transport-security', 'max-age=31536000');
+      return payload;
+    });
+  }
   app.decorateRequest('staff', undefined);
   app.addHook('onRequest', async (request) => {
     request.staff = sessions.get(request.cookies[SESSION_COOKIE]);
@@ -62,7 +69,7 @@ export async function startConsole(service: CloudIngest, log: Logger): Promise<C
     }
     const token = result.token;
     log.info({ user }, 'console login');
-    reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: config.secureCookie });
+    reply.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure: config.secureCookie || config.tls !== undefined });
     return { ok: true };
   });
 

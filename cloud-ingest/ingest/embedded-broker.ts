@@ -4,8 +4,8 @@
 // receipt on lm/v1/<gateway>/receipt, sent after the database write (see contract.ts). Holding the
 // PUBACK on the database would stall the gateway's connection (keepalives included) through an outage.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { createServer as createTlsServer } from 'node:tls';
+import { tlsServerOptions, type ListenerTls } from '../../contract/listener-tls.js';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { LoginGuard } from '../../contract/login-guard.js';
 import type { Logger } from '../../contract/logger.js';
@@ -30,7 +30,7 @@ export interface BrokerListenOptions {
   readonly host: string;
   readonly port: number;
   /** PEM files; without them the listener is plain MQTT (config refuses that off loopback). */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly tls?: ListenerTls | undefined;
   readonly maxPacketBytes: number;
 }
 
@@ -131,7 +131,7 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
         ),
       );
     };
-    this.server = listen.tls ? createTlsServer({ cert: readFileSync(listen.tls.certFile), key: readFileSync(listen.tls.keyFile), minVersion: 'TLSv1.2' }, guarded) : createServer(guarded);
+    this.server = listen.tls ? createTlsServer(tlsServerOptions(listen.tls, 'broker.tls'), guarded) : createServer(guarded);
     await new Promise<void>((resolve, reject) => {
       this.server!.once('error', reject);
       this.server!.listen(listen.port, listen.host, () => resolve());

@@ -4,6 +4,7 @@ import { ACTUATOR_SCHEMAS } from '../../gateway/actuators/kinds.js';
 import { isAbsolute } from 'node:path';
 import { isValidAclFilter } from '../../gateway/local-broker/topic-filter.js';
 import { duration } from './common.js';
+import { listenerTls } from '../../contract/listener-tls.js';
 
 /** One `actuators:` entry; each `type:` is a folder under gateway/actuators/ (listed in gateway/actuators/kinds.ts). */
 export const actuator = z.discriminatedUnion('type', ACTUATOR_SCHEMAS);
@@ -43,7 +44,10 @@ export const localBroker = z
   .strictObject({
     enabled: z.boolean().default(true),
     host: z.string().default('0.0.0.0').describe('Address the embedded broker listens on'),
-    port: z.number().int().min(1).max(65535).default(1883).describe('Port the embedded broker listens on'),
+    port: z.number().int().min(1).max(65535).default(1883).describe('Port the embedded broker listens on (8883 is usual with tls)'),
+    tls: listenerTls
+      .optional()
+      .describe('Devices connect with MQTT over TLS (mqtts://) on port: their passwords do not cross the LAN in clear text. Without it, plain MQTT (devices that cannot do TLS)'),
     external: externalBroker
       .optional()
       .describe('Use this broker instead of the embedded one; device users and ACLs are then that broker\'s job'),
@@ -53,6 +57,9 @@ export const localBroker = z
       .describe('Device users of the embedded broker; no anonymous access and no default user: with none, every device is refused'),
   })
   .superRefine((value, ctx) => {
+    if (value.external !== undefined && value.tls !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tls'], message: 'tls applies to the embedded broker only; with "external" set, configure TLS on that broker' });
+    }
     if (value.external !== undefined && value.users.length > 0) {
       ctx.addIssue({
         code: 'custom',
@@ -67,10 +74,7 @@ export const console_ = z.strictObject({
   host: z.string().default('0.0.0.0').describe('The installer reaches it over the LAN; 127.0.0.1 keeps it on the box (ssh -L)'),
   port: z.number().int().min(1).max(65535).default(8080),
   passwordFile: z.string().min(1).optional().describe('scrypt hash for the installer login; the console stays off without one'),
-  tls: z
-    .strictObject({ certFile: absoluteFile.describe('PEM certificate chain'), keyFile: absoluteFile.describe('PEM private key (mode 0600)') })
-    .optional()
-    .describe('Serve the console over HTTPS with a Secure cookie (docs/security.md: making the certificate)'),
+  tls: listenerTls.optional().describe('Serve the console over HTTPS with a Secure cookie and HSTS (docs/security.md: making the certificate)'),
   sessionTimeout: duration.prefault('8h'),
 });
 

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import cookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { tlsServerOptions, type ListenerTls } from '../../contract/listener-tls.js';
 import { ALARM_LEVELS, type AlarmLevel, type GatewayCommand } from '../pipeline/types.js';
 import type { Logger } from '../../contract/logger.js';
 import type { LiveState } from './live-state.js';
@@ -33,11 +34,11 @@ export interface ConsoleServerOptions {
   readonly emitCommand: (command: GatewayCommand) => void;
   readonly log: Logger;
   /** PEM files: the console is served over HTTPS and its cookie is Secure. */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
+  readonly tls?: ListenerTls | undefined;
 }
 
 export function buildConsoleServer(options: ConsoleServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, trustProxy: false, ...(options.tls ? { https: { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile), minVersion: 'TLSv1.2' as const } } : {}) });
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024, trustProxy: false, ...(options.tls ? { https: tlsServerOptions(options.tls, 'console.tls') } : {}) });
   void app.register(cookie);
   // JSON bodies only (issue 13 item 13): fastify also parses text/plain by default, which a cross-site
   // <form enctype="text/plain"> can send; without a parser for it, such a POST is refused with 415.

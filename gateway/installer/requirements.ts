@@ -3,6 +3,7 @@
 // config path instead of dying half-started with a stack trace (issue 14).
 import { constants, accessSync, statSync } from 'node:fs';
 import type { LoadedSite } from '../../config/load-site.js';
+import { keyFileProblem, type ListenerTls } from '../../contract/listener-tls.js';
 import { findMainGpioChip, globalGpioNumber } from '../drivers/gpio/chip-base.js';
 import { currentGpioDriverOptions } from '../drivers/gpio/options.js';
 import type { LocalText } from '../pipeline/types.js';
@@ -27,6 +28,19 @@ function fileRequirement(path: string, file: string, makeWith: string): Requirem
     }
     return { path, ok: false, detail: { zh: `文件 ${file} 无法读取（${code ?? 'error'}）：检查属主和权限`, en: `file ${file} cannot be read (${code ?? 'error'}): check its owner and mode` } };
   }
+}
+
+/** A listener's certificate files (readable), and its key readable by nobody else (mode 0600). */
+function tlsRequirements(path: string, tls: ListenerTls | undefined): Requirement[] {
+  if (tls === undefined) return [];
+  const made = 'openssl (docs/security.md)';
+  const out = [fileRequirement(`${path}.certFile`, tls.certFile, made), fileRequirement(`${path}.keyFile`, tls.keyFile, made)];
+  if (tls.caFile !== undefined) out.push(fileRequirement(`${path}.caFile`, tls.caFile, made));
+  if (out[1]!.ok) {
+    const problem = keyFileProblem(tls.keyFile);
+    if (problem) out[1] = { path: `${path}.keyFile`, ok: false, detail: { zh: `私钥 ${problem.replace('is readable by others', '其他用户可读')}`, en: `private key ${problem}` } };
+  }
+  return out;
 }
 
 /** Every GPIO line the config drives or watches, with its config path. */
@@ -73,6 +87,7 @@ export function hostRequirements(loaded: LoadedSite): Requirement[] {
   if (consoleSettings !== undefined && consoleSettings.enabled && consoleSettings.passwordFile !== undefined) {
     requirements.push(fileRequirement('console.passwordFile', consoleSettings.passwordFile, '`lastmile passwd --out <file>`'));
   }
+  if (consoleSettings?.enabled) requirements.push(...tlsRequirements('console.tls', consoleSettings.tls));
   const uplink = loaded.config.uplink;
   if (uplink?.passwordFile !== undefined) requirements.push(fileRequirement('uplink.passwordFile', uplink.passwordFile, '`lastmile-ingest provision` (township side)'));
   for (const key of ['ca', 'cert', 'key'] as const) {
@@ -81,6 +96,7 @@ export function hostRequirements(loaded: LoadedSite): Requirement[] {
   }
   const broker = loaded.config.localBroker;
   if (broker !== undefined && broker.enabled) {
+    requirements.push(...tlsRequirements('localBroker.tls', broker.tls));
     broker.users.forEach((user, index) => requirements.push(fileRequirement(`localBroker.users[${index}].passwordFile`, user.passwordFile, '`lastmile passwd --out <file>`')));
     if (broker.external?.passwordFile !== undefined) requirements.push(fileRequirement('localBroker.external.passwordFile', broker.external.passwordFile, "the external broker's account"));
     if (broker.external?.caFile !== undefined) requirements.push(fileRequirement('localBroker.external.caFile', broker.external.caFile, "the external broker's CA certificate"));

@@ -3,6 +3,8 @@
 // and is accepted only on an in-process stream, so it cannot be used from the network even if leaked.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import { tlsServerOptions, type ListenerTls } from '../../contract/listener-tls.js';
 import { duplexPair, type Duplex } from 'node:stream';
 import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
 import type { Clock } from '../pipeline/types.js';
@@ -56,6 +58,8 @@ export interface EmbeddedBrokerOptions {
   readonly clock: Clock;
   /** Largest MQTT packet a device may send (default DEFAULT_MAX_PACKET_BYTES). */
   readonly maxPacketBytes?: number;
+  /** Devices connect over TLS (mqtts://) with this certificate (localBroker.tls). */
+  readonly tls?: ListenerTls | undefined;
 }
 
 export class EmbeddedBroker {
@@ -102,7 +106,7 @@ export class EmbeddedBroker {
       stats.inc('local_broker.client_error');
       log.debug({ client: client.id, err: error.message }, 'local broker client error');
     });
-    this.server = createServer((socket) => {
+    const onConnection = (socket: Socket) => {
       socket.setNoDelay(true); // small PUBACK writes must not wait for Nagle (~40 ms each)
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
@@ -115,7 +119,8 @@ export class EmbeddedBroker {
           }
         }),
       );
-    });
+    };
+    this.server = this.options.tls ? createTlsServer(tlsServerOptions(this.options.tls, 'localBroker.tls'), onConnection) : createServer(onConnection);
     if (listen) await this.listen();
   }
 
@@ -134,13 +139,13 @@ export class EmbeddedBroker {
     if (this.options.users.size === 0) {
       log.warn('local broker has no device users: every device will be refused. Add localBroker.users with a passwordFile made by `lastmile passwd` / 本地MQTT没有配置设备用户，所有设备都会被拒绝');
     }
-    log.info({ host, port: this.listening.port, users: [...this.options.users.keys()] }, 'local broker listening');
+    log.info({ host, port: this.listening.port, tls: this.options.tls !== undefined, users: [...this.options.users.keys()] }, 'local broker listening');
   }
 
   /** Where devices connect, e.g. mqtt://0.0.0.0:1883 (the configured port until the listener is open). */
   url(): string {
     const { host, port } = this.listening ?? this.options;
-    return `mqtt://${host}:${port}`;
+    return `${this.options.tls ? 'mqtts' : 'mqtt'}://${host}:${port}`;
   }
 
   /** Closes the device listener and drops connected devices (before the drivers stop); in-process clients stay. */

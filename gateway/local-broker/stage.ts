@@ -33,7 +33,7 @@ export class LocalBrokerStage implements Stage {
         this.context.stats.inc('local_broker.user_disabled');
         log.error({ username: problem.username, path: problem.path, reason: problem.reason }, 'local broker user disabled: it will be refused / 本地MQTT用户配置有误，已停用');
       }
-      const embedded = new EmbeddedBroker({ host: config.host, port: config.port, users, log, stats: this.context.stats, clock: this.context.clock });
+      const embedded = new EmbeddedBroker({ host: config.host, port: config.port, tls: config.tls, users, log, stats: this.context.stats, clock: this.context.clock });
       await embedded.start(false); // devices only once the drivers are ready (driversStarted)
       this.embedded = embedded;
       this.broker = new EmbeddedLocalBroker(embedded);

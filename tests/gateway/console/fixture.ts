@@ -19,7 +19,7 @@ export const PASSWORD = 'install-pw-2026';
 /** Cheap scrypt parameters: these tests check the login flow, not the cost. */
 const FAST = { N: 1024, r: 8, p: 1 };
 
-export function siteYaml(port: number, passwordFile: string | undefined): string {
+export function siteYaml(port: number, passwordFile: string | undefined, consoleExtra = ''): string {
   return `version: 1
 gateway: { township: chengguan, compound: hongqi-lane-12, id: gw-test, name: { zh: 红旗巷测试网关, en: Hongqi test gateway } }
 buses:
@@ -31,7 +31,7 @@ sources:
 actuators:
   - { id: siren-1, type: gpio, role: siren, line: 17 }
   - { id: strobe-1, type: gpio, role: strobe, line: 27 }
-console: { host: 127.0.0.1, port: ${port}${passwordFile ? `, passwordFile: ${passwordFile}` : ''} }
+console: { host: 127.0.0.1, port: ${port}${passwordFile ? `, passwordFile: ${passwordFile}` : ''}${consoleExtra} }
 `;
 }
 
@@ -47,9 +47,10 @@ export interface TestContext {
   readonly logs: string[];
 }
 
-export function makeContext(dir: string, port: number, passwordFile: string | undefined): TestContext {
+/** `consoleExtra` is appended inside the console section, e.g. `, tls: { certFile: ..., keyFile: ... }`. */
+export function makeContext(dir: string, port: number, passwordFile: string | undefined, consoleExtra = ''): TestContext {
   const configFile = join(dir, `site-${port}.yaml`);
-  const text = siteYaml(port, passwordFile);
+  const text = siteYaml(port, passwordFile, consoleExtra);
   writeFileSync(configFile, text);
   const loaded = parseSiteConfig(configFile, text);
   const logs: string[] = [];

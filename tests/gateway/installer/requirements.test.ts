@@ -1,7 +1,7 @@
 // Host requirements of a valid config: console.passwordFile must exist, GPIO lines must exist on this
 // machine. validate and doctor report them; run refuses to start with one bilingual line per missing
 // requirement naming the config path, never a stack trace. GPIO is judged against a fake sysfs tree.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../../../gateway/cli/run.js';
@@ -94,6 +94,24 @@ spool:`,
     expect(await runCommand([file])).toBe(1);
     const paths = c.err.map((line) => line.slice(file.length + 2).split(':')[0]);
     expect(paths).toEqual(['console.passwordFile', 'uplink.passwordFile', 'uplink.ca', 'localBroker.users[0].passwordFile']);
+  });
+
+  it('refuses a listener key file others can read, and names a missing certificate', async () => {
+    setGpioDriverOptions({ sysfsRoot: sysfs });
+    const file = config('tls-files', 27);
+    const key = join(dir.path, 'console.key');
+    writeFileSync(key, 'not really a key\n', { mode: 0o644 });
+    chmodSync(key, 0o644);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(`passwordFile: ${hash} }`, `passwordFile: ${hash}, tls: { certFile: ${join(dir.path, 'console.crt')}, keyFile: ${key} } }`));
+    const c = captureConsole();
+    expect(await runCommand([file])).toBe(1);
+    expect(c.err.map((line) => line.slice(file.length + 2).split(':')[0])).toEqual(['console.passwordFile', 'console.tls.certFile', 'console.tls.keyFile']);
+    expect(c.err[2]).toMatch(/其他用户可读.* \/ private key .* readable by others \(mode 644\): run chmod 600/);
+    chmodSync(key, 0o600);
+    const again = captureConsole();
+    expect(await runCommand([file])).toBe(1);
+    expect(again.err.map((line) => line.slice(file.length + 2).split(':')[0])).toEqual(['console.passwordFile', 'console.tls.certFile']);
   });
 
   it('doctor passes both once the hash file exists and the line is on the chip', async () => {
