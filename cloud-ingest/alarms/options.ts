@@ -27,10 +27,17 @@ const staffMember = z.strictObject({
 export const workflowSection = z
   .strictObject({
     groupWindowS: seconds.default(300).describe("One source's alarms raised within this window of the last raise join one case"),
+    flood: z
+      .strictObject({
+        maxNewCasesPerGateway: z.number().int().min(1).max(10_000).default(20).describe('Cases one gateway may open within windowS; past it its new alarms join one flood case, counted'),
+        windowS: z.number().int().min(1).max(24 * 3600).default(60),
+      })
+      .default({ maxNewCasesPerGateway: 20, windowS: 60 })
+      .describe('Alarm flood from one gateway: a few cases, then one grouped case, so other gateways stay visible and nobody is notified 3,000 times'),
     checkEveryMs: z.number().int().min(100).max(60_000).default(1000).describe('How often deadlines and notification retries are checked'),
     levels: z.partialRecord(z.enum(ALARM_LEVELS), levelPolicy).default({}),
     staff: z.array(staffMember).default([]),
     roster: z.record(z.string(), z.array(staffName)).default({}).describe('Per township: the duty roster in escalation order (first = on duty)'),
   })
-  .default({ groupWindowS: 300, checkEveryMs: 1000, levels: {}, staff: [], roster: {} });
+  .default({ groupWindowS: 300, flood: { maxNewCasesPerGateway: 20, windowS: 60 }, checkEveryMs: 1000, levels: {}, staff: [], roster: {} });
 export type WorkflowOptions = z.infer<typeof workflowSection>;

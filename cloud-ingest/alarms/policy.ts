@@ -19,7 +19,18 @@ export interface LevelPolicy {
   readonly channels: readonly string[];
 }
 
-export type WorkflowPolicy = Readonly<Record<AlarmLevel, LevelPolicy>> & { readonly groupWindowMs: number };
+/**
+ * Alarm flood (issue 13 item 11): past `maxNewCases` cases opened by one gateway within `windowMs`, its
+ * further new alarms join one flood case of that gateway, counted, instead of a case each.
+ */
+export interface FloodPolicy {
+  readonly maxNewCases: number;
+  readonly windowMs: number;
+}
+
+export const DEFAULT_FLOOD: FloodPolicy = { maxNewCases: 20, windowMs: 60_000 };
+
+export type WorkflowPolicy = Readonly<Record<AlarmLevel, LevelPolicy>> & { readonly groupWindowMs: number; readonly flood: FloodPolicy };
 
 export const DEFAULT_LEVELS: Readonly<Record<AlarmLevel, Omit<LevelPolicy, 'channels'>>> = {
   fire: { confirm: true, confirmWithinS: 180, dispatchWithinS: 300, handleWithinS: 900, notifyAtRaise: true },
@@ -29,8 +40,8 @@ export const DEFAULT_LEVELS: Readonly<Record<AlarmLevel, Omit<LevelPolicy, 'chan
   offline: { confirm: false, confirmWithinS: 0, dispatchWithinS: 4 * 3600, handleWithinS: 24 * 3600, notifyAtRaise: false },
 };
 
-export function buildPolicy(levels: Partial<Record<AlarmLevel, Partial<LevelPolicy>>> = {}, groupWindowS = 300): WorkflowPolicy {
-  const out = { groupWindowMs: groupWindowS * 1000 } as Record<AlarmLevel, LevelPolicy> & { groupWindowMs: number };
+export function buildPolicy(levels: Partial<Record<AlarmLevel, Partial<LevelPolicy>>> = {}, groupWindowS = 300, flood: FloodPolicy = DEFAULT_FLOOD): WorkflowPolicy {
+  const out = { groupWindowMs: groupWindowS * 1000, flood } as Record<AlarmLevel, LevelPolicy> & { groupWindowMs: number; flood: FloodPolicy };
   for (const level of ALARM_LEVELS) out[level] = { ...DEFAULT_LEVELS[level], channels: [], ...levels[level] };
   return out;
 }

@@ -45,7 +45,7 @@ export async function startWorkflow(config: Readonly<CloudIngestConfig>, command
     log,
     () => clock.now(),
   );
-  const store = new CaseStore(db, buildPolicy(wf.levels, wf.groupWindowS), clock);
+  const store = new CaseStore(db, buildPolicy(wf.levels, wf.groupWindowS, { maxNewCases: wf.flood.maxNewCasesPerGateway, windowMs: wf.flood.windowS * 1000 }), clock);
   const staff = new StaffDirectory(db);
   try {
     await staff.seed(wf.staff, wf.roster);

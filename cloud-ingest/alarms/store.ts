@@ -24,6 +24,23 @@ export interface CaseStoreEvents {
 const TRANSITIONS = new Set(['raise', 'escalate', 'acknowledge', 'silence', 'unsilence', 'clear', 'reset']);
 const STATES = new Set(['raised', 'acknowledged', 'cleared']);
 
+/** Alarms kept on a flood case; the rest of the flood is counted (raise_count), not listed. */
+export const MAX_FLOOD_ALARMS = 20;
+/** The source shown on a flood case: the flood spans the gateway's sources. */
+export const FLOOD_SOURCE = '*';
+
+/** The group of a gateway's flood case; never a source's group (those are gateway/source). */
+export function floodKey(gateway: string): string {
+  return `${gateway}#flood`;
+}
+
+function floodText(gateway: string, count: number): { zh: string; en: string } {
+  return {
+    zh: `网关 ${gateway} 短时间内报警过多：${count} 条报警合并为本警情，请核查该网关及其设备`,
+    en: `alarm flood from gateway ${gateway}: ${count} alarms grouped into this case; check the gateway and its devices`,
+  };
+}
+
 /** A gateway event the store cannot file (ingest answers it with a refused receipt, so it is not resent). */
 export class InvalidEventError extends Error {}
 
@@ -101,8 +118,10 @@ export class CaseStore implements AlarmStore {
       );
       if (fresh === 0) return undefined;
       const raising = event.transition === 'raise' || event.transition === 'escalate';
-      let row = await this.caseOfAlarm(tx, groupKey, event.alarmId, raising);
+      let row = await this.caseOfAlarm(tx, [groupKey, floodKey(identity.gateway)], event.alarmId, raising);
+      if (row && row.group_key !== groupKey) return this.fileFlood(tx, identity, event, receivedAt, row);
       if (!row && raising) row = await this.groupable(tx, groupKey, event, receivedAt);
+      if (!row && raising && event.rule !== TEST_RULE && (await this.flooding(tx, identity.gateway, receivedAt))) return this.fileFlood(tx, identity, event, receivedAt, undefined);
       let opened = false;
       if (!row && raising) {
         row = await this.open(tx, identity, groupKey, event, receivedAt);
@@ -287,15 +306,58 @@ export class CaseStore implements AlarmStore {
     return rows.length === 0 ? undefined : (await loadCases(q, rows, true))[0];
   }
 
-  /** The case following this alarm: the open one, or for a clear/reset the latest (a closed case's card still shows 已复位). */
-  private async caseOfAlarm(tx: Tx, groupKey: string, alarmId: string, raising: boolean): Promise<CaseRow | undefined> {
+  /**
+   * The case following this alarm (in its source's group or the gateway's flood case): the open one, or
+   * for a clear/reset the latest (a closed case's card still shows 已复位).
+   */
+  private async caseOfAlarm(tx: Tx, groupKeys: readonly [string, string], alarmId: string, raising: boolean): Promise<CaseRow | undefined> {
     const open = await tx.all<CaseRow>(
-      'SELECT c.* FROM cases c JOIN case_alarms a ON a.case_id = c.case_id WHERE c.group_key = ? AND a.alarm_id = ? AND c.closed_at IS NULL ORDER BY c.opened_at DESC LIMIT 1',
-      [groupKey, alarmId],
+      'SELECT c.* FROM cases c JOIN case_alarms a ON a.case_id = c.case_id WHERE c.group_key IN (?, ?) AND a.alarm_id = ? AND c.closed_at IS NULL ORDER BY c.opened_at DESC LIMIT 1',
+      [...groupKeys, alarmId],
     );
     if (open[0] || raising) return open[0];
-    const latest = await tx.all<CaseRow>('SELECT c.* FROM cases c JOIN case_alarms a ON a.case_id = c.case_id WHERE c.group_key = ? AND a.alarm_id = ? ORDER BY c.opened_at DESC LIMIT 1', [groupKey, alarmId]);
+    const latest = await tx.all<CaseRow>('SELECT c.* FROM cases c JOIN case_alarms a ON a.case_id = c.case_id WHERE c.group_key IN (?, ?) AND a.alarm_id = ? ORDER BY c.opened_at DESC LIMIT 1', [...groupKeys, alarmId]);
     return latest[0];
+  }
+
+  /** Whether this gateway has opened its flood policy's worth of cases within the window. */
+  private async flooding(tx: Tx, gateway: string, at: number): Promise<boolean> {
+    const { maxNewCases, windowMs } = this.policy.flood;
+    const rows = await tx.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM cases WHERE gateway = ? AND opened_at >= ? AND is_test = 0', [gateway, at - windowMs]);
+    return Number(rows[0]?.n ?? 0) >= maxNewCases;
+  }
+
+  /**
+   * Files an event under the gateway's open flood case (opening it for a raise when there is none): one
+   * case counts the whole flood, its level the highest seen, and it keeps at most MAX_FLOOD_ALARMS alarms
+   * (each event loads the case, so the case must stay small however long the flood).
+   */
+  private async fileFlood(tx: Tx, identity: GatewayIdentity, event: AlarmEvent, at: number, found: CaseRow | undefined): Promise<{ caseId: string; opened: boolean }> {
+    const key = floodKey(identity.gateway);
+    await tx.lock(`group:${key}`);
+    let row = found ?? (await tx.all<CaseRow>('SELECT * FROM cases WHERE group_key = ? AND closed_at IS NULL ORDER BY opened_at DESC LIMIT 1', [key]))[0];
+    let opened = false;
+    if (!row) {
+      row = await this.open(tx, identity, key, event, at, true);
+      opened = true;
+    } else {
+      await tx.lock(`case:${row.case_id}`);
+      const known = await tx.all('SELECT alarm_id FROM case_alarms WHERE case_id = ? AND alarm_id = ?', [row.case_id, event.alarmId]);
+      const held = await tx.all<{ n: number | string }>('SELECT COUNT(*) AS n FROM case_alarms WHERE case_id = ?', [row.case_id]);
+      if (known.length > 0 || Number(held[0]?.n ?? 0) < MAX_FLOOD_ALARMS) await this.upsertAlarm(tx, row.case_id, event, at);
+      const raise = event.transition === 'raise' || event.transition === 'escalate';
+      const higher = alarmLevelRank(event.level) < row.level_rank;
+      const level = higher ? event.level : row.level;
+      const rearm = higher && row.step === 'open' ? dueAfter(this.policy, level, 'open', undefined, row.opened_at) : undefined;
+      const count = Number(row.raise_count) + (raise ? 1 : 0);
+      const text = floodText(identity.gateway, count);
+      await tx.run('UPDATE cases SET revision = revision + 1, level = ?, level_rank = ?, text_zh = ?, text_en = ?, raise_count = ?, last_raised_at = ?, due_step = ?, due_at = ?, updated_at = ? WHERE case_id = ?', [
+        level, alarmLevelRank(level), text.zh, text.en, count, raise ? at : row.last_raised_at, rearm ? (rearm.step ?? null) : row.due_step, rearm ? (rearm.at ?? null) : row.due_at, at, row.case_id,
+      ]);
+    }
+    await tx.run('UPDATE case_events SET case_id = ? WHERE event_key = ?', [row.case_id, `${identity.gateway}/${event.eventId}`]);
+    tx.notify(row.case_id);
+    return { caseId: row.case_id, opened };
   }
 
   /** An open case of the same source raised within the group window: warning → alarm → rate-of-rise is one case. */
@@ -308,17 +370,18 @@ export class CaseStore implements AlarmStore {
     return rows[0];
   }
 
-  private async open(tx: Tx, identity: GatewayIdentity, groupKey: string, event: AlarmEvent, at: number): Promise<CaseRow> {
-    const caseId = `${identity.gateway}.${event.eventId}`;
+  private async open(tx: Tx, identity: GatewayIdentity, groupKey: string, event: AlarmEvent, at: number, flood = false): Promise<CaseRow> {
+    const caseId = flood ? `${identity.gateway}.flood.${event.eventId}` : `${identity.gateway}.${event.eventId}`;
     const isTest = event.rule === TEST_RULE;
+    const text = flood ? floodText(identity.gateway, 1) : { zh: event.text.zh, en: event.text.en ?? event.text.zh };
     const due = isTest ? { step: undefined, at: undefined } : dueAfter(this.policy, event.level, 'open', undefined, at);
     await tx.run(
       `INSERT INTO cases (case_id, township, compound, gateway, source, group_key, level, level_rank, is_test, step, version, gateway_state, text_zh, text_en, point, value, tags,
         opened_at, first_raised_at, last_raised_at, raise_count, due_step, due_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', 1, 'alarming', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
       [
-        caseId, identity.township, identity.compound, identity.gateway, event.source, groupKey, event.level, alarmLevelRank(event.level), isTest ? 1 : 0,
-        event.text.zh, event.text.en ?? event.text.zh, event.point ?? null, event.value === undefined ? null : JSON.stringify(event.value), JSON.stringify(event.tags ?? {}),
+        caseId, identity.township, identity.compound, identity.gateway, flood ? FLOOD_SOURCE : event.source, groupKey, event.level, alarmLevelRank(event.level), isTest ? 1 : 0,
+        text.zh, text.en, flood ? null : (event.point ?? null), flood || event.value === undefined ? null : JSON.stringify(event.value), JSON.stringify(flood ? {} : (event.tags ?? {})),
         at, at, at, due.step ?? null, due.at ?? null, at,
       ],
     );

@@ -117,6 +117,11 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX notifications_case ON notifications (case_id)',
     ],
   },
+  {
+    version: 3,
+    name: 'cases opened per gateway (the alarm-flood limit counts them)',
+    statements: ['CREATE INDEX cases_gateway_opened ON cases (gateway, opened_at)'],
+  },
 ];
 
 /** Brings the schema up to `target` (default: the newest); returns the versions applied now. */
