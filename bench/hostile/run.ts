@@ -6,6 +6,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { FLOOD_SOURCE } from '../../cloud-ingest/alarms/store.js';
 import type { FloodTask } from './flood-worker.js';
 import { CONSOLE_USER, HonestGateway, startHostileTownship, storedSamples, type HostileTownship } from './township.js';
 import { MEMORY_METHOD, settledMemory, type MemoryFigures } from './memory.js';
@@ -104,7 +105,15 @@ async function main(): Promise<void> {
         return outcome;
       }),
     );
-    phases.push(await phase('alarm-flood', honest, () => flood(town, { kind: 'alarm', count: 3000, parallel: 16 })));
+    phases.push(
+      await phase('alarm-flood', honest, async () => {
+        const outcome = await flood(town, { kind: 'alarm', count: 3000, parallel: 16 });
+        // What the hostile gateway's township sees on its board: a few cases and one flood case.
+        const board = (await town.service.alarms.listOpen('town-2')).filter((c) => c.gateway === 'gw-hostile');
+        const floodCase = board.find((c) => c.source === FLOOD_SOURCE);
+        return { ...outcome, openCases: board.length, floodCaseAlarmsCounted: floodCase?.raiseCount ?? 0 };
+      }),
+    );
     phases.push(await phase('broker-login-flood', honest, () => flood(town, { kind: 'broker-login', parallel: 64 })));
     phases.push(await phase('console-login-flood', honest, () => flood(town, { kind: 'console-login', parallel: 40 })));
     await honest.stop();

@@ -112,6 +112,8 @@ export function caseFromRows(row: CaseRow, alarms: readonly AlarmRow[], steps: r
 }
 
 const CHUNK = 500;
+/** Events loaded with one case (the board shows fewer). */
+export const MAX_EVENTS_LOADED = 50;
 
 /** Loads whole cases for rows already selected; events only when asked (the board lists without them). */
 export async function loadCases(q: Queryable, rows: readonly CaseRow[], withEvents: boolean): Promise<AlarmCase[]> {
@@ -128,7 +130,14 @@ export async function loadCases(q: Queryable, rows: readonly CaseRow[], withEven
     const marks = ids.map(() => '?').join(', ');
     for (const r of await q.all<AlarmRow>(`SELECT * FROM case_alarms WHERE case_id IN (${marks}) ORDER BY updated_at`, ids)) push(alarms, r);
     for (const r of await q.all<StepRow>(`SELECT * FROM case_steps WHERE case_id IN (${marks}) ORDER BY seq`, ids)) push(steps, r);
-    if (withEvents) for (const r of await q.all<EventRow>(`SELECT * FROM case_events WHERE case_id IN (${marks}) ORDER BY received_at, event_key`, ids)) push(events, r);
+    if (withEvents) {
+      // The newest MAX_EVENTS_LOADED of each case: a case re-raised thousands of times (a flood, counted in
+      // raise_count) is loaded on every event it gets, and loading all of them made each event slower.
+      for (const id of ids) {
+        const newest = await q.all<EventRow>('SELECT * FROM case_events WHERE case_id = ? ORDER BY received_at DESC, event_key DESC LIMIT ?', [id, MAX_EVENTS_LOADED]);
+        for (const r of newest.reverse()) push(events, r);
+      }
+    }
   }
   return rows.map((r) => caseFromRows(r, alarms.get(r.case_id) ?? [], steps.get(r.case_id) ?? [], events.get(r.case_id) ?? []));
 }

@@ -119,8 +119,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'cases opened per gateway (the alarm-flood limit counts them)',
-    statements: ['CREATE INDEX cases_gateway_opened ON cases (gateway, opened_at)'],
+    name: 'cases opened per gateway (the alarm-flood limit counts them); a case\'s newest events',
+    statements: ['CREATE INDEX cases_gateway_opened ON cases (gateway, opened_at)', 'CREATE INDEX case_events_case_received ON case_events (case_id, received_at)'],
   },
 ];
 

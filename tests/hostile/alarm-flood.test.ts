@@ -4,6 +4,7 @@
 // one case, counted; another gateway's alarm still opens its own case on the board; the flood's clears
 // reach the flood case; once the window has passed, a new alarm opens its own case again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_EVENTS_LOADED } from '../../cloud-ingest/alarms/case-rows.js';
 import { buildPolicy } from '../../cloud-ingest/alarms/policy.js';
 import { CaseStore, FLOOD_SOURCE, MAX_FLOOD_ALARMS } from '../../cloud-ingest/alarms/store.js';
 import type { AlarmCase } from '../../cloud-ingest/alarms/types.js';
@@ -33,6 +34,7 @@ describe.each(ENGINES)('alarm flood on %s', (engine) => {
     }
     // The same alarm raised 200 times (cleared in between): one case, counted.
     for (let i = 0; i < 200; i++) {
+      clock++;
       await store.addEvent(flooder, alarmEvent({ eventId: `same-${i}`, alarmId: 'smoke-0:smoke', source: 'smoke-0', level: 'alarm' }));
       await store.addEvent(flooder, alarmEvent({ eventId: `same-clear-${i}`, alarmId: 'smoke-0:smoke', source: 'smoke-0', level: 'alarm', transition: 'clear', state: 'cleared' }));
     }
@@ -50,6 +52,10 @@ describe.each(ENGINES)('alarm flood on %s', (engine) => {
     expect(flood[0]!.text.en).toMatch(new RegExp(`${sources - MAX_NEW} alarms grouped`));
     const same = mine.find((c) => c.source === 'smoke-0')!;
     expect(same.raiseCount).toBe(201);
+    // Loaded on every event it gets: only its newest events come with it, the newest last.
+    const loaded = (await store.get(same.caseId))!.events;
+    expect(loaded).toHaveLength(MAX_EVENTS_LOADED);
+    expect(loaded.at(-1)!.eventId).toBe('same-clear-199');
     // Every case opened once: the flood notified once, not once per alarm.
     expect(opened.filter((c) => c.gateway === flooder.gateway)).toHaveLength(MAX_NEW + 1);
     expect(board.find((c) => c.gateway === neighbour.gateway)).toMatchObject({ source: 'water-1', level: 'alarm' });
