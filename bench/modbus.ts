@@ -2,6 +2,8 @@
 // Starts modbus-serial's ServerTCP on loopback (every unit id, every address answers), then for each
 // Modbus profile under devices/ polls one source N cycles with the coalesced plan and N cycles with one
 // request per point, through the driver's own ModbusTransport. Prints JSON only on stdout.
+// Cycle-time quantiles are nearest rank (bench/quantile.ts) with the sample count (n = cycles) beside them;
+// requestsAnswered counts the requests that returned in the timed cycles, not the plan times the cycles.
 // Run: npx tsx bench/modbus.ts [cycles]
 import modbusSerial from 'modbus-serial';
 import { ProfileIndex } from '../gateway/devices/profile-index.js';
@@ -9,6 +11,7 @@ import { resolveProfile, type ResolvedPoint } from '../gateway/devices/resolve.j
 import { planReads, type ReadRequest } from '../gateway/drivers/modbus/plan.js';
 import { ModbusTransport } from '../gateway/drivers/modbus/transport.js';
 import type { Profile } from '../config/profile.js';
+import { quantiles } from './quantile.js';
 
 const CYCLES = Number(process.argv[2] ?? process.env.BENCH_CYCLES ?? 100);
 const PROTOCOL_LIMITS = { maxRegistersPerRead: 125, maxBitsPerRead: 2000, maxGap: 0 };
@@ -21,11 +24,11 @@ interface Subject {
   readonly perPoint: readonly ReadRequest[];
 }
 
-function stats(samples: number[]): { mean: number; p50: number; p99: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { mean: round(samples.reduce((a, b) => a + b, 0) / samples.length), p50: round(at(0.5)), p99: round(at(0.99)) };
+/** Cycle times in ms: the mean, and nearest-rank p50/p99/max with the sample count (bench/quantile.ts). */
+function stats(samples: number[]) {
+  const q = quantiles(samples);
+  const mean = Math.round((samples.reduce((a, b) => a + b, 0) / samples.length) * 1000) / 1000;
+  return { method: q.method, n: q.n, mean, p50: q.p50, p99: q.p99, max: q.max };
 }
 
 /**
@@ -39,14 +42,24 @@ function rtuWireMs(requests: readonly ReadRequest[], baud: number): number {
   return Math.round(chars * charMs * 10) / 10;
 }
 
-async function timeCycles(transport: ModbusTransport, unit: number, requests: readonly ReadRequest[]): Promise<number[]> {
+/** Requests answered in the timed cycles, counted as they return (what was produced, not what was planned). */
+let answered = 0;
+
+async function read(transport: ModbusTransport, unit: number, request: ReadRequest): Promise<void> {
+  await transport.read(unit, request);
+  answered++;
+}
+
+/** N timed cycles of `requests`: the cycle times and the requests answered in them. */
+async function timeCycles(transport: ModbusTransport, unit: number, requests: readonly ReadRequest[]): Promise<{ samples: number[]; requests: number }> {
   const samples: number[] = [];
+  const before = answered;
   for (let cycle = 0; cycle < CYCLES; cycle++) {
     const started = performance.now();
-    for (const request of requests) await transport.read(unit, request);
+    for (const request of requests) await read(transport, unit, request);
     samples.push(performance.now() - started);
   }
-  return samples;
+  return { samples, requests: answered - before };
 }
 
 async function main(): Promise<void> {
@@ -93,7 +106,8 @@ async function main(): Promise<void> {
       points: s.points.length,
       requestsPerCycle: { coalesced: s.coalesced.length, perPoint: s.perPoint.length },
       registersOrBitsPerCycle: { coalesced: s.coalesced.reduce((n, r) => n + r.count, 0), perPoint: s.perPoint.reduce((n, r) => n + r.count, 0) },
-      tcpLoopbackCycleMs: { coalesced: stats(coalesced), perPoint: stats(perPoint) },
+      requestsAnswered: { coalesced: coalesced.requests, perPoint: perPoint.requests },
+      tcpLoopbackCycleMs: { coalesced: stats(coalesced.samples), perPoint: stats(perPoint.samples) },
       rtuWireMsPerCycleEstimate: { baud, coalesced: rtuWireMs(s.coalesced, baud), perPoint: rtuWireMs(s.perPoint, baud) },
     });
   }
@@ -101,12 +115,13 @@ async function main(): Promise<void> {
   // The whole compound on one bus: every profile polled once per cycle.
   const whole = async (pick: (s: Subject) => readonly ReadRequest[]) => {
     const samples: number[] = [];
+    const before = answered;
     for (let cycle = 0; cycle < CYCLES; cycle++) {
       const started = performance.now();
-      for (const s of subjects) for (const request of pick(s)) await transport.read(s.unit, request);
+      for (const s of subjects) for (const request of pick(s)) await read(transport, s.unit, request);
       samples.push(performance.now() - started);
     }
-    return stats(samples);
+    return { requestsAnswered: answered - before, ...stats(samples) };
   };
   const total = {
     sources: subjects.length,
