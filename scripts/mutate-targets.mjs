@@ -7,7 +7,8 @@ export const targets = {
   uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,outage,tls-credentials,tls-refusal,alarm-priority,sender-receipts}.test.ts'] },
   ingest: {
     mutate: ['cloud-ingest/ingest/**/*.ts'],
-    tests: ['tests/cloud-ingest/{ingest,writer,units,shared-subscription,client-id,uplink-e2e}.test.ts', 'tests/cloud-ingest/ingest/*.test.ts'],
+    // decompress, dedup-journal and the hostile line checks are the unit tests of decompress.ts, dedup.ts and the line checks.
+    tests: ['tests/cloud-ingest/{ingest,writer,units,shared-subscription,client-id,uplink-e2e,decompress,dedup-journal}.test.ts', 'tests/hostile/line-checks.test.ts'],
   },
   contract: { mutate: ['contract/wire.ts', 'contract/vocabulary.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
   modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/*.test.ts'] },

@@ -1,0 +1,294 @@
+// The lane's cursor, reads and bookkeeping at their edges (issue 18, mutation survivors of gateway/spool):
+// the cursor file unreadable, out of range or unsaveable; reads bounded by count and bytes and never past
+// the durable end; acks and drops that remove whole segments only; the spool id kept across restarts;
+// record framing at its limits. Real files in a temp dir, no timers beyond the lane's own fsync batching.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Stats } from '../../../gateway/shared/stats.js';
+import { silentLogger } from '../../../gateway/shared/logger.js';
+import { findRecord, frameRecord, HEADER_BYTES, MAX_RECORD_BYTES, parseRecord } from '../../../gateway/spool/record.js';
+import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
+import { tempDir } from '../../helpers/peers.js';
+
+const dirs: { remove: () => void }[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+function options(overrides: Partial<SpoolOptions> = {}): SpoolOptions {
+  const dir = tempDir('spool-edges');
+  dirs.push(dir);
+  return { dir: dir.path, maxBytes: 64 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 5, segmentBytes: 2048, alarmReserveBytes: 0, ...overrides };
+}
+
+function capturingLogger() {
+  const lines: Record<string, unknown>[] = [];
+  const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { log, lines };
+}
+
+/** 50-byte payloads, numbered, so a frame is 58 bytes and a 2048-byte segment holds 35 of them. */
+const payload = (n: number) => Buffer.from(`r-${String(n).padStart(6, '0')}-${'x'.repeat(41)}`);
+
+async function fill(spool: Spool, lane: 'alarm' | 'telemetry', from: number, count: number): Promise<void> {
+  await Promise.all(Array.from({ length: count }, (_, i) => spool.append(lane, payload(from + i))));
+}
+
+const seqs = (records: { seq: number }[]) => records.map((r) => r.seq);
+const segmentFiles = (dir: string, lane: string) => readdirSync(join(dir, lane)).filter((f) => f.endsWith('.seg')).sort();
+
+function opened(opts: SpoolOptions, stats = new Stats(), log = silentLogger()): Spool {
+  const spool = new Spool(opts, log, stats);
+  spool.open();
+  return spool;
+}
+
+describe('the lane cursor file', () => {
+  it('an unreadable cursor resends from the oldest kept record, counted and logged', async () => {
+    const opts = options();
+    const first = opened(opts);
+    await fill(first, 'telemetry', 0, 10);
+    first.telemetry.ack(4);
+    await first.close();
+    for (const garbage of ['{not json', JSON.stringify({ acked: 'four', inflight: [] }), JSON.stringify({ acked: 4 })]) {
+      writeFileSync(join(opts.dir, 'telemetry', 'cursor.json'), garbage);
+      const stats = new Stats();
+      const { log, lines } = capturingLogger();
+      const again = opened(opts, stats, log);
+      expect(again.telemetry.acked()).toBe(0);
+      expect(again.telemetry.inflight()).toEqual([]);
+      expect(seqs(again.telemetry.read(0, 100))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(stats.counter('spool.cursor_unreadable', { lane: 'telemetry' })).toBe(1);
+      expect(lines.filter((l) => l.file === join(opts.dir, 'telemetry', 'cursor.json'))).toHaveLength(1);
+      await again.close();
+    }
+  });
+
+  it('a cursor past the lane is clamped to its end, and in-flight ranges outside what it holds are dropped', async () => {
+    const opts = options();
+    const first = opened(opts);
+    await fill(first, 'telemetry', 0, 10);
+    await first.close();
+    writeFileSync(join(opts.dir, 'telemetry', 'cursor.json'), JSON.stringify({ acked: 3, inflight: [[1, 3], [3, 6], [6, 10], [8, 12]] }));
+    const again = opened(opts);
+    // [1,3) starts before acked, [8,12) ends past the lane: neither can be resent as it was.
+    expect(again.telemetry.inflight()).toEqual([[3, 6], [6, 10]]);
+    expect(again.telemetry.acked()).toBe(3);
+    await again.close();
+    writeFileSync(join(opts.dir, 'telemetry', 'cursor.json'), JSON.stringify({ acked: 50, inflight: [] }));
+    const past = opened(opts);
+    expect(past.telemetry.acked()).toBe(10);
+    expect(past.telemetry.read(0, 100)).toEqual([]);
+    await past.close();
+  });
+
+  it('the in-flight batches survive a restart with their boundaries; an ack drops the ranges it covers', async () => {
+    const opts = options();
+    const first = opened(opts);
+    await fill(first, 'telemetry', 0, 12);
+    first.telemetry.setInflight([[0, 4], [4, 8], [8, 12]]);
+    first.telemetry.ack(4);
+    expect(first.telemetry.inflight()).toEqual([[4, 8], [8, 12]]);
+    await first.close();
+    const again = opened(opts);
+    expect(again.telemetry.inflight()).toEqual([[4, 8], [8, 12]]);
+    expect(again.telemetry.acked()).toBe(4);
+    again.telemetry.ack(8);
+    expect(again.telemetry.inflight()).toEqual([[8, 12]]);
+    again.telemetry.ack(6); // behind the cursor: nothing changes
+    expect(again.telemetry.acked()).toBe(8);
+    expect(again.telemetry.inflight()).toEqual([[8, 12]]);
+    await again.close();
+    expect(JSON.parse(readFileSync(join(opts.dir, 'telemetry', 'cursor.json'), 'utf8'))).toEqual({ acked: 8, inflight: [[8, 12]] });
+  });
+
+  it('a cursor that cannot be saved is counted each time, logged once per failing stretch, and the lane goes on', async () => {
+    const opts = options();
+    const stats = new Stats();
+    const { log, lines } = capturingLogger();
+    const spool = opened(opts, stats, log);
+    await fill(spool, 'telemetry', 0, 10);
+    const blocker = join(opts.dir, 'telemetry', 'cursor.json.tmp');
+    mkdirSync(blocker); // writeFileSync on a directory fails (EISDIR)
+    const warnings = () => lines.filter((l) => l.file === join(opts.dir, 'telemetry', 'cursor.json') && l.level === 40).length;
+    spool.telemetry.ack(2);
+    spool.telemetry.ack(4);
+    expect(stats.counter('spool.cursor_save_failed', { lane: 'telemetry', errno: 'EISDIR' })).toBe(2);
+    expect(warnings()).toBe(1);
+    expect(spool.telemetry.acked()).toBe(4);
+    expect(seqs(spool.telemetry.read(0, 100))).toEqual([4, 5, 6, 7, 8, 9]);
+    rmSync(blocker, { recursive: true });
+    spool.telemetry.ack(6);
+    expect(JSON.parse(readFileSync(join(opts.dir, 'telemetry', 'cursor.json'), 'utf8')).acked).toBe(6);
+    mkdirSync(blocker);
+    spool.telemetry.ack(7); // failing again after a success: logged again
+    expect(warnings()).toBe(2);
+    rmSync(blocker, { recursive: true });
+    await spool.close();
+  });
+});
+
+describe('lane reads', () => {
+  it('are bounded by count and by bytes (at least one record), start at the oldest kept record, and stop at the durable end', async () => {
+    const opts = options({ syncEveryMs: 60_000 });
+    const spool = opened(opts);
+    await Promise.all([fill(spool, 'telemetry', 0, 100), spool.telemetry.flush()]);
+    const lane = spool.telemetry;
+    expect(seqs(lane.read(10, 5))).toEqual([10, 11, 12, 13, 14]);
+    expect(seqs(lane.read(30, 100, 120))).toEqual([30, 31, 32]); // 3 × 50 bytes reach 120
+    expect(seqs(lane.read(30, 100, 100))).toEqual([30, 31]);
+    expect(seqs(lane.read(30, 100, 1))).toEqual([30]);
+    expect(seqs(lane.read(98, 100))).toEqual([98, 99]);
+    expect(lane.read(100, 100)).toEqual([]);
+    expect(lane.read(5, 3).map((r) => r.payload.toString())).toEqual([payload(5), payload(6), payload(7)].map(String));
+    // Reads across segment boundaries, also going back to an earlier position.
+    expect(seqs(lane.read(33, 4))).toEqual([33, 34, 35, 36]);
+    expect(seqs(lane.read(0, 2))).toEqual([0, 1]);
+    lane.ack(40);
+    expect(lane.firstSeq()).toBe(40);
+    expect(seqs(lane.read(0, 2))).toEqual([40, 41]);
+    // An append not yet fsync'd is not readable, and not durable.
+    const late = spool.append('telemetry', payload(100));
+    expect(lane.durableEnd()).toBe(100);
+    expect(lane.read(100, 10)).toEqual([]);
+    await spool.flush();
+    expect(await late).toBe(100);
+    expect(lane.durableEnd()).toBe(101);
+    expect(seqs(lane.read(100, 10))).toEqual([100]);
+    await spool.close();
+  });
+
+  it('onDurable listeners hear each fsync that made records readable, until unsubscribed', async () => {
+    const spool = opened(options({ syncEveryMs: 60_000 }));
+    let heard = 0;
+    const off = spool.alarm.onDurable(() => heard++);
+    const first = spool.append('alarm', payload(0));
+    expect(heard).toBe(0);
+    await spool.flush();
+    await first;
+    expect(heard).toBe(1);
+    await spool.flush(); // nothing new
+    expect(heard).toBe(1);
+    off();
+    const second = spool.append('alarm', payload(1));
+    await spool.flush();
+    await second;
+    expect(heard).toBe(1);
+    await spool.close();
+  });
+});
+
+describe('acks and drops remove whole segments only', () => {
+  it('ack deletes the segments wholly before it and keeps the one it ends in; bytes() follows', async () => {
+    const opts = options();
+    const spool = opened(opts);
+    await fill(spool, 'telemetry', 0, 100); // 35 per segment: 0, 35, 70
+    expect(segmentFiles(opts.dir, 'telemetry')).toEqual(['0000000000000000.seg', '0000000000000035.seg', '0000000000000070.seg']);
+    expect(spool.telemetry.bytes()).toBe(100 * (HEADER_BYTES + 50));
+    spool.telemetry.ack(34);
+    expect(segmentFiles(opts.dir, 'telemetry')).toHaveLength(3);
+    spool.telemetry.ack(35);
+    expect(segmentFiles(opts.dir, 'telemetry')).toEqual(['0000000000000035.seg', '0000000000000070.seg']);
+    expect(spool.telemetry.bytes()).toBe(65 * (HEADER_BYTES + 50));
+    expect(spool.bytes()).toBe(spool.telemetry.bytes());
+    spool.telemetry.ack(100); // the active segment stays, even when all of it is acknowledged
+    expect(segmentFiles(opts.dir, 'telemetry')).toEqual(['0000000000000070.seg']);
+    expect(spool.telemetry.read(0, 10)).toEqual([]);
+    await spool.close();
+  });
+
+  it('dropOldest returns the unacknowledged records it took, moves the cursor past them, and never drops the active segment', async () => {
+    const opts = options();
+    const spool = opened(opts);
+    await fill(spool, 'telemetry', 0, 100);
+    spool.telemetry.setInflight([[10, 20], [30, 40], [40, 50]]);
+    spool.telemetry.ack(10);
+    expect(spool.telemetry.dropOldest()).toBe(25); // 10..34
+    expect(spool.telemetry.acked()).toBe(35);
+    expect(spool.telemetry.inflight()).toEqual([[30, 40], [40, 50]]); // a batch ending past the drop is kept
+    expect(spool.telemetry.oldestClosedSegment()?.base).toBe(35);
+    spool.telemetry.ack(60);
+    expect(spool.telemetry.dropOldest()).toBe(10); // 60..69
+    expect(spool.telemetry.oldestClosedSegment()).toBeUndefined();
+    expect(spool.telemetry.dropOldest()).toBe(0);
+    expect(seqs(spool.telemetry.read(0, 100))).toEqual(Array.from({ length: 30 }, (_, i) => 70 + i));
+    await spool.close();
+  });
+
+  it('alarm events alone over the bound are kept, counted once while it lasts, and no telemetry is dropped for them', async () => {
+    const opts = options({ maxBytes: 4096 });
+    const stats = new Stats();
+    const spool = opened(opts, stats);
+    await fill(spool, 'alarm', 0, 80); // 4,640 bytes of alarm events
+    await fill(spool, 'telemetry', 0, 1);
+    spool.enforceBounds(undefined);
+    expect(stats.counter('spool.alarm_lane_over_bound')).toBe(1);
+    expect(spool.alarm.read(0, 1000)).toHaveLength(80);
+    expect(spool.dropped()).toBe(0);
+    spool.alarm.ack(80); // delivered: the lane shrinks to its active segment
+    spool.enforceBounds(undefined);
+    spool.alarm.ack(80);
+    await fill(spool, 'alarm', 80, 80);
+    spool.enforceBounds(undefined);
+    expect(stats.counter('spool.alarm_lane_over_bound')).toBe(2); // a second stretch over the bound
+    await spool.close();
+  });
+});
+
+describe('the spool id', () => {
+  it('is made once, kept across restarts, and made again only if the file is not an id', async () => {
+    const opts = options();
+    const first = opened(opts);
+    await first.close();
+    expect(first.id).toMatch(/^[a-z0-9]{8}$/);
+    expect(readFileSync(join(opts.dir, 'spool-id'), 'utf8')).toBe(first.id);
+    const second = opened(opts);
+    expect(second.id).toBe(first.id);
+    await second.close();
+    writeFileSync(join(opts.dir, 'spool-id'), 'NOT-AN-ID');
+    const third = opened(opts);
+    expect(third.id).toMatch(/^[a-z0-9]{8}$/);
+    expect(third.id).not.toBe(first.id);
+    expect(readFileSync(join(opts.dir, 'spool-id'), 'utf8')).toBe(third.id);
+    await third.close();
+  });
+});
+
+describe('record framing', () => {
+  it('frames 1..MAX_RECORD_BYTES bytes and refuses empty and oversize payloads', () => {
+    expect(() => frameRecord(Buffer.alloc(0))).toThrow(/outside 1\.\./);
+    expect(() => frameRecord(Buffer.alloc(MAX_RECORD_BYTES + 1))).toThrow(/outside 1\.\./);
+    const biggest = frameRecord(Buffer.alloc(MAX_RECORD_BYTES, 1));
+    expect(biggest.length).toBe(HEADER_BYTES + MAX_RECORD_BYTES);
+    expect(parseRecord(biggest, 0)).toMatchObject({ kind: 'record', next: biggest.length });
+    const one = frameRecord(Buffer.from('a'));
+    expect(one.readUInt32LE(0)).toBe(1);
+    expect(parseRecord(one, 0)).toEqual({ kind: 'record', payload: Buffer.from('a'), next: HEADER_BYTES + 1 });
+  });
+
+  it('tells a record from a short read, a bad length and a bad checksum, and finds the next whole record', () => {
+    const a = frameRecord(Buffer.from('alpha'));
+    const b = frameRecord(Buffer.from('bravo'));
+    const both = Buffer.concat([a, b]);
+    expect(parseRecord(both, a.length)).toEqual({ kind: 'record', payload: Buffer.from('bravo'), next: both.length });
+    expect(parseRecord(both, both.length)).toEqual({ kind: 'incomplete' });
+    expect(parseRecord(both.subarray(0, HEADER_BYTES - 1), 0)).toEqual({ kind: 'incomplete' });
+    expect(parseRecord(both.subarray(0, a.length - 1), 0)).toEqual({ kind: 'incomplete' });
+    const zero = Buffer.from(a);
+    zero.writeUInt32LE(0, 0);
+    expect(parseRecord(zero, 0)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/length 0/) });
+    const huge = Buffer.from(a);
+    huge.writeUInt32LE(MAX_RECORD_BYTES + 1, 0);
+    expect(parseRecord(huge, 0)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/length/) });
+    const flipped = Buffer.from(a);
+    flipped.writeUInt8(flipped.readUInt8(HEADER_BYTES) ^ 0x01, HEADER_BYTES);
+    expect(parseRecord(flipped, 0)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/crc32/) });
+    const garbage = Buffer.concat([Buffer.from('garbage!!'), flipped, b]);
+    expect(findRecord(garbage, 0)).toBe(9 + flipped.length);
+    expect(findRecord(both, 1)).toBe(a.length);
+    expect(findRecord(both, 0)).toBe(0);
+    expect(findRecord(both, a.length + 1)).toBeUndefined();
+  });
+});
