@@ -1,15 +1,18 @@
 // The lane's cursor, reads and bookkeeping at their edges (issue 18, mutation survivors of gateway/spool):
 // the cursor file unreadable, out of range or unsaveable; reads bounded by count and bytes and never past
 // the durable end; acks and drops that remove whole segments only; the spool id kept across restarts;
-// record framing at its limits. Real files in a temp dir, no timers beyond the lane's own fsync batching.
+// record framing at its limits; telemetry and alarm record payloads. Real files in a temp dir, no timers beyond the lane's own fsync batching.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
 import { Stats } from '../../../gateway/shared/stats.js';
 import { silentLogger } from '../../../gateway/shared/logger.js';
+import { decodeAlarmRecord, encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { findRecord, frameRecord, HEADER_BYTES, MAX_RECORD_BYTES, parseRecord } from '../../../gateway/spool/record.js';
 import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
+import { decodeTelemetryRecord, encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
 import { tempDir } from '../../helpers/peers.js';
 
 const dirs: { remove: () => void }[] = [];
@@ -290,5 +293,27 @@ describe('record framing', () => {
     expect(findRecord(both, 1)).toBe(a.length);
     expect(findRecord(both, 0)).toBe(0);
     expect(findRecord(both, a.length + 1)).toBeUndefined();
+  });
+});
+
+describe('record payloads', () => {
+  it('a telemetry record round-trips synced and unsynced stamps, and a malformed one is refused', () => {
+    const synced = encodeTelemetryRecord('power,source=m1', ['v=1', 'i=2'], { synced: true, ts: 1_700_000_000_000.4, epoch: 'e1', mono: 5 });
+    expect(synced.toString()).toBe('Spower,source=m1 v=1,i=2 1700000000000');
+    expect(decodeTelemetryRecord(synced)).toEqual({ synced: true, line: 'power,source=m1 v=1,i=2 1700000000000' });
+    const stamp = { synced: false as const, epoch: 'boot-7', mono: 1234.5, ts: 99 };
+    const unsynced = encodeTelemetryRecord('power,source=m1', ['v=1'], stamp);
+    expect(decodeTelemetryRecord(unsynced)).toEqual({ synced: false, stamp, key: 'power,source=m1', fields: 'v=1' });
+    for (const bad of ['Xpower v=1 1', 'U\tpower\tv=1', 'Ue1 x 5\tpower\tv=1', 'Ue1 5 x\tpower\tv=1', 'Ue1 5 6\tpower', 'Ue1 5 6']) {
+      expect(() => decodeTelemetryRecord(Buffer.from(bad)), bad).toThrow();
+    }
+  });
+
+  it('an alarm record keeps the event and its epoch, and one without either is refused', () => {
+    const event = { eventId: 'ev-9', alarmId: 'a' } as unknown as AlarmEvent;
+    expect(decodeAlarmRecord(encodeAlarmRecord(event, 'boot-1'))).toEqual({ epoch: 'boot-1', event });
+    expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ event })))).toThrow(/lacks epoch/);
+    expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ epoch: 'e', event: { alarmId: 'a' } })))).toThrow(/lacks epoch/);
+    expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ epoch: 'e' })))).toThrow(/lacks epoch/);
   });
 });

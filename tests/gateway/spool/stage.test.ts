@@ -1,0 +1,121 @@
+// The spool stage on a healthy disk (issue 18, mutation survivors of gateway/spool/spool-stage.ts): what
+// goes into each lane and decodes back, the spool_full warning and the spool_dropped measurement when the
+// spool drops telemetry, their clearing by the periodic bound check (fake setInterval only; the lanes'
+// fsync timers stay real), the durability barrier, and an unencodable measurement counted, not spooled.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parseSiteConfig } from '../../../config/load-site.js';
+import { EventBus } from '../../../gateway/pipeline/event-bus.js';
+import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
+import { Durability } from '../../../gateway/pipeline/durability.js';
+import type { AlarmEvent, Measurement } from '../../../gateway/pipeline/types.js';
+import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
+import { silentLogger } from '../../../gateway/shared/logger.js';
+import { Stats } from '../../../gateway/shared/stats.js';
+import { decodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
+import { SpoolStage, spoolOf } from '../../../gateway/spool/spool-stage.js';
+import { decodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
+import { HonestClock } from '../../../gateway/time/honest-clock.js';
+import { tempDir } from '../../helpers/peers.js';
+
+const cleanup: (() => void | Promise<void>)[] = [];
+afterEach(async () => {
+  vi.useRealTimers();
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+function setup(spool: string) {
+  const dir = tempDir('spool-stage');
+  cleanup.push(() => dir.remove());
+  const yaml = `version: 1
+gateway: { township: t1, compound: c1, id: gw-st }
+sources:
+  - { id: meter-1, profile: eastron/sdm120, bus: meters, unit: 1, tags: { building: "1" } }
+buses: [{ id: meters, type: tcp, host: 127.0.0.1, port: 1502 }]
+spool: { dir: ${dir.path}, ${spool} }
+`;
+  const loaded = parseSiteConfig('site.yaml', yaml);
+  const events = new EventBus<GatewayEvents>((event, error) => {
+    throw new Error(`listener of ${event} failed: ${String(error)}`);
+  });
+  const stats = new Stats();
+  const clock = new HonestClock({ synced: true });
+  const durability = new Durability();
+  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock, log: silentLogger(), stats, durability };
+  const alarms: AlarmEvent[] = [];
+  const measurements: Measurement[] = [];
+  events.on('alarm', (a) => alarms.push(a));
+  events.on('measurement', (m) => measurements.push(m));
+  const stage = new SpoolStage(context);
+  let n = 0;
+  const measurement = (value: number): Measurement => ({
+    source: 'meter-1',
+    point: 'voltage',
+    class: 'power',
+    value,
+    unit: 'V',
+    ts: clock.now() + n++, // one line each
+    mono: clock.mono(),
+    timeSynced: true,
+    quality: 'good',
+    tags: { township: 't1', compound: 'c1', gateway: 'gw-st', source: 'meter-1' },
+  });
+  return { context, events, stats, durability, alarms, measurements, stage, measurement };
+}
+
+describe('spool stage', () => {
+  it('writes measurements and alarm events to their lanes, durable at the barrier, and counts an unencodable measurement instead', async () => {
+    const s = setup('maxBytes: 64MB, syncEvery: 10ms, segmentBytes: 256KB');
+    s.stage.start();
+    cleanup.push(() => s.stage.stop());
+    const spool = spoolOf(s.context)!;
+    expect(spool).toBeDefined();
+    s.events.emit('measurement', s.measurement(230.5));
+    s.events.emit('measurement', s.measurement(Number.NaN));
+    const alarm: AlarmEvent = { eventId: 'ev-1', alarmId: 'meter-1-hi', transition: 'raise', state: 'raised', level: 'warning', source: 'meter-1', point: 'voltage', rule: 'hi', value: 260, text: { zh: '电压过高', en: 'Voltage high' }, tags: {}, ts: 1, mono: 1, timeSynced: true, by: undefined };
+    s.events.emit('alarm', alarm);
+    await s.durability.barrier();
+    const lines = spool.telemetry.read(0, 10).map((r) => decodeTelemetryRecord(r.payload));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ synced: true, line: expect.stringMatching(/ voltage=230\.5 \d+$/) });
+    expect(s.stats.counter('spool.measurements')).toBe(1);
+    expect(s.stats.counter('spool.unencodable', { source: 'meter-1' })).toBe(1);
+    const [record] = spool.alarm.read(0, 10);
+    expect(decodeAlarmRecord(record!.payload).event).toEqual(alarm);
+    await s.stage.stop();
+    expect(spoolOf(s.context)).toBeUndefined();
+  });
+
+  it('raises spool_full once with the drop measurement when telemetry is dropped, and clears it when the bound check finds the spool under half', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const s = setup('maxBytes: 8KB, syncEvery: 5ms, segmentBytes: 2KB');
+    s.stage.start();
+    cleanup.push(() => s.stage.stop());
+    const spool = spoolOf(s.context)!;
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
+      await s.durability.barrier();
+    }
+    expect(spool.dropped()).toBeGreaterThan(0);
+    const full = s.alarms.filter((a) => a.rule === 'spool_full');
+    expect(full).toHaveLength(1); // raised once, not per drop
+    expect(full[0]).toMatchObject({ transition: 'raise', state: 'raised', level: 'warning', alarmId: 'gw-st-spool_full', point: 'spool_dropped', source: 'gw-st' });
+    expect(full[0]!.text.en).toMatch(/spool full: dropped the oldest \d+ telemetry records/);
+    const drops = s.measurements.filter((m) => m.point === 'spool_dropped');
+    expect(drops.length).toBeGreaterThan(0);
+    expect(drops.at(-1)).toMatchObject({ source: 'gw-st', class: 'gateway', value: spool.dropped(), tags: { township: 't1', compound: 'c1', gateway: 'gw-st' } });
+    expect(full[0]!.value).toBe(drops[0]!.value);
+
+    vi.advanceTimersByTime(60_000); // still over half: no clear
+    expect(s.alarms.filter((a) => a.rule === 'spool_full')).toHaveLength(1);
+    spool.telemetry.ack(spool.telemetry.durableEnd()); // the uplink delivered everything
+    expect(spool.bytes()).toBeLessThan(4096);
+    vi.advanceTimersByTime(59_999);
+    expect(s.alarms.filter((a) => a.rule === 'spool_full')).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    const after = s.alarms.filter((a) => a.rule === 'spool_full');
+    expect(after).toHaveLength(2);
+    expect(after[1]).toMatchObject({ transition: 'clear', state: 'cleared', alarmId: 'gw-st-spool_full' });
+    vi.advanceTimersByTime(60_000); // cleared once
+    expect(s.alarms.filter((a) => a.rule === 'spool_full')).toHaveLength(2);
+  });
+});
