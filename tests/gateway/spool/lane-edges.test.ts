@@ -3,6 +3,7 @@
 // the durable end; acks and drops that remove whole segments only; the spool id kept across restarts;
 // record framing at its limits; telemetry and alarm record payloads. Real files in a temp dir, no timers beyond the lane's own fsync batching.
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { decodeAlarmRecord, encodeAlarmRecord } from '../../../gateway/spool/ala
 import { findRecord, frameRecord, HEADER_BYTES, MAX_RECORD_BYTES, parseRecord } from '../../../gateway/spool/record.js';
 import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
 import { decodeTelemetryRecord, encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
+import { errnoOf, writeAll } from '../../../gateway/spool/write-io.js';
 import { tempDir } from '../../helpers/peers.js';
 
 const dirs: { remove: () => void }[] = [];
@@ -315,5 +317,44 @@ describe('record payloads', () => {
     expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ event })))).toThrow(/lacks epoch/);
     expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ epoch: 'e', event: { alarmId: 'a' } })))).toThrow(/lacks epoch/);
     expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ epoch: 'e' })))).toThrow(/lacks epoch/);
+  });
+});
+
+describe('whole writes', () => {
+  /** A handle that takes at most `chunks[i]` bytes per call, recording what reached the file. */
+  function shortHandle(chunks: number[]) {
+    const file: number[] = [];
+    const take = (bytes: Buffer) => {
+      const n = Math.min(bytes.length, chunks.shift() ?? bytes.length);
+      file.push(...bytes.subarray(0, n));
+      return n;
+    };
+    const handle = {
+      writev: async (buffers: Buffer[]) => ({ bytesWritten: take(Buffer.concat(buffers)) }),
+      write: async (buffer: Buffer, offset: number) => ({ bytesWritten: take(buffer.subarray(offset)) }),
+    };
+    return { handle: handle as unknown as FileHandle, file };
+  }
+
+  it('writeAll finishes a short writev with writes from where it stopped, and fails with EIO when a write makes no progress', async () => {
+    const parts = [Buffer.from('abcd'), Buffer.from('efghij')];
+    const short = shortHandle([3, 4, 2]);
+    expect(await writeAll(short.handle, parts)).toBe(10);
+    expect(Buffer.from(short.file).toString()).toBe('abcdefghij');
+    const whole = shortHandle([]);
+    expect(await writeAll(whole.handle, parts)).toBe(10);
+    expect(Buffer.from(whole.file).toString()).toBe('abcdefghij');
+    const stuck = shortHandle([5, 0]);
+    await expect(writeAll(stuck.handle, parts)).rejects.toMatchObject({ code: 'EIO', message: expect.stringMatching(/after 5 of 10 bytes/) });
+  });
+
+  it('errnoOf keeps only E-codes', () => {
+    expect(errnoOf(Object.assign(new Error('x'), { code: 'ENOSPC' }))).toBe('ENOSPC');
+    expect(errnoOf(Object.assign(new Error('x'), { code: 'E2BIG' }))).toBe('E2BIG');
+    expect(errnoOf(Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE' }))).toBe('EUNKNOWN');
+    expect(errnoOf(Object.assign(new Error('x'), { code: 'xENOSPC' }))).toBe('EUNKNOWN');
+    expect(errnoOf(Object.assign(new Error('x'), { code: 28 }))).toBe('EUNKNOWN');
+    expect(errnoOf(new Error('x'))).toBe('EUNKNOWN');
+    expect(errnoOf(undefined)).toBe('EUNKNOWN');
   });
 });
