@@ -4,7 +4,7 @@
 // runs an active mutant.
 export const targets = {
   spool: { mutate: ['gateway/spool/**/*.ts'], tests: ['tests/gateway/spool/*.test.ts'] },
-  uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,outage,tls-credentials,tls-refusal,alarm-priority,sender-receipts}.test.ts'] },
+  uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,outage,tls-credentials,tls-refusal,alarm-priority,sender-receipts,wire}.test.ts'] },
   ingest: {
     mutate: ['cloud-ingest/ingest/**/*.ts'],
     // decompress, dedup-journal and the hostile line checks are the unit tests of decompress.ts, dedup.ts and the line checks.
