@@ -8,7 +8,7 @@ export const targets = {
   ingest: {
     mutate: ['cloud-ingest/ingest/**/*.ts'],
     // decompress, dedup-journal and the hostile line checks are the unit tests of decompress.ts, dedup.ts and the line checks.
-    tests: ['tests/cloud-ingest/{ingest,writer,units,shared-subscription,client-id,uplink-e2e,decompress,dedup-journal,receipts}.test.ts', 'tests/hostile/line-checks.test.ts'],
+    tests: ['tests/cloud-ingest/{ingest,writer,units,shared-subscription,client-id,uplink-e2e,decompress,dedup-journal,receipts,series-budget}.test.ts', 'tests/hostile/line-checks.test.ts'],
   },
   contract: { mutate: ['contract/wire.ts', 'contract/vocabulary.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
   modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/*.test.ts'] },
