@@ -1,6 +1,9 @@
 // What the uplink puts on the wire, without a broker (issue 18, mutation survivors of gateway/uplink):
 // telemetry batches from spool records (ids, held and unplaceable records, placed stamps), alarm messages
-// and their time quality, the retained status, and the township's commands parsed and answered.
+// and their time quality, the retained status, the township's commands parsed and answered, and the
+// broker connection's settings and back-off.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { AlarmEvent, Clock } from '../../../gateway/pipeline/types.js';
@@ -12,6 +15,7 @@ import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.j
 import { PLAUSIBLE_EPOCH_MS } from '../../../gateway/time/honest-clock.js';
 import { batchId, buildAlarmMessage, buildTelemetryBatch, gzipLines } from '../../../gateway/uplink/batch.js';
 import { commandResult, parseCommand } from '../../../gateway/uplink/commands.js';
+import { backoffMs, mqttOptions, type ConnectionOptions } from '../../../gateway/uplink/connection.js';
 import { GATEWAY_VERSION, StatusTracker } from '../../../gateway/uplink/status.js';
 import { tempDir } from '../../helpers/peers.js';
 
@@ -151,5 +155,35 @@ describe('township commands', () => {
     expect(commandResult('c1', true, 'done')).toEqual({ id: 'c1', ok: true, message: 'done' });
     expect('data' in commandResult('c1', true, 'done')).toBe(false);
     expect(commandResult('c2', false, 'no', { a: 1 })).toEqual({ id: 'c2', ok: false, message: 'no', data: { a: 1 } });
+  });
+});
+
+describe('the broker connection settings', () => {
+  const base = { url: 'mqtts://127.0.0.1:1', gateway: 'gw-1', clientId: 'lm-gw-1', username: 'gw-1', passwordFile: undefined, ca: undefined, cert: undefined, key: undefined, keepaliveMs: 30_000, reconnectMinMs: 1000, reconnectMaxMs: 60_000 };
+  const lastWill = () => ({ gateway: 'gw-1', online: false }) as unknown as ReturnType<ConnectionOptions['lastWill']>;
+
+  it('persistent session, verified TLS from the files named, the password trimmed, a retained offline will, no mqtt.js reconnect', () => {
+    const dir = tempDir('uplink-conn');
+    try {
+      for (const [name, text] of [['pw', '  s3cret\n'], ['ca.pem', 'CA'], ['cert.pem', 'CERT'], ['key.pem', 'KEY']] as const) writeFileSync(join(dir.path, name), text);
+      const options = mqttOptions({ ...base, lastWill, passwordFile: join(dir.path, 'pw'), ca: join(dir.path, 'ca.pem'), cert: join(dir.path, 'cert.pem'), key: join(dir.path, 'key.pem') });
+      expect(options).toMatchObject({ clientId: 'lm-gw-1', username: 'gw-1', password: 's3cret', clean: false, resubscribe: false, protocolVersion: 4, keepalive: 30, reconnectPeriod: 0, rejectUnauthorized: true });
+      expect([options.ca, options.cert, options.key].map((b) => String(b))).toEqual(['CA', 'CERT', 'KEY']);
+      expect(options.will).toEqual({ topic: 'lm/v1/gw-1/status', payload: Buffer.from(JSON.stringify(lastWill())), qos: 1, retain: true });
+      expect(() => mqttOptions({ ...base, lastWill, ca: join(dir.path, 'missing.pem') })).toThrow(/^uplink\.ca: cannot read .*missing\.pem/);
+      expect(() => mqttOptions({ ...base, lastWill, passwordFile: join(dir.path, 'nope') })).toThrow(/^uplink\.passwordFile: cannot read/);
+    } finally {
+      dir.remove();
+    }
+    const plain = mqttOptions({ ...base, lastWill, keepaliveMs: 200 });
+    expect(plain).toMatchObject({ password: undefined, ca: undefined, cert: undefined, key: undefined, keepalive: 1 });
+    expect(mqttOptions({ ...base, lastWill, keepaliveMs: 45_600 }).keepalive).toBe(46);
+  });
+
+  it('backs off doubling from the minimum to the maximum, with 50–100 % jitter', () => {
+    expect([0, 1, 2, 3, 6, 7, 40].map((attempt) => backoffMs(attempt, 1000, 60_000, () => 1))).toEqual([1000, 2000, 4000, 8000, 60_000, 60_000, 60_000]);
+    expect(backoffMs(0, 1000, 60_000, () => 0)).toBe(500);
+    expect(backoffMs(3, 1000, 60_000, () => 0.5)).toBe(6000);
+    expect(backoffMs(100, 1000, 60_000, () => 0)).toBe(30_000);
   });
 });
