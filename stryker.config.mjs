@@ -3,7 +3,9 @@
 // and (with LM_MUTATE_CHECK=1) the TypeScript checker drops mutants that would not compile. Incremental: a
 // re-run tests only the mutants whose code or tests changed since the last run
 // (.tmp/mutation/<target>.incremental.json). LM_MUTATE_FILES / LM_MUTATE_TESTS (comma-separated globs)
-// narrow a target to some of its files and tests. String literals are not mutated: they are almost all log and error texts, which no
+// narrow a target to some of its files and tests; such a run has its own report and incremental file
+// (.tmp/mutation/<target>--<globs>.*), and scripts/mutate.mjs merges the reports of a target per file.
+// String literals are not mutated: they are almost all log and error texts, which no
 // test should pin word for word, and each such mutant costs a full run of real-peer tests on this box.
 // Static mutants (module-level constants, which need every test re-run) are skipped for the same reason.
 import { currentTarget } from './scripts/mutate-targets.mjs';
@@ -27,11 +29,11 @@ export default {
   timeoutMS: 8_000,
   timeoutFactor: 2,
   incremental: true,
-  incrementalFile: `.tmp/mutation/${target.name}.incremental.json`,
+  incrementalFile: `.tmp/mutation/${target.report}.incremental.json`,
   // One file per target and run: scripts/mutate.mjs reads the JSON report.
   reporters: ['clear-text', 'progress-append-only', 'json', 'html'],
-  jsonReporter: { fileName: `.tmp/mutation/${target.name}.json` },
-  htmlReporter: { fileName: `.tmp/mutation/${target.name}.html` },
+  jsonReporter: { fileName: `.tmp/mutation/${target.report}.json` },
+  htmlReporter: { fileName: `.tmp/mutation/${target.report}.html` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
   thresholds: { high: 80, low: 60, break: null },
 };

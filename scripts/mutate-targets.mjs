@@ -26,5 +26,15 @@ export function currentTarget() {
   const target = targets[name];
   if (!target) throw new Error(`LM_MUTATE=${JSON.stringify(name)}: expected one of ${Object.keys(targets).join(', ')}`);
   const list = (value) => (value ? value.split(',') : undefined);
-  return { name, mutate: list(process.env.LM_MUTATE_FILES) ?? target.mutate, tests: list(process.env.LM_MUTATE_TESTS) ?? target.tests };
+  return { name, mutate: list(process.env.LM_MUTATE_FILES) ?? target.mutate, tests: list(process.env.LM_MUTATE_TESTS) ?? target.tests, report: reportName(name) };
+}
+
+/**
+ * The report and incremental-file name of a run: the target's name, or for a run narrowed by
+ * LM_MUTATE_FILES / LM_MUTATE_TESTS the target's name and the globs, so a narrowed run keeps its own
+ * incremental results (and does not overwrite the whole folder's) and scripts/mutate.mjs can merge them.
+ */
+export function reportName(name) {
+  const narrowed = [process.env.LM_MUTATE_FILES, process.env.LM_MUTATE_TESTS && `tests=${process.env.LM_MUTATE_TESTS}`].filter(Boolean).join('+');
+  return narrowed ? `${name}--${narrowed.replace(/[^A-Za-z0-9.=+-]+/g, '_')}` : name;
 }
