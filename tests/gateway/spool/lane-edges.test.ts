@@ -2,7 +2,7 @@
 // the cursor file unreadable, out of range or unsaveable; reads bounded by count and bytes and never past
 // the durable end; acks and drops that remove whole segments only; the spool id kept across restarts;
 // record framing at its limits; telemetry and alarm record payloads. Real files in a temp dir, no timers beyond the lane's own fsync batching.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -14,7 +14,7 @@ import { decodeAlarmRecord, encodeAlarmRecord } from '../../../gateway/spool/ala
 import { findRecord, frameRecord, HEADER_BYTES, MAX_RECORD_BYTES, parseRecord } from '../../../gateway/spool/record.js';
 import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
 import { decodeTelemetryRecord, encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
-import { errnoOf, writeAll } from '../../../gateway/spool/write-io.js';
+import { errnoOf, SpoolWriteError, writeAll } from '../../../gateway/spool/write-io.js';
 import { tempDir } from '../../helpers/peers.js';
 
 const dirs: { remove: () => void }[] = [];
@@ -132,6 +132,33 @@ describe('the lane cursor file', () => {
     expect(warnings()).toBe(2);
     rmSync(blocker, { recursive: true });
     await spool.close();
+  });
+});
+
+describe('the cursor and the dir lock, on the file system', () => {
+  it('a cursor that cannot be read for another reason than absence stops the lane from opening', async () => {
+    const opts = options();
+    mkdirSync(join(opts.dir, 'telemetry', 'cursor.json'), { recursive: true }); // EISDIR, not ENOENT
+    expect(() => new Spool(opts, silentLogger(), new Stats()).open()).toThrow(/EISDIR/);
+  });
+
+  it('close() releases the lock (also when it is already gone); a lock naming pid 0 or a negative pid is taken over', async () => {
+    const opts = options();
+    const lock = join(opts.dir, 'lock');
+    const spool = opened(opts);
+    expect(existsSync(lock)).toBe(true);
+    await spool.close();
+    expect(existsSync(lock)).toBe(false);
+    const again = opened(opts);
+    rmSync(lock);
+    await expect(again.close()).resolves.toBeUndefined();
+    // process.kill(0 or -1, 0) would succeed (it signals a group), so such a pid must not count as alive.
+    for (const pid of ['0', '-1', 'garbage']) {
+      writeFileSync(lock, pid);
+      const taker = opened(opts);
+      expect(readFileSync(lock, 'utf8')).toBe(String(process.pid));
+      await taker.close();
+    }
   });
 });
 
@@ -281,6 +308,9 @@ describe('record framing', () => {
     expect(parseRecord(both, both.length)).toEqual({ kind: 'incomplete' });
     expect(parseRecord(both.subarray(0, HEADER_BYTES - 1), 0)).toEqual({ kind: 'incomplete' });
     expect(parseRecord(both.subarray(0, a.length - 1), 0)).toEqual({ kind: 'incomplete' });
+    expect(parseRecord(both.subarray(0, both.length - 1), a.length)).toEqual({ kind: 'incomplete' }); // cut short past an offset
+    const headerOnly = Buffer.alloc(HEADER_BYTES); // a whole header saying length 0: bad bytes, not a short read
+    expect(parseRecord(headerOnly, 0)).toMatchObject({ kind: 'corrupt' });
     const zero = Buffer.from(a);
     zero.writeUInt32LE(0, 0);
     expect(parseRecord(zero, 0)).toMatchObject({ kind: 'corrupt', reason: expect.stringMatching(/length 0/) });
@@ -306,9 +336,13 @@ describe('record payloads', () => {
     const stamp = { synced: false as const, epoch: 'boot-7', mono: 1234.5, ts: 99 };
     const unsynced = encodeTelemetryRecord('power,source=m1', ['v=1'], stamp);
     expect(decodeTelemetryRecord(unsynced)).toEqual({ synced: false, stamp, key: 'power,source=m1', fields: 'v=1' });
-    for (const bad of ['Xpower v=1 1', 'U\tpower\tv=1', 'Ue1 x 5\tpower\tv=1', 'Ue1 5 x\tpower\tv=1', 'Ue1 5 6\tpower', 'Ue1 5 6']) {
-      expect(() => decodeTelemetryRecord(Buffer.from(bad)), bad).toThrow();
+    expect(() => decodeTelemetryRecord(Buffer.from('Xe1 5 6\tpower\tv=1'))).toThrow(/starts with "X", expected S or U/);
+    for (const bad of ['U 5 6\tpower\tv=1', 'U\tpower\tv=1', 'Ue1 x 5\tpower\tv=1', 'Ue1 5 x\tpower\tv=1', 'Ue1 5 6\tpower', 'Ue1 5 6']) {
+      expect(() => decodeTelemetryRecord(Buffer.from(bad)), bad).toThrow(/unsynced telemetry record is malformed/);
     }
+    // The error quotes the start of the record only: a megabyte of garbage does not go into a log line.
+    const long = `Ue1 5 6 ${'z'.repeat(5000)}`;
+    expect(() => decodeTelemetryRecord(Buffer.from(long))).toThrow(/^.{0,200}$/);
   });
 
   it('an alarm record keeps the event and its epoch, and one without either is refused', () => {
@@ -317,6 +351,7 @@ describe('record payloads', () => {
     expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ event })))).toThrow(/lacks epoch/);
     expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ epoch: 'e', event: { alarmId: 'a' } })))).toThrow(/lacks epoch/);
     expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ epoch: 'e' })))).toThrow(/lacks epoch/);
+    expect(() => decodeAlarmRecord(Buffer.from(JSON.stringify({ epoch: 'e', pad: 'z'.repeat(5000) })))).toThrow(/^.{0,200}$/);
   });
 });
 
@@ -356,5 +391,14 @@ describe('whole writes', () => {
     expect(errnoOf(Object.assign(new Error('x'), { code: 28 }))).toBe('EUNKNOWN');
     expect(errnoOf(new Error('x'))).toBe('EUNKNOWN');
     expect(errnoOf(undefined)).toBe('EUNKNOWN');
+    expect(errnoOf({ code: ['ENOSPC'] })).toBe('EUNKNOWN'); // not a string, though it prints like one
+  });
+
+  it('a SpoolWriteError carries the lane, errno, file, the rejected count and the cause', () => {
+    const cause = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    const error = new SpoolWriteError('alarm', 'ENOSPC', '/spool/alarm/0.seg', 3, cause);
+    expect(error).toMatchObject({ code: 'SPOOL_WRITE_FAILED', lane: 'alarm', errno: 'ENOSPC', file: '/spool/alarm/0.seg', records: 3, name: 'SpoolWriteError' });
+    expect(error.cause).toBe(cause);
+    expect(error.message).toMatch(/no space left on device/);
   });
 });

@@ -54,4 +54,49 @@ describe('LineGrouper', () => {
     grouper.flush();
     expect(lines.map((l) => l.stamp.ts)).toEqual([1000.2, 1000.3]);
   });
+
+  it('writes a tick\'s lines out by itself after the tick, once, and again for the next tick', async () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    grouper.add(measurement('meter-1', 'voltage', 230.1, T0, 10));
+    grouper.add(measurement('meter-1', 'current', 1.5, T0, 10));
+    expect(lines).toEqual([]);
+    await Promise.resolve();
+    expect(lines.map((l) => l.fields.join(','))).toEqual(['voltage=230.1,current=1.5']);
+    grouper.add(measurement('meter-1', 'voltage', 230.2, T0 + 100, 110));
+    await Promise.resolve();
+    expect(lines.map((l) => [l.stamp.ts, l.fields.join(','), l.measurements])).toEqual([
+      [T0, 'voltage=230.1,current=1.5', 2],
+      [T0 + 100, 'voltage=230.2', 1],
+    ]);
+  });
+
+  it('a point repeated within one stamp keeps its place and its last value', () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    grouper.add(measurement('meter-1', 'voltage', 230.1, T0, 10));
+    grouper.add(measurement('meter-1', 'current', 1.5, T0, 10));
+    grouper.add(measurement('meter-1', 'voltage', 231, T0, 10));
+    grouper.add(measurement('meter-1', 'current', 1.6, T0, 10));
+    grouper.add(measurement('meter-1', 'voltage_l1', 229, T0, 10)); // a name that starts like another is another point
+    grouper.flush();
+    expect(lines.map((l) => l.fields.join(','))).toEqual(['voltage=231,current=1.6,voltage_l1=229']);
+  });
+
+  it('remembers the last millisecond of at most 20,000 series, then starts again', () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    const stampOf = (source: string, ts: number) => {
+      grouper.add(measurement(source, 'v', 1, ts, 10));
+      grouper.flush();
+      return lines.at(-1)!.stamp.ts;
+    };
+    expect(stampOf('x', T0)).toBe(T0);
+    expect(stampOf('x', T0)).toBe(T0 + 1); // remembered: bumped
+    for (let i = 0; i < 19_999; i++) grouper.add(measurement(`s${i}`, 'v', 1, T0, 10));
+    grouper.flush(); // 20,000 series remembered, x among them
+    expect(stampOf('x', T0)).toBe(T0 + 2);
+    expect(stampOf('new-series', T0)).toBe(T0); // the 20,001st: the memory starts again
+    expect(stampOf('x', T0)).toBe(T0); // forgotten with the rest
+  });
 });
