@@ -192,6 +192,18 @@ describe('lane reads', () => {
     await spool.close();
   });
 
+  it('counts the bytes written per lane, frames included, and writes each record once', async () => {
+    const stats = new Stats();
+    const opts = options();
+    const spool = opened(opts, stats);
+    await fill(spool, 'telemetry', 0, 40);
+    await fill(spool, 'alarm', 0, 3);
+    expect(stats.counter('spool.bytes_written', { lane: 'telemetry' })).toBe(40 * (HEADER_BYTES + 50));
+    expect(stats.counter('spool.bytes_written', { lane: 'alarm' })).toBe(3 * (HEADER_BYTES + 50));
+    expect(spool.telemetry.bytes()).toBe(40 * (HEADER_BYTES + 50));
+    await spool.close();
+  });
+
   it('onDurable listeners hear each fsync that made records readable, until unsubscribed', async () => {
     const spool = opened(options({ syncEveryMs: 60_000 }));
     let heard = 0;
