@@ -3,7 +3,7 @@
 // the durable end; acks and drops that remove whole segments only; the spool id kept across restarts;
 // record framing at its limits; telemetry and alarm record payloads. Real files in a temp dir, no timers beyond the lane's own fsync batching.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -220,6 +220,69 @@ describe('lane reads', () => {
     await spool.flush();
     await second;
     expect(heard).toBe(1);
+    await spool.close();
+  });
+});
+
+describe('segments and failed writes', () => {
+  it('a record bigger than a segment gets a segment of its own, never an empty one', async () => {
+    const opts = options({ segmentBytes: 100 });
+    const spool = opened(opts);
+    for (let i = 0; i < 3; i++) await spool.append('telemetry', Buffer.alloc(200, 0x41 + i));
+    await fill(spool, 'telemetry', 3, 1);
+    expect(segmentFiles(opts.dir, 'telemetry')).toEqual(['0000000000000000.seg', '0000000000000001.seg', '0000000000000002.seg', '0000000000000003.seg']);
+    expect(spool.telemetry.read(0, 10).map((r) => r.payload.length)).toEqual([200, 200, 200, 50]);
+    await spool.close();
+  });
+
+  it('probe() says whether a scratch write goes through, counts a failure, and leaves no scratch file', async () => {
+    let failProbe = true;
+    const stats = new Stats();
+    const opts = options();
+    const spool = new Spool(opts, silentLogger(), stats, undefined, {
+      openFile: async (path, flags) => {
+        if (failProbe && path.endsWith('probe')) throw Object.assign(new Error('disk on fire'), { code: 'EIO' });
+        return open(path, flags);
+      },
+    });
+    spool.open();
+    expect(await spool.telemetry.probe()).toBe(false);
+    expect(stats.counter('spool.write_probe_failed', { lane: 'telemetry', errno: 'EIO' })).toBe(1);
+    failProbe = false;
+    expect(await spool.telemetry.probe()).toBe(true);
+    expect(readdirSync(join(opts.dir, 'telemetry'))).not.toContain('probe');
+    expect(spool.telemetry.writable()).toBe(true);
+    await spool.close();
+  });
+
+  it('a failed write calls no onDurable listener and rejects every append of its batch', async () => {
+    let failSync = false;
+    const opts = options({ syncEveryMs: 60_000 });
+    const spool = new Spool(opts, silentLogger(), new Stats(), undefined, {
+      openFile: async (path, flags) => {
+        const handle = await open(path, flags);
+        if (!path.endsWith('.seg')) return handle;
+        const real = handle.datasync.bind(handle);
+        return Object.assign(handle, { datasync: () => (failSync ? Promise.reject(Object.assign(new Error('io'), { code: 'EIO' })) : real()) });
+      },
+    });
+    spool.open();
+    await Promise.all([spool.append('telemetry', payload(0)), spool.flush()]);
+    let heard = 0;
+    spool.telemetry.onDurable(() => heard++);
+    failSync = true;
+    const appends = [spool.append('telemetry', payload(1)), spool.append('telemetry', payload(2))].map((p) => p.then(() => 'ok', (e: Error) => e.name));
+    await spool.flush();
+    expect(await Promise.all(appends)).toEqual(['SpoolWriteError', 'SpoolWriteError']);
+    expect(heard).toBe(0);
+    expect(spool.telemetry.writable()).toBe(false);
+    expect(spool.telemetry.durableEnd()).toBe(1);
+    failSync = false;
+    const next = spool.append('telemetry', payload(3));
+    await spool.flush();
+    expect(await next).toBe(1); // the failed numbers were given back
+    expect(heard).toBe(1);
+    expect(spool.telemetry.writable()).toBe(true);
     await spool.close();
   });
 });
