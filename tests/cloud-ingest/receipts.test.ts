@@ -3,10 +3,10 @@
 // they are counted as unsent; a failed send is counted, never thrown. No broker: a recording channel.
 import { setImmediate as nextTick } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import type { Receipt, ReceiptItem } from '../../cloud-ingest/contract.js';
+import type { Receipt, ReceiptItem } from '../../contract/wire.js';
 import { ReceiptBatcher } from '../../cloud-ingest/ingest/receipts.js';
-import { silentLogger } from '../../gateway/shared/logger.js';
-import { Stats } from '../../gateway/shared/stats.js';
+import { silentLogger } from '../../contract/logger.js';
+import { Stats } from '../../contract/stats.js';
 
 const item = (n: number): ReceiptItem => ({ kind: 't', id: `b-${n}`, status: 'stored' });
 

@@ -8,11 +8,13 @@ import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import { Durability } from '../../../gateway/pipeline/durability.js';
 import type { AlarmEvent, Measurement } from '../../../gateway/pipeline/types.js';
-import { resolveSources, type RuntimeContext } from '../../../gateway/runtime.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
-import { Stats } from '../../../gateway/shared/stats.js';
+import { Services } from '../../../gateway/pipeline/services.js';
+import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
+import { resolveSources } from '../../../gateway/runtime.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
 import { decodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
-import { SpoolStage, spoolOf } from '../../../gateway/spool/spool-stage.js';
+import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
 import { decodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { tempDir } from '../../helpers/peers.js';
@@ -40,7 +42,7 @@ spool: { dir: ${dir.path}, ${spool} }
   const stats = new Stats();
   const clock = new HonestClock({ synced: true });
   const durability = new Durability();
-  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock, log: silentLogger(), stats, durability };
+  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock, log: silentLogger(), stats, services: new Services(), durability };
   const alarms: AlarmEvent[] = [];
   const measurements: Measurement[] = [];
   events.on('alarm', (a) => alarms.push(a));
@@ -67,7 +69,7 @@ describe('spool stage', () => {
     const s = setup('maxBytes: 64MB, syncEvery: 10ms, segmentBytes: 256KB');
     s.stage.start();
     cleanup.push(() => s.stage.stop());
-    const spool = spoolOf(s.context)!;
+    const spool = s.context.services.get('spool')!;
     expect(spool).toBeDefined();
     s.events.emit('measurement', s.measurement(230.5));
     s.events.emit('measurement', s.measurement(Number.NaN));
@@ -82,7 +84,7 @@ describe('spool stage', () => {
     const [record] = spool.alarm.read(0, 10);
     expect(decodeAlarmRecord(record!.payload).event).toEqual(alarm);
     await s.stage.stop();
-    expect(spoolOf(s.context)).toBeUndefined();
+    expect(s.context.services.get('spool')).toBeUndefined();
   });
 
   it('raises spool_full once with the drop measurement when telemetry is dropped, and clears it when the bound check finds the spool under half', async () => {
@@ -90,7 +92,7 @@ describe('spool stage', () => {
     const s = setup('maxBytes: 8KB, syncEvery: 5ms, segmentBytes: 2KB');
     s.stage.start();
     cleanup.push(() => s.stage.stop());
-    const spool = spoolOf(s.context)!;
+    const spool = s.context.services.get('spool')!;
     for (let round = 0; round < 10; round++) {
       for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
       await s.durability.barrier();

@@ -6,9 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { AlarmEvent, Clock } from '../../../gateway/pipeline/types.js';
-import { Stats } from '../../../gateway/shared/stats.js';
-import { silentLogger } from '../../../gateway/shared/logger.js';
+import { sourceFault, type AlarmEvent, type Clock } from '../../../gateway/pipeline/types.js';
+import { Stats } from '../../../contract/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
 import { encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { Spool } from '../../../gateway/spool/spool.js';
 import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
@@ -100,7 +100,7 @@ describe('the retained status', () => {
       const tracker = new StatusTracker('gw-1', c, spool, ['meter-1', 'door-1']);
       at = 61_600;
       tracker.onSourceStatus({ source: 'meter-1', online: true, mono: 10_000 + 60_000 });
-      tracker.onSourceStatus({ source: 'door-1', online: false, mono: 10_000 + 61_000, lastError: { kind: 'timeout', message: 'no answer' } });
+      tracker.onSourceStatus({ source: 'door-1', online: false, mono: 10_000 + 61_000, lastError: sourceFault('timeout', 'no answer') });
       expect(tracker.status(true)).toEqual({
         gateway: 'gw-1',
         online: true,
