@@ -78,6 +78,11 @@ describe('alarm messages', () => {
     expect(buildAlarmMessage(record(e), { clock: clock(false), epoch: EPOCH })).toEqual({ ...e, ts: PLAUSIBLE_EPOCH_MS + 1, timeSynced: false });
   });
 
+  it('an event stamped "synced" with a 1970 time is not exact: it goes at now, flagged', () => {
+    const e = event({ timeSynced: true, ts: 5, mono: 1 });
+    expect(buildAlarmMessage(record(e, 'boot-old'), { clock: clock(true, 250), epoch: EPOCH })).toEqual({ ...e, ts: WALL + 250, timeSynced: false });
+  });
+
   it('a 1970 event waits for the clock, then goes at now, flagged', () => {
     const e = event({ timeSynced: false, ts: 5, mono: 1 });
     expect(buildAlarmMessage(record(e, 'boot-old'), { clock: clock(false), epoch: EPOCH })).toBeUndefined();
@@ -98,6 +103,10 @@ describe('the retained status', () => {
       let at = 0;
       const c: Clock = { now: () => WALL + at + 0.4, mono: () => 10_000 + at, synced: () => true };
       const tracker = new StatusTracker('gw-1', c, spool, ['meter-1', 'door-1']);
+      // Before any driver reports: every configured source is there, offline, never seen.
+      expect(tracker.status(true).sources).toStrictEqual({ 'meter-1': { online: false, lastSeen: undefined }, 'door-1': { online: false, lastSeen: undefined } });
+      tracker.onSourceStatus({ source: 'not-configured', online: false, mono: 10_000 }); // unknown and offline: no last-seen time
+      expect(tracker.status(true).sources['not-configured']).toStrictEqual({ online: false, lastSeen: undefined });
       at = 61_600;
       tracker.onSourceStatus({ source: 'meter-1', online: true, mono: 10_000 + 60_000 });
       tracker.onSourceStatus({ source: 'door-1', online: false, mono: 10_000 + 61_000, lastError: sourceFault('timeout', 'no answer') });
@@ -109,7 +118,7 @@ describe('the retained status', () => {
         version: GATEWAY_VERSION,
         uptimeS: 62,
         spool: { telemetryBytes: 18, alarmEvents: 2, dropped: 0, oldestMs: undefined },
-        sources: { 'meter-1': { online: true, lastSeen: WALL + 60_000 + 0.4 }, 'door-1': { online: false, lastSeen: undefined, lastError: 'timeout: no answer' } },
+        sources: { 'meter-1': { online: true, lastSeen: WALL + 60_000 + 0.4 }, 'door-1': { online: false, lastSeen: undefined, lastError: 'timeout: no answer' }, 'not-configured': { online: false, lastSeen: undefined } },
       });
       at = 70_000;
       tracker.onSourceStatus({ source: 'meter-1', online: false, mono: 10_000 + 69_000 }); // offline keeps when it was last seen
@@ -132,7 +141,7 @@ describe('township commands', () => {
     expect(silence).toEqual({ ok: true, message: { id: 'c2', command: { kind: 'silence', by: 'li', forMs: 60_000, alarmId: undefined } } });
     expect(silence.ok && 'alarmId' in silence.message.command).toBe(true);
     expect(parse({ id: 'c3', command: { kind: 'test_alarm', by: 'li', level: 'fire', forMs: 1000 } }).ok).toBe(true);
-    for (const kind of ['request_health', 'request_config']) expect(parse({ id: 'c4', command: { kind, by: 'li' } }).ok).toBe(true);
+    for (const kind of ['request_health', 'request_config']) expect(parse({ id: 'c4', command: { kind, by: 'li' } })).toStrictEqual({ ok: true, message: { id: 'c4', command: { kind, by: 'li' } } });
     expect(parse({ id: 'c5', command: { kind: 'reset', alarmId: 'a', by: 'li' } }).ok).toBe(true);
   });
 
