@@ -287,6 +287,35 @@ describe('segments and failed writes', () => {
   });
 });
 
+describe('a rollback that cannot truncate', () => {
+  it('seals the segment: the next write starts a new one, and every durable record reads back with its number', async () => {
+    let fail = false;
+    const stats = new Stats();
+    const opts = options({ syncEveryMs: 60_000 });
+    const spool = new Spool(opts, silentLogger(), stats, undefined, {
+      openFile: async (path, flags) => {
+        if (fail && flags === 'r+') throw Object.assign(new Error('read-only file system'), { code: 'EROFS' });
+        const handle = await open(path, flags);
+        if (!path.endsWith('.seg')) return handle;
+        const real = handle.datasync.bind(handle);
+        return Object.assign(handle, { datasync: () => (fail ? Promise.reject(Object.assign(new Error('io'), { code: 'EIO' })) : real()) });
+      },
+    });
+    spool.open();
+    await Promise.all([fill(spool, 'telemetry', 0, 3), spool.flush()]);
+    fail = true;
+    const lost = spool.append('telemetry', payload(3)).catch((e: Error) => e.name);
+    await spool.flush();
+    expect(await lost).toBe('SpoolWriteError');
+    expect(stats.counter('spool.rollback_failed', { lane: 'telemetry' })).toBe(1);
+    fail = false;
+    await Promise.all([fill(spool, 'telemetry', 3, 2), spool.flush()]);
+    expect(segmentFiles(opts.dir, 'telemetry')).toEqual(['0000000000000000.seg', '0000000000000003.seg']);
+    expect(spool.telemetry.read(0, 10).map((r) => [r.seq, r.payload.toString()])).toEqual([0, 1, 2, 3, 4].map((n) => [n, payload(n).toString()]));
+    await spool.close();
+  });
+});
+
 describe('acks and drops remove whole segments only', () => {
   it('ack deletes the segments wholly before it and keeps the one it ends in; bytes() follows', async () => {
     const opts = options();
