@@ -4,22 +4,19 @@
 import { ConfigError } from '../contract/load-yaml.js';
 import { helpText, langOf, usageLine, wantsHelp } from './cli/help.js';
 import { UsageError } from './installer/args.js';
-import { doctorCommand } from './cli/doctor.js';
-import { passwdCommand } from './cli/passwd.js';
-import { probeCommand } from './cli/probe.js';
-import { runCommand } from './cli/run.js';
-import { scanCommand } from './cli/scan.js';
-import { validateCommand } from './cli/validate.js';
 
 type Command = (args: string[]) => Promise<number>;
 
+// Each command's module is loaded only when it runs: `run` (the systemd service) then never loads the
+// installer tools (probe, scan, doctor and their serial, DL/T 645 and broker checks), which cost start-up
+// time and resident memory for the gateway's whole life (issue 12, docs/benchmarks.md).
 const COMMANDS: Record<string, Command> = {
-  validate: validateCommand,
-  run: runCommand,
-  passwd: passwdCommand,
-  scan: scanCommand,
-  probe: probeCommand,
-  doctor: doctorCommand,
+  validate: async (args) => (await import('./cli/validate.js')).validateCommand(args),
+  run: async (args) => (await import('./cli/run.js')).runCommand(args),
+  passwd: async (args) => (await import('./cli/passwd.js')).passwdCommand(args),
+  scan: async (args) => (await import('./cli/scan.js')).scanCommand(args),
+  probe: async (args) => (await import('./cli/probe.js')).probeCommand(args),
+  doctor: async (args) => (await import('./cli/doctor.js')).doctorCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

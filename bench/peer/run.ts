@@ -1,10 +1,13 @@
 // bench:peer: lastmile and Node-RED (4.1 + node-red-contrib-modbus 5.23.3) side by side on the demo
 // compound's Modbus slaves, in one run, alternating, several rounds. JSON on stdout only; progress on stderr.
 // Run: npm run bench:peer [-- --quick]     (docs/benchmarks.md says what every number means)
+// lastmile runs as installed users run it: `node bin/lastmile.js run <site.yaml>`, the compiled gateway in
+// dist/ (the npm script builds first), not the sources through tsx.
 // Quantiles are nearest rank (bench/quantile.ts), with the sample count beside them. The Modbus requests
 // the simulator answered per delivered cycle are printed per round as a diagnostic, not in the medians or
 // the ratio: both sides run the same 19-request plan, so it is not an efficiency figure.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +31,8 @@ const POLL_MS = 10;
 const NODE_RED_ALARM_TOPIC = 'bench/node-red/alarm';
 const NODE_RED_TELEMETRY_TOPIC = 'bench/node-red/t';
 const say = (text: string) => process.stderr.write(`bench:peer: ${text}\n`);
+const LASTMILE_BIN = fileURLToPath(new URL('../../bin/lastmile.js', import.meta.url));
+const LASTMILE_DIST = fileURLToPath(new URL('../../dist/gateway/cli.js', import.meta.url));
 
 type Side = 'lastmile' | 'node_red';
 
@@ -54,6 +59,7 @@ const median = (values: number[]) => nearestRank(values, 0.5);
 const round3 = (n: number) => Number(n.toFixed(3));
 
 async function main(): Promise<void> {
+  if (!existsSync(LASTMILE_DIST)) throw new Error('dist/ is missing: run `npm run build` (npm run bench:peer does)');
   const red = ensureNodeRed(say);
   const modbusPort = await freePort();
   const workload = demoWorkload(modbusPort);
@@ -70,8 +76,7 @@ async function main(): Promise<void> {
     if (side === 'lastmile') {
       const runDir = join(dir.path, `lastmile-${round}`);
       const config = workload.writeLastmileConfig(runDir, { modbus: modbusPort, mqtt: mosquitto.port }, POLL_MS);
-      const entry = fileURLToPath(new URL('./lastmile-gateway.ts', import.meta.url));
-      const child = spawn(process.execPath, ['--import', 'tsx', entry, config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [LASTMILE_BIN, 'run', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[lastmile] ${chunk.toString()}`));
       return child;
     }

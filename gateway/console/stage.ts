@@ -8,48 +8,52 @@ import { parsePasswordHash } from '../../contract/password-hash.js';
 import { scope, type Logger } from '../../contract/logger.js';
 import { LiveState } from './live-state.js';
 import { type ConsoleProviders, type SpoolStatus, type UplinkStatus } from './providers.js';
-import { buildConsoleServer } from './server.js';
 import { Sessions } from './sessions.js';
 import { configValidation } from './validation.js';
 
 export class ConsoleStage implements Stage {
   readonly name = 'console';
   private readonly live: LiveState;
-  private readonly app: FastifyInstance;
+  private app: FastifyInstance | undefined;
   /** The port actually bound (the configured one, or the OS's pick for port 0 in tests). */
   port: number | undefined;
 
   constructor(
     private readonly context: RuntimeContext,
-    sessions: Sessions,
+    private readonly sessions: Sessions,
     private readonly listen: { host: string; port: number },
-    providers: ConsoleProviders,
-    sessionTimeoutMs: number,
+    private readonly providers: ConsoleProviders,
+    private readonly sessionTimeoutMs: number,
     private readonly log: Logger,
   ) {
     this.live = new LiveState(context);
-    this.app = buildConsoleServer({
-      gateway: context.site.gateway,
-      sessions,
-      sessionTimeoutMs,
-      live: this.live,
-      providers,
-      emitCommand: (command) => context.events.emit('command', command),
-      log,
-      tls: context.site.console?.tls,
-    });
   }
 
   async start(): Promise<void> {
+    // fastify is loaded here, not at import: a gateway without the console never loads it (issue 12, RSS).
+    const { buildConsoleServer } = await import('./server.js');
+    const { context } = this;
+    const app = buildConsoleServer({
+      gateway: context.site.gateway,
+      sessions: this.sessions,
+      sessionTimeoutMs: this.sessionTimeoutMs,
+      live: this.live,
+      providers: this.providers,
+      emitCommand: (command) => context.events.emit('command', command),
+      log: this.log,
+      tls: context.site.console?.tls,
+    });
+    this.app = app;
     this.live.start();
-    await this.app.listen({ host: this.listen.host, port: this.listen.port });
-    const address = this.app.server.address();
+    await app.listen({ host: this.listen.host, port: this.listen.port });
+    const address = app.server.address();
     this.port = typeof address === 'object' && address ? address.port : this.listen.port;
     this.log.info({ host: this.listen.host, port: this.port }, 'installer console listening');
   }
 
   async stop(): Promise<void> {
-    await this.app.close();
+    await this.app?.close();
+    this.app = undefined;
     this.live.stop();
   }
 }

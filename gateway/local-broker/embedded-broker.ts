@@ -14,12 +14,7 @@ import { LogThrottle } from './log-throttle.js';
 import { PacketSizeGuard } from '../../contract/mqtt-packet-size-guard.js';
 import { LoginGuard } from '../../contract/login-guard.js';
 import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from '../../contract/password-hash.js';
-import { mayPublish, maySubscribe, type DeviceUser } from './users.js';
-
-/** `$` cannot start a device username (see config/sections/outputs.ts), so no device can claim this name. */
-export const INTERNAL_USERNAME = '$lastmile-gateway';
-/** Client ids of the gateway's own clients; devices may not use this prefix (it would kick the gateway off). */
-export const INTERNAL_CLIENT_PREFIX = 'lastmile-gw-';
+import { INTERNAL_CLIENT_PREFIX, INTERNAL_USERNAME, mayPublish, maySubscribe, type DeviceUser } from './users.js';
 
 // MQTT 3.1.1 CONNACK return codes (aedes' AuthErrorCode is a const enum, unusable with isolatedModules).
 const BAD_USERNAME_OR_PASSWORD = 4;

@@ -3,7 +3,7 @@
 // a client through context.services. Listed first in gateway/stages.ts: everything that uses it starts after it.
 import type { RuntimeContext, Stage, StageFactory } from '../pipeline/stage.js';
 import { scope } from '../../contract/logger.js';
-import { EmbeddedBroker } from './embedded-broker.js';
+import type { EmbeddedBroker } from './embedded-broker.js';
 import { EmbeddedLocalBroker, ExternalLocalBroker, type LocalBroker } from './local-broker.js';
 import { loadDeviceUsers } from './users.js';
 
@@ -33,6 +33,8 @@ export class LocalBrokerStage implements Stage {
         this.context.stats.inc('local_broker.user_disabled');
         log.error({ username: problem.username, path: problem.path, reason: problem.reason }, 'local broker user disabled: it will be refused / 本地MQTT用户配置有误，已停用');
       }
+      // aedes is loaded only here: a site that uses an external broker never loads it (issue 12, RSS).
+      const { EmbeddedBroker } = await import('./embedded-broker.js');
       const embedded = new EmbeddedBroker({ host: config.host, port: config.port, tls: config.tls, users, log, stats: this.context.stats, clock: this.context.clock });
       await embedded.start(false); // devices only once the drivers are ready (driversStarted)
       this.embedded = embedded;

@@ -8,6 +8,11 @@ import { expandUserFilter, filterCovers, topicMatches } from './topic-filter.js'
 
 export type LocalBrokerUserConfig = z.infer<typeof localBrokerUser>;
 
+/** `$` cannot start a device username (see config/sections/outputs.ts), so no device can claim this name. */
+export const INTERNAL_USERNAME = '$lastmile-gateway';
+/** Client ids of the gateway's own clients; devices may not use this prefix (it would kick the gateway off). */
+export const INTERNAL_CLIENT_PREFIX = 'lastmile-gw-';
+
 export interface DeviceUser {
   readonly username: string;
   readonly hash: PasswordHash;

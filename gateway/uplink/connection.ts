@@ -50,6 +50,8 @@ export function mqttOptions(options: ConnectionOptions): IClientOptions {
     cert: options.cert ? readConfigFile(options.cert, 'cert') : undefined,
     key: options.key ? readConfigFile(options.key, 'key') : undefined,
     rejectUnauthorized: true,
+    // No 65,536-Buffer message-id cache (about 6 MB of heap for the process's life; issue 12, RSS).
+    writeCache: false,
     will: { topic: topics.status(options.gateway), payload: Buffer.from(JSON.stringify(options.lastWill())), qos: 1, retain: true },
   };
 }

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClientSubscribeCallback, MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INTERNAL_CLIENT_PREFIX, INTERNAL_USERNAME } from '../../../gateway/local-broker/embedded-broker.js';
+import { INTERNAL_CLIENT_PREFIX, INTERNAL_USERNAME } from '../../../gateway/local-broker/users.js';
 import { freePort, tempDir } from '../../helpers/peers.js';
 import { connectDevice, connectRefusal, startGateway, waitFor, writeUsers, type TestGateway } from './harness.js';
 
