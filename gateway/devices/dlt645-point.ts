@@ -4,7 +4,7 @@ import type { YamlSource, ConfigIssue } from '../../contract/load-yaml.js';
 import type { Profile } from '../../config/profile.js';
 import { formatShape } from '../drivers/dlt645/values.js';
 
-export function dlt645PointIssues(source: YamlSource, profile: Profile, index: number): ConfigIssue[] {
+export function dlt645PointIssues(source: Pick<YamlSource, 'issue'>, profile: Profile, index: number): ConfigIssue[] {
   const point = profile.points[index]!;
   const at = (key: string) => ['points', index, key];
   if (point.dlt645 === undefined) return [source.issue(['points', index], 'a DL/T 645 point needs "dlt645: { di, format }"')];

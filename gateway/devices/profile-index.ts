@@ -4,12 +4,13 @@ import { stateKeyProblems } from './state-keys.js';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseWithSchema, sortIssues, YamlSource, type ConfigIssue } from '../../contract/load-yaml.js';
+import { ConfigError, sortIssues, type ConfigIssue, type YamlSource } from '../../contract/load-yaml.js';
 import { profile as profileSchema, type Profile } from '../../config/profile.js';
 import { ruleUnitProblems } from '../rules/rule-units.js';
 import { convertible } from '../shared/measure-units.js';
 import { driverPlugin } from '../drivers/registry.js';
 import { resolveProfile, type ResolvedPoint } from './resolve.js';
+import { parseProfileText, readProfileCache } from './profile-cache.js';
 
 /** The built-in profiles folder (repo-root/devices). */
 export const BUILTIN_PROFILES_DIR = fileURLToPath(new URL('../../devices/', import.meta.url));
@@ -25,7 +26,7 @@ export function listProfileFiles(dir: string): string[] {
 }
 
 /** Checks a schema-valid profile for what zod cannot see: references between points, widths, ids vs paths. */
-export function profileIssues(source: YamlSource, profile: Profile, expectedId: string | undefined): ConfigIssue[] {
+export function profileIssues(source: Pick<YamlSource, 'issue'>, profile: Profile, expectedId: string | undefined): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (expectedId !== undefined && profile.id !== expectedId) {
     issues.push(source.issue(['id'], `id "${profile.id}" must match the file path "${expectedId}"`));
@@ -65,7 +66,7 @@ export function profileIssues(source: YamlSource, profile: Profile, expectedId: 
 }
 
 /** Ranges and rule limits must be in units the point's values convert to, with and without each variant. */
-function unitIssues(source: YamlSource, profile: Profile): ConfigIssue[] {
+function unitIssues(source: Pick<YamlSource, 'issue'>, profile: Profile): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
   const add = (path: (string | number)[], message: string) => {
@@ -99,14 +100,16 @@ export function rangeProblems(point: ResolvedPoint): string[] {
 export class ProfileIndex {
   private constructor(private readonly byId: ReadonlyMap<string, Profile>) {}
 
-  /** Loads every profile under the folders (earlier folders win); throws ConfigError with every issue. */
+  /** Loads every profile under the folders (earlier folders win); throws ConfigError with every issue. A folder's profiles.cache.json (profile-cache.ts) saves parsing unchanged YAML. */
   static load(dirs: readonly string[] = [BUILTIN_PROFILES_DIR]): ProfileIndex {
     const byId = new Map<string, Profile>();
     const issues: ConfigIssue[] = [];
     for (const dir of dirs) {
+      const cache = readProfileCache(dir);
       for (const file of listProfileFiles(dir)) {
-        const expectedId = relative(dir, file).replace(/\.yaml$/, '').split(sep).join('/');
-        const parsed = parseWithSchema(file, readFileSync(file, 'utf8'), profileSchema);
+        const path = relative(dir, file).split(sep).join('/');
+        const expectedId = path.replace(/\.yaml$/, '');
+        const parsed = parseProfileText(file, readFileSync(file, 'utf8'), profileSchema, cache?.files[path]);
         if (!parsed.ok) {
           issues.push(...parsed.issues);
           continue;

@@ -41,7 +41,8 @@ export interface SourceCheck<S> extends ConfigCheck {
 
 /** One point of a profile of this driver, as the profile index hands it to the driver's point check. */
 export interface PointCheck {
-  readonly yaml: YamlSource;
+  /** Where a problem is (only `issue`: a profile from the build's cache makes its YamlSource only when asked). */
+  readonly yaml: Pick<YamlSource, 'issue'>;
   readonly profile: Profile;
   /** Index into profile.points. */
   readonly index: number;
