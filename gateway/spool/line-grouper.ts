@@ -22,11 +22,27 @@ export interface GroupedLine {
 /** Series remembered for distinct stamps; past it the memory starts again (a collision then is merely possible). */
 const MAX_SERIES_REMEMBERED = 20_000;
 
+interface Group {
+  readonly key: string;
+  readonly fields: string[];
+  /** Field name → its index in fields (a point repeated within one stamp replaces the earlier value). */
+  readonly names: Map<string, number>;
+  readonly stamp: TimeStamp;
+  readonly deviceTime: boolean;
+}
+
 export class LineGrouper {
-  private groups = new Map<string, { key: string; fields: string[]; stamp: TimeStamp; deviceTime: boolean }>();
+  /** This tick's groups in the order they began, and the same groups by series key. */
+  private groups: Group[] = [];
+  private byKey = new Map<string, Group[]>();
   private scheduled = false;
   /** Series key → the last millisecond a synced line of it was stamped with. */
   private readonly lastMs = new Map<string, number>();
+  /**
+   * Series keys of frozen tag sets (a source's tags are frozen once at start), by source and class:
+   * building the key for every measurement was half of the gateway's allocation at saturation (issue 12).
+   */
+  private readonly keys = new WeakMap<object, Map<string, Map<string, string>>>();
 
   constructor(
     private readonly epoch: string,
@@ -36,29 +52,55 @@ export class LineGrouper {
   /** Adds one measurement; throws (naming source and point) when its value cannot be encoded. */
   add(m: Measurement): void {
     const field = encodeField(m.point, m.value);
-    const key = seriesKey(m);
-    const groupKey = `${key}\u0000${m.mono}\u0000${m.ts}\u0000${m.timeSynced}`;
-    let group = this.groups.get(groupKey);
+    const key = this.seriesKeyOf(m);
+    let sameKey = this.byKey.get(key);
+    if (!sameKey) {
+      sameKey = [];
+      this.byKey.set(key, sameKey);
+    }
+    let group = sameKey.find((g) => sameNumber(g.stamp.mono, m.mono) && sameNumber(g.stamp.ts, m.ts) && g.stamp.synced === m.timeSynced);
     if (!group) {
-      group = { key, fields: [], stamp: { ts: m.ts, mono: m.mono, synced: m.timeSynced, epoch: this.epoch }, deviceTime: m.deviceTime === true };
-      this.groups.set(groupKey, group);
+      group = { key, fields: [], names: new Map(), stamp: { ts: m.ts, mono: m.mono, synced: m.timeSynced, epoch: this.epoch }, deviceTime: m.deviceTime === true };
+      sameKey.push(group);
+      this.groups.push(group);
     }
     // A point repeated within one stamp replaces the earlier value (InfluxDB would keep the last one too).
     const name = escapeKey(m.point);
-    const existing = group.fields.findIndex((f) => f.startsWith(`${name}=`));
-    if (existing >= 0) group.fields[existing] = field;
-    else group.fields.push(field);
+    const existing = group.names.get(name);
+    if (existing !== undefined) group.fields[existing] = field;
+    else group.names.set(name, group.fields.push(field) - 1);
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.flush());
     }
   }
 
+  private seriesKeyOf(m: Measurement): string {
+    if (!Object.isFrozen(m.tags)) return seriesKey(m);
+    let bySource = this.keys.get(m.tags);
+    if (!bySource) {
+      bySource = new Map();
+      this.keys.set(m.tags, bySource);
+    }
+    let byClass = bySource.get(m.source);
+    if (!byClass) {
+      byClass = new Map();
+      bySource.set(m.source, byClass);
+    }
+    let key = byClass.get(m.class);
+    if (key === undefined) {
+      key = seriesKey(m);
+      byClass.set(m.class, key);
+    }
+    return key;
+  }
+
   flush(): void {
     this.scheduled = false;
     const groups = this.groups;
-    this.groups = new Map();
-    for (const { key, fields, stamp, deviceTime } of groups.values()) {
+    this.groups = [];
+    this.byKey = new Map();
+    for (const { key, fields, stamp, deviceTime } of groups) {
       this.emitLine({ key, fields, stamp: deviceTime ? stamp : this.distinct(key, stamp), measurements: fields.length });
     }
   }
@@ -71,4 +113,9 @@ export class LineGrouper {
     this.lastMs.set(key, ms);
     return ms === stamp.ts ? stamp : { ...stamp, ts: ms };
   }
+}
+
+/** Equal as the former string group key compared them: NaN matches NaN, and -0 matches 0. */
+function sameNumber(a: number, b: number): boolean {
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
