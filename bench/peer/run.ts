@@ -2,12 +2,13 @@
 // compound's Modbus slaves, in one run, alternating, several rounds. JSON on stdout only; progress on stderr.
 // Run: npm run bench:peer [-- --quick]     (docs/benchmarks.md says what every number means)
 // lastmile runs as installed users run it: `node bin/lastmile.js run <site.yaml>`, the compiled gateway in
-// dist/ (the npm script builds first), not the sources through tsx.
+// dist/ (the npm script builds first), not the sources through tsx, with the node options of
+// deploy/lastmile.service's ExecStart.
 // Quantiles are nearest rank (bench/quantile.ts), with the sample count beside them. The Modbus requests
 // the simulator answered per delivered cycle are printed per round as a diagnostic, not in the medians or
 // the ratio: both sides run the same 19-request plan, so it is not an efficiency figure.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +34,14 @@ const NODE_RED_TELEMETRY_TOPIC = 'bench/node-red/t';
 const say = (text: string) => process.stderr.write(`bench:peer: ${text}\n`);
 const LASTMILE_BIN = fileURLToPath(new URL('../../bin/lastmile.js', import.meta.url));
 const LASTMILE_DIST = fileURLToPath(new URL('../../dist/gateway/cli.js', import.meta.url));
+
+/** The node options the systemd unit starts the gateway with (deploy/lastmile.service ExecStart), so the bench runs what a box runs. */
+function serviceNodeOptions(unit: string): string[] {
+  const line = /^ExecStart=\/usr\/bin\/node (.*)\/opt\/lastmile\/bin\/lastmile\.js run /m.exec(unit);
+  if (!line) throw new Error('deploy/lastmile.service: no ExecStart=/usr/bin/node … /opt/lastmile/bin/lastmile.js run line');
+  return line[1]!.split(' ').filter((word) => word !== '');
+}
+const NODE_OPTIONS = serviceNodeOptions(readFileSync(new URL('../../deploy/lastmile.service', import.meta.url), 'utf8'));
 
 type Side = 'lastmile' | 'node_red';
 
@@ -76,7 +85,7 @@ async function main(): Promise<void> {
     if (side === 'lastmile') {
       const runDir = join(dir.path, `lastmile-${round}`);
       const config = workload.writeLastmileConfig(runDir, { modbus: modbusPort, mqtt: mosquitto.port }, POLL_MS);
-      const child = spawn(process.execPath, [LASTMILE_BIN, 'run', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [...NODE_OPTIONS, LASTMILE_BIN, 'run', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[lastmile] ${chunk.toString()}`));
       return child;
     }
@@ -150,6 +159,7 @@ async function main(): Promise<void> {
       measurements_per_cycle: workload.measurementsPerCycle,
       planned_requests_per_cycle: workload.requestsPerCycle,
       poll_ms: POLL_MS,
+      lastmile_command: `node ${[...NODE_OPTIONS, 'bin/lastmile.js', 'run', '<site.yaml>'].join(' ')}`,
       alarm: `${ALARM.source}.${ALARM.point} >= ${ALARM.above} (hysteresis ${ALARM.hysteresis}), no on-delay, no latch`,
       rounds: ROUNDS,
       window_s: WINDOW_S,
