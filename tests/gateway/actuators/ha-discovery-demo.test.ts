@@ -2,7 +2,6 @@
 // stages, and a client logged in as the demo's `home-assistant` user, as HA's MQTT integration would be.
 // Every retained config under homeassistant/# must hold HA's discovery rules for its component
 // (ha-discovery-rules.ts), and the classes HA needs for statistics must be there.
-import { Services } from '../../../gateway/pipeline/services.js';
 import { writeFileSync } from 'node:fs';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,19 +10,15 @@ import { ActuatorsStage } from '../../../gateway/actuators/stage.js';
 import { loadDemoConfig } from '../../../scripts/demo/demo-compound.js';
 import { MemoryGpioPort } from '../../../gateway/drivers/gpio/memory-port.js';
 import { LocalBrokerStage } from '../../../gateway/local-broker/stage.js';
-import { Durability } from '../../../gateway/pipeline/durability.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
-import { resolveSources } from '../../../gateway/runtime.js';
 import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
-import { silentLogger } from '../../../contract/logger.js';
 import { hashPassword } from '../../../contract/password-hash.js';
-import { Stats } from '../../../contract/stats.js';
-import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { freePort, tempDir } from '../../helpers/peers.js';
 import { waitFor } from '../../helpers/wait.js';
 import { discoveryProblems, type DiscoveryConfig } from './ha-discovery-rules.js';
 import { SOURCE_FAULT_CODES } from '../../../gateway/pipeline/types.js';
+import { testContext } from '../../helpers/runtime-context.js';
 
 const dir = tempDir('ha-demo');
 const PASSWORD = 'ha-demo-password';
@@ -39,7 +34,7 @@ beforeAll(async () => {
   port = await freePort();
   const site = loadDemoConfig({ dir: dir.path, ports: { broker: port } });
   for (const user of site.config.localBroker!.users) writeFileSync(user.passwordFile, `${await hashPassword(PASSWORD, { N: 1024, r: 8, p: 1 })}\n`, { mode: 0o600 });
-  context = { site: site.config, sources: resolveSources(site), events: new EventBus<GatewayEvents>(() => undefined), clock: new HonestClock({ synced: true }), log: silentLogger(), stats: new Stats(), services: new Services(() => new MemoryGpioPort()), durability: new Durability() };
+  context = testContext(site, { events: new EventBus<GatewayEvents>(() => undefined), gpioPort: () => new MemoryGpioPort() });
   broker = new LocalBrokerStage(context);
   await broker.start();
   actuators = new ActuatorsStage(context);

@@ -1,6 +1,5 @@
 // MQTT notices and Home Assistant discovery against a real broker (mosquitto as the site's external
 // local broker), through the real local-broker and actuators stages.
-import { Services } from '../../../gateway/pipeline/services.js';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../config/load-site.js';
@@ -9,13 +8,10 @@ import { LocalBrokerStage } from '../../../gateway/local-broker/stage.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { AlarmEvent } from '../../../gateway/pipeline/types.js';
-import { resolveSources } from '../../../gateway/runtime.js';
 import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
-import { HonestClock } from '../../../gateway/time/honest-clock.js';
-import { silentLogger } from '../../../contract/logger.js';
-import { Stats } from '../../../contract/stats.js';
 import { startMosquitto, type Peer } from '../../helpers/peers.js';
 import { waitFor } from '../../helpers/wait.js';
+import { testContext } from '../../helpers/runtime-context.js';
 
 const siteYaml = (port: number) => `
 version: 1
@@ -74,7 +70,7 @@ describe('MQTT notice and Home Assistant actuators (real mosquitto)', () => {
     await old.publishAsync('lastmile/notice/level-1.level.old_rule', JSON.stringify({ alarmId: 'level-1.level.old_rule', state: 'raised' }), { qos: 1, retain: true });
     await old.endAsync();
     const loaded = parseSiteConfig('site.yaml', siteYaml(broker.port));
-    context = { site: loaded.config, sources: resolveSources(loaded), events: new EventBus<GatewayEvents>(() => undefined), clock: new HonestClock({ synced: true }), log: silentLogger(), stats: new Stats(), services: new Services() };
+    context = testContext(loaded, { events: new EventBus<GatewayEvents>(() => undefined) });
     localBroker = new LocalBrokerStage(context);
     await localBroker.start();
     actuators = new ActuatorsStage(context);

@@ -1,7 +1,6 @@
 // The actuators stage with the runtime's GPIO port (injected through Services, as the demo does), on the
 // in-memory port (no GPIO on this machine): siren, strobe and button wired from the site config, and
 // every line released on stop.
-import { Services } from '../../../gateway/pipeline/services.js';
 import { describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../config/load-site.js';
 import { ActuatorsStage } from '../../../gateway/actuators/stage.js';
@@ -9,10 +8,7 @@ import { MemoryGpioPort } from '../../../gateway/drivers/gpio/memory-port.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import type { GatewayCommand } from '../../../gateway/pipeline/types.js';
-import { resolveSources } from '../../../gateway/runtime.js';
-import { HonestClock } from '../../../gateway/time/honest-clock.js';
-import { silentLogger } from '../../../contract/logger.js';
-import { Stats } from '../../../contract/stats.js';
+import { testContext } from '../../helpers/runtime-context.js';
 
 const yaml = `
 version: 1
@@ -33,7 +29,7 @@ describe('actuators stage', () => {
     const events = new EventBus<GatewayEvents>((event, error) => {
       throw new Error(`${event}: ${String(error)}`);
     });
-    const stage = new ActuatorsStage({ site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log: silentLogger(), stats: new Stats(), services: new Services(() => port) });
+    const stage = new ActuatorsStage(testContext(loaded, { events, gpioPort: () => port }));
     await stage.start();
     const commands: GatewayCommand[] = [];
     events.on('command', (c) => commands.push(c));

@@ -1,7 +1,5 @@
 // A runtime context for console tests: a real site config (parsed from YAML), the real event bus and
 // stats, no drivers — the tests emit measurements and status events themselves, as drivers would.
-import { Services } from '../../../gateway/pipeline/services.js';
-import { Durability } from '../../../gateway/pipeline/durability.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -10,10 +8,9 @@ import { parseSiteConfig } from '../../../config/load-site.js';
 import { hashPassword } from '../../../contract/password-hash.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
-import { resolveSources } from '../../../gateway/runtime.js';
 import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
-import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Stats } from '../../../contract/stats.js';
+import { testContext } from '../../helpers/runtime-context.js';
 
 export const PASSWORD = 'install-pw-2026';
 /** Cheap scrypt parameters: these tests check the login flow, not the cost. */
@@ -59,6 +56,6 @@ export function makeContext(dir: string, port: number, passwordFile: string | un
   const events = new EventBus<GatewayEvents>((event, error) => {
     throw new Error(`listener for ${event} failed: ${String(error)}`);
   });
-  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: true }), log, stats, services: new Services(), durability: new Durability() };
+  const context = testContext(loaded, { events, log, stats });
   return { context, configFile, logs };
 }

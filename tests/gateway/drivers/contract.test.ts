@@ -5,21 +5,16 @@
 // harmless. serial and opcua have their own tests against real peers (a socat pty, a node-opcua server).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CATALOG } from '../../../contract/errors.js';
-import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
 import type { DriverName } from '../../../gateway/drivers/registry.js';
 import { loadDriver } from '../../../gateway/drivers/registry.js';
 import { MemoryGpioPort } from '../../../gateway/drivers/gpio/memory-port.js';
 import { LocalBrokerStage } from '../../../gateway/local-broker/stage.js';
-import { EventBus } from '../../../gateway/pipeline/event-bus.js';
-import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
-import { Services } from '../../../gateway/pipeline/services.js';
 import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
-import { resolveSources } from '../../../gateway/runtime.js';
-import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { loadDemoConfig } from '../../../scripts/demo/demo-compound.js';
 import { freePort, tempDir } from '../../helpers/peers.js';
 import { waitFor } from '../../helpers/wait.js';
+import { testContext, throwingEventBus } from '../../helpers/runtime-context.js';
 
 const DRIVERS: readonly DriverName[] = ['modbus', 'dlt645', 'gpio', 'mqtt', 'gbt26875'];
 
@@ -33,10 +28,8 @@ describe('driver contract, on the demo compound with no devices present', () => 
     const [modbus, meters, brokerPort, panel] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     const site = loadDemoConfig({ dir: dir.path, ports: { modbus, meters, broker: brokerPort, panel } });
     const stats = new Stats();
-    const events = new EventBus<GatewayEvents>((event, error) => {
-      throw new Error(`listener for ${event} failed: ${String(error)}`);
-    });
-    context = { site: site.config, sources: resolveSources(site), events, clock: new HonestClock({ synced: true }), log: silentLogger(), stats, services: new Services(() => new MemoryGpioPort()) };
+    const events = throwingEventBus();
+    context = testContext(site, { events, stats, gpioPort: () => new MemoryGpioPort() });
     // The MQTT driver gets its client from the local broker, as in the runtime.
     broker = new LocalBrokerStage(context);
     await broker.start();

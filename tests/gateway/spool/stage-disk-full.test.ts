@@ -1,23 +1,18 @@
 // The spool stage on a real tmpfs that fills long before spool.maxBytes (issue 11, "Full disk"): while
 // the disk refuses writes the durability barrier rejects (so a device gets no PUBACK), polled readings
 // are counted as dropped, a fault alarm is raised at once, and it clears when space returns.
-import { Services } from '../../../gateway/pipeline/services.js';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../config/load-site.js';
-import { EventBus } from '../../../gateway/pipeline/event-bus.js';
-import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import { Durability } from '../../../gateway/pipeline/durability.js';
 import type { AlarmEvent, Measurement } from '../../../gateway/pipeline/types.js';
-import { resolveSources } from '../../../gateway/runtime.js';
-import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
-import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
 import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { waitFor } from '../../helpers/wait.js';
 import { mountTmpfs, type Tmpfs } from './tmpfs.js';
+import { testContext, throwingEventBus } from '../../helpers/runtime-context.js';
 
 const fs = mountTmpfs(1024);
 const refused = 'refused' in fs ? fs.refused : undefined;
@@ -36,13 +31,11 @@ buses: [{ id: meters, type: tcp, host: 127.0.0.1, port: 1502 }]
 spool: { dir: ${join(tmp.path, 'spool')}, maxBytes: 64MB, syncEvery: 20ms, segmentBytes: 256KB }
 `;
     const loaded = parseSiteConfig('site.yaml', yaml);
-    const events = new EventBus<GatewayEvents>((event, error) => {
-      throw new Error(`listener of ${event} failed: ${String(error)}`);
-    });
+    const events = throwingEventBus();
     const stats = new Stats();
     const clock = new HonestClock({ synced: true });
     const durability = new Durability();
-    const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock, log: silentLogger(), stats, services: new Services(), durability };
+    const context = testContext(loaded, { events, clock, stats, durability });
     const alarms: AlarmEvent[] = [];
     events.on('alarm', (a) => alarms.push(a));
     const stage = new SpoolStage(context);

@@ -4,20 +4,15 @@
 // fsync timers stay real), the durability barrier, and an unencodable measurement counted, not spooled.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSiteConfig } from '../../../config/load-site.js';
-import { EventBus } from '../../../gateway/pipeline/event-bus.js';
-import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import { Durability } from '../../../gateway/pipeline/durability.js';
 import type { AlarmEvent, Measurement } from '../../../gateway/pipeline/types.js';
-import { Services } from '../../../gateway/pipeline/services.js';
-import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
-import { resolveSources } from '../../../gateway/runtime.js';
-import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
 import { decodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
 import { decodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { tempDir } from '../../helpers/peers.js';
+import { testContext, throwingEventBus } from '../../helpers/runtime-context.js';
 
 const cleanup: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -36,13 +31,11 @@ buses: [{ id: meters, type: tcp, host: 127.0.0.1, port: 1502 }]
 spool: { dir: ${dir.path}, ${spool} }
 `;
   const loaded = parseSiteConfig('site.yaml', yaml);
-  const events = new EventBus<GatewayEvents>((event, error) => {
-    throw new Error(`listener of ${event} failed: ${String(error)}`);
-  });
+  const events = throwingEventBus();
   const stats = new Stats();
   const clock = new HonestClock({ synced: true });
   const durability = new Durability();
-  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock, log: silentLogger(), stats, services: new Services(), durability };
+  const context = testContext(loaded, { events, clock, stats, durability });
   const alarms: AlarmEvent[] = [];
   const measurements: Measurement[] = [];
   events.on('alarm', (a) => alarms.push(a));

@@ -1,6 +1,5 @@
 // A gateway with just what a GB/T 26875 source needs, wired as the runtime wires it: the driver (with test
 // timing), the decode stage, the rules stage and the alarm stage on one bus, plus recorders for the events.
-import { Services } from '../../../../gateway/pipeline/services.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSiteConfig } from '../../../../config/load-site.js';
@@ -13,12 +12,11 @@ import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import type { AlarmEvent, Measurement, SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { onCondition, type RuleCondition } from '../../../../gateway/rules/condition.js';
 import { RulesStage } from '../../../../gateway/rules/stage.js';
-import { resolveSources } from '../../../../gateway/runtime.js';
 import type { RuntimeContext } from '../../../../gateway/pipeline/stage.js';
-import { silentLogger } from '../../../../contract/logger.js';
 import { Stats } from '../../../../contract/stats.js';
 import { HonestClock } from '../../../../gateway/time/honest-clock.js';
 import { tempDir } from '../../../helpers/peers.js';
+import { testContext } from '../../../helpers/runtime-context.js';
 
 export interface TestGateway {
   readonly context: RuntimeContext;
@@ -41,7 +39,7 @@ export async function startGateway(siteText: string, options: Gbt26875DriverOpti
   const events = new EventBus<GatewayEvents>((event, error) => {
     throw new Error(`listener for ${event} failed: ${String(error)}`);
   });
-  const context: RuntimeContext = { site: loaded.config, sources: resolveSources(loaded), events, clock: new HonestClock({ synced: clockSynced }), log: silentLogger(), stats, services: new Services() };
+  const context = testContext(loaded, { events, clock: new HonestClock({ synced: clockSynced }), stats });
   const alarms: AlarmEvent[] = [];
   const conditions: RuleCondition[] = [];
   const measurements: Measurement[] = [];
