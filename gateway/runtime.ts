@@ -133,17 +133,13 @@ export class GatewayRuntime {
   /** Starts one part, waiting at most the start timeout: a part that never answers fails the start instead of hanging it. */
   private async startOne(what: string, start: () => Promise<void> | void): Promise<void> {
     const timeoutMs = this.options.startTimeoutMs ?? START_TIMEOUT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs} ms / 启动超时`)), timeoutMs);
-    });
+    let result: 'timeout' | void;
     try {
-      await Promise.race([Promise.resolve().then(start), timedOut]);
+      result = await within(timeoutMs, start);
     } catch (error) {
-      throw error instanceof Error && error.message.startsWith(what) ? error : new Error(`${what} failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
+      throw new Error(`${what} failed to start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+    if (result === 'timeout') throw new Error(`${what} did not start within ${timeoutMs} ms / 启动超时`);
   }
 
   async stop(): Promise<void> {
@@ -158,24 +154,31 @@ export class GatewayRuntime {
 
   /** Stops one part, waiting at most STOP_TIMEOUT_MS so one stuck part cannot keep the gateway (and the spool's last sync) from stopping. */
   private async stopOne(what: string, stop: () => Promise<void> | void): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS);
-    });
     let result: 'timeout' | void;
     try {
-      result = await Promise.race([Promise.resolve().then(stop), timedOut]);
+      result = await within(STOP_TIMEOUT_MS, stop);
     } catch (error) {
       // A part that cannot stop cleanly (or never fully started) must not keep the others from stopping.
       this.context.stats.inc('runtime.stop_error', { part: what });
       this.context.log.error({ part: what, err: error }, 'failed to stop; going on without it');
       return;
-    } finally {
-      clearTimeout(timer);
     }
     if (result === 'timeout') {
       this.context.stats.inc('runtime.stop_timeout', { part: what });
       this.context.log.error({ part: what, timeoutMs: STOP_TIMEOUT_MS }, 'did not stop in time; going on without it');
     }
+  }
+}
+
+/** Runs `part`, waiting at most `timeoutMs` for it: its own outcome, or 'timeout' (the part is left running). */
+async function within(timeoutMs: number, part: () => Promise<void> | void): Promise<void | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(part), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
