@@ -71,8 +71,8 @@ export const CONNACK_SERVER_UNAVAILABLE = 3;
 export const BUSY_BACKOFF_ATTEMPT = 3;
 
 /** The attempt number to back off with after `error`: raised to BUSY_BACKOFF_ATTEMPT when the broker said it is busy. */
-export function attemptAfterError(attempt: number, error: unknown): number {
-  return (error as { code?: unknown } | undefined)?.code === CONNACK_SERVER_UNAVAILABLE ? Math.max(attempt, BUSY_BACKOFF_ATTEMPT) : attempt;
+export function attemptAfterError(attempt: number, error: Error & { code?: unknown }): number {
+  return uplinkErrorCode(error) === 'UPLINK_SERVER_BUSY' ? Math.max(attempt, BUSY_BACKOFF_ATTEMPT) : attempt;
 }
 
 /** How long shutdown waits for the broker to acknowledge the offline status. */
@@ -146,9 +146,10 @@ export class UplinkConnection {
 
 /** The catalog code of an uplink connection error: a refused login or a bad certificate is config, the rest is retried. */
 export function uplinkErrorCode(error: Error & { code?: unknown }): ErrorCode {
-  // mqtt.js: CONNACK return codes 4 (bad user name or password) and 5 (not authorized); 3 server unavailable.
+  // mqtt.js: CONNACK return codes 4 (bad user name or password) and 5 (not authorized), 3 server unavailable;
+  // MQTT 5's 134/135 and 136/137 say the same.
   if (error.code === 4 || error.code === 5 || error.code === 134 || error.code === 135) return 'UPLINK_NOT_AUTHORIZED';
-  if (error.code === 3 || error.code === 136 || error.code === 137) return 'UPLINK_SERVER_BUSY';
+  if (error.code === CONNACK_SERVER_UNAVAILABLE || error.code === 136 || error.code === 137) return 'UPLINK_SERVER_BUSY';
   if (typeof error.code === 'string' && /CERT|SSL|TLS|SELF_SIGNED|HOSTNAME|VERIFY|ISSUER|SIGNATURE/i.test(error.code)) return 'UPLINK_TLS';
   return 'UPLINK_CONNECTION';
 }
