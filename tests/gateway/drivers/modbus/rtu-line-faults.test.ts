@@ -62,10 +62,11 @@ beforeAll(async () => {
       const unit = request[0]!;
       const fn = request[1]!;
       if (unit === 2) {
-        device.write(answer(unit, fn, [100, 200]));
-        // Repeated after every unit-2 answer until unit 1 is asked again, so the copy that arrived last is
-        // still on the line then (an answer to another unit would otherwise push the older copy out).
-        if (late) setTimeout((frame: Buffer) => device.isOpen && device.write(frame), 5, late);
+        // The late answer rides right behind every unit-2 answer, in the same write, until unit 1 is asked
+        // again: so a copy is always on the line before the gateway's next request, whatever the load (a
+        // copy sent on a timer could arrive after unit 1's request, where no RTU master can tell it from
+        // the answer). The gateway drops each copy before its next request, unit 2's or unit 1's.
+        device.write(late ? Buffer.concat([answer(unit, fn, [100, 200]), late]) : answer(unit, fn, [100, 200]));
         continue;
       }
       late = undefined;
