@@ -66,7 +66,8 @@ beforeAll(async () => {
         // again: so a copy is always on the line before the gateway's next request, whatever the load (a
         // copy sent on a timer could arrive after unit 1's request, where no RTU master can tell it from
         // the answer). The gateway drops each copy before its next request, unit 2's or unit 1's.
-        device.write(late ? Buffer.concat([answer(unit, fn, [100, 200]), late]) : answer(unit, fn, [100, 200]));
+        const reply = answer(unit, fn, [100, 200]);
+        device.write(late ? Buffer.concat([reply, late]) : reply);
         continue;
       }
       late = undefined;
