@@ -30,7 +30,8 @@ export class SerialNodeLine {
   private port: Duplex | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
   private running = false;
-  private readonly online = new Map<string, boolean>();
+  /** Each source's last reported state: 'online', or the kind of fault it went offline for. */
+  private readonly reported = new Map<string, 'online' | SourceFault['kind']>();
   private readonly lastWarn = new Map<string, number>();
   private readonly suppressed = new Map<string, number>();
 
@@ -191,8 +192,14 @@ export class SerialNodeLine {
 
   private status(source: ResolvedSource, online: boolean, lastError?: SourceFault): void {
     const id = source.config.id;
-    if (this.online.get(id) === online) return;
-    this.online.set(id, online);
+    const state = online ? 'online' : (lastError?.kind ?? 'timeout');
+    const previous = this.reported.get(id);
+    if (previous === state) return;
+    // Already offline: only a lost port replaces the earlier cause. A node that fell silent because its
+    // adapter was unplugged is a connection fault, and whichever the link noticed first (the missed
+    // heartbeats or the closed port) depends on timing; a silence noticed after the port is gone is not news.
+    if (!online && previous !== undefined && previous !== 'online' && state !== 'connection') return;
+    this.reported.set(id, state);
     const mono = this.context.clock.mono();
     if (online) this.context.log.info({ source: id, node: source.config.node }, 'source online');
     else this.context.log.warn({ source: id, node: source.config.node, kind: lastError?.kind, code: lastError?.code, error: lastError?.message }, 'source offline');
