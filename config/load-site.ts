@@ -11,7 +11,7 @@ import { siteConfig, type SiteConfig } from './site.js';
 type Actuator = SiteConfig['actuators'][number];
 import { BUILTIN_PROFILES_DIR, ProfileIndex, rangeProblems } from '../gateway/devices/profile-index.js';
 import { checkActuator } from '../gateway/actuators/kinds.js';
-import { driverPlugin } from '../gateway/drivers/registry.js';
+import { driverPlugin, RETIRED_DRIVER_ENVIRONMENT } from '../gateway/drivers/registry.js';
 import { resolveProfile } from '../gateway/devices/resolve.js';
 import { effectiveRules, RuleConfigError } from '../gateway/rules/effective.js';
 
@@ -22,14 +22,18 @@ export interface LoadedSite {
 }
 
 /** Reads, validates and freezes a site config; throws ConfigError listing every problem. */
-export function loadSiteConfig(file: string): LoadedSite {
-  return parseSiteConfig(file, readFileSync(file, 'utf8'));
+export function loadSiteConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedSite {
+  return parseSiteConfig(file, readFileSync(file, 'utf8'), env);
 }
 
-export function parseSiteConfig(file: string, text: string): LoadedSite {
+/** `env`: checked for variables that settings were once read from (retiredEnvironmentIssues). */
+export function parseSiteConfig(file: string, text: string, env: NodeJS.ProcessEnv = process.env): LoadedSite {
   const source = new YamlSource(file, text);
   const syntax = source.syntaxIssues();
   if (syntax.length > 0) throw new ConfigError(syntax);
+  // A variable the gateway no longer reads would be ignored without a word; refuse to start until it is moved.
+  const retired = retiredEnvironmentIssues(source, env);
+  if (retired.length > 0) throw new ConfigError(retired);
   const raw = source.value();
   const result = siteConfig.safeParse(raw);
   const profilesDir = (raw as { gateway?: { profilesDir?: unknown } } | null)?.gateway?.profilesDir;
@@ -43,6 +47,21 @@ export function parseSiteConfig(file: string, text: string): LoadedSite {
   const issues = crossCheck(source, result.data, profiles);
   if (issues.length > 0) throw new ConfigError(sortIssues(issues));
   return { file, config: deepFreeze(result.data), profiles };
+}
+
+/**
+ * One issue per set environment variable that a driver read before its options moved into the site config
+ * (gateway/drivers/<name>/options.ts), at the config key that replaced it.
+ */
+export function retiredEnvironmentIssues(source: YamlSource, env: NodeJS.ProcessEnv): ConfigIssue[] {
+  return Object.entries(RETIRED_DRIVER_ENVIRONMENT)
+    .filter(([name]) => env[name] !== undefined && env[name] !== '')
+    .map(([name, key]) =>
+      source.issue(
+        key.split('.'),
+        `环境变量 ${name} 已不再读取：请在站点配置里设置 ${key}，再删除该变量 / the environment variable ${name} is no longer read: set ${key} in the site config and remove the variable`,
+      ),
+    );
 }
 
 /** The sections cross-checks read, with every item that fails its own schema left as undefined. */

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { id, localText, logSettings } from './sections/common.js';
 import { bus } from './sections/buses.js';
+import { driversSection } from './sections/drivers.js';
 import { alarmSettings } from './sections/rules.js';
 import { source } from './sections/sources.js';
 import { actuator, console_, localBroker, metrics } from './sections/outputs.js';
@@ -22,6 +23,7 @@ export const siteConfig = z.strictObject({
     .describe('Who this gateway is'),
   buses: z.array(bus).prefault([]),
   sources: z.array(source).min(1, 'a site needs at least one source'),
+  drivers: driversSection.prefault({}),
   actuators: z.array(actuator).prefault([]),
   alarms: alarmSettings.optional().describe('Site-wide alarm settings: silence length, latched-alarm file, drill/maintenance windows'),
   log: logSettings.default({ level: 'info' }).describe('Logging; LASTMILE_LOG_LEVEL overrides log.level'),

@@ -58,7 +58,7 @@ export interface RuntimeOptions {
   readonly stats?: Stats;
   /** Extra stages (simulators, test probes) started after the built-in ones. */
   readonly extraStages?: readonly StageFactory[];
-  /** How the GPIO port shared by the GPIO driver and GPIO actuators is made; default: from the GPIO driver options (onoff on a Pi). */
+  /** How the GPIO port shared by the GPIO driver and GPIO actuators is made; default: from the site's `drivers.gpio` (onoff on a Pi). */
   readonly gpioPort?: GpioPortFactory;
   /** Per part (stage or driver); default START_TIMEOUT_MS. */
   readonly startTimeoutMs?: number;
@@ -81,7 +81,7 @@ export class GatewayRuntime {
       stats.inc('bus.listener_error', { event });
       log.error({ event, err: error }, 'a pipeline listener failed; other listeners still got the event');
     });
-    const services = new Services(options.gpioPort ?? defaultGpioPort);
+    const services = new Services(options.gpioPort ?? (() => defaultGpioPort(loaded.config.drivers.gpio)));
     this.context = { site: loaded.config, sources: resolveSources(loaded), events, clock: options.clock ?? new HonestClock(), log, stats, services, durability: new Durability() };
     this.decoder = new Decoder({ events, clock: this.context.clock, log: scope(log, 'decode'), stats }, this.context.sources);
   }

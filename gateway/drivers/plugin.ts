@@ -64,14 +64,41 @@ export interface DriverPlugin<
   readonly pointFields?: PointFields;
   /** Fields this driver adds to a profile (all optional: a profile of another driver omits them). */
   readonly profileFields?: ProfileFields;
-  /** Schema of the driver's own options (not in the site config), from options.ts; undefined when it has none. */
+  /** Schema of the driver's own options that are code defaults (not in the site config), from options.ts. */
   readonly options?: z.ZodType;
+  /**
+   * Schema of the driver's options an installer sets in the site config as `drivers.<name>` (from
+   * options.ts; config/sections/drivers.ts builds the section). Every field has a default, so the block
+   * may be left out; the driver reads the validated block from `context.site.drivers`.
+   */
+  readonly siteOptions?: z.ZodType;
+  /**
+   * Environment variables this driver once read, each with the site config key that replaced it. Loading
+   * a site config fails while one is set (config/load-site.ts), so no setting is silently ignored.
+   */
+  readonly retiredEnvironment?: Readonly<Record<string, string>>;
   /** The cross-checks of one source that zod cannot make: its bus, its address, its point mapping. */
   checkSource(check: SourceCheck<SourceBase & z.infer<z.ZodObject<Fields>>>): void;
   /** Problems with one point of a profile of this driver (a Modbus point needs an address, …). */
   checkPoint?(check: PointCheck): ConfigIssue[];
   /** Loads the driver code (lazily: node-opcua alone is about 40 MB of RSS). */
   load(): Promise<DriverFactory>;
+}
+
+/** A plugin with site options, typed so the `drivers:` section knows its schema: `DriverPlugin<…> & WithSiteOptions<typeof schema>`. */
+export interface WithSiteOptions<S extends z.ZodType> {
+  readonly siteOptions: S;
+}
+
+/** The `drivers:` section's shape: one block per plugin that has site options, each defaulted as a whole. */
+export type SiteOptionsShape<P extends readonly DriverPlugin[]> = {
+  [Plugin in P[number] as Plugin['siteOptions'] extends z.ZodType ? Plugin['name'] : never]: z.ZodPrefault<NonNullable<Plugin['siteOptions']>>;
+};
+
+export function siteOptionsShape<P extends readonly DriverPlugin[]>(plugins: P): SiteOptionsShape<P> {
+  const shape: Record<string, z.ZodType> = {};
+  for (const plugin of plugins) if (plugin.siteOptions !== undefined) shape[plugin.name] = plugin.siteOptions.prefault({});
+  return shape as SiteOptionsShape<P>;
 }
 
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (k: infer I) => void ? I : never;

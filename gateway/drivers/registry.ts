@@ -1,6 +1,7 @@
 // Driver registry: the profile's `driver:` names the folder. One line per driver (STYLE.md habit 1); the
 // source and profile schemas (config/sections/sources.ts, config/profile.ts), the site cross-checks
-// (config/load-site.ts) and the profile checks (gateway/devices/profile-index.ts) are built from it.
+// (config/load-site.ts), the site's `drivers:` section (config/sections/drivers.ts) and the profile checks
+// (gateway/devices/profile-index.ts) are built from it.
 // Plugins load their driver code lazily, so a gateway without OPC UA sources never loads node-opcua
 // (about 40 MB of RSS on a Pi).
 import type { DriverFactory } from './driver.js';
@@ -10,7 +11,7 @@ import { gpioPlugin } from './gpio/plugin.js';
 import { modbusPlugin } from './modbus/plugin.js';
 import { mqttPlugin } from './mqtt/plugin.js';
 import { opcuaPlugin } from './opcua/plugin.js';
-import { mergeFields, type DriverPlugin } from './plugin.js';
+import { mergeFields, siteOptionsShape, type DriverPlugin } from './plugin.js';
 import { serialPlugin } from './serial/plugin.js';
 
 export const DRIVER_PLUGINS = [modbusPlugin, serialPlugin, mqttPlugin, opcuaPlugin, gpioPlugin, gbt26875Plugin, dlt645Plugin] as const;
@@ -27,6 +28,12 @@ export const REGISTERED_DRIVERS = DRIVER_PLUGINS.map((plugin) => plugin.name) as
 export const DRIVER_SOURCE_FIELDS = mergeFields(DRIVER_PLUGINS, 'sourceFields');
 export const DRIVER_POINT_FIELDS = mergeFields(DRIVER_PLUGINS, 'pointFields');
 export const DRIVER_PROFILE_FIELDS = mergeFields(DRIVER_PLUGINS, 'profileFields');
+
+/** The blocks of the site config's `drivers:` section (config/sections/drivers.ts), by driver name. */
+export const DRIVER_SITE_OPTIONS = siteOptionsShape(DRIVER_PLUGINS);
+
+/** Environment variable → the site config key that replaced it, for every driver (refused at config load). */
+export const RETIRED_DRIVER_ENVIRONMENT: Readonly<Record<string, string>> = Object.assign({}, ...DRIVER_PLUGINS.map((plugin) => plugin.retiredEnvironment ?? {}));
 
 const BY_NAME = Object.fromEntries(DRIVER_PLUGINS.map((plugin) => [plugin.name, plugin])) as unknown as Readonly<Record<DriverName, DriverPlugin>>;
 

@@ -5,7 +5,6 @@ import { constants, accessSync, statSync } from 'node:fs';
 import type { LoadedSite } from '../../config/load-site.js';
 import { keyFileProblem, type ListenerTls } from '../../contract/listener-tls.js';
 import { findMainGpioChip, globalGpioNumber } from '../drivers/gpio/chip-base.js';
-import { currentGpioDriverOptions } from '../drivers/gpio/options.js';
 import type { LocalText } from '../pipeline/types.js';
 
 export interface Requirement {
@@ -59,7 +58,7 @@ function gpioLines(loaded: LoadedSite): { path: string; line: number }[] {
 function gpioRequirements(loaded: LoadedSite): Requirement[] {
   const lines = gpioLines(loaded);
   if (lines.length === 0) return [];
-  const options = currentGpioDriverOptions();
+  const options = loaded.config.drivers.gpio;
   if (options.port === 'memory') {
     return [{ path: lines[0]!.path, ok: true, detail: { zh: 'GPIO 使用内存端口（演示/测试）', en: 'GPIO uses the in-memory port (demo/tests)' } }];
   }

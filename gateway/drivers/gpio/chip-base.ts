@@ -47,7 +47,7 @@ export function findMainGpioChip(sysfsRoot = DEFAULT_GPIO_SYSFS_ROOT, chipLabel?
     if (chip) return chip;
   }
   const found = chips.map((c) => `${c.name} "${c.label}" base ${c.base}`).join(', ') || 'none';
-  throw new Error(`no GPIO chip labelled ${wanted.map((l) => `"${l}"`).join(' or ')} in ${sysfsRoot} (found: ${found}); set the chip label (LASTMILE_GPIO_CHIP_LABEL) for this board`);
+  throw new Error(`no GPIO chip labelled ${wanted.map((l) => `"${l}"`).join(' or ')} in ${sysfsRoot} (found: ${found}); set drivers.gpio.chipLabel in the site config for this board`);
 }
 
 /** Global sysfs number of a BCM line on the chip; throws when the chip has no such line. */

@@ -6,7 +6,6 @@
 import type { GpioInput, GpioLevel, GpioPort } from './port.js';
 import { type RawValue, type SourceFaultKind, sourceFault } from '../../pipeline/types.js';
 import type { Driver, DriverContext, DriverFactory, ResolvedSource } from '../driver.js';
-import { currentGpioDriverOptions, type GpioDriverOptions } from './options.js';
 
 interface WatchedPoint {
   readonly pointId: string;
@@ -30,15 +29,13 @@ function bitsOf(level: GpioLevel): RawValue {
 
 export class GpioDriver implements Driver {
   private readonly watched: WatchedSource[] = [];
-  private options: GpioDriverOptions | undefined;
   private port: GpioPort | undefined;
   private running = false;
 
   constructor(private readonly context: DriverContext) {}
 
-  /** Reads the options and lists the lines to watch; each source's line mapping and pins were checked at load (./plugin.ts). */
+  /** Lists the lines to watch; each source's line mapping and pins were checked at load (./plugin.ts). */
   init(): void {
-    this.options = currentGpioDriverOptions();
     for (const source of this.context.sources) {
       const lines = source.config.gpio?.lines ?? {};
       const watchedPoints = source.resolved.points
@@ -109,7 +106,7 @@ export class GpioDriver implements Driver {
     const id = watched.source.config.id;
     const input = await this.port!.input(point.line, {
       edge: 'both',
-      debounceMs: this.options!.debounceMs,
+      debounceMs: this.context.site.drivers.gpio.debounce,
       onError: (error) => {
         context.stats.inc('gpio.watch_error', { source: id, point: point.pointId });
         context.log.error({ source: id, point: point.pointId, line: point.line, err: error }, 'GPIO edge watch failed; the poll still re-reads the line');

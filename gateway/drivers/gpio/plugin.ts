@@ -1,9 +1,10 @@
 // The GPIO driver as config sees it: `gpio: { lines }` on the source, `line`/`activeLow` on profile points,
-// every named line mapped to a pin, and each pin used once (by a source or an actuator).
+// every named line mapped to a pin, each pin used once (by a source or an actuator), and the `drivers.gpio`
+// block (./options.ts).
 import { z } from 'zod';
 import { id } from '../../../config/sections/common.js';
-import type { DriverPlugin } from '../plugin.js';
-import { gpioDriverOptions } from './options.js';
+import type { DriverPlugin, WithSiteOptions } from '../plugin.js';
+import { GPIO_RETIRED_ENVIRONMENT, gpioDriverOptions } from './options.js';
 
 const sourceFields = {
   gpio: z.strictObject({ lines: z.record(id, z.number().int().min(0)).describe('Profile line name → GPIO line (BCM number)') }).optional(),
@@ -14,12 +15,13 @@ const pointFields = {
   activeLow: z.boolean().optional().describe('For GPIO: the contact reads 0 when active'),
 };
 
-export const gpioPlugin: DriverPlugin<'gpio', typeof sourceFields, typeof pointFields> = {
+export const gpioPlugin: DriverPlugin<'gpio', typeof sourceFields, typeof pointFields> & WithSiteOptions<typeof gpioDriverOptions> = {
   name: 'gpio',
   summary: 'dry contacts on the GPIO header (door contacts, float switches, fire-panel relay outputs)',
   sourceFields,
   pointFields,
-  options: gpioDriverOptions,
+  siteOptions: gpioDriverOptions,
+  retiredEnvironment: GPIO_RETIRED_ENVIRONMENT,
   checkSource(check) {
     const { source, profile } = check;
     const needed = [...new Set(profile.points.map((p) => p.line).filter((l): l is string => l !== undefined))];

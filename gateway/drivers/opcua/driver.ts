@@ -4,18 +4,14 @@
 import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import type { Driver, DriverContext, DriverFactory } from '../driver.js';
 import { createCertificateManager, loadOpcuaLibrary } from './library.js';
-import { currentOpcuaDriverOptions, type OpcuaDriverOptions } from './options.js';
 import { OpcuaSourceSession } from './source-session.js';
 
 export class OpcuaDriver implements Driver {
   private readonly sessions: OpcuaSourceSession[] = [];
   private certificates: OPCUACertificateManager | undefined;
-  private options: OpcuaDriverOptions | undefined;
-
   constructor(private readonly context: DriverContext) {}
 
   init(): void {
-    this.options = currentOpcuaDriverOptions();
     for (const source of this.context.sources) {
       const id = source.config.id;
       // The block exists and its nodes name points of the profile: checked at load (./plugin.ts).
@@ -27,7 +23,8 @@ export class OpcuaDriver implements Driver {
   }
 
   async start(): Promise<void> {
-    const options = this.options ?? currentOpcuaDriverOptions();
+    // Security and certificates: the site config's validated `drivers.opcua` block (./options.ts).
+    const options = this.context.site.drivers.opcua;
     const lib = await loadOpcuaLibrary();
     this.certificates = await createCertificateManager(options);
     for (const source of this.context.sources) {

@@ -1,9 +1,9 @@
-// The OPC UA driver as config sees it: `opcua: { endpoint, nodes, publishingInterval }` on the source, and
-// nodes that must name points of the profile. node-opcua itself loads only when a site has OPC UA sources.
+// The OPC UA driver as config sees it: `opcua: { endpoint, nodes, publishingInterval }` on the source,
+// nodes that must name points of the profile, and the `drivers.opcua` security block (./options.ts). node-opcua itself loads only when a site has OPC UA sources.
 import { z } from 'zod';
 import { duration, id } from '../../../config/sections/common.js';
-import type { DriverPlugin } from '../plugin.js';
-import { opcuaDriverOptions } from './options.js';
+import type { DriverPlugin, WithSiteOptions } from '../plugin.js';
+import { OPCUA_RETIRED_ENVIRONMENT, opcuaDriverOptions } from './options.js';
 
 const sourceFields = {
   opcua: z
@@ -15,11 +15,12 @@ const sourceFields = {
     .optional(),
 };
 
-export const opcuaPlugin: DriverPlugin<'opcua', typeof sourceFields> = {
+export const opcuaPlugin: DriverPlugin<'opcua', typeof sourceFields> & WithSiteOptions<typeof opcuaDriverOptions> = {
   name: 'opcua',
   summary: 'OPC UA servers (pump-room PLCs, building management systems), by subscription',
   sourceFields,
-  options: opcuaDriverOptions,
+  siteOptions: opcuaDriverOptions,
+  retiredEnvironment: OPCUA_RETIRED_ENVIRONMENT,
   checkSource(check) {
     const { source, profile } = check;
     if (source.opcua === undefined) {

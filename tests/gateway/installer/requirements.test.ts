@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommand } from '../../../gateway/cli/run.js';
 import { validateCommand } from '../../../gateway/cli/validate.js';
-import { setGpioDriverOptions } from '../../../gateway/drivers/gpio/options.js';
 import { runDoctor } from '../../../gateway/installer/doctor.js';
 import { tempDir } from '../../helpers/peers.js';
 
@@ -19,7 +18,8 @@ writeFileSync(join(sysfs, 'gpiochip512', 'base'), '512\n');
 writeFileSync(join(sysfs, 'gpiochip512', 'ngpio'), '54\n');
 writeFileSync(join(sysfs, 'gpiochip512', 'label'), 'pinctrl-bcm2711\n');
 
-function config(name: string, line: number): string {
+/** A site with a GPIO source and siren; `sysfsRoot` is the site's drivers.gpio.sysfsRoot (a fake tree). */
+function config(name: string, line: number, sysfsRoot = sysfs): string {
   const file = join(dir.path, `${name}.yaml`);
   writeFileSync(
     file,
@@ -30,6 +30,7 @@ sources:
 actuators:
   - { id: siren-b1, type: gpio, role: siren, line: ${line} }
 console: { host: 127.0.0.1, port: 18080, passwordFile: ${hash} }
+drivers: { gpio: { sysfsRoot: ${sysfsRoot} } }
 spool: { dir: ${join(dir.path, 'spool')}, maxBytes: 1MB }
 `,
   );
@@ -46,14 +47,12 @@ function captureConsole() {
 
 afterEach(() => {
   vi.restoreAllMocks();
-  setGpioDriverOptions(undefined);
 });
 afterAll(() => dir.remove());
 
 describe('host requirements', () => {
   it('run refuses with one bilingual line per missing requirement, naming the config path', async () => {
-    setGpioDriverOptions({ sysfsRoot: noSysfs });
-    const file = config('missing', 27);
+    const file = config('missing', 27, noSysfs);
     const c = captureConsole();
     expect(await runCommand([file])).toBe(1);
     expect(c.err).toHaveLength(2);
@@ -63,7 +62,6 @@ describe('host requirements', () => {
   });
 
   it('validate prints ok for the config, then the missing requirements, and exits 1; --config-only exits 0', async () => {
-    setGpioDriverOptions({ sysfsRoot: sysfs });
     const file = config('line-99', 99);
     let c = captureConsole();
     expect(await validateCommand([file])).toBe(1);
@@ -78,7 +76,6 @@ describe('host requirements', () => {
   });
 
   it('names the uplink password, the TLS files and the local-broker user hashes it cannot find', async () => {
-    setGpioDriverOptions({ sysfsRoot: sysfs });
     const file = config('files', 27);
     const text = readFileSync(file, 'utf8');
     writeFileSync(
@@ -97,7 +94,6 @@ spool:`,
   });
 
   it('refuses a listener key file others can read, and names a missing certificate', async () => {
-    setGpioDriverOptions({ sysfsRoot: sysfs });
     const file = config('tls-files', 27);
     const key = join(dir.path, 'console.key');
     writeFileSync(key, 'not really a key\n', { mode: 0o644 });
@@ -115,7 +111,6 @@ spool:`,
   });
 
   it('doctor passes both once the hash file exists and the line is on the chip', async () => {
-    setGpioDriverOptions({ sysfsRoot: sysfs });
     const file = config('good', 27);
     const before = await runDoctor(file, { ntpProbe: () => Promise.resolve('unavailable') });
     expect(before.find((r) => r.title.en === 'Requirement console.passwordFile')).toMatchObject({ status: 'fail' });

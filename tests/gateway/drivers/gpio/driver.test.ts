@@ -9,7 +9,6 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { parseSiteConfig } from '../../../../config/load-site.js';
 import type { Driver } from '../../../../gateway/drivers/driver.js';
 import { MemoryGpioPort } from '../../../../gateway/drivers/gpio/memory-port.js';
-import { setGpioDriverOptions } from '../../../../gateway/drivers/gpio/options.js';
 import { loadDriver } from '../../../../gateway/drivers/registry.js';
 import { Decoder } from '../../../../gateway/pipeline/decoder.js';
 import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
@@ -35,6 +34,7 @@ const siteText = [
   'sources:',
   `  - { id: fire-door-3, profile: generic/gpio-door-contact, poll: ${POLL_MS}ms, gpio: { lines: { contact: ${DOOR_LINE} } }, tags: { building: "3", floor: "1" } }`,
   `  - { id: flood-pump-room, profile: testvendor/flood-dry-contact, poll: ${POLL_MS}ms, gpio: { lines: { relay: ${FLOOD_LINE} } }, tags: { building: "3", room: pump room } }`,
+  `drivers: { gpio: { port: memory, debounce: ${DEBOUNCE_MS}ms } }`,
 ].join('\n');
 writeFileSync(siteFile, siteText);
 const loaded = parseSiteConfig(siteFile, siteText);
@@ -55,7 +55,6 @@ describe('gpio driver with the in-memory port', () => {
     port = new MemoryGpioPort();
     port.setInput(DOOR_LINE, 0); // door closed: the NC contact pulls the line to 0
     port.setInput(FLOOD_LINE, 1); // dry: the relay is open and the pull-up reads 1
-    setGpioDriverOptions({ port: 'memory', debounceMs: DEBOUNCE_MS });
     stats = new Stats();
     measurements = [];
     readings = [];
@@ -77,7 +76,6 @@ describe('gpio driver with the in-memory port', () => {
   afterEach(async () => {
     await driver.stop();
     decoder.stop();
-    setGpioDriverOptions(undefined);
     vi.useRealTimers();
   });
 

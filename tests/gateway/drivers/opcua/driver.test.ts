@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../../config/load-site.js';
 import type { Driver } from '../../../../gateway/drivers/driver.js';
 import { loadDriver } from '../../../../gateway/drivers/registry.js';
-import { setOpcuaDriverOptions } from '../../../../gateway/drivers/opcua/options.js';
 import { Decoder } from '../../../../gateway/pipeline/decoder.js';
 import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
@@ -60,6 +59,8 @@ describe('opcua driver against a node-opcua server', () => {
       '    profile: testvendor/pump-station',
       `    opcua: { endpoint: ${JSON.stringify(server.endpoint)}, publishingInterval: 100ms, nodes: { level: "ns=1;s=Sump.NoSuchNode", high_float: ${JSON.stringify(FLOAT_NODE)} } }`,
       '    tags: { building: "4" }',
+      // An unsecured channel, as on an isolated plant network; secure-channel.test.ts runs the secure default.
+      `drivers: { opcua: { securityMode: None, securityPolicy: None, pkiDir: ${JSON.stringify(join(dir.path, 'client-pki'))}, maxRetryDelay: 1s } }`,
     ].join('\n');
     writeFileSync(siteFile, site);
     const loaded = parseSiteConfig(siteFile, site);
@@ -71,7 +72,6 @@ describe('opcua driver against a node-opcua server', () => {
     events.on('source.status', (s) => statuses.push(s));
     decoder = new Decoder({ events, clock, log, stats }, sources);
     decoder.start();
-    setOpcuaDriverOptions({ securityMode: 'None', securityPolicy: 'None', pkiDir: join(dir.path, 'client-pki'), maxRetryDelay: 1000 });
     const factory = await loadDriver('opcua');
     driver = factory({ log, stats, clock, events, site: loaded.config, sources, services: new Services() });
     driver.init();
@@ -82,7 +82,6 @@ describe('opcua driver against a node-opcua server', () => {
     await driver?.stop();
     decoder?.stop();
     await server?.stop();
-    setOpcuaDriverOptions(undefined);
     if (previousXdg === undefined) delete process.env.XDG_CONFIG_HOME;
     else process.env.XDG_CONFIG_HOME = previousXdg;
     dir.remove();

@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSiteConfig } from '../../../../config/load-site.js';
 import type { Driver } from '../../../../gateway/drivers/driver.js';
-import { setOpcuaDriverOptions } from '../../../../gateway/drivers/opcua/options.js';
 import { loadDriver } from '../../../../gateway/drivers/registry.js';
 import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
@@ -58,6 +57,8 @@ describe('opcua driver on a secure channel', () => {
       '    profile: testvendor/pump-station',
       `    opcua: { endpoint: ${JSON.stringify(server.endpoint)}, publishingInterval: 100ms, nodes: { level: ${JSON.stringify(LEVEL_NODE)}, high_float: ${JSON.stringify(FLOAT_NODE)} } }`,
       '    tags: { building: "3" }',
+      // The defaults are SignAndEncrypt + Basic256Sha256 and no trust on first use; only the folder and the retry pace change here.
+      `drivers: { opcua: { pkiDir: ${JSON.stringify(pkiDir)}, maxRetryDelay: 1s } }`,
     ].join('\n');
     writeFileSync(siteFile, site);
     const loaded = parseSiteConfig(siteFile, site);
@@ -66,8 +67,6 @@ describe('opcua driver on a secure channel', () => {
     });
     events.on('reading', (r) => readings.push(r));
     events.on('source.status', (s) => statuses.push(s));
-    // The defaults are SignAndEncrypt + Basic256Sha256 and no trust on first use; only the folder and the retry pace change here.
-    setOpcuaDriverOptions({ pkiDir, maxRetryDelay: 1000 });
     driver = (await loadDriver('opcua'))({ log: silentLogger(), stats: new Stats(), clock: new HonestClock({ synced: true }), events, site: loaded.config, sources: resolveSources(loaded), services: new Services() });
     driver.init();
     await driver.start();
@@ -76,7 +75,6 @@ describe('opcua driver on a secure channel', () => {
   afterAll(async () => {
     await driver?.stop();
     await server?.stop();
-    setOpcuaDriverOptions(undefined);
     if (previousXdg === undefined) delete process.env.XDG_CONFIG_HOME;
     else process.env.XDG_CONFIG_HOME = previousXdg;
     dir.remove();
