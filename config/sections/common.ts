@@ -1,9 +1,15 @@
 // Schema atoms shared by the site config and device profiles.
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { KNOWN_UNITS } from '../../gateway/shared/measure-units.js';
 import { parseDuration, parseSize } from '../../gateway/shared/units.js';
 
 export { alarmLevel, deviceClass, id, localText, logSettings } from '../../contract/config-atoms.js';
+
+/** A file or folder the gateway opens: absolute, so it does not depend on the service's working directory. */
+export function absolutePath(example: string) {
+  return z.string().min(1).refine(isAbsolute, `use an absolute path, e.g. ${example}`);
+}
 
 /**
  * A duration as people write it ("500ms", "5s", "10m", "2h", "7d"), a number of milliseconds once

@@ -1,9 +1,8 @@
 // Local outputs: actuators (siren, strobe, silence button), the local MQTT broker, the installer console.
 import { z } from 'zod';
 import { ACTUATOR_SCHEMAS } from '../../gateway/actuators/kinds.js';
-import { isAbsolute } from 'node:path';
 import { isValidAclFilter } from '../../gateway/local-broker/topic-filter.js';
-import { duration } from './common.js';
+import { absolutePath, duration } from './common.js';
 import { listenerTls } from '../../contract/listener-tls.js';
 
 /** One `actuators:` entry; each `type:` is a folder under gateway/actuators/ (listed in gateway/actuators/kinds.ts). */
@@ -19,7 +18,7 @@ const aclFilter = z
   .min(1)
   .refine(isValidAclFilter, 'not a valid MQTT topic filter ("+" and "#" only as whole levels, "#" last, "%u" only as a whole level)');
 
-const absoluteFile = z.string().min(1).refine(isAbsolute, 'use an absolute path, e.g. /etc/lastmile/mqtt/node-1.hash');
+const absoluteFile = absolutePath('/etc/lastmile/mqtt/node-1.hash');
 
 export const localBrokerUser = z.strictObject({
   username: brokerUsername.describe('MQTT username of one device (or one display / Home Assistant)'),

@@ -47,14 +47,15 @@ describe('drivers: in the site config', () => {
     expect(drivers.gpio).toEqual({ port: 'memory', sysfsRoot: '/sys/class/gpio', chipLabel: 'pinctrl-custom', debounce: 20 });
   });
 
-  it('names the config path of each mistake: half-secure channel, unknown key, too long a debounce, a driver without options', () => {
+  it('names the config path of each mistake: half-secure channel, unknown key, relative pkiDir, too long a debounce, a driver without options', () => {
     const text = `${base}drivers:
-  opcua: { securityMode: None, securityMod: None }
+  opcua: { securityMode: None, securityMod: None, pkiDir: opcua-pki }
   gpio: { debounce: 10s }
   modbus: {}
 `;
     const issues = issuesOf(text);
     expect(issues).toContainEqual(expect.stringMatching(/^site\.yaml:6:\d+ drivers\.opcua\.securityMod: .*unknown key "securityMod"/));
+    expect(issues).toContainEqual(expect.stringMatching(/^site\.yaml:6:\d+ drivers\.opcua\.pkiDir: use an absolute path, e\.g\. \/var\/lib\/lastmile\/opcua-pki$/));
     expect(issues).toContainEqual(expect.stringMatching(/^site\.yaml:7:\d+ drivers\.gpio\.debounce: at most 5s/));
     expect(issues).toContainEqual(expect.stringMatching(/^site\.yaml:8:\d+ drivers\.modbus: .*unknown key "modbus"/));
     // The refinement runs once the block's own fields are valid.

@@ -3,13 +3,13 @@
 // registry); sources name their lines (`gpio.lines`, BCM numbers). The one port is made by the runtime
 // from this block (port-provider.ts) unless the runtime was given one (RuntimeOptions.gpioPort).
 import { z } from 'zod';
-import { duration } from '../../../config/sections/common.js';
+import { absolutePath, duration } from '../../../config/sections/common.js';
 import { DEFAULT_GPIO_SYSFS_ROOT } from './chip-base.js';
 
 export const gpioDriverOptions = z
   .strictObject({
     port: z.enum(['onoff', 'memory']).default('onoff').describe('onoff drives real pins; memory is for the demo and tests'),
-    sysfsRoot: z.string().min(1).default(DEFAULT_GPIO_SYSFS_ROOT).describe('Where gpiochipN/{base,label,ngpio} are read to find the chip base'),
+    sysfsRoot: absolutePath(DEFAULT_GPIO_SYSFS_ROOT).default(DEFAULT_GPIO_SYSFS_ROOT).describe('Where gpiochipN/{base,label,ngpio} are read to find the chip base'),
     chipLabel: z.string().min(1).optional().describe('Label of the header chip when it is not pinctrl-rp1, pinctrl-bcm2711 or pinctrl-bcm2835'),
     debounce: duration
       .refine((ms) => ms <= 5000, 'at most 5s')

@@ -4,7 +4,7 @@
 // carries endpoint, nodes and publishing interval. No secret is written here: the gateway's private key
 // stays in pkiDir/own/private/ (mode 0700 folder), and the site file holds only the folder's path.
 import { z } from 'zod';
-import { duration } from '../../../config/sections/common.js';
+import { absolutePath, duration } from '../../../config/sections/common.js';
 
 /** Security policies node-opcua-client 2.180 offers that are not deprecated by OPC UA 1.04+. */
 export const OPCUA_SECURITY_POLICIES = ['None', 'Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss'] as const;
@@ -16,9 +16,7 @@ export const opcuaDriverOptions = z
       .default('SignAndEncrypt')
       .describe('Message security mode; None only on an isolated plant network and only when the server offers nothing else'),
     securityPolicy: z.enum(OPCUA_SECURITY_POLICIES).default('Basic256Sha256').describe('Must be None exactly when securityMode is None'),
-    pkiDir: z
-      .string()
-      .min(1)
+    pkiDir: absolutePath('/var/lib/lastmile/opcua-pki')
       .default('/var/lib/lastmile/opcua-pki')
       .describe('Certificate folder (created with mode 0700): own/ (gateway certificate and private key, made on first start), trusted/, rejected/, issuers/'),
     acceptUnknownServerCertificates: z
