@@ -91,12 +91,13 @@ for item in bin dist deploy docs config package.json npm-shrinkwrap.json package
   [ -e "$SRC/$item" ] || continue
   cp -a "$SRC/$item" "$APP/$item"
 done
-# One role's code only (issue 12): a gateway has no township code and a township no gateway code; both
-# sides meet in dist/contract/, and lint keeps them from importing each other.
+# One role's code only (issue 12): a gateway has no township code and a township no gateway code. Each
+# side is one bundle with its chunks (dist/gateway/, dist/cloud-ingest/; scripts/build.mjs), each with its
+# own copy of contract/, and lint keeps the two from importing each other.
 if [ "$ROLE" = gateway ]; then
   rm -rf "$APP/dist/cloud-ingest" "$APP/bin/lastmile-ingest.js"
 else
-  rm -rf "$APP/dist/gateway" "$APP/dist/firmware-bridge" "$APP/dist/devices" "$APP/dist/config" "$APP/bin/lastmile.js"
+  rm -rf "$APP/dist/gateway" "$APP/dist/devices" "$APP/dist/config" "$APP/bin/lastmile.js"
 fi
 # On the box, from the release's lockfile (npm-shrinkwrap.json): native modules build for this CPU.
 # npm 11 runs only the install scripts package.json's allowScripts approves (docs/install.md).

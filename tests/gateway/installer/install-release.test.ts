@@ -78,8 +78,13 @@ describe('npm pack → install.sh --root → lastmile validate / run --for 5s fr
     expect(existsSync(join(app, 'node_modules/mqtt'))).toBe(true);
     expect(existsSync(join(root, 'etc/systemd/system/lastmile.service'))).toBe(true);
     expect(existsSync(join(root, 'usr/local/bin/lastmile'))).toBe(true);
-    // One role's code: the gateway ships the contract and no township code (what runs below proves it needs none).
-    expect(existsSync(join(app, 'dist/contract/wire.js'))).toBe(true);
+    // One role's code: the gateway's bundle holds the contract and no township code (what runs below proves
+    // it needs none); its source maps name every module bundled into it.
+    const bundled = readdirSync(join(app, 'dist/gateway'))
+      .filter((f) => f.endsWith('.js.map'))
+      .flatMap((f) => (JSON.parse(readFileSync(join(app, 'dist/gateway', f), 'utf8')) as { sources: string[] }).sources);
+    expect(bundled.some((s) => s.endsWith('contract/wire.ts'))).toBe(true);
+    expect(bundled.filter((s) => /(^|\/)cloud-ingest\//.test(s))).toEqual([]);
     expect(existsSync(join(app, 'dist/cloud-ingest'))).toBe(false);
     expect(existsSync(join(app, 'bin/lastmile-ingest.js'))).toBe(false);
   });
@@ -95,7 +100,7 @@ describe('npm pack → install.sh --root → lastmile validate / run --for 5s fr
     expect(install.status, install.output).toBe(0);
     const townshipApp = join(townshipRoot, 'opt/lastmile');
     expect(existsSync(join(townshipApp, 'dist/cloud-ingest/main.js'))).toBe(true);
-    for (const gatewaySide of ['dist/gateway', 'dist/firmware-bridge', 'dist/devices', 'dist/config', 'bin/lastmile.js']) expect(existsSync(join(townshipApp, gatewaySide)), gatewaySide).toBe(false);
+    for (const gatewaySide of ['dist/gateway', 'dist/devices', 'dist/config', 'bin/lastmile.js']) expect(existsSync(join(townshipApp, gatewaySide)), gatewaySide).toBe(false);
     expect(existsSync(join(townshipRoot, 'etc/systemd/system/lastmile-ingest.service'))).toBe(true);
     const config = join(dir.path, 'township.yaml');
     writeFileSync(config, `version: 1\ndataDir: ${join(dir.path, 'township-data')}\n`);
