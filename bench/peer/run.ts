@@ -3,7 +3,7 @@
 // Run: npm run bench:peer [-- --quick]     (docs/benchmarks.md says what every number means)
 // lastmile runs as installed users run it: `node bin/lastmile.js run <site.yaml>`, the compiled gateway in
 // dist/ (the npm script builds first), not the sources through tsx, with the node options of
-// deploy/lastmile.service's ExecStart.
+// deploy/lastmile.service's ExecStart and the environment of its Environment= lines.
 // Quantiles are nearest rank (bench/quantile.ts), with the sample count beside them. The Modbus requests
 // the simulator answered per delivered cycle are printed per round as a diagnostic, not in the medians or
 // the ratio: both sides run the same 19-request plan, so it is not an efficiency figure.
@@ -41,7 +41,18 @@ function serviceNodeOptions(unit: string): string[] {
   if (!line) throw new Error('deploy/lastmile.service: no ExecStart=/usr/bin/node … /opt/lastmile/bin/lastmile.js run line');
   return line[1]!.split(' ').filter((word) => word !== '');
 }
-const NODE_OPTIONS = serviceNodeOptions(readFileSync(new URL('../../deploy/lastmile.service', import.meta.url), 'utf8'));
+/**
+ * The environment the unit gives the gateway (its Environment= lines, e.g. glibc's MALLOC_MMAP_THRESHOLD_),
+ * over the harness's own; LASTMILE_CONFIG names the site file the bench runs, as the unit names its own.
+ */
+function serviceEnvironment(unit: string, siteFile: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [, key, value] of unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) env[key!] = key === 'LASTMILE_CONFIG' ? siteFile : value!;
+  return env;
+}
+const SERVICE_UNIT = readFileSync(new URL('../../deploy/lastmile.service', import.meta.url), 'utf8');
+const NODE_OPTIONS = serviceNodeOptions(SERVICE_UNIT);
+const SERVICE_ENV_KEYS = [...SERVICE_UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]!);
 
 type Side = 'lastmile' | 'node_red';
 
@@ -85,7 +96,7 @@ async function main(): Promise<void> {
     if (side === 'lastmile') {
       const runDir = join(dir.path, `lastmile-${round}`);
       const config = workload.writeLastmileConfig(runDir, { modbus: modbusPort, mqtt: mosquitto.port }, POLL_MS);
-      const child = spawn(process.execPath, [...NODE_OPTIONS, LASTMILE_BIN, 'run', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(process.execPath, [...NODE_OPTIONS, LASTMILE_BIN, 'run', config], { stdio: ['ignore', 'ignore', 'pipe'], env: serviceEnvironment(SERVICE_UNIT, config) });
       child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[lastmile] ${chunk.toString()}`));
       return child;
     }
@@ -160,6 +171,7 @@ async function main(): Promise<void> {
       planned_requests_per_cycle: workload.requestsPerCycle,
       poll_ms: POLL_MS,
       lastmile_command: `node ${[...NODE_OPTIONS, 'bin/lastmile.js', 'run', '<site.yaml>'].join(' ')}`,
+      lastmile_environment: `deploy/lastmile.service Environment=: ${SERVICE_ENV_KEYS.join(', ')}`,
       alarm: `${ALARM.source}.${ALARM.point} >= ${ALARM.above} (hysteresis ${ALARM.hysteresis}), no on-delay, no latch`,
       rounds: ROUNDS,
       window_s: WINDOW_S,
