@@ -19,12 +19,13 @@ export interface CheckedLine {
   readonly ts: number;
 }
 
-function identitySuffix(identity: GatewayIdentity): string {
+/** The enforced identity tags as they end every series key of this gateway (a batch makes it once). */
+export function identitySuffix(identity: GatewayIdentity): string {
   return `,township=${identity.township},compound=${identity.compound},gateway=${identity.gateway}`;
 }
 
-/** Checks one line; throws LineError saying what is wrong. */
-export function checkLine(line: string, identity: GatewayIdentity, now: number): CheckedLine {
+/** Checks one line; throws LineError saying what is wrong. `suffix`: identitySuffix(identity), made once per batch. */
+export function checkLine(line: string, identity: GatewayIdentity, now: number, suffix = identitySuffix(identity)): CheckedLine {
   checkLineSize(line);
   if (line.includes('\\') || line.includes('"')) return checkGeneralLine(line, identity, now);
   const sp1 = line.indexOf(' ');
@@ -63,7 +64,7 @@ export function checkLine(line: string, identity: GatewayIdentity, now: number):
     parseFieldValue(pair.slice(eq + 1), key); // throws, naming the field
   }
   const ts = checkTimestamp(line.slice(sp2 + 1), source !== undefined, now);
-  const series = out + identitySuffix(identity);
+  const series = out + suffix;
   return { out: `${series} ${fieldText} ${ts}`, measurement, source: source!, series, fieldText, fieldCount: pairs.length, ts };
 }
 

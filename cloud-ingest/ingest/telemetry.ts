@@ -4,7 +4,7 @@ import { createGunzip, gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { LastmileError } from '../../contract/errors.js';
 import type { GatewayIdentity } from '../registry/registry.js';
-import { checkLine, type CheckedLine } from './checked-line.js';
+import { checkLine, identitySuffix, type CheckedLine } from './checked-line.js';
 import { LineError, lineTooLong, MAX_LINE_BYTES } from './line-protocol.js';
 import type { SeriesBudget } from './series-budget.js';
 
@@ -94,13 +94,21 @@ class BatchChecker {
   private overlong = 0;
   private ignoring = false;
   private sliceStart = performance.now();
+  /** The identity tags every accepted line ends its series key with, made once for the batch. */
+  private readonly suffix: string;
 
   constructor(
     private readonly identity: GatewayIdentity,
     private readonly now: number,
-  ) {}
+  ) {
+    this.suffix = identitySuffix(identity);
+  }
 
-  /** Checks every line the text completes; the unfinished end waits for the next piece. */
+  /**
+   * Checks every line the text completes; the unfinished end waits for the next piece. Lines are checked
+   * synchronously and the clock is looked at every LINES_PER_CLOCK_LOOK lines: an await per line (a
+   * promise and a microtask each) cost a fleet's 12-line batches a third of their checking (issue 19).
+   */
   async push(text: string): Promise<void> {
     for (let start = 0; start < text.length && !this.ignoring; ) {
       const newline = text.indexOf('\n', start);
@@ -114,8 +122,9 @@ class BatchChecker {
         const chars = this.overlong + head.length + newline - start;
         this.overlong = 0;
         this.reject(lineTooLong(chars));
-      } else await this.line(head === '' ? text.slice(start, newline) : head + text.slice(start, newline));
+      } else this.line(head === '' ? text.slice(start, newline) : head + text.slice(start, newline));
       start = newline + 1;
+      if (this.n % LINES_PER_CLOCK_LOOK === 0) await this.maybeYield();
     }
   }
 
@@ -123,7 +132,7 @@ class BatchChecker {
   async finish(series: SeriesBudget | undefined): Promise<CheckedBatch> {
     if (!this.ignoring && (this.partial !== '' || this.overlong > 0)) {
       if (this.overlong > 0) this.reject(lineTooLong(this.overlong + this.partial.length));
-      else await this.line(this.partial);
+      else this.line(this.partial);
     }
     this.partial = '';
     if (!series) return { lines: this.lines, checked: this.checked, rejected: this.rejected, rejectedCount: this.rejectedCount, seriesRefused: 0, measurements: count(this.checked) };
@@ -152,7 +161,7 @@ class BatchChecker {
     } else this.partial += text;
   }
 
-  private async line(raw: string): Promise<void> {
+  private line(raw: string): void {
     const number = ++this.n;
     if (number > MAX_BATCH_LINES) {
       // 31 MiB of newlines cost seconds of checking; the rest of such a batch is not looked at.
@@ -160,11 +169,10 @@ class BatchChecker {
       this.reject(new LineError(`batch has more than ${MAX_BATCH_LINES} lines; the rest is ignored`), number);
       return;
     }
-    if (number % LINES_PER_CLOCK_LOOK === 0) await this.maybeYield();
     const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (line === '' || line.charCodeAt(0) === 35) return;
     try {
-      const c = checkLine(line, this.identity, this.now);
+      const c = checkLine(line, this.identity, this.now, this.suffix);
       this.lines.push(c.out);
       this.checked.push(c);
       this.lineNumbers.push(number);
@@ -195,6 +203,7 @@ function count(checked: readonly CheckedLine[]): number {
 export async function checkBatch(identity: GatewayIdentity, input: string | Buffer, now: number = Date.now(), series?: SeriesBudget): Promise<CheckedBatch> {
   const checker = new BatchChecker(identity, now);
   if (typeof input === 'string') await checker.push(input);
+  else if (input.length <= TEXT_CHUNK_BYTES) await checker.push(input.toString('utf8'));
   else {
     const decoder = new StringDecoder('utf8');
     for (let pos = 0; pos < input.length; pos += TEXT_CHUNK_BYTES) await checker.push(decoder.write(input.subarray(pos, pos + TEXT_CHUNK_BYTES)));
