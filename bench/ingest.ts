@@ -4,16 +4,18 @@
 // lines, writeConcurrency writes in flight, both from the worker's defaults), and the run through
 // cloud-ingest ends when every batch is *receipted* (stored), not when the broker PUBACKs, with each
 // simulated gateway keeping at most the uplink's maxInflight batches unreceipted.
-// Prints one JSON object on stdout; progress on stderr. Everything runs on this machine (VictoriaMetrics,
-// broker, worker and simulated gateways share the CPUs), so the figures are a floor, not a ceiling.
-import { gzipSync } from 'node:zlib';
+// The simulated gateways run in a child process (bench/ingest-gateways.ts), as the direct baseline's
+// writer has no gateways on its event loop either: before, their mqtt.js work ran on the worker's event
+// loop and in its CPU figure. Prints one JSON object on stdout; progress on stderr. Everything runs on
+// this machine (VictoriaMetrics, broker, worker and the gateways' process share the CPUs), so the figures
+// are a floor, not a ceiling.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { InfluxDB } from '@influxdata/influxdb-client';
-import mqtt from 'mqtt';
 import { cloudIngestConfig } from '../cloud-ingest/config.js';
-import { parseReceipt, topics } from '../contract/wire.js';
 import { mosquittoPasswordHash } from '../cloud-ingest/registry/password.js';
 import { mosquittoIngestAcl, provisionGateway } from '../cloud-ingest/registry/provision.js';
 import { GatewayRegistry } from '../cloud-ingest/registry/registry.js';
@@ -21,6 +23,7 @@ import { CloudIngest } from '../cloud-ingest/service.js';
 import { uplink as uplinkSchema } from '../config/sections/uplink.js';
 import { silentLogger } from '../contract/logger.js';
 import { startMosquitto, tempDir } from '../tests/helpers/peers.js';
+import { FIELDS_PER_LINE, LINES_PER_BATCH, makeBatches, type GatewaysReport, type GatewaysTask } from './ingest-gateways.js';
 import { startVictoria, type Victoria } from '../tests/helpers/victoria.js';
 
 /** CPU seconds used so far by a process (utime + stime from /proc; clock ticks are 100 Hz on Linux). */
@@ -32,9 +35,11 @@ function processCpuS(pid: number): number {
 interface Run {
   measurements: number;
   seconds: number;
-  /** CPU seconds of this process (worker + simulated gateways) and of VictoriaMetrics during the run. */
+  /** CPU seconds of this process (the direct client, or cloud-ingest with its broker) and of VictoriaMetrics during the run. */
   nodeCpuS: number;
   vmCpuS: number;
+  /** CPU seconds of the simulated gateways' process (through cloud-ingest only). */
+  gatewaysCpuS?: number;
 }
 
 /** Starts the clocks: wall time, and CPU time of this process and of VictoriaMetrics. */
@@ -46,25 +51,15 @@ function startClock(vm: Victoria): (measurements: number) => Run {
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 32);
 const BATCHES_PER_GATEWAY = Number(process.env.BENCH_BATCHES ?? 8);
-const LINES_PER_BATCH = 1000;
-const FIELDS_PER_LINE = 5; // 5000 measurements per batch = the uplink's default batchMaxMeasurements
 /** The worker's write shape and the gateway's window, from their own config defaults. */
 const WRITER = cloudIngestConfig.parse({ version: 1, dataDir: '/nonexistent', influx: { url: 'http://127.0.0.1:1' }, console: { enabled: false } }).influx!;
 const MAX_INFLIGHT = uplinkSchema.parse({ url: 'mqtts://127.0.0.1' }).maxInflight;
 const say = (text: string) => process.stderr.write(`bench:ingest: ${text}\n`);
 
-function makeBatches(gateway: string, t0: number, tagged: boolean): string[][] {
-  // Tagged lines look exactly like what cloud-ingest writes (identity tags last).
-  const identity = tagged ? `,township=bench-town,compound=c-${gateway},gateway=${gateway}` : '';
-  return Array.from({ length: BATCHES_PER_GATEWAY }, (_, b) =>
-    Array.from({ length: LINES_PER_BATCH }, (_, l) => `power,building=${l % 12},source=meter-${l}${identity} voltage=${220 + (b % 10)},current=${(l % 50) / 10},active_power=${l * 3},power_factor=0.95,import_energy=${b * 1000 + l} ${t0 + b}`),
-  );
-}
-
 async function direct(vm: Victoria, t0: number): Promise<Run> {
   // The writer's client settings: its own batching and retries off, one write per flush.
   const api = new InfluxDB({ url: vm.url }).getWriteApi('o', 'b', 'ms', { batchSize: WRITER.flushLines + 1, maxBatchBytes: 1024 * 1024 * 1024, flushInterval: 0, maxRetries: 0, maxBufferLines: 1 });
-  const batches = Array.from({ length: GATEWAYS }, (_, g) => makeBatches(`gw-${g}`, t0, true)).flat();
+  const batches = Array.from({ length: GATEWAYS }, (_, g) => makeBatches(`gw-${g}`, t0, true, BATCHES_PER_GATEWAY)).flat();
   // The writer's group shape: whole batches, up to flushLines lines per HTTP write.
   const groups: string[][] = [];
   for (const lines of batches) {
@@ -109,44 +104,31 @@ async function throughCloudIngest(vm: Victoria, t0: number, mode: 'embedded' | '
   const service = new CloudIngest(config, silentLogger());
   await service.start();
   const port = mode === 'embedded' ? service.brokerPort : mosquitto!.port;
-  // One at a time: the broker limits concurrent password checks per address (all of these are 127.0.0.1).
-  const clients: mqtt.MqttClient[] = [];
-  for (const [i, g] of gateways.entries()) clients.push(await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { clientId: g, username: g, password: passwords[i]!.password, reconnectPeriod: 0 }));
-  const payloads = gateways.map((g) => makeBatches(g, t0, false).map((lines) => gzipSync(lines.join('\n'))));
-  // Receipts say a batch is stored; a PUBACK only that the broker has it.
-  const receipted = new Map<string, () => void>();
-  await Promise.all(
-    clients.map(async (client, g) => {
-      client.on('message', (_topic, payload) => {
-        for (const item of parseReceipt(payload)?.items ?? []) receipted.get(`${gateways[g]}/${item.id}`)?.();
-      });
-      await client.subscribeAsync(topics.receipt(gateways[g]!), { qos: 1 });
-    }),
-  );
+  const child = fork(fileURLToPath(new URL('./ingest-gateways.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const reports: GatewaysReport[] = [];
+  let wake: () => void = () => undefined;
+  child.on('message', (report: GatewaysReport) => (reports.push(report), wake()));
+  child.once('exit', (code) => (reports.push({ failed: `gateways' process exited with ${code}` }), wake()));
+  const next = async (): Promise<GatewaysReport> => {
+    while (reports.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    const report = reports.shift()!;
+    if ('failed' in report) throw new Error(`bench:ingest: ${report.failed}; ${JSON.stringify(service.stats.snapshot()).slice(0, 2000)}`);
+    return report;
+  };
+  const task: GatewaysTask = { port, gateways: gateways.map((gateway, i) => ({ gateway, password: passwords[i]!.password })), t0, batchesPerGateway: BATCHES_PER_GATEWAY, maxInflight: MAX_INFLIGHT };
+  child.send(task);
+  await next(); // connected, subscribed, payloads made
   const stop = startClock(vm);
   // Each gateway keeps at most maxInflight batches unreceipted, as the uplink does; the run ends at the last receipt.
-  await Promise.all(
-    clients.map(async (client, g) => {
-      let next = 0;
-      const lane = async () => {
-        while (next < payloads[g]!.length) {
-          const id = `b${next}`;
-          const stored = new Promise<void>((resolve, reject) => {
-            // Bounded: a receipt that never comes fails the bench with what cloud-ingest counted.
-            const timer = setTimeout(() => reject(new Error(`bench:ingest: no receipt for ${gateways[g]}/${id} in 120 s; ${JSON.stringify(service.stats.snapshot()).slice(0, 2000)}`)), 120_000);
-            receipted.set(`${gateways[g]}/${id}`, () => (clearTimeout(timer), resolve()));
-          });
-          await client.publishAsync(topics.telemetry(gateways[g]!, id), payloads[g]![next++]!, { qos: 1 });
-          await stored;
-        }
-      };
-      await Promise.all(Array.from({ length: MAX_INFLIGHT }, lane));
-    }),
-  );
-  const run = stop(GATEWAYS * BATCHES_PER_GATEWAY * LINES_PER_BATCH * FIELDS_PER_LINE);
+  child.send({ go: true });
+  const done = await next();
+  if (!('done' in done)) throw new Error('bench:ingest: the gateways\' process answered out of turn');
+  const run = { ...stop(GATEWAYS * BATCHES_PER_GATEWAY * LINES_PER_BATCH * FIELDS_PER_LINE), gatewaysCpuS: done.cpuS };
   const stored = gateways.reduce((n, g) => n + service.stats.counter('ingest.batches', { gateway: g }), 0);
-  if (stored !== GATEWAYS * BATCHES_PER_GATEWAY) throw new Error(`bench:ingest: ${stored} batches stored, expected ${GATEWAYS * BATCHES_PER_GATEWAY}`);
-  await Promise.all(clients.map((c) => c.endAsync(true)));
+  if (stored !== GATEWAYS * BATCHES_PER_GATEWAY || done.receipted !== stored) throw new Error(`bench:ingest: ${stored} batches stored and ${done.receipted} receipted, expected ${GATEWAYS * BATCHES_PER_GATEWAY}`);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.send({ stop: true });
+  await exited;
   await service.stop();
   await mosquitto?.stop();
   dir.remove();
@@ -170,12 +152,13 @@ try {
     // Capacity independent of what else the box runs: measurements per CPU-second of each process.
     measurementsPerNodeCpuS: Math.round(r.measurements / r.nodeCpuS),
     measurementsPerVmCpuS: Math.round(r.measurements / r.vmCpuS),
+    ...(r.gatewaysCpuS === undefined ? {} : { gatewaysCpuS: Number(r.gatewaysCpuS.toFixed(2)) }),
   });
   const result: Record<string, unknown> = {
     bench: 'ingest',
     setup: {
       gateways: GATEWAYS, batchesPerGateway: BATCHES_PER_GATEWAY, measurementsPerBatch: LINES_PER_BATCH * FIELDS_PER_LINE, workers: 1,
-      writeConcurrency: WRITER.writeConcurrency, flushLines: WRITER.flushLines, gatewayMaxInflight: MAX_INFLIGHT, endsAt: 'the last receipt (stored)',
+      writeConcurrency: WRITER.writeConcurrency, flushLines: WRITER.flushLines, gatewayMaxInflight: MAX_INFLIGHT, endsAt: 'the last receipt (stored)', gatewaysProcess: 'a child process of their own (their CPU is gatewaysCpuS, not in measurementsPerNodeCpuS)',
       cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
     },
     direct: report(d),

@@ -3,7 +3,10 @@
 // pieces and config defaults (InfluxWriter to a real VictoriaMetrics, dedup journal on disk, recent
 // window, series budget, receipts to a channel that only counts), fed as a fleet feeds it: GATEWAYS
 // gateways, one batch each every 5 s, for SECONDS. Then each stage alone in a loop, for the breakdown.
-// µs of CPU (process.cpuUsage) per measurement; JSON on stdout. Run under `node --cpu-prof` for a profile.
+// µs of CPU (process.cpuUsage) per measurement; JSON on stdout. BENCH_PROFILE=<file.cpuprofile> writes a
+// V8 CPU profile of the measured window alone (warm-up, payload making and the stages left out).
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cloudIngestConfig } from '../../cloud-ingest/config.js';
@@ -39,6 +42,21 @@ const cpuUs = (since: NodeJS.CpuUsage) => {
   return d.user + d.system;
 };
 
+/** Profiles `run` when BENCH_PROFILE names a file: the fed window only, not what surrounds it. */
+async function profiled<T>(run: () => Promise<T>): Promise<T> {
+  const file = process.env.BENCH_PROFILE;
+  if (!file) return run();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  const result = await run();
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(file, JSON.stringify(profile));
+  session.disconnect();
+  return result;
+}
+
 const vm = await startVictoria();
 const dir = tempDir('per-batch');
 try {
@@ -60,9 +78,9 @@ try {
   let seq = 0;
   let g = 0;
   const t0 = Date.now() - 600_000;
-  const feed = async (seconds: number) => {
-    // Payloads made before the clock starts: gzip is the gateway's cost, not the township's.
-    const payloads = Array.from({ length: Math.ceil(seconds * 100 * perTick) + perTick }, (_, i) => batch(seq + i, t0 + seq + i));
+  /** Payloads made before the clock starts: gzip is the gateway's cost, not the township's. */
+  const payloadsFor = (seconds: number) => Array.from({ length: Math.ceil(seconds * 100 * perTick) + perTick }, (_, i) => batch(seq + i, t0 + seq + i));
+  const feed = async (seconds: number, payloads: Buffer[]) => {
     const first = seq;
     const pending: Promise<void>[] = [];
     const end = performance.now() + seconds * 1000;
@@ -78,12 +96,14 @@ try {
     await Promise.all(pending);
   };
   say(`warm-up (series created), then ${SECONDS} s at ${perTick * 100} batches/s from ${GATEWAYS} gateways`);
-  await feed(5);
+  await feed(5, payloadsFor(5));
+  // Made here, not inside feed: the measured window held the gzip of its own payloads before (~25 µs a batch).
+  const payloads = payloadsFor(SECONDS);
   const seq0 = seq;
   const requests0 = stats.counter('ingest.write_requests', {});
   const c0 = process.cpuUsage();
   const w0 = performance.now();
-  await feed(SECONDS);
+  await profiled(() => feed(SECONDS, payloads));
   const wholeUs = cpuUs(c0);
   const split = process.cpuUsage(c0);
   const requests = stats.counter('ingest.write_requests', {}) - requests0;
