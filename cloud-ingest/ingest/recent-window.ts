@@ -80,11 +80,21 @@ function splitSimple(pair: string): [string, FieldValue] {
   return [pair.slice(0, eq), Number(text.endsWith('i') || text.endsWith('u') ? text.slice(0, -1) : text)];
 }
 
+interface GatewayEntry {
+  /** This gateway's sources by source id, least recently updated first. */
+  readonly sources: Map<string, SourceEntry>;
+  bytes: number;
+}
+
 export class RecentWindow {
-  /** Every source, least recently updated first. */
-  private readonly sources = new Map<string, SourceEntry>();
+  /**
+   * Every source, least recently updated first. A set of the entries themselves: an entry found through
+   * its gateway moves young with no key to build (a key string made per line and hashed afresh was most
+   * of add()'s cost at 1,000 gateways, issue 19).
+   */
+  private readonly sources = new Set<SourceEntry>();
   /** Each gateway's sources in the same order, and their bytes. */
-  private readonly gateways = new Map<string, { sources: Map<string, SourceEntry>; bytes: number }>();
+  private readonly gateways = new Map<string, GatewayEntry>();
   private totalBytes = 0;
   private adds = 0;
 
@@ -106,20 +116,17 @@ export class RecentWindow {
     let gateway = this.gateways.get(identity.gateway);
     if (!gateway) this.gateways.set(identity.gateway, (gateway = { sources: new Map(), bytes: 0 }));
     for (const line of lines) {
-      const key = `${identity.gateway}\u0000${line.source}`;
-      let entry = this.sources.get(key);
+      let entry = gateway.sources.get(line.source);
       if (!entry) {
-        entry = { identity, source: own(line.source), measurement: own(line.measurement), ts: [], text: [], next: 0, touched: now, bytes: ENTRY_OVERHEAD + 2 * key.length };
-        this.sources.set(key, entry);
-        gateway.sources.set(key, entry);
+        const source = own(line.source);
+        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], next: 0, touched: now, bytes: ENTRY_OVERHEAD + 2 * (identity.gateway.length + 1 + source.length) };
+        this.sources.add(entry);
+        gateway.sources.set(source, entry);
         this.grow(gateway, entry, entry.bytes);
       } else if (entry.touched !== now) {
-        // Map order is the recency order for eviction; one re-insert per source per batch is enough.
+        // Insertion order is the recency order for eviction; one re-insert per source per batch is enough.
         entry.touched = now;
-        this.sources.delete(key);
-        this.sources.set(key, entry);
-        gateway.sources.delete(key);
-        gateway.sources.set(key, entry);
+        this.moveYoung(gateway, entry);
       }
       const fieldText = own(line.fieldText);
       if (entry.ts.length < pointsPerSeries) {
@@ -143,27 +150,30 @@ export class RecentWindow {
     this.totalBytes += bytes;
   }
 
+  private moveYoung(gateway: GatewayEntry, entry: SourceEntry): void {
+    this.sources.delete(entry);
+    this.sources.add(entry);
+    gateway.sources.delete(entry.source);
+    gateway.sources.set(entry.source, entry);
+  }
+
   /** Forgets sources until both budgets hold; never the entry just written unless it alone is over. */
-  private evict(gateway: { sources: Map<string, SourceEntry>; bytes: number }, keep: SourceEntry): void {
-    while (gateway.bytes > this.limits.maxBytesPerGateway && gateway.sources.size > 1) this.forget(gateway.sources.keys().next().value!, keep);
-    while (this.totalBytes > this.limits.maxBytes && this.sources.size > 1) this.forget(this.sources.keys().next().value!, keep);
+  private evict(gateway: GatewayEntry, keep: SourceEntry): void {
+    while (gateway.bytes > this.limits.maxBytesPerGateway && gateway.sources.size > 1) this.forget(gateway.sources.values().next().value!, keep);
+    while (this.totalBytes > this.limits.maxBytes && this.sources.size > 1) this.forget(this.sources.values().next().value!, keep);
     // One source over a budget by itself (very long field sections): its oldest points go.
     while ((gateway.bytes > this.limits.maxBytesPerGateway || this.totalBytes > this.limits.maxBytes) && keep.ts.length > 1) this.dropOldestPoint(gateway, keep);
   }
 
-  private forget(key: string, keep: SourceEntry): void {
-    const entry = this.sources.get(key)!;
+  private forget(entry: SourceEntry, keep: SourceEntry): void {
     const gateway = this.gateways.get(entry.identity.gateway)!;
     if (entry === keep) {
       // The entry being written is kept; it moves young (in both orders) and the next oldest goes instead.
-      this.sources.delete(key);
-      this.sources.set(key, entry);
-      gateway.sources.delete(key);
-      gateway.sources.set(key, entry);
+      this.moveYoung(gateway, entry);
       return;
     }
-    this.sources.delete(key);
-    gateway.sources.delete(key);
+    this.sources.delete(entry);
+    gateway.sources.delete(entry.source);
     gateway.bytes -= entry.bytes;
     this.totalBytes -= entry.bytes;
     if (gateway.sources.size === 0) this.gateways.delete(entry.identity.gateway);
@@ -196,7 +206,7 @@ export class RecentWindow {
   }
 
   points(key: SeriesKey): { info: SeriesInfo; ts: number[]; values: number[] } | undefined {
-    const e = this.sources.get(`${key.gateway}\u0000${key.source}`);
+    const e = this.gateways.get(key.gateway)?.sources.get(key.source);
     if (!e) return undefined;
     const points: [number, number][] = [];
     e.ts.forEach((ts, i) => {

@@ -39,11 +39,14 @@ export interface WriteOutcome {
 
 /**
  * How long a write waits for other batches to join it. Adds that much to a receipt (never to a PUBACK).
- * An HTTP write costs ~1 ms of CPU here whatever its size (client, gzip of the body, response), a
- * 60-measurement batch ~0.4 ms: at 200 batches/s (1,000 gateways) 100 ms makes one write of ~15 batches,
- * 0.43 ms of CPU per batch instead of 0.9 ms at 20 ms (bench/fleet/per-batch.ts).
+ * An HTTP write costs ~1.2 ms of CPU here whatever its size (client, gzip of the body, request, response),
+ * so at 200 batches/s (1,000 gateways) the linger sets the write's share of each batch: 100 ms made writes
+ * of ~14 batches, 250 ms makes ~24, and the Ingest core's CPU per 60-measurement batch fell from 560-607
+ * to 456-486 µs (bench/fleet/per-batch.ts, 2026-12-02, issue 19). A gateway waits 30 s for a receipt
+ * before it resends; a quarter second more before one is not felt. A drain fills a group at once
+ * (flushLines), so it never waits.
  */
-export const GROUP_LINGER_MS = 100;
+export const GROUP_LINGER_MS = 250;
 
 interface Waiter {
   readonly lines: readonly string[];
