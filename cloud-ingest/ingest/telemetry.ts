@@ -136,19 +136,30 @@ class BatchChecker {
     }
     this.partial = '';
     if (!series) return { lines: this.lines, checked: this.checked, rejected: this.rejected, rejectedCount: this.rejectedCount, seriesRefused: 0, measurements: count(this.checked) };
-    const lines: string[] = [];
-    const checked: CheckedLine[] = [];
+    // Copies of the lists are made only from the first refused line on: almost every batch has none.
+    let lines: string[] = this.lines;
+    let checked: CheckedLine[] = this.checked;
     const refused: RejectedLine[] = [];
     let seriesRefused = 0;
+    const { township, gateway } = this.identity;
     for (let i = 0; i < this.checked.length; i++) {
       if (i % LINES_PER_CLOCK_LOOK === LINES_PER_CLOCK_LOOK - 1) await this.maybeYield();
       const c = this.checked[i]!;
-      const refusal = series.admit(this.identity.township, this.identity.gateway, c.series);
+      const refusal = series.admit(township, gateway, c.series);
       if (refusal === undefined) {
-        lines.push(this.lines[i]!);
-        checked.push(c);
-      } else if (seriesRefused++ < MAX_REJECTION_DETAILS) refused.push({ line: this.lineNumbers[i]!, reason: refusal });
+        if (seriesRefused > 0) {
+          lines.push(this.lines[i]!);
+          checked.push(c);
+        }
+        continue;
+      }
+      if (seriesRefused === 0) {
+        lines = this.lines.slice(0, i);
+        checked = this.checked.slice(0, i);
+      }
+      if (seriesRefused++ < MAX_REJECTION_DETAILS) refused.push({ line: this.lineNumbers[i]!, reason: refusal });
     }
+    if (seriesRefused === 0 && this.rejected.length === 0) return { lines, checked, rejected: this.rejected, rejectedCount: this.rejectedCount, seriesRefused: 0, measurements: count(checked) };
     // The first MAX_REJECTION_DETAILS of both lists hold the first MAX_REJECTION_DETAILS of their union.
     const rejected = [...this.rejected, ...refused].sort((a, b) => a.line - b.line).slice(0, MAX_REJECTION_DETAILS);
     return { lines, checked, rejected, rejectedCount: this.rejectedCount + seriesRefused, seriesRefused, measurements: count(checked) };
