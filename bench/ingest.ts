@@ -1,5 +1,5 @@
 // npm run bench:ingest — measurements/s from MQTT through cloud-ingest into VictoriaMetrics, per worker,
-// against writing the same lines straight to VictoriaMetrics with the same client (@influxdata/influxdb-client).
+// against writing the same lines straight to VictoriaMetrics with the writer's own HTTP write (LinePoster).
 // Like with like: the direct baseline writes as cloud-ingest's writer does (groups of up to flushLines
 // lines, writeConcurrency writes in flight, both from the worker's defaults), and the run through
 // cloud-ingest ends when every batch is *receipted* (stored), not when the broker PUBACKs, with each
@@ -14,12 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { InfluxDB } from '@influxdata/influxdb-client';
 import { cloudIngestConfig } from '../cloud-ingest/config.js';
 import { mosquittoPasswordHash } from '../cloud-ingest/registry/password.js';
 import { mosquittoIngestAcl, provisionGateway } from '../cloud-ingest/registry/provision.js';
 import { GatewayRegistry } from '../cloud-ingest/registry/registry.js';
 import { CloudIngest } from '../cloud-ingest/service.js';
+import { LinePoster } from '../cloud-ingest/ingest/line-post.js';
 import { uplink as uplinkSchema } from '../config/sections/uplink.js';
 import { silentLogger } from '../contract/logger.js';
 import { startMosquitto, tempDir } from '../tests/helpers/peers.js';
@@ -57,8 +57,8 @@ const MAX_INFLIGHT = uplinkSchema.parse({ url: 'mqtts://127.0.0.1' }).maxInfligh
 const say = (text: string) => process.stderr.write(`bench:ingest: ${text}\n`);
 
 async function direct(vm: Victoria, t0: number): Promise<Run> {
-  // The writer's client settings: its own batching and retries off, one write per flush.
-  const api = new InfluxDB({ url: vm.url }).getWriteApi('o', 'b', 'ms', { batchSize: WRITER.flushLines + 1, maxBatchBytes: 1024 * 1024 * 1024, flushInterval: 0, maxRetries: 0, maxBufferLines: 1 });
+  // The writer's own HTTP write (gzip, keep-alive), one request per group.
+  const poster = new LinePoster({ url: vm.url, org: 'o', bucket: 'b', token: undefined, timeoutMs: WRITER.timeoutMs });
   const batches = Array.from({ length: GATEWAYS }, (_, g) => makeBatches(`gw-${g}`, t0, true, BATCHES_PER_GATEWAY)).flat();
   // The writer's group shape: whole batches, up to flushLines lines per HTTP write.
   const groups: string[][] = [];
@@ -68,17 +68,14 @@ async function direct(vm: Victoria, t0: number): Promise<Run> {
     else groups.push([...lines]);
   }
   const stop = startClock(vm);
-  // writeConcurrency writes in flight; writeRecords + flush run synchronously up to the send, as in the writer.
+  // writeConcurrency writes in flight, as in the writer.
   let next = 0;
   const slot = async () => {
-    while (next < groups.length) {
-      api.writeRecords(groups[next++]!);
-      await api.flush();
-    }
+    while (next < groups.length) await poster.post(groups[next++]!);
   };
   await Promise.all(Array.from({ length: WRITER.writeConcurrency }, slot));
   const run = stop(batches.length * LINES_PER_BATCH * FIELDS_PER_LINE);
-  await api.close();
+  poster.close();
   return run;
 }
 

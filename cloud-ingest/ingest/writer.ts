@@ -1,15 +1,15 @@
-// Writes line protocol to an InfluxDB v2 write endpoint with @influxdata/influxdb-client.
+// Writes line protocol to an InfluxDB v2 write endpoint (one request at a time through line-post.ts).
 // Group commit: lines from concurrent batches go out in one HTTP write; each caller's promise resolves
 // only when its lines are stored, which is when the gateway gets its receipt. A refused group write is
 // split: each batch is retried alone, and a refused batch is bisected down to the lines the database
 // refuses, so one gateway's bad line never costs another gateway (or its own good lines) anything. Retryable failures
 // (connection, 429, 5xx) are retried with back-off for as long as it takes; while the database is down,
 // callers past `maxPendingLines` wait to even enqueue, so memory stays bounded and TCP pushes back.
-import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
 import type { InfluxConfig } from '../config.js';
 import { LastmileError } from '../../contract/errors.js';
+import { HttpStatusError, LinePoster } from './line-post.js';
 
 /** The database refuses these lines (4xx): resending them can never succeed. */
 export class WriteRefusedError extends LastmileError {
@@ -57,7 +57,7 @@ interface Waiter {
 }
 
 export class InfluxWriter implements TimeSeriesSink {
-  private readonly api: WriteApi;
+  private readonly poster: LinePoster;
   private queue: Waiter[] = [];
   private queuedLines = 0;
   private inFlight = 0;
@@ -67,6 +67,8 @@ export class InfluxWriter implements TimeSeriesSink {
   private readonly roomWaiters: (() => void)[] = [];
   private backoffMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Writes under way, awaited by close() before the connections go. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly config: InfluxConfig,
@@ -74,17 +76,7 @@ export class InfluxWriter implements TimeSeriesSink {
     private readonly log: Logger,
     private readonly stats: Stats,
   ) {
-    // The client logs every failed attempt to the console; our own log line (with back-off) replaces it.
-    setLogger({ error: (message, error) => log.debug({ err: (error as Error | undefined)?.message }, message), warn: (message, error) => log.debug({ err: (error as Error | undefined)?.message }, message) });
-    const influx = new InfluxDB({ url: config.url, token, timeout: config.timeoutMs });
-    // The client's own batching and retry buffer are turned off: we own batching, retries and acks.
-    this.api = influx.getWriteApi(config.org, config.bucket, 'ms', {
-      batchSize: config.flushLines + 1,
-      maxBatchBytes: 1024 * 1024 * 1024,
-      flushInterval: 0,
-      maxRetries: 0,
-      maxBufferLines: 1,
-    });
+    this.poster = new LinePoster({ url: config.url, org: config.org, bucket: config.bucket, token, timeoutMs: config.timeoutMs });
   }
 
   pending(): number {
@@ -128,10 +120,12 @@ export class InfluxWriter implements TimeSeriesSink {
     while (!this.closed && !this.retryTimer && this.inFlight < this.config.writeConcurrency && this.queue.length > 0) {
       const group = this.takeGroup();
       this.inFlight++;
-      void this.send(group).finally(() => {
+      const sent = this.send(group).finally(() => {
+        this.sending.delete(sent);
         this.inFlight--;
         this.pump();
       });
+      this.sending.add(sent);
     }
   }
 
@@ -153,9 +147,7 @@ export class InfluxWriter implements TimeSeriesSink {
   private async send(group: Waiter[]): Promise<void> {
     const lines = group.flatMap((w) => w.lines);
     try {
-      // writeRecords + flush run synchronously up to the HTTP send, so concurrent sends never mix lines.
-      this.api.writeRecords(lines);
-      await this.api.flush();
+      await this.poster.post(lines);
       if (this.backoffMs > 0) this.log.info({ lines: lines.length, pendingLines: this.queuedLines }, 'database writes succeed again; draining the backlog');
       this.backoffMs = 0;
       this.stats.inc('ingest.lines_written', {}, lines.length);
@@ -163,9 +155,13 @@ export class InfluxWriter implements TimeSeriesSink {
       this.settle(lines.length);
       for (const w of group) w.resolve({ refusedLines: 0 });
     } catch (error) {
-      const status = error instanceof HttpError ? error.statusCode : undefined;
+      const status = error instanceof HttpStatusError ? error.statusCode : undefined;
       if (status !== undefined && status < 500 && status !== 429 && status !== 408) {
         this.isolate(group, status, (error as Error).message);
+        return;
+      }
+      if (this.closed) {
+        for (const w of group) w.reject(new Error('writer closed before the write succeeded'));
         return;
       }
       // Back to the front of the queue: still counted as pending, so backpressure holds while it is down.
@@ -231,6 +227,7 @@ export class InfluxWriter implements TimeSeriesSink {
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     for (const w of this.queue.splice(0)) w.reject(new Error('writer closed before the write succeeded'));
     for (const wake of this.roomWaiters.splice(0)) wake();
-    await this.api.close().catch((error: Error) => this.log.warn({ err: error.message }, 'closing the write API failed'));
+    await Promise.all(this.sending);
+    this.poster.close();
   }
 }
