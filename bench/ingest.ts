@@ -71,7 +71,8 @@ async function direct(vm: Victoria, t0: number): Promise<Run> {
   // writeConcurrency writes in flight, as in the writer.
   let next = 0;
   const slot = async () => {
-    while (next < groups.length) await poster.post(groups[next++]!);
+    // Joined in the window, as the writer joins each batch's lines when it takes them.
+    while (next < groups.length) await poster.post(groups[next++]!.join('\n'));
   };
   await Promise.all(Array.from({ length: WRITER.writeConcurrency }, slot));
   const run = stop(batches.length * LINES_PER_BATCH * FIELDS_PER_LINE);

@@ -54,13 +54,16 @@ export class LinePoster {
     this.headers = { 'content-type': 'text/plain; charset=utf-8', ...(target.token ? { authorization: `Token ${target.token}` } : {}) };
   }
 
-  /** Resolves once the database answered 2xx; rejects with HttpStatusError for another answer, or the network error. */
-  async post(lines: readonly string[]): Promise<void> {
-    const text = Buffer.from(lines.join('\n'), 'utf8');
-    const body = text.length > GZIP_ABOVE_BYTES ? await gzipAsync(text) : text;
-    const headers = body === text ? this.headers : { ...this.headers, 'content-encoding': 'gzip' };
+  /**
+   * Posts a body of lines joined by newlines. Resolves once the database answered 2xx; rejects with
+   * HttpStatusError for another answer, or the network error.
+   */
+  async post(body: string): Promise<void> {
+    const text = Buffer.from(body, 'utf8');
+    const sent = text.length > GZIP_ABOVE_BYTES ? await gzipAsync(text) : text;
+    const headers = sent === text ? this.headers : { ...this.headers, 'content-encoding': 'gzip' };
     await new Promise<void>((resolve, reject) => {
-      const req = this.request(this.endpoint, { method: 'POST', agent: this.agent, headers: { ...headers, 'content-length': String(body.length) }, timeout: this.target.timeoutMs }, (res: IncomingMessage) => {
+      const req = this.request(this.endpoint, { method: 'POST', agent: this.agent, headers: { ...headers, 'content-length': String(sent.length) }, timeout: this.target.timeoutMs }, (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
           res.resume();
@@ -78,7 +81,7 @@ export class LinePoster {
       });
       req.once('timeout', () => req.destroy(new Error(`no answer from the database in ${this.target.timeoutMs} ms`)));
       req.once('error', reject);
-      req.end(body);
+      req.end(sent);
     });
   }
 
