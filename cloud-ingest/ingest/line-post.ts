@@ -2,8 +2,8 @@
 // lines joined, gzip'd above 1,000 bytes, POSTed on a keep-alive connection. What @influxdata/influxdb-client's
 // WriteApi did for the writer, without its per-line work: it added lines one by one to a buffer of its own,
 // counting each line's UTF-8 bytes in a JavaScript loop over its characters, and allocated a new array
-// of flushLines slots for every write; at 5,000-measurement batches that was a fifth of cloud-ingest's
-// CPU (bench:ingest profile, issue 13). The writer owns batching, retries and acknowledgments; this does
+// of flushLines slots for every write: the largest JavaScript items of bench:ingest's profile at
+// 5,000-measurement batches (issue 13). The writer owns batching, retries and acknowledgments; this does
 // one request and says how it ended.
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
