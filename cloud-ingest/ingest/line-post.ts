@@ -1,25 +1,21 @@
 // One HTTP write of line protocol to an InfluxDB v2 write endpoint (/api/v2/write, ms precision): the
-// lines joined, gzip'd (fastest level) above 1,000 bytes, POSTed on a keep-alive connection. What
-// @influxdata/influxdb-client's WriteApi did for the writer, without its per-line work: it added lines
-// one by one to a buffer of its own, counting each line's UTF-8 bytes in a JavaScript loop over its
-// characters, and allocated a new array of flushLines slots for every write: the largest JavaScript
-// items of bench:ingest's profile at 5,000-measurement batches (issue 13). The writer owns batching,
-// retries and acknowledgments; this does one request and says how it ended.
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+// lines joined, gzip'd above 1,000 bytes, POSTed on a keep-alive connection through
+// @influxdata/influxdb-client's transport. Not through its WriteApi: that added lines one by one to a
+// buffer of its own, counting each line's UTF-8 bytes in a JavaScript loop over its characters, and
+// allocated a new array of flushLines slots for every write: the largest JavaScript items of
+// bench:ingest's profile at 5,000-measurement batches (issue 13). The writer owns batching, retries and
+// acknowledgments; this does one request and says how it ended.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';
 
-const gzipAsync = promisify(gzip);
-
-/** Bodies larger than this are gzip'd (the client's default threshold). */
-const GZIP_ABOVE_BYTES = 1000;
 /**
- * zlib's fastest level: a drain's 2.6 MB body took the default level (6) a large share of the write's CPU,
- * for a few more bytes on a LAN (bench:ingest, embedded: 518,000-531,000 measurements per worker CPU-s
- * at level 1 against 455,000-465,000 at 6; a fleet's 40 KB bodies showed no difference).
+ * Bodies larger than this are gzip'd (the client's default threshold), by the transport at zlib's default
+ * level. Level 1 cost less CPU on a drain's 2.6 MB bodies (bench:ingest, embedded: 518,000-531,000
+ * measurements per worker CPU-s against 455,000-465,000) but the transport takes only a string body and
+ * picks the level itself; a fleet's 40 KB bodies showed no difference, so the library's transport stays.
  */
-const GZIP_LEVEL = 1;
+const GZIP_ABOVE_BYTES = 1000;
 /** Most of an error answer kept in the error's message (it reaches logs and receipts). */
 const MAX_ANSWER_CHARS = 500;
 
@@ -44,20 +40,15 @@ export interface LineTarget {
 
 /** Posts line protocol to one endpoint; reuses its connections. */
 export class LinePoster {
-  private readonly endpoint: URL;
+  private readonly path: string;
   private readonly agent: HttpAgent;
-  private readonly request: typeof httpRequest;
-  private readonly headers: Record<string, string>;
+  private readonly transport: Transport;
 
-  constructor(private readonly target: LineTarget) {
-    this.endpoint = new URL(`${target.url.replace(/\/+$/, '')}/api/v2/write`);
-    this.endpoint.searchParams.set('org', target.org);
-    this.endpoint.searchParams.set('bucket', target.bucket);
-    this.endpoint.searchParams.set('precision', 'ms');
-    const https = this.endpoint.protocol === 'https:';
-    this.agent = https ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
-    this.request = https ? httpsRequest : httpRequest;
-    this.headers = { 'content-type': 'text/plain; charset=utf-8', ...(target.token ? { authorization: `Token ${target.token}` } : {}) };
+  constructor(target: LineTarget) {
+    const query = new URLSearchParams({ org: target.org, bucket: target.bucket, precision: 'ms' });
+    this.path = `/api/v2/write?${query.toString()}`;
+    this.agent = target.url.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.transport = new InfluxDB({ url: target.url.replace(/\/+$/, ''), token: target.token, timeout: target.timeoutMs, transportOptions: { agent: this.agent } }).transport;
   }
 
   /**
@@ -65,30 +56,13 @@ export class LinePoster {
    * HttpStatusError for another answer, or the network error.
    */
   async post(body: string): Promise<void> {
-    const text = Buffer.from(body, 'utf8');
-    const sent = text.length > GZIP_ABOVE_BYTES ? await gzipAsync(text, { level: GZIP_LEVEL }) : text;
-    const headers = sent === text ? this.headers : { ...this.headers, 'content-encoding': 'gzip' };
-    await new Promise<void>((resolve, reject) => {
-      const req = this.request(this.endpoint, { method: 'POST', agent: this.agent, headers: { ...headers, 'content-length': String(sent.length) }, timeout: this.target.timeoutMs }, (res: IncomingMessage) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          res.resume();
-          res.once('end', resolve);
-          res.once('error', reject);
-          return;
-        }
-        let answer = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          if (answer.length < MAX_ANSWER_CHARS) answer += chunk;
-        });
-        res.once('end', () => reject(new HttpStatusError(status, answer.slice(0, MAX_ANSWER_CHARS).trim())));
-        res.once('error', reject);
-      });
-      req.once('timeout', () => req.destroy(new Error(`no answer from the database in ${this.target.timeoutMs} ms`)));
-      req.once('error', reject);
-      req.end(sent);
-    });
+    try {
+      // A string body: the transport JSON-encodes anything else.
+      await this.transport.request(this.path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, gzipThreshold: GZIP_ABOVE_BYTES });
+    } catch (error) {
+      if (error instanceof HttpError) throw new HttpStatusError(error.statusCode, (error.body ?? '').slice(0, MAX_ANSWER_CHARS).trim());
+      throw error;
+    }
   }
 
   close(): void {
