@@ -4,6 +4,9 @@
 // (silence, an answer that stopped short) is never retried in the same cycle and ends that source's cycle,
 // so one dead or broken slave costs at most one timeout per cycle. A source that keeps
 // failing is marked offline and backed off, so it costs even less and never stalls the others.
+// A poll's events (its reading, a status change) go out after the next request is on the wire, so
+// decoding, rules and the spool run while the slave turns the request round; the wire itself still
+// carries one transaction at a time, and events keep their order.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RegisterImage } from '../../devices/register-image.js';
 import { type DeviceClass, sourceFault } from '../../pipeline/types.js';
@@ -57,6 +60,9 @@ export class BusPoller {
   private wake = new AbortController();
   /** Requests sent since start (retries included), for bench:modbus and the console. */
   requestsSent = 0;
+  /** Events of finished polls not yet emitted, in order (see deliver()). */
+  private readonly outbox: (() => void)[] = [];
+  private deliveryScheduled = false;
 
   constructor(
     private readonly context: DriverContext,
@@ -110,6 +116,8 @@ export class BusPoller {
       const now = this.context.clock.mono();
       const due = this.polled.filter((p) => p.nextDue <= now);
       if (due.length === 0) {
+        // Nothing goes on the wire now: nothing to overlap, so nothing waits.
+        this.flush();
         const next = Math.min(...this.polled.map((p) => p.nextDue));
         await this.pause(Math.min(Math.max(next - now, 1), 1000));
         continue;
@@ -136,6 +144,27 @@ export class BusPoller {
         polled.nextDue = this.context.clock.mono() + polled.pollMs;
       }
     }
+    this.flush();
+  }
+
+  /**
+   * Queues an event of a finished poll. The loop goes on to the next request at once (its write is
+   * issued within the same turn of the event loop, through promise jobs only), and setImmediate runs
+   * after those jobs, so the listeners' work overlaps the slave's turnaround instead of delaying the
+   * request. The loop flushes before it idles and when it ends, so nothing waits longer than that.
+   */
+  private deliver(emit: () => void): void {
+    this.outbox.push(emit);
+    if (this.deliveryScheduled) return;
+    this.deliveryScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.deliveryScheduled = false;
+    // Emits queued by a listener during the flush go out in this same flush, after the ones before them.
+    for (let i = 0; i < this.outbox.length; i++) this.outbox[i]!();
+    this.outbox.length = 0;
   }
 
   private async pause(ms: number): Promise<void> {
@@ -208,7 +237,7 @@ export class BusPoller {
     }
     const mono = this.context.clock.mono();
     const values = image.valuesFor(polled.source.resolved.points);
-    if (values.size > 0) this.context.events.emit('reading', { source: polled.id, mono, values });
+    if (values.size > 0) this.deliver(() => this.context.events.emit('reading', { source: polled.id, mono, values }));
     if (failure !== undefined && values.size === 0) this.failed(polled, failure, mono);
     else this.answered(polled, mono);
   }
@@ -220,7 +249,7 @@ export class BusPoller {
     polled.online = false;
     const lastError = sourceFault(failure.kind, failure.message);
     this.context.log.warn({ source: polled.id, unit: polled.unit, bus: this.transport.describe(), ...lastError }, 'source offline');
-    this.context.events.emit('source.status', { source: polled.id, online: false, mono, lastError });
+    this.deliver(() => this.context.events.emit('source.status', { source: polled.id, online: false, mono, lastError }));
   }
 
   private answered(polled: PolledSource, mono: number): void {
@@ -231,6 +260,6 @@ export class BusPoller {
     if (polled.online === true) return;
     polled.online = true;
     this.context.log.info({ source: polled.id, unit: polled.unit }, 'source online');
-    this.context.events.emit('source.status', { source: polled.id, online: true, mono });
+    this.deliver(() => this.context.events.emit('source.status', { source: polled.id, online: true, mono }));
   }
 }
