@@ -1,0 +1,147 @@
+// What one read returns (issue 18, mutation): read(from, max, maxBytes) gives exactly the lane's records
+// from the first kept one at or after `from`, in order, as many as `max` and the byte budget allow
+// (the budget is full once the payloads reach maxBytes), across segment boundaries and across bad bytes,
+// whether the reads go on from the last one (the reader resumes by position), jump ahead or go back.
+// The expected records come from what the test wrote, not from the reader.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Stats } from '../../../contract/stats.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { frameRecord } from '../../../gateway/spool/record.js';
+import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
+import type { Lane } from '../../../gateway/spool/lane.js';
+import { tempDir } from '../../helpers/peers.js';
+import { Prng } from '../../helpers/prng.js';
+
+const dirs: { remove: () => void }[] = [];
+const spools: Spool[] = [];
+afterEach(async () => {
+  for (const spool of spools.splice(0)) await spool.close();
+  for (const dir of dirs.splice(0)) dir.remove();
+});
+
+function options(segmentBytes: number): SpoolOptions {
+  const dir = tempDir('spool-read');
+  dirs.push(dir);
+  return { dir: dir.path, maxBytes: 64 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 5, segmentBytes, alarmReserveBytes: 0 };
+}
+
+function open(opts: SpoolOptions, stats = new Stats()): Spool {
+  const spool = new Spool(opts, silentLogger(), stats);
+  spool.open();
+  spools.push(spool);
+  return spool;
+}
+
+async function close(spool: Spool): Promise<void> {
+  spools.splice(spools.indexOf(spool), 1);
+  await spool.close();
+}
+
+// Payloads of different lengths, so a byte budget ends at different counts.
+const payload = (id: number) => Buffer.from(`telemetry-${id}-${'x'.repeat(10 + ((id * 7) % 50))}`);
+const idOf = (buffer: Buffer) => Number(buffer.toString().split('-')[1]);
+
+interface Kept {
+  readonly seq: number;
+  readonly id: number;
+}
+
+/** What read(from, max, maxBytes) must return, from the records the test knows the lane keeps. */
+function expected(kept: readonly Kept[], from: number, max: number, maxBytes: number): Kept[] {
+  const out: Kept[] = [];
+  let bytes = 0;
+  for (const k of kept) {
+    if (k.seq < from) continue;
+    if (out.length >= max || bytes >= maxBytes) break;
+    out.push(k);
+    bytes += payload(k.id).length;
+  }
+  return out;
+}
+
+const got = (lane: Lane, from: number, max: number, maxBytes: number) => lane.read(from, max, maxBytes).map((r) => ({ seq: r.seq, id: idOf(r.payload) }));
+
+/** Every start and size in order (each read resuming near the last), then seeded random jumps, back and ahead. */
+function checkEveryRead(lane: Lane, kept: readonly Kept[], end: number): void {
+  for (const max of [1, 3, 16, 1000]) {
+    for (const maxBytes of [1, 150, 700, 8 * 1024 * 1024]) {
+      for (let from = 0; from <= end; from++) expect(got(lane, from, max, maxBytes), `read(${from}, ${max}, ${maxBytes})`).toEqual(expected(kept, from, max, maxBytes));
+      // Reading on from where the last read ended, as the uplink does.
+      const all: Kept[] = [];
+      for (let next = 0, reads = 0; reads < 2000; reads++) {
+        const records = got(lane, next, max, maxBytes);
+        if (records.length === 0) break;
+        all.push(...records);
+        next = records.at(-1)!.seq + 1;
+      }
+      expect(all, `reading on with max ${max}, maxBytes ${maxBytes}`).toEqual(kept);
+    }
+  }
+  const prng = new Prng(18);
+  for (let i = 0; i < 400; i++) {
+    const from = prng.below(end + 2);
+    const max = 1 + prng.below(20);
+    const maxBytes = 1 + prng.below(1500);
+    expect(got(lane, from, max, maxBytes), `read(${from}, ${max}, ${maxBytes})`).toEqual(expected(kept, from, max, maxBytes));
+  }
+}
+
+const segmentsOf = (dir: string) => readdirSync(join(dir, 'telemetry')).filter((f) => f.endsWith('.seg')).sort().map((f) => join(dir, 'telemetry', f));
+
+describe('a lane read returns exactly its records up to the count and byte budget', () => {
+  it('clean segments: every read, in order and at random', async () => {
+    const opts = options(512);
+    const spool = open(opts);
+    await Promise.all(Array.from({ length: 80 }, (_, i) => spool.append('telemetry', payload(i))));
+    expect(segmentsOf(opts.dir).length).toBeGreaterThan(5);
+    const kept = Array.from({ length: 80 }, (_, i) => ({ seq: i, id: i }));
+    checkEveryRead(spool.telemetry, kept, 80);
+    // Records appended after reads are found by reads that go on from the old end.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => spool.append('telemetry', payload(80 + i))));
+    checkEveryRead(spool.telemetry, [...kept, ...Array.from({ length: 10 }, (_, i) => ({ seq: 80 + i, id: 80 + i }))], 90);
+  });
+
+  it('after acknowledged segments are gone, a read from before them starts at the oldest kept record', async () => {
+    const opts = options(512);
+    const spool = open(opts);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => spool.append('telemetry', payload(i))));
+    spool.telemetry.ack(30);
+    const first = spool.telemetry.firstSeq();
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThanOrEqual(30);
+    const kept = Array.from({ length: 60 - first }, (_, i) => ({ seq: first + i, id: first + i }));
+    checkEveryRead(spool.telemetry, kept, 60);
+  });
+
+  it('garbage between records and a record corrupted in older segments, and a torn record in the newest: every read skips exactly the lost records', async () => {
+    const opts = options(1024);
+    const spool = open(opts);
+    await Promise.all(Array.from({ length: 70 }, (_, i) => spool.append('telemetry', payload(i))));
+    await close(spool);
+    const segments = segmentsOf(opts.dir);
+    expect(segments.length).toBeGreaterThan(3);
+    const baseOf = (path: string) => Number(path.split('/').pop()!.replace('.seg', ''));
+    const frames = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => frameRecord(payload(from + i)).length).reduce((a, b) => a + b, 0);
+    // Segment 1: garbage after its third record (nothing lost).
+    const s1 = segments[1]!;
+    const b1 = baseOf(s1);
+    const g1 = frames(b1, b1 + 3);
+    const bytes1 = readFileSync(s1);
+    writeFileSync(s1, Buffer.concat([bytes1.subarray(0, g1), Buffer.from([0x31, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef]), Buffer.alloc(9), bytes1.subarray(g1)]));
+    // Segment 2: its second record's payload changed (CRC mismatch: that record is lost).
+    const s2 = segments[2]!;
+    const b2 = baseOf(s2);
+    const bytes2 = Buffer.from(readFileSync(s2));
+    const inSecond = frames(b2, b2 + 1) + frameRecord(payload(b2 + 1)).length - 3;
+    bytes2[inSecond] = bytes2[inSecond]! ^ 0xff;
+    writeFileSync(s2, bytes2);
+
+    const stats = new Stats();
+    const reopened = open(opts, stats);
+    const kept = Array.from({ length: 70 }, (_, i) => ({ seq: i, id: i })).filter((k) => k.seq !== b2 + 1);
+    checkEveryRead(reopened.telemetry, kept, 70);
+    expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(1);
+  });
+});
