@@ -20,14 +20,21 @@ export default {
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   mutate: target.mutate,
+  // Each mutant runs only the tests that covered it in the dry run (the default, stated: the run is only
+  // feasible on this box because a mutant in one file does not re-run a whole folder's tests).
+  coverageAnalysis: 'perTest',
   mutator: { excludedMutations: ['StringLiteral'] },
   ignoreStatic: true,
   ignorePatterns: ['.tmp', 'dist', 'coverage', 'var', 'reports'],
   tempDirName: '.tmp/stryker',
   cleanTempDir: 'always',
   concurrency: Number(process.env.LM_MUTATE_CONCURRENCY ?? 2),
-  timeoutMS: 8_000,
+  // A mutant times out after 2 x its tests' dry-run time + 5 s: an endless loop costs seconds, not minutes,
+  // and a loaded box (other helpers' benches) still leaves a healthy run room.
+  timeoutMS: 5_000,
   timeoutFactor: 2,
+  // The dry run (every test of the target once, with coverage) is bounded too.
+  dryRunTimeoutMinutes: 5,
   incremental: true,
   incrementalFile: `.tmp/mutation/${target.report}.incremental.json`,
   // One file per target and run: scripts/mutate.mjs reads the JSON report.
