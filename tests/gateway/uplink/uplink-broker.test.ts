@@ -1,0 +1,159 @@
+// The Uplink itself against a real mosquitto 2.0 (issue 18, mutation): its retained status on connect and
+// on its timer, none while the wall clock is before 2025, the offline status on stop; township commands
+// answered on cmd/result (refused, request_health with status and stats, passed on, failed in the
+// gateway); a malformed receipt counted and ignored, a good one freeing its record.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { topics } from '../../../contract/wire.js';
+import { silentLogger } from '../../../contract/logger.js';
+import { Stats } from '../../../contract/stats.js';
+import type { GatewayCommand as Command } from '../../../gateway/pipeline/types.js';
+import { Spool } from '../../../gateway/spool/spool.js';
+import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
+import { HonestClock } from '../../../gateway/time/honest-clock.js';
+import { Uplink } from '../../../gateway/uplink/uplink.js';
+import { startMosquitto, tempDir } from '../../helpers/peers.js';
+import { waitFor } from '../../helpers/wait.js';
+
+let broker: Awaited<ReturnType<typeof startMosquitto>>;
+let url = '';
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  const dir = tempDir('uplink-broker');
+  cleanups.push(() => dir.remove());
+  const acl = join(dir.path, 'acl');
+  // Named users without a password file: mosquitto takes the name and applies its ACL section.
+  writeFileSync(acl, ['user township', 'topic readwrite #', 'user gw-up', 'topic readwrite lm/v1/gw-up/#', 'user gw-clock', 'topic readwrite lm/v1/gw-clock/#', ''].join('\n'));
+  broker = await startMosquitto({ dir: dir.path, extraConfig: ['allow_anonymous true', `acl_file ${acl}`] });
+  url = `mqtt://127.0.0.1:${broker.port}`;
+});
+
+afterAll(async () => {
+  await broker?.stop();
+  for (const c of cleanups.reverse()) await c();
+});
+
+const running: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of running.splice(0)) await stop();
+});
+
+async function township(gateway: string): Promise<{ client: MqttClient; messages: { topic: string; json: unknown; retain: boolean }[] }> {
+  const client = await mqtt.connectAsync(url, { clientId: `township-${gateway}-${Math.random().toString(36).slice(2)}`, username: 'township', reconnectPeriod: 0 });
+  const messages: { topic: string; json: unknown; retain: boolean }[] = [];
+  client.on('message', (topic, payload, packet) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      json = payload.toString('utf8');
+    }
+    messages.push({ topic, json, retain: packet.retain });
+  });
+  await client.subscribeAsync([topics.status(gateway), topics.commandResult(gateway), `lm/v1/${gateway}/t/+`], { qos: 1 });
+  running.push(() => client.endAsync(true));
+  return { client, messages };
+}
+
+function start(gateway: string, { clock = new HonestClock({ synced: true }), statusEveryMs = 600_000, onCommand = (_c: Command): unknown => undefined } = {}) {
+  const dir = tempDir('uplink-broker-spool');
+  const stats = new Stats();
+  const spool = new Spool({ dir: dir.path, maxBytes: 16 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 5, segmentBytes: 64 * 1024 }, silentLogger(), stats);
+  spool.open();
+  const uplink = new Uplink({
+    connection: { url, gateway, clientId: gateway, username: gateway, passwordFile: undefined, ca: undefined, cert: undefined, key: undefined, keepaliveMs: 5_000, reconnectMinMs: 50, reconnectMaxMs: 200 },
+    spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 1, batchMaxAgeMs: 10, maxInflight: 2, receiptTimeoutMs: 600_000, statusEveryMs, sourceIds: ['th-1'], log: silentLogger(), stats, onCommand,
+  });
+  uplink.start();
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await uplink.stop();
+    await spool.close();
+    dir.remove();
+  };
+  running.unshift(stop);
+  return { uplink, spool, stats, clock, stop };
+}
+
+const statusOf = (m: { json: unknown }) => m.json as { online: boolean; gateway: string; sources: unknown };
+
+describe('Uplink against mosquitto', () => {
+  it('publishes its retained status on connect and on its timer, and the offline status on stop', async () => {
+    const t = await township('gw-up');
+    const { uplink, stop } = start('gw-up', { statusEveryMs: 100 });
+    await waitFor('connected', () => uplink.connected());
+    await waitFor('three status messages', () => t.messages.filter((m) => m.topic === topics.status('gw-up')).length >= 3);
+    const statuses = t.messages.filter((m) => m.topic === topics.status('gw-up'));
+    expect(statuses.every((m) => statusOf(m).online === true && statusOf(m).gateway === 'gw-up')).toBe(true);
+    await stop();
+    expect(uplink.connected()).toBe(false);
+    await waitFor('the offline status', () => t.messages.some((m) => m.topic === topics.status('gw-up') && statusOf(m).online === false));
+    // Retained: a township connecting later is told at once that the gateway is offline.
+    const late = await township('gw-up');
+    await waitFor('the retained status', () => late.messages.find((m) => m.topic === topics.status('gw-up')));
+    expect(late.messages.find((m) => m.topic === topics.status('gw-up'))).toMatchObject({ retain: true, json: expect.objectContaining({ online: false }) });
+  });
+
+  it('publishes no online status while the wall clock reads before 2025', async () => {
+    const t = await township('gw-clock');
+    const clock = new HonestClock({ synced: false, wall: () => Date.UTC(1970, 0, 2) });
+    const { uplink, stop } = start('gw-clock', { clock, statusEveryMs: 50 });
+    await waitFor('connected', () => uplink.connected());
+    await new Promise((r) => setTimeout(r, 300));
+    await stop();
+    await new Promise((r) => setTimeout(r, 100));
+    // Only the broker's offline will (set at connect) may appear; the uplink published no status itself.
+    expect(t.messages.filter((m) => m.topic === topics.status('gw-clock') && statusOf(m).online !== false)).toEqual([]);
+  });
+
+  it('answers township commands on cmd/result: refused, health with status and stats, passed on, failed', async () => {
+    const t = await township('gw-up');
+    const seen: Command[] = [];
+    const { uplink, stats } = start('gw-up', {
+      onCommand: (c) => {
+        seen.push(c);
+        if (c.kind === 'request_health') return { extra: 1 };
+        if (c.kind === 'silence') throw new Error('no buzzer here');
+        return undefined;
+      },
+    });
+    await waitFor('connected and subscribed', () => uplink.connected() && stats.counter('uplink.subscribe_failed') === 0 && t.messages.some((m) => m.topic === topics.status('gw-up')));
+    const results = () => t.messages.filter((m) => m.topic === topics.commandResult('gw-up')).map((m) => m.json as { id: string; ok: boolean; message: string; data?: unknown });
+    const send = (body: string) => t.client.publishAsync(topics.command('gw-up'), body, { qos: 1 });
+    await send('not json');
+    await waitFor('the refusal', () => results().length === 1);
+    expect(results()[0]).toMatchObject({ id: 'unknown', ok: false });
+    expect(stats.counter('uplink.command_rejected')).toBe(1);
+    await send(JSON.stringify({ id: 'c-health', command: { kind: 'request_health', by: 'op' } }));
+    await waitFor('the health answer', () => results().length === 2);
+    expect(results()[1]).toMatchObject({ id: 'c-health', ok: true, message: 'health', data: { status: expect.objectContaining({ gateway: 'gw-up', online: true }), stats: expect.any(Object), data: { extra: 1 } } });
+    await send(JSON.stringify({ id: 'c-sil', command: { kind: 'silence', by: 'op', forMs: 60_000 } }));
+    await waitFor('the failure', () => results().length === 3);
+    expect(results()[2]).toEqual({ id: 'c-sil', ok: false, message: 'silence failed: no buzzer here' });
+    expect(stats.counter('uplink.command_failed', { kind: 'silence' })).toBe(1);
+    await send(JSON.stringify({ id: 'c-ack', command: { kind: 'acknowledge', alarmId: 'a/b', by: 'op' } }));
+    await waitFor('the pass-on answer', () => results().length === 4);
+    expect(results()[3]).toEqual({ id: 'c-ack', ok: true, message: 'acknowledge passed to the gateway' });
+    expect(seen.map((c) => c.kind)).toEqual(['request_health', 'silence', 'acknowledge']);
+    expect(stats.counter('uplink.command', { kind: 'request_health' })).toBe(1);
+  });
+
+  it('a malformed receipt is counted and ignored; a good one frees the record', async () => {
+    const t = await township('gw-up');
+    const { uplink, spool, stats, clock } = start('gw-up');
+    await waitFor('connected', () => uplink.connected());
+    await spool.append('telemetry', encodeTelemetryRecord('test,gateway=gw-up,source=s', ['n=1'], { ts: clock.now(), mono: clock.mono(), synced: true, epoch: clock.epoch }));
+    const batch = await waitFor('the batch', () => t.messages.find((m) => m.topic.startsWith('lm/v1/gw-up/t/')));
+    await t.client.publishAsync(topics.receipt('gw-up'), 'garbage', { qos: 1 });
+    await waitFor('the malformed receipt counted', () => stats.counter('uplink.receipt_malformed') === 1);
+    expect(spool.telemetry.acked()).toBe(0);
+    const id = batch.topic.split('/').pop()!;
+    await t.client.publishAsync(topics.receipt('gw-up'), JSON.stringify({ v: 1, items: [{ kind: 't', id, status: 'stored' }] }), { qos: 1 });
+    await waitFor('the record freed', () => spool.telemetry.acked() === 1);
+  });
+});
