@@ -54,6 +54,15 @@ describe('error catalog', () => {
     expect(uplinkErrorCode(withCode('ERR_TLS_CERT_ALTNAME_INVALID'))).toBe('UPLINK_TLS');
     expect(uplinkErrorCode(withCode('UNABLE_TO_VERIFY_LEAF_SIGNATURE'))).toBe('UPLINK_TLS');
     expect(uplinkErrorCode(withCode('ECONNREFUSED'))).toBe('UPLINK_CONNECTION');
+    // MQTT 5's reason codes say the same: 134 bad user name or password, 135 not authorized, 136 server unavailable, 137 busy.
+    expect([134, 135].map((c) => uplinkErrorCode(withCode(c)))).toEqual(['UPLINK_NOT_AUTHORIZED', 'UPLINK_NOT_AUTHORIZED']);
+    expect([136, 137].map((c) => uplinkErrorCode(withCode(c)))).toEqual(['UPLINK_SERVER_BUSY', 'UPLINK_SERVER_BUSY']);
+    // Any other CONNACK code, or none, is a connection problem that is retried.
+    expect([1, 2, 6, 133, 138, undefined].map((c) => uplinkErrorCode(withCode(c)))).toEqual(Array(6).fill('UPLINK_CONNECTION'));
+    for (const tls of ['CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_SSL_WRONG_VERSION_NUMBER', 'HOSTNAME_MISMATCH', 'UNABLE_TO_GET_ISSUER_CERT', 'ERR_TLS_CERT_SIGNATURE_ALGORITHM_UNSUPPORTED', 'cert_untrusted']) {
+      expect(uplinkErrorCode(withCode(tls)), tls).toBe('UPLINK_TLS');
+    }
+    expect(uplinkErrorCode(withCode('EPIPE'))).toBe('UPLINK_CONNECTION');
     expect(ERROR_CATALOG[uplinkErrorCode(withCode(5))].decision).toBe('config');
   });
 });
