@@ -92,6 +92,19 @@ describe('InfluxWriter against an InfluxDB v2 write endpoint', () => {
     expect(receiver.requests.map((r) => r.lines)).toEqual([lines('x', 4), [...lines('b', 2), ...lines('c', 2)], lines('d', 2), lines('e', 5), lines('f', 1)]);
   });
 
+  it('a batch larger than flushLines is held until the database stored it (not resolved while it answers 503)', async () => {
+    receiver.answer = (_r, n) => (n < 2 ? { status: 503 } : { status: 204 });
+    const w = writer({ flushLines: 3, writeConcurrency: 1 });
+    let resolved = false;
+    const big = lines('big', 4);
+    const done = w.write(big).then((o) => ((resolved = true), o));
+    await waitFor('two refused attempts', () => receiver.requests.length >= 2);
+    expect(resolved).toBe(false);
+    expect(w.pending()).toBe(4);
+    expect(await done).toEqual({ refusedLines: 0 });
+    expect(receiver.stored).toEqual(big);
+  });
+
   it('two writes in flight with writeConcurrency 2, the third waits for a free slot', async () => {
     receiver.answer = () => 'hold';
     const w = writer({ flushLines: 1, writeConcurrency: 2 });
