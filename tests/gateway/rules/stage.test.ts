@@ -7,12 +7,11 @@ import { RulesEngine } from '../../../gateway/rules/stage.js';
 import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
 import { loadTestSite, ManualClock } from './site.js';
+import { throwingEventBus } from '../../helpers/runtime-context.js';
 
 function setup() {
   const { sources } = loadTestSite();
-  const events = new EventBus<GatewayEvents>((event, error) => {
-    throw new Error(`listener of ${event} failed: ${String(error)}`);
-  });
+  const events = throwingEventBus();
   const clock = new ManualClock();
   const stats = new Stats();
   const engine = new RulesEngine({ events, clock, log: silentLogger(), stats }, sources);

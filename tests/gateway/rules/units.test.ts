@@ -3,19 +3,16 @@
 // unit cannot apply to its point is refused with the config path.
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../contract/load-yaml.js';
-import { EventBus } from '../../../gateway/pipeline/event-bus.js';
-import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
 import { onCondition, type RuleCondition } from '../../../gateway/rules/condition.js';
 import { RulesEngine } from '../../../gateway/rules/stage.js';
 import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
 import { loadTestSite, ManualClock, SITE_YAML } from './site.js';
+import { throwingEventBus } from '../../helpers/runtime-context.js';
 
 function setup(yaml = SITE_YAML) {
   const { sources } = loadTestSite(yaml);
-  const events = new EventBus<GatewayEvents>((event, error) => {
-    throw new Error(`listener of ${event} failed: ${String(error)}`);
-  });
+  const events = throwingEventBus();
   const clock = new ManualClock();
   const engine = new RulesEngine({ events, clock, log: silentLogger(), stats: new Stats() }, sources);
   const seen: RuleCondition[] = [];
@@ -77,9 +74,7 @@ describe('rules and point faults', () => {
   it('an on-delay pending on a good value never completes once the point reports a fault', () => {
     const yaml = SITE_YAML.replace('water_alarm: { above: 40, for: 0s }', 'water_alarm: { above: 40, for: 10s }');
     const { sources } = loadTestSite(yaml);
-    const events = new EventBus<GatewayEvents>((event, error) => {
-      throw new Error(`listener of ${event} failed: ${String(error)}`);
-    });
+    const events = throwingEventBus();
     const clock = new ManualClock();
     const engine = new RulesEngine({ events, clock, log: silentLogger(), stats: new Stats() }, sources);
     const seen: RuleCondition[] = [];

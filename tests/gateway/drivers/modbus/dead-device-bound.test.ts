@@ -8,14 +8,13 @@ import { parseSiteConfig } from '../../../../config/load-site.js';
 import { BusPoller, OFFLINE_AFTER_FAILURES } from '../../../../gateway/drivers/modbus/bus-poller.js';
 import type { ReadRequest } from '../../../../gateway/drivers/modbus/plan.js';
 import { ModbusFault, type ModbusTransport, type ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
-import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
-import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import type { SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
 import { silentLogger } from '../../../../contract/logger.js';
 import { Stats } from '../../../../contract/stats.js';
 import { waitFor } from '../../../helpers/wait.js';
 import { ManualClock } from '../../rules/site.js';
+import { throwingEventBus } from '../../../helpers/runtime-context.js';
 
 const SITE = `
 version: 1
@@ -37,9 +36,7 @@ describe('a silent Modbus device', () => {
     const loaded = parseSiteConfig('site.yaml', SITE);
     const sources = resolveSources(loaded);
     const clock = new ManualClock();
-    const events = new EventBus<GatewayEvents>((event, error) => {
-      throw new Error(`listener of ${event} failed: ${String(error)}`);
-    });
+    const events = throwingEventBus();
     const statuses: SourceStatus[] = [];
     const readings: { source: string; mono: number }[] = [];
     events.on('source.status', (s) => statuses.push(s));

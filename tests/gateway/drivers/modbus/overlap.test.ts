@@ -8,12 +8,11 @@ import { Stats } from '../../../../contract/stats.js';
 import { BusPoller } from '../../../../gateway/drivers/modbus/bus-poller.js';
 import type { ReadRequest } from '../../../../gateway/drivers/modbus/plan.js';
 import type { ModbusTransport, ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
-import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
-import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import { Services } from '../../../../gateway/pipeline/services.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
 import { waitFor } from '../../../helpers/wait.js';
 import { ManualClock } from '../../rules/site.js';
+import { throwingEventBus } from '../../../helpers/runtime-context.js';
 
 const SITE = `
 version: 1
@@ -33,9 +32,7 @@ describe('Modbus poll events overlap the next request', () => {
     const loaded = parseSiteConfig('site.yaml', SITE);
     const sources = resolveSources(loaded);
     const clock = new ManualClock();
-    const events = new EventBus<GatewayEvents>((event, error) => {
-      throw new Error(`listener of ${event} failed: ${String(error)}`);
-    });
+    const events = throwingEventBus();
     const log: string[] = [];
     let inFlight = 0;
     let mostInFlight = 0;

@@ -11,8 +11,6 @@ import { ProfileIndex } from '../../../../gateway/devices/profile-index.js';
 import type { Driver } from '../../../../gateway/drivers/driver.js';
 import { serialDriverWith } from '../../../../gateway/drivers/serial/driver.js';
 import { Decoder } from '../../../../gateway/pipeline/decoder.js';
-import { EventBus } from '../../../../gateway/pipeline/event-bus.js';
-import type { GatewayEvents } from '../../../../gateway/pipeline/events.js';
 import type { Measurement, SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { resolveSources } from '../../../../gateway/runtime.js';
 import { HonestClock } from '../../../../gateway/time/honest-clock.js';
@@ -21,6 +19,7 @@ import { Stats } from '../../../../contract/stats.js';
 import { tempDir } from '../../../helpers/peers.js';
 import { startPtyPair, type PtyPair } from './pty-pair.js';
 import { waitFor } from '../../../helpers/wait.js';
+import { throwingEventBus } from '../../../helpers/runtime-context.js';
 
 const PROFILES = fileURLToPath(new URL('./profiles/', import.meta.url));
 
@@ -42,9 +41,7 @@ async function startGateway(port: string): Promise<Gateway> {
   const log = silentLogger();
   const stats = new Stats();
   const clock = new HonestClock({ synced: true });
-  const events = new EventBus<GatewayEvents>((event, error) => {
-    throw new Error(`listener of ${event} failed: ${String(error)}`);
-  });
+  const events = throwingEventBus();
   const measurements: Measurement[] = [];
   const statuses: SourceStatus[] = [];
   events.on('measurement', (m) => measurements.push(m));
