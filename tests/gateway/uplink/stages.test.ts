@@ -10,7 +10,7 @@ import type { SiteConfig } from '../../../config/site.js';
 import type { RuntimeContext } from '../../../gateway/pipeline/stage.js';
 import { EventBus } from '../../../gateway/pipeline/event-bus.js';
 import type { GatewayEvents } from '../../../gateway/pipeline/events.js';
-import type { AlarmEvent, GatewayCommand, Measurement } from '../../../gateway/pipeline/types.js';
+import { sourceFault, type AlarmEvent, type GatewayCommand, type Measurement } from '../../../gateway/pipeline/types.js';
 import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
 import { silentLogger } from '../../../contract/logger.js';
 import { Stats } from '../../../contract/stats.js';
@@ -33,7 +33,8 @@ function context(url: string, spool: Partial<SiteConfig['spool']> = {}): Runtime
     version: 1,
     gateway: { township: 'xinhua', compound: 'hongqi-1', id: GATEWAY },
     buses: [],
-    sources: [],
+    // In the site only (no resolved source): what request_config shows of the sources.
+    sources: [{ id: 'meter-1', profile: 'eastron/sdm120', bus: 'b1', unit: 1, enabled: true, tags: { building: '3' } }],
     actuators: [],
     uplink: uplinkSchema.parse({ url, batchMaxAge: '20ms', reconnectMin: '50ms', reconnectMax: '200ms', statusEvery: '200ms', passwordFile: undefined }),
     spool: { dir: dir.path, maxBytes: 16 * 1024 * 1024, maxAge: 30 * 86_400_000, syncEvery: 10, segmentBytes: 64 * 1024, ...spool },
@@ -110,10 +111,26 @@ describe('spool and uplink stages', () => {
     expect(byId.get('c2')).toMatchObject({ ok: false });
     expect(byId.get('c2')?.message).toContain('command.forMs');
     expect(JSON.stringify(byId.get('c3')?.data)).not.toMatch(/passwordFile|"key"/);
+    const { passwordFile: _password, key: _key, ...publicUplink } = ctx.site.uplink!;
+    expect(byId.get('c3')?.data).toEqual({
+      version: 1,
+      gateway: ctx.site.gateway,
+      sources: [{ id: 'meter-1', profile: 'eastron/sdm120', enabled: true }],
+      uplink: JSON.parse(JSON.stringify(publicUplink)) as unknown,
+      spool: ctx.site.spool,
+    });
     expect((byId.get('c4')?.data as { status: GatewayStatus }).status.gateway).toBe(GATEWAY);
+
+    // A driver's source status reaches the retained status (sent every statusEvery: 200 ms here).
+    ctx.events.emit('source.status', { source: 'meter-1', online: false, mono: ctx.clock.mono(), lastError: sourceFault('timeout', 'unit 1: no answer') });
+    await waitFor('the source in the retained status', () => statuses.at(-1)?.sources['meter-1']?.online === false, 5_000);
+    expect(statuses.at(-1)?.sources['meter-1']).toMatchObject({ online: false, lastError: expect.stringContaining('timeout: unit 1: no answer') });
+    // The installer console's uplink badge, withdrawn on stop.
+    expect(ctx.services.get('uplinkStatus')?.()).toEqual({ connected: true, url });
 
     await uplinkStage.stop();
     await waitFor('the offline status on shutdown', () => statuses.at(-1)?.online === false, 5_000);
+    expect(ctx.services.get('uplinkStatus')).toBeUndefined();
   });
 
   it('when the spool is full, reports the drops as a gateway measurement and one warning alarm', async () => {
