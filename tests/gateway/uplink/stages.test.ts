@@ -133,6 +133,12 @@ describe('spool and uplink stages', () => {
     expect(ctx.services.get('uplinkStatus')).toBeUndefined();
   });
 
+  it('refuses to start the uplink before the spool stage, naming the stage order', () => {
+    const ctx = context('mqtt://127.0.0.1:1');
+    expect(() => new UplinkStage(ctx).start()).toThrow('uplink: no spool is open (the spool stage must start before the uplink in gateway/stages.ts)');
+    expect(ctx.services.get('uplinkStatus')).toBeUndefined();
+  });
+
   it('when the spool is full, reports the drops as a gateway measurement and one warning alarm', async () => {
     const ctx = context('mqtt://127.0.0.1:1', { maxBytes: 8 * 1024, segmentBytes: 2 * 1024 });
     const stage = new SpoolStage(ctx);

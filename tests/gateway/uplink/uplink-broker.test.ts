@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { topics } from '../../../contract/wire.js';
-import { silentLogger } from '../../../contract/logger.js';
+import { silentLogger, type Logger } from '../../../contract/logger.js';
+import { capturedLogger } from '../local-broker/harness.js';
 import { Stats } from '../../../contract/stats.js';
 import type { GatewayCommand as Command } from '../../../gateway/pipeline/types.js';
 import { Spool } from '../../../gateway/spool/spool.js';
@@ -58,14 +59,14 @@ async function township(gateway: string): Promise<{ client: MqttClient; messages
   return { client, messages };
 }
 
-function start(gateway: string, { clock = new HonestClock({ synced: true }), statusEveryMs = 600_000, onCommand = (_c: Command): unknown => undefined } = {}) {
+function start(gateway: string, { clock = new HonestClock({ synced: true }), statusEveryMs = 600_000, onCommand = (_c: Command): unknown => undefined, log = silentLogger() as Logger } = {}) {
   const dir = tempDir('uplink-broker-spool');
   const stats = new Stats();
   const spool = new Spool({ dir: dir.path, maxBytes: 16 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 5, segmentBytes: 64 * 1024 }, silentLogger(), stats);
   spool.open();
   const uplink = new Uplink({
     connection: { url, gateway, clientId: gateway, username: gateway, passwordFile: undefined, ca: undefined, cert: undefined, key: undefined, keepaliveMs: 5_000, reconnectMinMs: 50, reconnectMaxMs: 200 },
-    spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 1, batchMaxAgeMs: 10, maxInflight: 2, receiptTimeoutMs: 600_000, statusEveryMs, sourceIds: ['th-1'], log: silentLogger(), stats, onCommand,
+    spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 1, batchMaxAgeMs: 10, maxInflight: 2, receiptTimeoutMs: 600_000, statusEveryMs, sourceIds: ['th-1'], log, stats, onCommand,
   });
   uplink.start();
   let stopped = false;
@@ -102,13 +103,16 @@ describe('Uplink against mosquitto', () => {
   it('publishes no online status while the wall clock reads before 2025', async () => {
     const t = await township('gw-clock');
     const clock = new HonestClock({ synced: false, wall: () => Date.UTC(1970, 0, 2) });
-    const { uplink, stop } = start('gw-clock', { clock, statusEveryMs: 50 });
+    const { log, lines } = capturedLogger();
+    const { uplink, stop } = start('gw-clock', { clock, statusEveryMs: 50, log });
     await waitFor('connected', () => uplink.connected());
     await new Promise((r) => setTimeout(r, 300));
     await stop();
     await new Promise((r) => setTimeout(r, 100));
     // Only the broker's offline will (set at connect) may appear; the uplink published no status itself.
     expect(t.messages.filter((m) => m.topic === topics.status('gw-clock') && statusOf(m).online !== false)).toEqual([]);
+    // The installer is told once, not on every status tick (six or more of them passed).
+    expect(lines().filter((l) => String(l.msg).includes('wall clock reads before 2025'))).toHaveLength(1);
   });
 
   it('answers township commands on cmd/result: refused, health with status and stats, passed on, failed', async () => {
