@@ -6,33 +6,14 @@ import { readdirSync, utimesSync, mkdirSync } from 'node:fs';
 import { open as openHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Stats } from '../../../contract/stats.js';
-import { silentLogger, type Logger } from '../../../contract/logger.js';
-import { Spool, type DropReport, type SpoolOptions } from '../../../gateway/spool/spool.js';
+import type { DropReport } from '../../../gateway/spool/spool.js';
 import { PLAUSIBLE_EPOCH_MS } from '../../../gateway/time/honest-clock.js';
-import { tempDir } from '../../helpers/peers.js';
+import { spoolFixture } from './fixture.js';
 import { waitFor } from '../../helpers/wait.js';
 
-const dirs: { remove: () => void }[] = [];
-const spools: Spool[] = [];
-afterEach(async () => {
-  for (const spool of spools.splice(0)) await spool.close();
-  for (const dir of dirs.splice(0)) dir.remove();
-});
-
-function options(extra: Partial<SpoolOptions> = {}): SpoolOptions {
-  const dir = tempDir('spool-bounds');
-  dirs.push(dir);
-  return { dir: dir.path, maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000, syncEveryMs: 5, segmentBytes: 512, alarmReserveBytes: 0, ...extra };
-}
-
-function open(opts: SpoolOptions, { log = silentLogger() as Logger, stats = new Stats(), drops = [] as DropReport[], hooks = {} as ConstructorParameters<typeof Spool>[4] } = {}): Spool {
-  const spool = new Spool(opts, log, stats, (r) => drops.push(r), hooks);
-  spool.open();
-  spools.push(spool);
-  return spool;
-}
+const { options, open, close } = spoolFixture('spool-bounds', { maxAgeMs: 3_600_000, segmentBytes: 512 });
 
 const payload = (id: number) => Buffer.from(`telemetry-${id}-${'x'.repeat(60)}`);
 const segments = (dir: string, lane: string) => readdirSync(join(dir, lane)).filter((f) => f.endsWith('.seg')).sort();
@@ -165,8 +146,7 @@ describe('the recovery probe', () => {
     // Closed while failing again: no probe runs after close().
     failing = true;
     await expect(spool.append('alarm', payload(2))).rejects.toMatchObject({ errno: 'EIO' });
-    await spool.close();
-    spools.splice(spools.indexOf(spool), 1);
+    await close(spool);
     const closedAt = probes.length;
     await new Promise((r) => setTimeout(r, 150));
     expect(probes.length).toBe(closedAt);

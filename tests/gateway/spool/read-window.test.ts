@@ -5,39 +5,14 @@
 // The expected records come from what the test wrote, not from the reader.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Stats } from '../../../contract/stats.js';
-import { silentLogger } from '../../../contract/logger.js';
 import { frameRecord } from '../../../gateway/spool/record.js';
-import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
 import type { Lane } from '../../../gateway/spool/lane.js';
-import { tempDir } from '../../helpers/peers.js';
 import { Prng } from '../../helpers/prng.js';
+import { spoolFixture } from './fixture.js';
 
-const dirs: { remove: () => void }[] = [];
-const spools: Spool[] = [];
-afterEach(async () => {
-  for (const spool of spools.splice(0)) await spool.close();
-  for (const dir of dirs.splice(0)) dir.remove();
-});
-
-function options(segmentBytes: number): SpoolOptions {
-  const dir = tempDir('spool-read');
-  dirs.push(dir);
-  return { dir: dir.path, maxBytes: 64 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 5, segmentBytes, alarmReserveBytes: 0 };
-}
-
-function open(opts: SpoolOptions, stats = new Stats()): Spool {
-  const spool = new Spool(opts, silentLogger(), stats);
-  spool.open();
-  spools.push(spool);
-  return spool;
-}
-
-async function close(spool: Spool): Promise<void> {
-  spools.splice(spools.indexOf(spool), 1);
-  await spool.close();
-}
+const { options, open, close } = spoolFixture('spool-read');
 
 // Payloads of different lengths, so a byte budget ends at different counts.
 const payload = (id: number) => Buffer.from(`telemetry-${id}-${'x'.repeat(10 + ((id * 7) % 50))}`);
@@ -92,7 +67,7 @@ const segmentsOf = (dir: string) => readdirSync(join(dir, 'telemetry')).filter((
 
 describe('a lane read returns exactly its records up to the count and byte budget', () => {
   it('clean segments: every read, in order and at random', async () => {
-    const opts = options(512);
+    const opts = options({ segmentBytes: 512 });
     const spool = open(opts);
     await Promise.all(Array.from({ length: 80 }, (_, i) => spool.append('telemetry', payload(i))));
     expect(segmentsOf(opts.dir).length).toBeGreaterThan(5);
@@ -104,7 +79,7 @@ describe('a lane read returns exactly its records up to the count and byte budge
   });
 
   it('after acknowledged segments are gone, a read from before them starts at the oldest kept record', async () => {
-    const opts = options(512);
+    const opts = options({ segmentBytes: 512 });
     const spool = open(opts);
     await Promise.all(Array.from({ length: 60 }, (_, i) => spool.append('telemetry', payload(i))));
     spool.telemetry.ack(30);
@@ -116,7 +91,7 @@ describe('a lane read returns exactly its records up to the count and byte budge
   });
 
   it('garbage between records and a record corrupted in older segments, and a torn record in the newest: every read skips exactly the lost records', async () => {
-    const opts = options(1024);
+    const opts = options({ segmentBytes: 1024 });
     const spool = open(opts);
     await Promise.all(Array.from({ length: 70 }, (_, i) => spool.append('telemetry', payload(i))));
     await close(spool);
@@ -139,7 +114,7 @@ describe('a lane read returns exactly its records up to the count and byte budge
     writeFileSync(s2, bytes2);
 
     const stats = new Stats();
-    const reopened = open(opts, stats);
+    const reopened = open(opts, { stats });
     const kept = Array.from({ length: 70 }, (_, i) => ({ seq: i, id: i })).filter((k) => k.seq !== b2 + 1);
     checkEveryRead(reopened.telemetry, kept, 70);
     expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(1);

@@ -5,43 +5,19 @@ import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'n
 import { open as openHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Stats } from '../../../contract/stats.js';
-import { silentLogger, type Logger } from '../../../contract/logger.js';
+import type { Logger } from '../../../contract/logger.js';
 import type { Lane } from '../../../gateway/spool/lane.js';
 import { frameRecord } from '../../../gateway/spool/record.js';
-import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
-import { tempDir } from '../../helpers/peers.js';
+import { spoolFixture } from './fixture.js';
 
-const dirs: { remove: () => void }[] = [];
-const spools: Spool[] = [];
-afterEach(async () => {
-  for (const spool of spools.splice(0)) await spool.close();
-  for (const dir of dirs.splice(0)) dir.remove();
-});
-
-function options(segmentBytes: number): SpoolOptions {
-  const dir = tempDir('spool-resync');
-  dirs.push(dir);
-  return { dir: dir.path, maxBytes: 64 * 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 5, segmentBytes, alarmReserveBytes: 0 };
-}
+const { options, open, close } = spoolFixture('spool-resync');
 
 function capturingLogger(): { log: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
   return { log, lines };
-}
-
-function open(opts: SpoolOptions, log: Logger = silentLogger(), stats = new Stats(), hooks: ConstructorParameters<typeof Spool>[4] = {}): Spool {
-  const spool = new Spool(opts, log, stats, undefined, hooks);
-  spool.open();
-  spools.push(spool);
-  return spool;
-}
-
-async function close(spool: Spool): Promise<void> {
-  spools.splice(spools.indexOf(spool), 1);
-  await spool.close();
 }
 
 const payload = (id: number) => Buffer.from(`telemetry-${id}-${'x'.repeat(40)}`);
@@ -68,7 +44,7 @@ const linesAbout = (lines: Record<string, unknown>[], file: string) => lines.fil
 
 describe('spool resync after bad bytes', () => {
   it('garbage inside an older segment: one log line for it, only the garbage skipped, every record read with its number', async () => {
-    const opts = options(1024);
+    const opts = options({ segmentBytes: 1024 });
     const spool = open(opts);
     await Promise.all(Array.from({ length: 60 }, (_, i) => spool.append('telemetry', payload(i))));
     await close(spool);
@@ -79,7 +55,7 @@ describe('spool resync after bad bytes', () => {
 
     const { log, lines } = capturingLogger();
     const stats = new Stats();
-    const reopened = open(opts, log, stats);
+    const reopened = open(opts, { log, stats });
     const seen = readLikeTheUplink(reopened.telemetry);
     expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => ({ seq: i, id: i })));
     expect(linesAbout(lines, first)).toEqual([expect.objectContaining({ offset: at, resumeAt: at + GARBAGE.length, lost: 0 })]);
@@ -87,7 +63,7 @@ describe('spool resync after bad bytes', () => {
   });
 
   it('a tear inside the newest segment (left by an older version): recovery keeps every record after it and the numbering holds across restarts', async () => {
-    const opts = options(1024 * 1024);
+    const opts = options({ segmentBytes: 1024 * 1024 });
     mkdirSync(join(opts.dir, 'telemetry'), { recursive: true });
     const segment = join(opts.dir, 'telemetry', '0000000000000000.seg');
     const frames = (ids: number[]) => ids.map((i) => frameRecord(payload(i)));
@@ -97,7 +73,7 @@ describe('spool resync after bad bytes', () => {
 
     const { log, lines } = capturingLogger();
     const stats = new Stats();
-    const spool = open(opts, log, stats);
+    const spool = open(opts, { log, stats });
     const kept = [...ids(0, 20), ...ids(21, 50)];
     const expected = kept.map((id, seq) => ({ seq, id }));
     expect(readLikeTheUplink(spool.telemetry)).toEqual(expected);
@@ -113,17 +89,19 @@ describe('spool resync after bad bytes', () => {
   });
 
   it('a sealed segment stays sealed when the roll away from it fails (directory fsync EIO)', async () => {
-    const opts = options(1024 * 1024);
+    const opts = options({ segmentBytes: 1024 * 1024 });
     mkdirSync(join(opts.dir, 'telemetry'), { recursive: true });
     const segment = join(opts.dir, 'telemetry', '0000000000000000.seg');
     writeFileSync(segment, Buffer.concat([frameRecord(payload(0)), GARBAGE, frameRecord(payload(1))]));
     let failDirSync = true;
-    const spool = open(opts, silentLogger(), new Stats(), {
-      openFile: async (path, flags) => {
-        const handle = await openHandle(path, flags);
-        if (path !== join(opts.dir, 'telemetry')) return handle;
-        const sync = handle.sync.bind(handle);
-        return Object.assign(handle, { sync: () => (failDirSync ? ((failDirSync = false), Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))) : sync()) });
+    const spool = open(opts, {
+      hooks: {
+        openFile: async (path, flags) => {
+          const handle = await openHandle(path, flags);
+          if (path !== join(opts.dir, 'telemetry')) return handle;
+          const sync = handle.sync.bind(handle);
+          return Object.assign(handle, { sync: () => (failDirSync ? ((failDirSync = false), Promise.reject(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))) : sync()) });
+        },
       },
     });
     const size = statSync(segment).size;
@@ -135,10 +113,10 @@ describe('spool resync after bad bytes', () => {
   });
 
   it('a record corrupted in the active segment while running: read on past it with exact numbers, and recovery agrees after a restart', async () => {
-    const opts = options(1024 * 1024);
+    const opts = options({ segmentBytes: 1024 * 1024 });
     const { log, lines } = capturingLogger();
     const stats = new Stats();
-    const spool = open(opts, log, stats);
+    const spool = open(opts, { log, stats });
     await Promise.all(Array.from({ length: 30 }, (_, i) => spool.append('telemetry', payload(i))));
     const segment = join(opts.dir, 'telemetry', '0000000000000000.seg');
     const bytes = readFileSync(segment);
