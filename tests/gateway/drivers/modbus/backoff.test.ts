@@ -1,48 +1,29 @@
 // Back-off after a bus outage, with a manual clock and a scripted transport (no sleeps, no real bus):
 // alarm-class sources keep retrying at least every max(poll, 5 s) and come back before the meters.
-import { Services } from '../../../../gateway/pipeline/services.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSiteConfig } from '../../../../config/load-site.js';
 import { BusPoller, MAX_BACKOFF_MS, retryDelay } from '../../../../gateway/drivers/modbus/bus-poller.js';
 import type { ReadRequest } from '../../../../gateway/drivers/modbus/plan.js';
-import { ModbusFault, type ModbusTransport, type ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
+import { ModbusFault, type ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
 import type { SourceStatus } from '../../../../gateway/pipeline/types.js';
-import { resolveSources } from '../../../../gateway/runtime.js';
-import { silentLogger } from '../../../../contract/logger.js';
-import { Stats } from '../../../../contract/stats.js';
 import { waitFor } from '../../../helpers/wait.js';
-import { ManualClock } from '../../rules/site.js';
-import { throwingEventBus } from '../../../helpers/runtime-context.js';
+import { onesFor, pollerHarness, scriptedBus } from './poller-fixture.js';
 
-const SITE = `
-version: 1
-gateway: { township: tw, compound: c1, id: gw-1 }
-buses:
-  - { id: b1, type: tcp, host: 127.0.0.1, port: 5020 }
-sources:
-  - { id: meter-1, profile: eastron/sdm120, bus: b1, unit: 1, poll: 1s, tags: { building: "1" } }
-  - { id: level-1, profile: generic/qdy30a, bus: b1, unit: 2, poll: 1s, tags: { building: "1" } }
-  - { id: rcd-1, profile: acrel/aim-r100, bus: b1, unit: 3, poll: 2s, tags: { building: "1" } }
-`;
+const SOURCES = [
+  '{ id: meter-1, profile: eastron/sdm120, bus: b1, unit: 1, poll: 1s, tags: { building: "1" } }',
+  '{ id: level-1, profile: generic/qdy30a, bus: b1, unit: 2, poll: 1s, tags: { building: "1" } }',
+  '{ id: rcd-1, profile: acrel/aim-r100, bus: b1, unit: 3, poll: 2s, tags: { building: "1" } }',
+];
 
 /** A bus that times out at once while `down` (the timeout's wait is the clock's business here). */
 function scriptedTransport() {
   const calls: { unit: number; mono: number }[] = [];
   const state = { down: false, mono: () => 0 };
-  const transport = {
-    bus: { id: 'b1' },
-    timeoutMs: 500,
-    interFrameMs: 0,
-    discardedBytes: 0,
-    describe: () => 'scripted bus b1',
-    read: (unit: number, request: ReadRequest): Promise<ReadResult> => {
-      calls.push({ unit, mono: state.mono() });
-      if (state.down) return Promise.reject(new ModbusFault('timeout', `unit ${unit}: no answer`));
-      return Promise.resolve({ kind: 'words', words: new Array<number>(request.count).fill(1) });
-    },
-    close: () => Promise.resolve(),
-  };
-  return { transport: transport as unknown as ModbusTransport, calls, state };
+  const transport = scriptedBus((unit: number, request: ReadRequest): Promise<ReadResult> => {
+    calls.push({ unit, mono: state.mono() });
+    if (state.down) return Promise.reject(new ModbusFault('timeout', `unit ${unit}: no answer`));
+    return Promise.resolve(onesFor(request));
+  });
+  return { transport, calls, state };
 }
 
 describe('Modbus back-off', () => {
@@ -57,15 +38,12 @@ describe('Modbus back-off', () => {
   });
 
   it('after a 20 s outage the alarm-class sources retry every ≤ 5 s and are back online before the meter', async () => {
-    const loaded = parseSiteConfig('site.yaml', SITE);
-    const sources = resolveSources(loaded);
-    const clock = new ManualClock();
-    const events = throwingEventBus();
+    const { clock, events, poller: pollerOver } = pollerHarness(SOURCES);
     const statuses: SourceStatus[] = [];
     events.on('source.status', (s) => statuses.push(s));
     const { transport, calls, state } = scriptedTransport();
     state.mono = () => clock.mono();
-    poller = new BusPoller({ log: silentLogger(), stats: new Stats(), clock, events, site: loaded.config, sources, services: new Services() }, transport, sources);
+    poller = pollerOver(transport);
     const settled = () => waitFor('poller idle', () => [...poller!.nextAttempts().values()].every((due) => due > clock.mono()), 10_000);
     const step = async (ms: number) => {
       clock.advance(ms);

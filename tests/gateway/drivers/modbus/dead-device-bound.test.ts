@@ -2,29 +2,18 @@
 // clock and a scripted transport: the dead meter's plan has several blocks, yet each of its polls sends
 // exactly one request (the first timeout ends its cycle), so the bus time it takes per poll is one timeout,
 // while the healthy thermometer on the same bus is read in full every cycle.
-import { Services } from '../../../../gateway/pipeline/services.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSiteConfig } from '../../../../config/load-site.js';
 import { BusPoller, OFFLINE_AFTER_FAILURES } from '../../../../gateway/drivers/modbus/bus-poller.js';
 import type { ReadRequest } from '../../../../gateway/drivers/modbus/plan.js';
-import { ModbusFault, type ModbusTransport, type ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
+import { ModbusFault, type ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
 import type { SourceStatus } from '../../../../gateway/pipeline/types.js';
-import { resolveSources } from '../../../../gateway/runtime.js';
-import { silentLogger } from '../../../../contract/logger.js';
-import { Stats } from '../../../../contract/stats.js';
 import { waitFor } from '../../../helpers/wait.js';
-import { ManualClock } from '../../rules/site.js';
-import { throwingEventBus } from '../../../helpers/runtime-context.js';
+import { onesFor, pollerHarness, scriptedBus } from './poller-fixture.js';
 
-const SITE = `
-version: 1
-gateway: { township: tw, compound: c1, id: gw-1 }
-buses:
-  - { id: b1, type: tcp, host: 127.0.0.1, port: 5020 }
-sources:
-  - { id: thermo-1, profile: generic/xy-md02, bus: b1, unit: 1, poll: 250ms, tags: { building: "1" } }
-  - { id: dead-meter, profile: eastron/sdm120, bus: b1, unit: 9, poll: 250ms, tags: { building: "1" } }
-`;
+const SOURCES = [
+  '{ id: thermo-1, profile: generic/xy-md02, bus: b1, unit: 1, poll: 250ms, tags: { building: "1" } }',
+  '{ id: dead-meter, profile: eastron/sdm120, bus: b1, unit: 9, poll: 250ms, tags: { building: "1" } }',
+];
 const DEAD_UNIT = 9;
 const TIMEOUT_MS = 500;
 
@@ -33,31 +22,19 @@ describe('a silent Modbus device', () => {
   afterEach(async () => poller?.stop());
 
   it('costs at most one timeout per cycle, and the healthy source is read in full every cycle', async () => {
-    const loaded = parseSiteConfig('site.yaml', SITE);
-    const sources = resolveSources(loaded);
-    const clock = new ManualClock();
-    const events = throwingEventBus();
+    const { clock, events, stats, poller: pollerOver } = pollerHarness(SOURCES);
     const statuses: SourceStatus[] = [];
     const readings: { source: string; mono: number }[] = [];
     events.on('source.status', (s) => statuses.push(s));
     events.on('reading', (r) => readings.push({ source: r.source, mono: r.mono }));
     // Each call records the clock; the dead unit never answers (the timeout's wait is the clock's business).
     const calls: { unit: number; mono: number }[] = [];
-    const transport = {
-      bus: { id: 'b1' },
-      timeoutMs: TIMEOUT_MS,
-      interFrameMs: 0,
-      discardedBytes: 0,
-      describe: () => 'scripted bus b1',
-      read: (unit: number, request: ReadRequest): Promise<ReadResult> => {
-        calls.push({ unit, mono: clock.mono() });
-        if (unit === DEAD_UNIT) return Promise.reject(new ModbusFault('timeout', `unit ${unit}: no answer within ${TIMEOUT_MS} ms`));
-        return Promise.resolve({ kind: 'words', words: new Array<number>(request.count).fill(1) });
-      },
-      close: () => Promise.resolve(),
-    } as unknown as ModbusTransport;
-    const stats = new Stats();
-    poller = new BusPoller({ log: silentLogger(), stats, clock, events, site: loaded.config, sources, services: new Services() }, transport, sources);
+    const transport = scriptedBus((unit: number, request: ReadRequest): Promise<ReadResult> => {
+      calls.push({ unit, mono: clock.mono() });
+      if (unit === DEAD_UNIT) return Promise.reject(new ModbusFault('timeout', `unit ${unit}: no answer within ${TIMEOUT_MS} ms`));
+      return Promise.resolve(onesFor(request));
+    }, TIMEOUT_MS);
+    poller = pollerOver(transport);
     const deadBlocks = poller.plan().get('dead-meter')!.length;
     const thermoBlocks = poller.plan().get('thermo-1')!.length;
     // The bound means something only if a full poll of the dead meter would cost several timeouts.

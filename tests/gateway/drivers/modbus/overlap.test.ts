@@ -2,61 +2,39 @@
 // listeners' work overlaps the slave's turnaround; the wire still carries one request at a time and the
 // events keep their order. A scripted transport that answers 1 ms after each request, as a slave does.
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSiteConfig } from '../../../../config/load-site.js';
-import { silentLogger } from '../../../../contract/logger.js';
-import { Stats } from '../../../../contract/stats.js';
 import { BusPoller } from '../../../../gateway/drivers/modbus/bus-poller.js';
 import type { ReadRequest } from '../../../../gateway/drivers/modbus/plan.js';
-import type { ModbusTransport, ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
-import { Services } from '../../../../gateway/pipeline/services.js';
-import { resolveSources } from '../../../../gateway/runtime.js';
+import type { ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
 import { waitFor } from '../../../helpers/wait.js';
-import { ManualClock } from '../../rules/site.js';
-import { throwingEventBus } from '../../../helpers/runtime-context.js';
+import { onesFor, pollerHarness, scriptedBus } from './poller-fixture.js';
 
-const SITE = `
-version: 1
-gateway: { township: tw, compound: c1, id: gw-1 }
-buses:
-  - { id: b1, type: tcp, host: 127.0.0.1, port: 5020 }
-sources:
-  - { id: meter-1, profile: eastron/sdm120, bus: b1, unit: 1, poll: 1s, tags: { building: "1" } }
-  - { id: level-1, profile: generic/qdy30a, bus: b1, unit: 2, poll: 1s, tags: { building: "1" } }
-`;
+const SOURCES = [
+  '{ id: meter-1, profile: eastron/sdm120, bus: b1, unit: 1, poll: 1s, tags: { building: "1" } }',
+  '{ id: level-1, profile: generic/qdy30a, bus: b1, unit: 2, poll: 1s, tags: { building: "1" } }',
+];
 
 describe('Modbus poll events overlap the next request', () => {
   let poller: BusPoller | undefined;
   afterEach(async () => poller?.stop());
 
   it('sends the next source’s first request before the finished poll’s reading and status go out, one request at a time, in order', async () => {
-    const loaded = parseSiteConfig('site.yaml', SITE);
-    const sources = resolveSources(loaded);
-    const clock = new ManualClock();
-    const events = throwingEventBus();
+    const { events, poller: pollerOver } = pollerHarness(SOURCES);
     const log: string[] = [];
     let inFlight = 0;
     let mostInFlight = 0;
     events.on('reading', (r) => log.push(`reading ${r.source}`));
     events.on('source.status', (s) => log.push(`status ${s.source} ${s.online ? 'online' : 'offline'}`));
-    const transport = {
-      bus: { id: 'b1' },
-      timeoutMs: 500,
-      interFrameMs: 0,
-      discardedBytes: 0,
-      describe: () => 'scripted bus b1',
-      read: (unit: number, request: ReadRequest): Promise<ReadResult> => {
-        log.push(`read ${unit}`);
-        mostInFlight = Math.max(mostInFlight, ++inFlight);
-        return new Promise((resolve) =>
-          setTimeout(() => {
-            inFlight--;
-            resolve({ kind: 'words', words: new Array<number>(request.count).fill(1) });
-          }, 1),
-        );
-      },
-      close: () => Promise.resolve(),
-    } as unknown as ModbusTransport;
-    poller = new BusPoller({ log: silentLogger(), stats: new Stats(), clock, events, site: loaded.config, sources, services: new Services() }, transport, sources);
+    const transport = scriptedBus((unit: number, request: ReadRequest): Promise<ReadResult> => {
+      log.push(`read ${unit}`);
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      return new Promise((resolve) =>
+        setTimeout(() => {
+          inFlight--;
+          resolve(onesFor(request));
+        }, 1),
+      );
+    });
+    poller = pollerOver(transport);
     const plan = poller.plan();
     const levelReads = plan.get('level-1')!.length;
     const meterReads = plan.get('meter-1')!.length;
