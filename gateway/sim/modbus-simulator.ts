@@ -1,8 +1,9 @@
-// A Modbus TCP simulator (modbus-serial ServerTCP) serving any number of unit ids, each speaking a
-// device profile: values come from a scenario function of time and are encoded exactly as the profile
-// decodes them. Used by the demo compound, tests and benchmarks. Unknown unit ids never answer (a dead
-// slave, so the gateway sees a timeout); addresses a profile does not map answer exception 02.
-import modbusSerial from 'modbus-serial';
+// A Modbus TCP simulator serving any number of unit ids, each speaking a device profile: values come
+// from a scenario function of time and are encoded exactly as the profile decodes them, and every read
+// is answered at once (modbus-tcp-listener.ts). Used by the demo compound, tests and benchmarks. Unknown
+// unit ids never answer (a dead slave, so the gateway sees a timeout); addresses a profile does not map
+// answer exception 02.
+import { ModbusException, ModbusTcpListener } from './modbus-tcp-listener.js';
 import type { ResolvedProfile } from '../devices/resolve.js';
 import { rawToWords, valueToRaw } from '../devices/encode.js';
 import type { MeasurementValue } from '../pipeline/types.js';
@@ -19,7 +20,7 @@ export interface SimulatedDevice {
 const ILLEGAL_DATA_ADDRESS = 2;
 
 export class ModbusSimulator {
-  private server: InstanceType<typeof modbusSerial.ServerTCP> | undefined;
+  private listener: ModbusTcpListener | undefined;
   private readonly devices = new Map<number, SimulatedDevice>();
   private readonly overrides = new Map<number, Map<string, MeasurementValue>>();
   /** Raw words forced at an address (fault sentinels such as 0xE5E5), by unit. */
@@ -51,51 +52,24 @@ export class ModbusSimulator {
   }
 
   async start(): Promise<void> {
-    // ServerTCP only waits for asynchronous answers in its callback style (a 4-argument function for
-    // block reads); a unit that never calls back is a dead slave.
-    type Done<T> = (err: Error | null, value: T) => void;
-    const answer = <T>(work: () => T, done: Done<T>) => {
-      try {
-        done(null, work());
-      } catch (error) {
-        done(error as Error, undefined as T); // ServerTCP ignores the value when err is set
-      }
-    };
-    const registers = (fn: 3 | 4) => (address: number, length: number, unit: number, done: Done<number[]>) => {
-      const device = this.devices.get(unit);
-      if (device) answer(() => this.readWords(device, fn, address, length), done);
-    };
-    const register = (fn: 3 | 4) => (address: number, unit: number, done: Done<number>) => {
-      const device = this.devices.get(unit);
-      if (device) answer(() => this.readWords(device, fn, address, 1)[0]!, done);
-    };
-    const bit = (fn: 1 | 2) => (address: number, unit: number, done: Done<boolean>) => {
-      const device = this.devices.get(unit);
-      if (device) answer(() => this.readBit(device, fn, address), done);
-    };
-    const vector = {
-      getMultipleInputRegisters: registers(4),
-      getMultipleHoldingRegisters: registers(3),
-      getInputRegister: register(4),
-      getHoldingRegister: register(3),
-      getCoil: bit(1),
-      getDiscreteInput: bit(2),
-    };
-    await new Promise<void>((resolve, reject) => {
-      const server = new modbusSerial.ServerTCP(vector, { host: this.listen.host, port: this.listen.port, unitID: 255 });
-      server.on('initialized', () => resolve());
-      server.on('serverError', reject);
-      server.on('socketError', () => undefined); // a client hanging up is not the simulator's problem
-      this.server = server;
+    const listener = new ModbusTcpListener({
+      registers: (unit, fn, address, quantity) => {
+        const device = this.devices.get(unit);
+        return device && this.readWords(device, fn, address, quantity);
+      },
+      bits: (unit, fn, address, quantity) => {
+        const device = this.devices.get(unit);
+        return device && Array.from({ length: quantity }, (_, i) => this.readBit(device, fn, address + i));
+      },
     });
+    await listener.listen(this.listen.host, this.listen.port);
+    this.listener = listener;
   }
 
   async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    for (const socket of server.socks.keys()) socket.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.close();
   }
 
   private values(device: SimulatedDevice): Map<string, MeasurementValue> {
@@ -120,14 +94,14 @@ export class ModbusSimulator {
       });
     }
     const gaps = words.filter((w) => w === undefined).length;
-    if (gaps === length) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: ILLEGAL_DATA_ADDRESS });
+    if (gaps === length) throw new ModbusException(ILLEGAL_DATA_ADDRESS, 'illegal data address');
     return words.map((w) => w ?? 0);
   }
 
   private readBit(device: SimulatedDevice, fn: 1 | 2, address: number): boolean {
     this.requests++;
     const point = device.resolved.points.find((p) => p.function === fn && p.address === address);
-    if (!point) throw Object.assign(new Error('illegal data address'), { modbusErrorCode: ILLEGAL_DATA_ADDRESS });
+    if (!point) throw new ModbusException(ILLEGAL_DATA_ADDRESS, 'illegal data address');
     const value = this.values(device).get(point.id) ?? false;
     return Boolean(valueToRaw(point, value));
   }
