@@ -1,7 +1,7 @@
 // The simulator's Modbus TCP listener, against modbus-serial's client (the library the gateway polls
 // with) and a raw socket for the framing cases a client library never sends.
 import { connect, type Socket } from 'node:net';
-import ModbusRTU from 'modbus-serial';
+import modbusSerial from 'modbus-serial';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModbusException, ModbusTcpListener, type ReadHandlers } from '../../../gateway/sim/modbus-tcp-listener.js';
 import { freePort } from '../../helpers/peers.js';
@@ -23,6 +23,7 @@ const handlers: ReadHandlers = {
 };
 
 let listener: ModbusTcpListener | undefined;
+type ModbusRTU = InstanceType<typeof modbusSerial.default>;
 const clients: ModbusRTU[] = [];
 const sockets: Socket[] = [];
 
@@ -42,7 +43,7 @@ async function start(): Promise<number> {
 }
 
 async function client(port: number): Promise<ModbusRTU> {
-  const c = new ModbusRTU();
+  const c = new modbusSerial.default();
   clients.push(c);
   await c.connectTCP('127.0.0.1', { port });
   c.setID(UNIT);
