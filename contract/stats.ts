@@ -55,9 +55,14 @@ export class Stats {
     return [...this.counters.values(), ...this.gauges.values()].map((entry) => ({ ...entry }));
   }
 
+  /** `name{k=v,…}` in the labels' own order; built without arrays, since it runs for every count. */
   private static key(name: string, labels: Readonly<Record<string, string>>): string {
-    const entries = Object.entries(labels);
-    if (entries.length === 0) return name;
-    return `${name}{${entries.map(([k, v]) => `${k}=${v}`).join(',')}}`;
+    let key = name;
+    let separator = '{';
+    for (const label in labels) {
+      key += `${separator}${label}=${labels[label]}`;
+      separator = ',';
+    }
+    return separator === '{' ? name : `${key}}`;
   }
 }

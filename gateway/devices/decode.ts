@@ -142,13 +142,24 @@ function rangeFault(point: ResolvedPoint, value: number, unit: string | undefine
 }
 
 /** Decodes every point a reading carries; points that others depend on (decimals, unit codes) go first. */
+const decodeOrders = new WeakMap<readonly ResolvedPoint[], readonly ResolvedPoint[]>();
+
+/** The points another point depends on (decimals, unit) first; worked out once per point list. */
+function decodeOrder(points: readonly ResolvedPoint[]): readonly ResolvedPoint[] {
+  let ordered = decodeOrders.get(points);
+  if (!ordered) {
+    const dependedOn = new Set(points.flatMap((p) => [p.decimalsFrom, p.unitFrom?.point].filter((x): x is string => x !== undefined)));
+    ordered = [...points.filter((p) => dependedOn.has(p.id)), ...points.filter((p) => !dependedOn.has(p.id))];
+    decodeOrders.set(points, ordered);
+  }
+  return ordered;
+}
+
 export function decodeAll(points: readonly ResolvedPoint[], values: ReadonlyMap<string, RawValue>): Map<string, PointResult> {
   const results = new Map<string, PointResult>();
   const numbers = new Map<string, number>();
   const siblings: Siblings = (pointId) => numbers.get(pointId);
-  const dependedOn = new Set(points.flatMap((p) => [p.decimalsFrom, p.unitFrom?.point].filter((x): x is string => x !== undefined)));
-  const ordered = [...points.filter((p) => dependedOn.has(p.id)), ...points.filter((p) => !dependedOn.has(p.id))];
-  for (const point of ordered) {
+  for (const point of decodeOrder(points)) {
     const raw = values.get(point.id);
     if (raw === undefined) continue;
     const result = decodePoint(point, raw, siblings);

@@ -7,10 +7,12 @@ import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
 import type { EventBus } from './event-bus.js';
 import type { GatewayEvents } from './events.js';
-import type { Clock, Reading } from './types.js';
+import type { Clock, Measurement, Reading } from './types.js';
 
 export class Decoder {
   private readonly sources: ReadonlyMap<string, ResolvedSource>;
+  /** Each source's points by id, made once: a map per reading was a share of the allocation at saturation. */
+  private readonly pointsById = new Map<string, ReadonlyMap<string, ResolvedSource['resolved']['points'][number]>>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -18,6 +20,7 @@ export class Decoder {
     sources: readonly ResolvedSource[],
   ) {
     this.sources = new Map(sources.map((s) => [s.config.id, s]));
+    for (const s of sources) this.pointsById.set(s.config.id, new Map(s.resolved.points.map((p) => [p.id, p])));
   }
 
   start(): void {
@@ -53,7 +56,7 @@ export class Decoder {
         log.debug({ source: reading.source, reason: told.reason }, 'device time not used; the gateway stamps the reading');
       }
     }
-    const byId = new Map(source.resolved.points.map((p) => [p.id, p]));
+    const byId = this.pointsById.get(reading.source)!;
     for (const [pointId, result] of decodeAll(source.resolved.points, reading.values)) {
       const point = byId.get(pointId)!;
       if (result.kind === 'error') {
@@ -77,7 +80,7 @@ export class Decoder {
         continue;
       }
       if (point.internal) continue;
-      events.emit('measurement', {
+      const measurement: Measurement = {
         source: reading.source,
         point: pointId,
         class: point.class,
@@ -88,8 +91,8 @@ export class Decoder {
         timeSynced,
         quality: 'good',
         tags: source.tags,
-        ...(fromDevice ? { deviceTime: true as const } : {}),
-      });
+      };
+      events.emit('measurement', fromDevice ? { ...measurement, deviceTime: true } : measurement);
     }
   }
 }

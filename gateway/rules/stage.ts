@@ -79,21 +79,27 @@ export class RulesEngine implements RuleStateLookup {
   measurement(measurement: Measurement): void {
     const bound = this.bySource.get(measurement.source);
     if (!bound) return;
-    const time = this.time();
     // Each rule on this point sees the value in its own unit; a unit that does not convert is a fault.
-    const inputs = bound.map((b) => (b.evaluator.point === measurement.point ? inRuleUnit(measurement, b.unit) : measurement));
-    const mismatch = inputs.findIndex((input) => input === undefined);
-    if (mismatch >= 0) {
-      this.unitMismatch(measurement, bound[mismatch]!.unit!);
-      return;
+    // Plain loops: this runs for every measurement of a source with rules.
+    const inputs = new Array<Measurement>(bound.length);
+    for (let i = 0; i < bound.length; i++) {
+      const b = bound[i]!;
+      const input = b.evaluator.point === measurement.point ? inRuleUnit(measurement, b.unit) : measurement;
+      if (input === undefined) {
+        this.unitMismatch(measurement, b.unit!);
+        return;
+      }
+      inputs[i] = input;
     }
+    const time = this.time();
     if (measurement.quality !== 'bad') this.clearFault(measurement, time);
     let changed = false;
-    bound.forEach((b, i) => {
+    for (let i = 0; i < bound.length; i++) {
+      const b = bound[i]!;
       const input = inputs[i]!;
       if (b.evaluator.point === measurement.point) b.lastUnit = input.unit;
       changed = this.apply(b, b.evaluator.measure(input, time), time) || changed;
-    });
+    }
     if (changed) this.recombine(time);
   }
 
@@ -164,6 +170,7 @@ export class RulesEngine implements RuleStateLookup {
   }
 
   private clearFault(measurement: Measurement, time: RuleTime): void {
+    if (this.faulted.size === 0) return; // the usual case: no key string built per measurement
     const key = `${measurement.source}.${measurement.point}`;
     const existing = this.faulted.get(key);
     if (!existing) return;
