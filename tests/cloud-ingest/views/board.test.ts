@@ -14,7 +14,8 @@ import type { CloudIngest } from '../../../cloud-ingest/service.js';
 import { tempDir } from '../../helpers/peers.js';
 import { startVictoria, type Victoria } from '../../helpers/victoria.js';
 import { alarmEvent, connectGateway, provision, publishBatchReceipted, Receipts, startService, testConfig } from '../fixture.js';
-import { DESKTOP, expectNoHorizontalOverflow, expectVisibleWithin, login, openBrowser, PHONE } from './browser.js';
+import { expectNoHorizontalOverflow, expectVisibleWithin } from '../../helpers/layout.js';
+import { DESKTOP, login, openBrowser, PHONE } from './browser.js';
 
 /** A TCP relay to the console whose server-to-browser direction can be frozen (a hung server or network). */
 async function relay(targetPort: number): Promise<{ port: number; frozen: { on: boolean }; close(): Promise<void> }> {

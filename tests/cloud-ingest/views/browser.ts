@@ -1,6 +1,5 @@
 // Chromium for the township views' tests: Debian's /usr/bin/chromium driven by playwright-core, a
-// temp profile, and the layout checks every view must pass at 1366 px and 390 px.
-import { expect } from 'vitest';
+// temp profile, and the two viewports every view is checked at (layout checks: tests/helpers/layout.ts).
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { requireBinary, tempDir } from '../../helpers/peers.js';
 
@@ -25,20 +24,4 @@ export async function login(page: Page, base: string, user: string, password: st
   await page.fill('#password', password);
   await page.click('#login-button');
   await page.waitForSelector('#app:not([hidden])');
-}
-
-/** No horizontal overflow: the page is as wide as the viewport, nothing sticks out sideways. */
-export async function expectNoHorizontalOverflow(page: Page, what: string): Promise<void> {
-  // Runs in the page (the test's tsconfig has no DOM types).
-  const { scrollWidth, clientWidth } = await page.evaluate('({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth })') as { scrollWidth: number; clientWidth: number };
-  expect(scrollWidth, `${what}: document scrollWidth ${scrollWidth} > clientWidth ${clientWidth}`).toBeLessThanOrEqual(clientWidth);
-}
-
-/** The element is visible and lies within the viewport's width. */
-export async function expectVisibleWithin(page: Page, selector: string, width: number): Promise<void> {
-  const box = await page.locator(selector).first().boundingBox();
-  expect(box, `${selector} is not visible`).not.toBeNull();
-  expect(await page.locator(selector).first().isVisible(), `${selector} is hidden`).toBe(true);
-  expect(box!.x, `${selector} starts left of the viewport`).toBeGreaterThanOrEqual(0);
-  expect(box!.x + box!.width, `${selector} ends past ${width} px`).toBeLessThanOrEqual(width + 0.5);
 }

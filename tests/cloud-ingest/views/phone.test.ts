@@ -13,7 +13,8 @@ import type { CloudIngest } from '../../../cloud-ingest/service.js';
 import { tempDir } from '../../helpers/peers.js';
 import { BoardClient } from '../workflow/board-client.js';
 import { alarmEvent, connectGateway, provision, startService, testConfig, waitFor } from '../fixture.js';
-import { expectNoHorizontalOverflow, expectVisibleWithin, login, openBrowser, PHONE } from './browser.js';
+import { expectNoHorizontalOverflow, expectVisibleWithin } from '../../helpers/layout.js';
+import { login, openBrowser, PHONE } from './browser.js';
 
 /** A 1×1 PNG made here (signature, IHDR, IDAT, IEND with their CRCs). */
 function tinyPng(): Buffer {

@@ -117,21 +117,35 @@ describe.each(ENGINES)('workflow store on %s', (engine) => {
     expect([closed.step, closed.cause, closed.steps.at(-1)?.by]).toEqual(['closed', 'test', 'system']);
   });
 
-  it('takes fire through confirm → dispatch → handled → close, with deadlines per level', async () => {
+  it('takes fire through confirm → dispatch → handled → close, with deadlines per level and who acted when', async () => {
     const s = await store();
+    const opened = clock;
     let c = (await s.addEvent(gw, alarmEvent({ eventId: 'f1', alarmId: 'smoke-2/smoke', source: 'smoke-2' })))!;
-    expect([c.dueStep, c.dueAt]).toEqual(['confirmed', clock + 180_000]);
+    expect([c.dueStep, c.dueAt]).toEqual(['confirmed', opened + 180_000]);
     await expect(s.step(c.caseId, { step: 'dispatched', to: '王队' }, 'li', c.version)).rejects.toThrow(WorkflowError);
+    // Each step a while after the last, so every step's time and each deadline is told apart.
+    clock += 60_000;
     c = await s.step(c.caseId, { step: 'confirmed', confirmation: 'real', method: 'video' }, 'li', c.version);
-    expect([c.confirmation, c.confirmMethod, c.dueStep, c.dueAt]).toEqual(['real', 'video', 'dispatched', clock + 300_000]);
+    expect([c.confirmation, c.confirmMethod, c.dueStep, c.dueAt]).toEqual(['real', 'video', 'dispatched', opened + 60_000 + 300_000]);
+    clock += 120_000;
     c = await s.step(c.caseId, { step: 'dispatched', to: '微型消防站 王队' }, 'li', c.version);
-    expect([c.assignee, c.dueStep, c.dueAt]).toEqual(['微型消防站 王队', 'handled', clock + 900_000]);
+    expect([c.assignee, c.dueStep, c.dueAt]).toEqual(['微型消防站 王队', 'handled', opened + 180_000 + 900_000]);
+    clock += 600_000;
     await expect(s.step(c.caseId, { step: 'handled', note: ' ' }, 'wang', c.version)).rejects.toThrow(/note/);
     c = await s.step(c.caseId, { step: 'handled', note: '电缆井清理，已处置' }, 'wang', c.version);
+    clock += 30_000;
     await expect(s.step(c.caseId, { step: 'closed', cause: 'false_alarm' }, 'li', c.version)).rejects.toThrow(/cause/);
     c = await s.step(c.caseId, { step: 'closed', cause: 'real_handled' }, 'li', c.version);
-    expect(c.steps.map((x) => [x.step, x.by])).toEqual([['open', 'gateway:gw-a'], ['confirmed', 'li'], ['dispatched', 'li'], ['handled', 'wang'], ['closed', 'li']]);
-    expect([c.cause, c.closedAt, c.dueAt]).toEqual(['real_handled', clock, undefined]);
+    expect(c.steps.map((x) => [x.step, x.by, x.at - opened])).toEqual([
+      ['open', 'gateway:gw-a', 0],
+      ['confirmed', 'li', 60_000],
+      ['dispatched', 'li', 180_000],
+      ['handled', 'wang', 780_000],
+      ['closed', 'li', 810_000],
+    ]);
+    expect([c.cause, c.closedAt, c.dueAt]).toEqual(['real_handled', opened + 810_000, undefined]);
+    // Read back from the database, the steps keep their times.
+    expect((await s.get(c.caseId))!.steps.map((x) => x.at - opened)).toEqual([0, 60_000, 180_000, 780_000, 810_000]);
     expect((await s.archive('town-1', 'SMOKE-2')).map((x) => x.caseId)).toEqual([c.caseId]);
     expect(await s.archive('town-1', '%')).toEqual([]);
   });
