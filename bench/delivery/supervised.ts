@@ -30,8 +30,11 @@ export class SupervisedProcess {
     private readonly logFile: string,
     private readonly resources: Resources,
     private readonly progress: (line: string) => void,
-    /** compiled: run `script` (e.g. dist/…/main.js) with plain `node`, no tsx loader, as the product ships; nodeFlags: before the script. */
-    private readonly run: { readonly compiled?: boolean; readonly nodeFlags?: readonly string[] } = {},
+    /**
+     * compiled: run `script` (e.g. bin/lastmile-ingest.js) with plain `node`, no tsx loader, as the product ships; nodeFlags: before
+     * the script; env: the process's whole environment (e.g. a systemd unit's Environment= lines over the harness's), else the harness's.
+     */
+    private readonly run: { readonly compiled?: boolean; readonly nodeFlags?: readonly string[]; readonly env?: NodeJS.ProcessEnv } = {},
   ) {}
 
   /** The live process's id (the fleet bench reads its CPU time and RSS from /proc). */
@@ -47,7 +50,7 @@ export class SupervisedProcess {
     if (this.stopping || this.alive()) return;
     const log = openSync(this.logFile, 'a');
     const loader = this.run.compiled ? [] : ['--import', 'tsx'];
-    const child = spawn(process.execPath, [...(this.run.nodeFlags ?? []), ...loader, join(REPO_ROOT, this.script), ...this.args], { cwd: REPO_ROOT, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [...(this.run.nodeFlags ?? []), ...loader, join(REPO_ROOT, this.script), ...this.args], { cwd: REPO_ROOT, stdio: ['ignore', log, log], env: this.run.env ?? process.env });
     closeSync(log);
     this.child = child;
     this.generation++;

@@ -16,9 +16,10 @@ import { Resources } from '../delivery/resources.js';
 import { quantiles } from '../quantile.js';
 import type { FleetRequest, FleetSamples, FleetTask } from './fleet-worker.js';
 import { FIELDS_PER_LINE, SimGateway, type SimSamples } from './sim-gateway.js';
-import { FleetTownship, provisionFleet, TOWNSHIP, type Shape } from './township.js';
+import { readServiceUnit, serviceEnvironment } from '../service-unit.js';
+import { FleetTownship, provisionFleet, TOWNSHIP, type IngestRun, type Shape } from './township.js';
 
-const USAGE = 'usage: npm run bench:fleet -- [--gateways N (default 1000)] [--steady S (default 60)] [--settle S (default 20)] [--phases connectStorm,steady,networkCut,brokerRestart,cloudIngestRestart] [--mosquitto] [--compiled (cloud-ingest from dist/, after npm run build)] [--ingest-node-flags "--max-old-space-size=128 ..."]';
+const USAGE = 'usage: npm run bench:fleet -- [--gateways N (default 1000)] [--steady S (default 60)] [--settle S (default 20)] [--phases connectStorm,steady,networkCut,brokerRestart,cloudIngestRestart] [--mosquitto] [--sources (cloud-ingest from its sources under tsx, not as shipped)] [--ingest-node-flags "--max-semi-space-size=4 ..." (after the unit\'s)]';
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
@@ -30,13 +31,27 @@ function option(name: string, fallback: number): number {
 
 const N = option('--gateways', 1000);
 const SHAPE: Shape = process.argv.includes('--mosquitto') ? 'mosquitto' : 'embedded';
-/** cloud-ingest as it ships (compiled, plain node): tsx's loader alone adds ~38 MB of RSS to an idle worker. */
-const COMPILED = process.argv.includes('--compiled');
-/** Node flags for the cloud-ingest processes only (e.g. V8 heap limits), to tell held memory from garbage. */
-const INGEST_NODE_FLAGS = (() => {
+/**
+ * By default cloud-ingest runs as it ships: `node <the unit's options> bin/lastmile-ingest.js <config>` on dist/ (the npm script
+ * builds first), with the node options of deploy/lastmile-ingest.service's ExecStart and the environment of its Environment= lines.
+ * --sources runs cloud-ingest/main.ts under tsx instead (tsx's loader alone adds ~38 MB of RSS to an idle worker), with the same
+ * options and environment.
+ */
+const SOURCES = process.argv.includes('--sources');
+const SERVICE_UNIT = readServiceUnit('lastmile-ingest.service', 'bin/lastmile-ingest.js');
+/** Node flags for the cloud-ingest processes only, after the unit's (V8 takes the last of a repeated flag): to try heap options. */
+const EXTRA_NODE_FLAGS = (() => {
   const i = process.argv.indexOf('--ingest-node-flags');
   return i === -1 ? [] : (process.argv[i + 1] ?? '').split(' ').filter((f) => f !== '');
 })();
+const INGEST_RUN: IngestRun = {
+  script: SOURCES ? 'cloud-ingest/main.ts' : 'bin/lastmile-ingest.js',
+  compiled: !SOURCES,
+  nodeFlags: [...SERVICE_UNIT.nodeOptions, ...EXTRA_NODE_FLAGS],
+  env: serviceEnvironment(SERVICE_UNIT),
+};
+/** The command line as the bench's JSON prints it. */
+const INGEST_COMMAND = `node ${[...INGEST_RUN.nodeFlags, ...(SOURCES ? ['--import', 'tsx'] : []), INGEST_RUN.script, '<cloud-ingest.yaml>'].join(' ')}`;
 const STEADY_S = option('--steady', 60);
 const SETTLE_S = option('--settle', 20);
 /** A phase waiting for everyone to connect gives up after this long (and says so). */
@@ -97,8 +112,8 @@ async function main(): Promise<void> {
     progress(`provisioning ${N} gateways + 1 honest with registry/provision.ts`);
     const ids = [...Array.from({ length: N }, (_, i) => `gw-${i}`), 'gw-honest'];
     const provisioned = provisionFleet(dir.path, ids, progress);
-    if (COMPILED && !existsSync(new URL('../../dist/cloud-ingest/main.js', import.meta.url))) throw new Error(`--compiled needs dist/: run npm run build first\n${USAGE}`);
-    const town = new FleetTownship(dir.path, SHAPE, resources, progress, { compiled: COMPILED, nodeFlags: INGEST_NODE_FLAGS });
+    if (!SOURCES && !existsSync(new URL('../../dist/cloud-ingest/main.js', import.meta.url))) throw new Error(`dist/ is missing: run npm run build first (npm run bench:fleet does), or pass --sources\n${USAGE}`);
+    const town = new FleetTownship(dir.path, SHAPE, resources, progress, INGEST_RUN);
     await town.start(provisioned);
     await waitForPort(town.brokerPort, 60_000);
     const common = { port: town.brokerPort, batchEveryMs: 5000, linesPerBatch: LINES, maxInflight: UPLINK.maxInflight, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, reconnectMinMs: RECONNECT_MIN_MS, reconnectMaxMs: RECONNECT_MAX_MS, maxQueued: 10_000 };
@@ -276,7 +291,9 @@ async function main(): Promise<void> {
     const result = {
       bench: 'fleet',
       setup: {
-        gateways: N, cloudIngest: `${COMPILED ? 'compiled (dist/, node)' : 'sources (tsx)'}${INGEST_NODE_FLAGS.length > 0 ? ` ${INGEST_NODE_FLAGS.join(' ')}` : ''}`, honest: { gateways: 1, batchEveryMs: HONEST_EVERY_MS }, shape: SHAPE === 'embedded' ? 'embedded (aedes in the cloud-ingest process, one worker)' : 'mosquitto 2.0, two cloud-ingest workers in $share/ingest', batchEveryMs: 5000, measurementsPerBatch: LINES, fieldsPerLine: FIELDS_PER_LINE,
+        gateways: N,
+        cloudIngest: { run: SOURCES ? 'sources (tsx)' : 'as shipped (dist/, node)', command: INGEST_COMMAND, environment: `deploy/${SERVICE_UNIT.file} Environment=: ${[...SERVICE_UNIT.environment.entries()].map(([k, v]) => `${k}=${v}`).join(' ')}` },
+        honest: { gateways: 1, batchEveryMs: HONEST_EVERY_MS }, shape: SHAPE === 'embedded' ? 'embedded (aedes in the cloud-ingest process, one worker)' : 'mosquitto 2.0, two cloud-ingest workers in $share/ingest', batchEveryMs: 5000, measurementsPerBatch: LINES, fieldsPerLine: FIELDS_PER_LINE,
         maxInflight: UPLINK.maxInflight, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, reconnect: `${RECONNECT_MIN_MS}-${RECONNECT_MAX_MS} ms, doubling, 50-100 % jitter`,
         provisionCpuMsPerGateway: Number(provisioned.cpuMsPerGateway.toFixed(1)), cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
         quantiles: 'nearest rank (ceil q·n), n printed', latency: 'PUBACK from publish; receipt from the latest publish of that id',

@@ -62,6 +62,14 @@ export function processUsage(pid: number): { cpuS: number; rssBytes: number } {
 
 type Mosquitto = Awaited<ReturnType<typeof startMosquitto>>;
 
+/** How the bench starts a cloud-ingest worker (bench/fleet/run.ts builds it from deploy/lastmile-ingest.service). */
+export interface IngestRun {
+  readonly script: string;
+  readonly compiled: boolean;
+  readonly nodeFlags: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 export interface Usage {
   readonly pid: number;
   readonly cpuS: number;
@@ -80,8 +88,11 @@ export class FleetTownship {
     private readonly shape: Shape,
     private readonly resources: Resources,
     private readonly progress: (line: string) => void,
-    /** cloud-ingest from dist/ (after `npm run build`) with plain node instead of the sources under tsx; node flags for it. */
-    private readonly run: { readonly compiled: boolean; readonly nodeFlags: readonly string[] } = { compiled: false, nodeFlags: [] },
+    /**
+     * How each cloud-ingest worker runs: `script` (bin/lastmile-ingest.js on dist/ as shipped, or cloud-ingest/main.ts), compiled (plain
+     * node) or under tsx, with these node flags and this environment (SupervisedProcess).
+     */
+    private readonly run: IngestRun,
   ) {}
 
   async start(fleet: { registryFile: string; mosquittoPasswd: readonly string[]; mosquittoAcl: readonly string[] }): Promise<void> {
@@ -111,8 +122,7 @@ export class FleetTownship {
       const name = String(config.worker);
       const file = join(this.dir, `${name}.yaml`);
       writeFileSync(file, JSON.stringify(config, null, 2) + '\n'); // JSON is YAML
-      const script = this.run.compiled ? 'dist/cloud-ingest/main.js' : 'cloud-ingest/main.ts';
-      const worker = new SupervisedProcess(`cloud-ingest ${name}`, script, [file], join(this.dir, `${name}.log`), this.resources, this.progress, this.run);
+      const worker = new SupervisedProcess(`cloud-ingest ${name}`, this.run.script, [file], join(this.dir, `${name}.log`), this.resources, this.progress, this.run);
       this.workers.push(worker);
       worker.start();
     }

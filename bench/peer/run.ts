@@ -8,7 +8,7 @@
 // the simulator answered per delivered cycle are printed per round as a diagnostic, not in the medians or
 // the ratio: both sides run the same 19-request plan, so it is not an efficiency figure.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +18,7 @@ import { ModbusSimulator } from '../../gateway/sim/modbus-simulator.js';
 import { freePort, startMosquitto, tempDir } from '../../tests/helpers/peers.js';
 import { buildFlow, ensureNodeRed, startNodeRed } from './node-red.js';
 import { nearestRank } from '../quantile.js';
+import { readServiceUnit, serviceEnvironment } from '../service-unit.js';
 import { ProcessMeter } from './proc.js';
 import { SinkCounter } from './sink.js';
 import { ALARM, demoWorkload } from './site.js';
@@ -35,24 +36,9 @@ const say = (text: string) => process.stderr.write(`bench:peer: ${text}\n`);
 const LASTMILE_BIN = fileURLToPath(new URL('../../bin/lastmile.js', import.meta.url));
 const LASTMILE_DIST = fileURLToPath(new URL('../../dist/gateway/cli.js', import.meta.url));
 
-/** The node options the systemd unit starts the gateway with (deploy/lastmile.service ExecStart), so the bench runs what a box runs. */
-function serviceNodeOptions(unit: string): string[] {
-  const line = /^ExecStart=\/usr\/bin\/node (.*)\/opt\/lastmile\/bin\/lastmile\.js run /m.exec(unit);
-  if (!line) throw new Error('deploy/lastmile.service: no ExecStart=/usr/bin/node … /opt/lastmile/bin/lastmile.js run line');
-  return line[1]!.split(' ').filter((word) => word !== '');
-}
-/**
- * The environment the unit gives the gateway (its Environment= lines, e.g. glibc's MALLOC_MMAP_THRESHOLD_),
- * over the harness's own; LASTMILE_CONFIG names the site file the bench runs, as the unit names its own.
- */
-function serviceEnvironment(unit: string, siteFile: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const [, key, value] of unit.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=(.*)$/gm)) env[key!] = key === 'LASTMILE_CONFIG' ? siteFile : value!;
-  return env;
-}
-const SERVICE_UNIT = readFileSync(new URL('../../deploy/lastmile.service', import.meta.url), 'utf8');
-const NODE_OPTIONS = serviceNodeOptions(SERVICE_UNIT);
-const SERVICE_ENV_KEYS = [...SERVICE_UNIT.matchAll(/^Environment=([A-Za-z_][A-Za-z0-9_]*)=/gm)].map((m) => m[1]!);
+/** deploy/lastmile.service: its ExecStart node options and Environment= lines, so the bench runs what a box runs. */
+const SERVICE_UNIT = readServiceUnit('lastmile.service', 'bin/lastmile.js');
+const NODE_OPTIONS = SERVICE_UNIT.nodeOptions;
 
 type Side = 'lastmile' | 'node_red';
 
@@ -96,7 +82,7 @@ async function main(): Promise<void> {
     if (side === 'lastmile') {
       const runDir = join(dir.path, `lastmile-${round}`);
       const config = workload.writeLastmileConfig(runDir, { modbus: modbusPort, mqtt: mosquitto.port }, POLL_MS);
-      const child = spawn(process.execPath, [...NODE_OPTIONS, LASTMILE_BIN, 'run', config], { stdio: ['ignore', 'ignore', 'pipe'], env: serviceEnvironment(SERVICE_UNIT, config) });
+      const child = spawn(process.execPath, [...NODE_OPTIONS, LASTMILE_BIN, 'run', config], { stdio: ['ignore', 'ignore', 'pipe'], env: serviceEnvironment(SERVICE_UNIT, { LASTMILE_CONFIG: config }) });
       child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[lastmile] ${chunk.toString()}`));
       return child;
     }
@@ -171,7 +157,7 @@ async function main(): Promise<void> {
       planned_requests_per_cycle: workload.requestsPerCycle,
       poll_ms: POLL_MS,
       lastmile_command: `node ${[...NODE_OPTIONS, 'bin/lastmile.js', 'run', '<site.yaml>'].join(' ')}`,
-      lastmile_environment: `deploy/lastmile.service Environment=: ${SERVICE_ENV_KEYS.join(', ')}`,
+      lastmile_environment: `deploy/lastmile.service Environment=: ${[...SERVICE_UNIT.environment.keys()].join(', ')}`,
       alarm: `${ALARM.source}.${ALARM.point} >= ${ALARM.above} (hysteresis ${ALARM.hysteresis}), no on-delay, no latch`,
       rounds: ROUNDS,
       window_s: WINDOW_S,

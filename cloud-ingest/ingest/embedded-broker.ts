@@ -11,7 +11,7 @@ import { LoginGuard } from '../../contract/login-guard.js';
 import type { Logger } from '../../contract/logger.js';
 import { PacketSizeGuard } from '../../contract/mqtt-packet-size-guard.js';
 import type { Stats } from '../../contract/stats.js';
-import { TOPIC_ROOT, isDownlinkTopic, topics, type CommandMessage, type Receipt } from '../../contract/wire.js';
+import { RECEIPT_QOS, TOPIC_ROOT, isDownlinkTopic, topics, type CommandMessage, type Receipt } from '../../contract/wire.js';
 import type { GatewayIdentity, GatewayRegistry } from '../registry/registry.js';
 import type { Ingest } from './ingest.js';
 import type { ReceiptChannel } from './receipts.js';
@@ -212,11 +212,12 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
     );
   }
 
+  /** At QoS 0 (RECEIPT_QOS in contract/wire.ts says why): no PUBACK back and nothing kept for an offline gateway. */
   async sendReceipt(gateway: string, receipt: Receipt): Promise<void> {
     const broker = this.broker;
     if (!broker) throw new Error('broker not started');
     await new Promise<void>((resolve, reject) =>
-      broker.publish({ cmd: 'publish', topic: topics.receipt(gateway), payload: Buffer.from(JSON.stringify(receipt)), qos: 1, retain: false, dup: false }, (error) => (error ? reject(error) : resolve())),
+      broker.publish({ cmd: 'publish', topic: topics.receipt(gateway), payload: Buffer.from(JSON.stringify(receipt)), qos: RECEIPT_QOS, retain: false, dup: false }, (error) => (error ? reject(error) : resolve())),
     );
   }
 

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
-import { INGEST_SUBSCRIPTIONS, parseTopic, topics, type CommandMessage, type Receipt } from '../../contract/wire.js';
+import { INGEST_SUBSCRIPTIONS, RECEIPT_QOS, parseTopic, topics, type CommandMessage, type Receipt } from '../../contract/wire.js';
 import type { GatewayRegistry } from '../registry/registry.js';
 import type { CommandChannel } from './embedded-broker.js';
 import type { Ingest } from './ingest.js';
@@ -105,8 +105,9 @@ export class ExternalBroker implements CommandChannel, ReceiptChannel {
     await this.connectedClient().publishAsync(topics.command(gateway), JSON.stringify(message), { qos: 1 });
   }
 
+  /** At QoS 0 (RECEIPT_QOS in contract/wire.ts says why): the broker forwards it to the gateway if connected, and keeps none. */
   async sendReceipt(gateway: string, receipt: Receipt): Promise<void> {
-    await this.connectedClient().publishAsync(topics.receipt(gateway), JSON.stringify(receipt), { qos: 1 });
+    await this.connectedClient().publishAsync(topics.receipt(gateway), JSON.stringify(receipt), { qos: RECEIPT_QOS });
   }
 
   /** Any connected client of this worker (they are interchangeable for publishing). */
