@@ -2,7 +2,7 @@
 // 5,000 measurements/s of other load. Prints JSON on stdout only.
 //   push:   an MQTT publish of a "door forced" event (hikvision/acs-mqtt) to the embedded local broker →
 //           mqtt driver → decoder → rules → alarm engine → actuators → GPIO write (memory port).
-//   polled: a Uniguard smoke detector (Modbus TCP, modbus-serial ServerTCP simulator, poll 100 ms) going
+//   polled: a Uniguard smoke detector (Modbus TCP, the demo's simulator, poll 100 ms) going
 //           to "smoke" → GPIO write; reported both from the change and from the first poll that saw it
 //           (i.e. minus the time spent waiting for the poll).
 //   load:   readings for 10 level transmitters emitted on the bus, 50 every 10 ms (a 5,000/s target). The

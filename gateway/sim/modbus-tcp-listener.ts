@@ -4,7 +4,7 @@
 // waited for the next millisecond tick of the simulator's loop: one answer per tick on a connection,
 // ~1,000 requests/s whatever the client did, which is what bench:peer then measured (docs/benchmarks.md).
 // The simulator serves reads only; other function codes get exception 01.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /** Thrown by a handler to answer with a Modbus exception (02 illegal data address, 03 illegal value, …). */
 export class ModbusException extends Error {
@@ -33,7 +33,8 @@ export class ModbusTcpListener {
 
   constructor(private readonly handlers: ReadHandlers) {}
 
-  async listen(host: string, port: number): Promise<void> {
+  /** Starts listening; returns the bound port (port 0 picks a free one). */
+  async listen(host: string, port: number): Promise<number> {
     const server = createServer((socket) => this.attach(socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -43,6 +44,7 @@ export class ModbusTcpListener {
       });
     });
     this.server = server;
+    return (server.address() as AddressInfo).port;
   }
 
   async close(): Promise<void> {
