@@ -110,6 +110,27 @@ describe('spool bounds', () => {
   });
 });
 
+describe('the bounds at open', () => {
+  it('a spool reopened with a smaller maxBytes drops its oldest telemetry at open, before any append', async () => {
+    const opts = options();
+    const spool = open(opts);
+    await Promise.all(Array.from({ length: 60 }, (_, i) => spool.append('telemetry', payload(i))));
+    await close(spool);
+    const files = segments(opts.dir, 'telemetry');
+    expect(files.length).toBeGreaterThan(4);
+    const drops: DropReport[] = [];
+    const stats = new Stats();
+    const smaller = open({ ...opts, maxBytes: 1024 }, { drops, stats });
+    expect(smaller.bytes()).toBeLessThanOrEqual(1024 + 512);
+    const kept = segments(opts.dir, 'telemetry');
+    expect(kept).toEqual(files.slice(files.length - kept.length));
+    const firstKept = Number(kept[0]!.replace('.seg', ''));
+    expect(drops).toEqual([{ reason: 'max_bytes', dropped: firstKept, totalDropped: firstKept }]);
+    expect(smaller.telemetry.firstSeq()).toBe(firstKept);
+    expect(stats.counter('spool.dropped', { lane: 'telemetry', reason: 'max_bytes' })).toBe(firstKept);
+  });
+});
+
 describe('the recovery probe', () => {
   it('a lane that failed a write is probed until it writes, then the probe stops; none after close()', async () => {
     const opts = options({ probeEveryMs: 20 });

@@ -3,6 +3,7 @@
 // millisecond would overwrite each other there).
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../gateway/pipeline/types.js';
+import { seriesKey } from '../../../gateway/line-protocol/encode.js';
 import { LineGrouper, type GroupedLine } from '../../../gateway/spool/line-grouper.js';
 
 const T0 = Date.UTC(2026, 11, 2, 8, 0, 0);
@@ -98,5 +99,39 @@ describe('LineGrouper', () => {
     expect(stampOf('x', T0)).toBe(T0 + 2);
     expect(stampOf('new-series', T0)).toBe(T0); // the 20,001st: the memory starts again
     expect(stampOf('x', T0)).toBe(T0); // forgotten with the rest
+  });
+
+  it('a frozen tag set shared by sources and device classes still gives each source and class its own series', () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    const tags = Object.freeze({ township: 't', compound: 'c', gateway: 'g', building: '3' });
+    const other = Object.freeze({ township: 't', compound: 'c', gateway: 'g', building: '4' });
+    const cases: [string, Measurement['class'], Readonly<Record<string, string>>][] = [
+      ['meter-1', 'power', tags],
+      ['meter-2', 'power', tags],
+      ['meter-1', 'water_level', tags],
+      ['meter-1', 'power', other],
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [i, [source, cls, t]] of cases.entries()) grouper.add({ ...measurement(source, 'v', i, T0 + 10 * round, 10 + round), class: cls, tags: t });
+      grouper.flush();
+    }
+    const want = cases.map(([source, cls, t]) => seriesKey({ source, class: cls, tags: t }));
+    expect(new Set(want).size).toBe(4);
+    expect(lines.map((l) => l.key)).toEqual([...want, ...want]);
+  });
+
+  it('tags that are not frozen are read afresh for every measurement', () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    const m = measurement('meter-1', 'v', 1, T0, 10);
+    const tags: Record<string, string> = { ...m.tags, building: '1' };
+    grouper.add({ ...m, tags });
+    grouper.flush();
+    tags.building = '2';
+    grouper.add({ ...m, ts: T0 + 10, tags });
+    grouper.flush();
+    expect(lines.map((l) => l.key)).toEqual([seriesKey({ ...m, tags: { ...tags, building: '1' } }), seriesKey({ ...m, tags })]);
+    expect(lines[0]!.key).not.toBe(lines[1]!.key);
   });
 });

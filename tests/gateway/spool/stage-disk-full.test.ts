@@ -65,6 +65,10 @@ spool: { dir: ${join(tmp.path, 'spool')}, maxBytes: 64MB, syncEvery: 20ms, segme
       await waitFor('the fault to clear', () => alarms.find((a) => a.rule === 'spool_write' && a.transition === 'clear'), 20_000);
       emit();
       await durability.barrier();
+      // One fault for the whole outage, however many writes failed in it; cleared once.
+      expect(stats.counter('spool.append_failed', { lane: 'telemetry' })).toBeGreaterThan(1);
+      expect(alarms.filter((a) => a.rule === 'spool_write').map((a) => a.transition)).toEqual(['raise', 'clear']);
+      expect(raised.text.en).toContain('ENOSPC');
     } finally {
       await stage.stop();
     }

@@ -2,6 +2,8 @@
 // goes into each lane and decodes back, the spool_full warning and the spool_dropped measurement when the
 // spool drops telemetry, their clearing by the periodic bound check (fake setInterval only; the lanes'
 // fsync timers stay real), the durability barrier, and an unencodable measurement counted, not spooled.
+import { readdirSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSiteConfig } from '../../../config/load-site.js';
 import { Durability } from '../../../gateway/pipeline/durability.js';
@@ -20,7 +22,7 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-function setup(spool: string) {
+function setup(spool: string, clock = new HonestClock({ synced: true })) {
   const dir = tempDir('spool-stage');
   cleanup.push(() => dir.remove());
   const yaml = `version: 1
@@ -33,7 +35,6 @@ spool: { dir: ${dir.path}, ${spool} }
   const loaded = parseSiteConfig('site.yaml', yaml);
   const events = throwingEventBus();
   const stats = new Stats();
-  const clock = new HonestClock({ synced: true });
   const durability = new Durability();
   const context = testContext(loaded, { events, clock, stats, durability });
   const alarms: AlarmEvent[] = [];
@@ -54,7 +55,7 @@ spool: { dir: ${dir.path}, ${spool} }
     quality: 'good',
     tags: { township: 't1', compound: 'c1', gateway: 'gw-st', source: 'meter-1' },
   });
-  return { context, events, stats, durability, alarms, measurements, stage, measurement };
+  return { dir: dir.path, context, events, stats, durability, alarms, measurements, stage, measurement, clock };
 }
 
 describe('spool stage', () => {
@@ -112,5 +113,93 @@ describe('spool stage', () => {
     expect(after[1]).toMatchObject({ transition: 'clear', state: 'cleared', alarmId: 'gw-st-spool_full' });
     vi.advanceTimersByTime(60_000); // cleared once
     expect(s.alarms.filter((a) => a.rule === 'spool_full')).toHaveLength(2);
+  });
+
+  it('the gateway alarms and the drop measurement carry the gateway, the clock\'s time and a fresh event id', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const s = setup('maxBytes: 8KB, syncEvery: 5ms, segmentBytes: 2KB');
+    s.stage.start();
+    cleanup.push(() => s.stage.stop());
+    const spool = s.context.services.get('spool')!;
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
+      await s.durability.barrier();
+    }
+    spool.telemetry.ack(spool.telemetry.durableEnd());
+    const before = s.clock.now();
+    vi.advanceTimersByTime(60_000);
+    const after = s.clock.now();
+    const [raise, clear] = s.alarms.filter((a) => a.rule === 'spool_full');
+    const tags = { township: 't1', compound: 'c1', gateway: 'gw-st' };
+    for (const event of [raise!, clear!]) {
+      expect(event).toMatchObject({ source: 'gw-st', alarmId: 'gw-st-spool_full', level: 'warning', point: 'spool_dropped', tags, timeSynced: true, by: undefined });
+      expect(event.eventId).toMatch(/^spool_full-[0-9a-f]{16}$/);
+      expect(event.ts).toBeLessThanOrEqual(after);
+      expect(event.mono).toBeGreaterThan(0);
+    }
+    expect(raise!.eventId).not.toBe(clear!.eventId);
+    expect(clear!.ts).toBeGreaterThanOrEqual(before);
+    // The warning says how many records went (the drop report's count), in both languages.
+    const firstDrop = s.measurements.find((m) => m.point === 'spool_dropped')!;
+    expect(raise!.text.zh).toContain(String(firstDrop.value));
+    expect(raise!.text.en).toContain(String(firstDrop.value));
+    expect(clear!.text.zh).not.toBe(raise!.text.zh);
+    expect(clear!.text.en).not.toBe(raise!.text.en);
+    expect(firstDrop).toMatchObject({ point: 'spool_dropped', quality: 'good', unit: undefined, timeSynced: true });
+    expect(firstDrop.ts).toBeLessThanOrEqual(after);
+    expect(firstDrop.mono).toBeGreaterThan(0);
+  });
+
+  it('the periodic bound check drops telemetry older than maxAge only once the wall clock is synced', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const clock = new HonestClock({ synced: false });
+    const s = setup('maxBytes: 64MB, maxAge: 1h, syncEvery: 5ms, segmentBytes: 2KB', clock);
+    s.stage.start();
+    cleanup.push(() => s.stage.stop());
+    const spool = s.context.services.get('spool')!;
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
+      await s.durability.barrier();
+    }
+    const laneDir = join(s.dir, 'telemetry');
+    const segments = readdirSync(laneDir).filter((f) => f.endsWith('.seg')).sort();
+    expect(segments.length).toBeGreaterThan(2);
+    const old = (Date.now() - 2 * 3_600_000) / 1000;
+    for (const f of segments) utimesSync(join(laneDir, f), old, old);
+    vi.advanceTimersByTime(60_000); // the clock is not known good: every file would look old
+    expect(spool.dropped()).toBe(0);
+    expect(s.alarms.filter((a) => a.rule === 'spool_full')).toEqual([]);
+    clock.markSynced('test');
+    vi.advanceTimersByTime(60_000);
+    // Every closed segment is dropped, the active one stays.
+    const kept = readdirSync(laneDir).filter((f) => f.endsWith('.seg'));
+    expect(kept).toEqual([segments.at(-1)]);
+    expect(spool.dropped()).toBe(Number(segments.at(-1)!.replace('.seg', '')));
+    expect(s.stats.counter('spool.dropped', { lane: 'telemetry', reason: 'max_age' })).toBe(spool.dropped());
+    // Under half of maxBytes after the drop: the same check clears the warning.
+    expect(s.alarms.filter((a) => a.rule === 'spool_full').map((a) => a.transition)).toEqual(['raise', 'clear']);
+  });
+
+  it('after stop() the bound check no longer runs and nothing more is spooled', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const s = setup('maxBytes: 8KB, syncEvery: 5ms, segmentBytes: 2KB');
+    s.stage.start();
+    const spool = s.context.services.get('spool')!;
+    for (let round = 0; round < 10; round++) {
+      for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
+      await s.durability.barrier();
+    }
+    await s.stage.stop();
+    const end = spool.telemetry.durableEnd();
+    const alarmEnd = spool.alarm.durableEnd(); // the spool_full warning itself
+    spool.telemetry.ack(end);
+    vi.advanceTimersByTime(120_000);
+    expect(s.alarms.filter((a) => a.rule === 'spool_full').map((a) => a.transition)).toEqual(['raise']);
+    s.events.emit('measurement', s.measurement(1));
+    s.events.emit('alarm', { eventId: 'ev-late', alarmId: 'x', transition: 'raise', state: 'raised', level: 'warning', source: 'meter-1', point: 'voltage', rule: 'hi', value: 1, text: { zh: '高', en: 'high' }, tags: {}, ts: 1, mono: 1, timeSynced: true, by: undefined });
+    await s.durability.barrier(); // withdrawn with the stage: resolves at once
+    await Promise.resolve();
+    expect(spool.telemetry.durableEnd()).toBe(end);
+    expect(spool.alarm.durableEnd()).toBe(alarmEnd);
   });
 });
