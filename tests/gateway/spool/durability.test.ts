@@ -139,4 +139,73 @@ describe('spool durability', () => {
     expect(records.map((r) => idOf(r.payload))).toEqual(expected);
     expect(records.map((r) => r.seq)).toEqual(expected.map((_, i) => i));
   });
+
+  it('a batch that rolled to new segments and fails in a later one keeps what the earlier ones made durable, removes the new one and renumbers from there', async () => {
+    const failOn = '0000000000000016.seg';
+    let failing = true; // the datasyncs of segment 16 fail, until one fails with failOnce set
+    let failOnce = false;
+    const openFile = opener((real, path) => {
+      if (!failing || !path.endsWith(failOn)) return real();
+      if (failOnce) failing = false;
+      return Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
+    });
+    const failures: WriteFailureReport[] = [];
+    const opts = { ...options(), segmentBytes: 8 * (8 + payload('telemetry', 10).length) }; // 8 records a segment
+    const spool = new Spool(opts, silentLogger(), new Stats(), undefined, { openFile, onWriteFailure: (r) => failures.push(r) });
+    spools.push(spool);
+    spool.open();
+    // One batch of 30: segments 0 and 8 are written and fsync'd, the datasync of segment 16 fails.
+    const results = await Promise.allSettled(Array.from({ length: 30 }, (_, i) => spool.append('telemetry', payload('telemetry', i))));
+    expect(results.map((r) => r.status)).toEqual([...Array<string>(16).fill('fulfilled'), ...Array<string>(14).fill('rejected')]);
+    expect(results.slice(0, 16).map((r) => (r as PromiseFulfilledResult<number>).value)).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    expect(failures).toEqual([expect.objectContaining({ lane: 'telemetry', records: 14, errno: 'EIO' })]);
+    expect(spool.telemetry.durableEnd()).toBe(16);
+    const dir = join(opts.dir, 'telemetry');
+    expect(() => statSync(join(dir, failOn))).toThrow(/ENOENT/);
+    const second = join(dir, '0000000000000008.seg');
+    expect(statSync(second).size).toBe(Array.from({ length: 8 }, (_, i) => 8 + payload('telemetry', 8 + i).length).reduce((a, b) => a + b, 0));
+
+    failing = false;
+    await expect(Promise.all(Array.from({ length: 3 }, (_, i) => spool.append('telemetry', payload('telemetry', 100 + i))))).resolves.toEqual([16, 17, 18]);
+    // Segment 16 now holds 3 records; a failed datasync there rolls it back to them (the truncation's own
+    // datasync works), and the next records follow them in the same segment.
+    failing = true;
+    failOnce = true;
+    await expect(spool.append('telemetry', payload('telemetry', 200))).rejects.toMatchObject({ errno: 'EIO' });
+    expect(failing).toBe(false);
+    await expect(Promise.all([spool.append('telemetry', payload('telemetry', 103)), spool.append('telemetry', payload('telemetry', 104))])).resolves.toEqual([19, 20]);
+    expect(spool.telemetry.durableEnd()).toBe(21);
+    const expected = [...Array.from({ length: 16 }, (_, i) => i), 100, 101, 102, 103, 104];
+    const read = () => spool.telemetry.read(0, 100).map((r) => [r.seq, idOf(r.payload)]);
+    expect(read()).toEqual(expected.map((id, seq) => [seq, id]));
+    await spool.close();
+    spools.splice(0);
+    const reopened = new Spool(opts, silentLogger(), new Stats());
+    spools.push(reopened);
+    reopened.open();
+    expect(reopened.telemetry.read(0, 100).map((r) => [r.seq, idOf(r.payload)])).toEqual(expected.map((id, seq) => [seq, id]));
+    expect(reopened.telemetry.durableEnd()).toBe(21);
+  });
+
+  it('an EIO on the alarm lane is no lack of space: the alarm reserve stays and no telemetry is dropped for it', async () => {
+    let failing = false;
+    const openFile = opener((real, path) => (failing && path.includes('/alarm/') ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : real()));
+    const stats = new Stats();
+    const drops: unknown[] = [];
+    const opts = { ...options(), segmentBytes: 512, alarmReserveBytes: 4096 };
+    const spool = new Spool(opts, silentLogger(), stats, (d) => drops.push(d), { openFile });
+    spools.push(spool);
+    spool.open();
+    await Promise.all(Array.from({ length: 40 }, (_, i) => spool.append('telemetry', payload('telemetry', i))));
+    expect(spool.telemetry.oldestClosedSegment()).toBeDefined();
+    const reserve = join(opts.dir, 'alarm', 'reserve');
+    expect(statSync(reserve).size).toBe(4096);
+    failing = true;
+    await expect(spool.append('alarm', payload('alarm', 1))).rejects.toMatchObject({ errno: 'EIO', records: 1 });
+    expect(statSync(reserve).size).toBe(4096);
+    expect(stats.counter('spool.alarm_reserve_used')).toBe(0);
+    expect(drops).toEqual([]);
+    expect(spool.telemetry.firstSeq()).toBe(0);
+    expect(spool.telemetry.read(0, 100)).toHaveLength(40);
+  });
 });
