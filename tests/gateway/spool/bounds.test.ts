@@ -6,14 +6,16 @@ import { readdirSync, utimesSync, mkdirSync } from 'node:fs';
 import { open as openHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Stats } from '../../../contract/stats.js';
 import type { DropReport } from '../../../gateway/spool/spool.js';
+import type { FileOpener } from '../../../gateway/spool/write-io.js';
 import { PLAUSIBLE_EPOCH_MS } from '../../../gateway/time/honest-clock.js';
 import { spoolFixture } from './fixture.js';
 import { waitFor } from '../../helpers/wait.js';
 
 const { options, open, close } = spoolFixture('spool-bounds', { maxAgeMs: 3_600_000, segmentBytes: 512 });
+afterEach(() => void vi.useRealTimers());
 
 const payload = (id: number) => Buffer.from(`telemetry-${id}-${'x'.repeat(60)}`);
 const segments = (dir: string, lane: string) => readdirSync(join(dir, lane)).filter((f) => f.endsWith('.seg')).sort();
@@ -171,5 +173,44 @@ describe('the recovery probe', () => {
     const closedAt = probes.length;
     await new Promise((r) => setTimeout(r, 150));
     expect(probes.length).toBe(closedAt);
+  });
+
+  it('one probe timer however many writes fail, stopped once both lanes write; a write failing in close()\'s last flush starts none, and after open() again a failure probes again', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    let failing = false;
+    const openFile: FileOpener = async (path, flags) => {
+      const handle = await openHandle(path, flags);
+      const datasync = handle.datasync.bind(handle);
+      return Object.assign(handle, { datasync: () => (failing ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : datasync()) });
+    };
+    const opts = options({ probeEveryMs: 1000 });
+    const spool = open(opts, { hooks: { openFile } });
+    expect(vi.getTimerCount()).toBe(0); // no reserve configured: nothing to wait for
+    failing = true;
+    await expect(spool.append('alarm', payload(1))).rejects.toMatchObject({ errno: 'EIO' });
+    await expect(spool.append('telemetry', payload(2))).rejects.toMatchObject({ errno: 'EIO' });
+    await expect(spool.append('alarm', payload(3))).rejects.toMatchObject({ errno: 'EIO' });
+    expect(vi.getTimerCount()).toBe(1);
+    failing = false;
+    vi.advanceTimersByTime(1000);
+    await waitFor('both lanes writable after the probe', () => spool.writable());
+    await waitFor('the probe timer stopped', () => vi.getTimerCount() === 0, 10_000, () => vi.getTimerCount());
+
+    failing = true;
+    const last = spool.append('alarm', payload(4));
+    const rejected = expect(last).rejects.toMatchObject({ errno: 'EIO' });
+    await close(spool);
+    await rejected;
+    expect(vi.getTimerCount()).toBe(0);
+
+    spool.open();
+    try {
+      await expect(spool.append('alarm', payload(5))).rejects.toMatchObject({ errno: 'EIO' });
+      expect(vi.getTimerCount()).toBe(1);
+    } finally {
+      failing = false;
+      await spool.close();
+    }
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
