@@ -5,6 +5,7 @@
 // The expected records come from what the test wrote, not from the reader.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Stats } from '../../../contract/stats.js';
 import { frameRecord } from '../../../gateway/spool/record.js';
@@ -118,5 +119,49 @@ describe('a lane read returns exactly its records up to the count and byte budge
     const kept = Array.from({ length: 70 }, (_, i) => ({ seq: i, id: i })).filter((k) => k.seq !== b2 + 1);
     checkEveryRead(reopened.telemetry, kept, 70);
     expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(1);
+  });
+
+  it('clean segments: reads that jump back and ahead report no damage, count no loss and leave the active segment open for appends', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const stats = new Stats();
+    const opts = options({ segmentBytes: 512 });
+    const spool = open(opts, { log, stats });
+    await Promise.all(Array.from({ length: 45 }, (_, i) => spool.append('telemetry', payload(i))));
+    const files = segmentsOf(opts.dir);
+    const active = files.at(-1)!;
+    expect(512 - readFileSync(active).length).toBeGreaterThanOrEqual(frameRecord(payload(45)).length); // room for the next record
+    checkEveryRead(spool.telemetry, Array.from({ length: 45 }, (_, i) => ({ seq: i, id: i })), 45);
+    expect(lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+    expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(0);
+    // The next record goes into the same active segment: reading sealed nothing.
+    await expect(spool.append('telemetry', payload(45))).resolves.toBe(45);
+    expect(segmentsOf(opts.dir)).toEqual(files);
+    expect(got(spool.telemetry, 40, 10, 1 << 20)).toEqual([40, 41, 42, 43, 44, 45].map((id) => ({ seq: id, id })));
+  });
+
+  it('the last record of an older segment lost: a read from it goes on in the next segment', async () => {
+    const opts = options({ segmentBytes: 512 });
+    const spool = open(opts);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => spool.append('telemetry', payload(i))));
+    await close(spool);
+    const segments = segmentsOf(opts.dir);
+    expect(segments.length).toBeGreaterThan(3);
+    const nextBase = Number(segments[2]!.split('/').pop()!.replace('.seg', ''));
+    const lost = nextBase - 1; // the last record of segment 1
+    const bytes = Buffer.from(readFileSync(segments[1]!));
+    bytes[bytes.length - 2] = bytes[bytes.length - 2]! ^ 0xff;
+    writeFileSync(segments[1]!, bytes);
+
+    const stats = new Stats();
+    const reopened = open(opts, { stats });
+    expect(got(reopened.telemetry, lost, 3, 1 << 20)).toEqual([0, 1, 2].map((i) => ({ seq: nextBase + i, id: nextBase + i })));
+    expect(got(reopened.telemetry, lost, 3, 1 << 20)).toEqual([0, 1, 2].map((i) => ({ seq: nextBase + i, id: nextBase + i })));
+    expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(1);
+    checkEveryRead(reopened.telemetry, Array.from({ length: 40 }, (_, i) => ({ seq: i, id: i })).filter((k) => k.seq !== lost), 40);
+    // Damage in an older segment does not seal the active one: the next record goes into it.
+    expect(512 - readFileSync(segments.at(-1)!).length).toBeGreaterThanOrEqual(frameRecord(payload(40)).length);
+    await expect(reopened.append('telemetry', payload(40))).resolves.toBe(40);
+    expect(segmentsOf(opts.dir)).toEqual(segments);
   });
 });
