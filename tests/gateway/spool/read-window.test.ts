@@ -3,7 +3,7 @@
 // (the budget is full once the payloads reach maxBytes), across segment boundaries and across bad bytes,
 // whether the reads go on from the last one (the reader resumes by position), jump ahead or go back.
 // The expected records come from what the test wrote, not from the reader.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -164,4 +164,41 @@ describe('a lane read returns exactly its records up to the count and byte budge
     await expect(reopened.append('telemetry', payload(40))).resolves.toBe(40);
     expect(segmentsOf(opts.dir)).toEqual(segments);
   });
+});
+
+describe('a read longer than one read-ahead window', () => {
+  // A read takes at most (what the byte budget still allows + one largest record) from the file at once.
+  // With 2-byte payloads the 8-byte headers fill that window long before the budget is full, so one read
+  // must go on past the window, by position in a clean segment and by the damage map in a damaged one.
+  const RECORDS = 140_000;
+  const MAX_BYTES = 270_000; // 135,000 two-byte payloads
+  const small = (id: number) => {
+    const b = Buffer.alloc(2);
+    b.writeUInt16LE(id % 65_536);
+    return b;
+  };
+  /** The index of the first record that is not record `first + i` (seq and payload), or -1. */
+  const firstWrong = (records: { seq: number; payload: Buffer }[], first: number) => records.findIndex((r, i) => r.seq !== first + i || r.payload.readUInt16LE() !== (first + i) % 65_536);
+
+  for (const damaged of [false, true]) {
+    it(damaged ? 'a damaged segment: every record up to the budget, in order, then reading on' : 'a clean segment: every record up to the budget, in order, then reading on', () => {
+      const opts = options({ segmentBytes: 64 * 1024 * 1024 });
+      const dir = join(opts.dir, 'telemetry');
+      mkdirSync(dir, { recursive: true });
+      const frames = Array.from({ length: RECORDS }, (_, i) => frameRecord(small(i)));
+      // Damaged: garbage after the first record; the next segment's name pins the count, so nothing is lost.
+      if (damaged) frames.splice(1, 0, Buffer.from([0x31, 0, 0, 0, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0]));
+      writeFileSync(join(dir, '0000000000000000.seg'), Buffer.concat(frames));
+      writeFileSync(join(dir, `${String(RECORDS).padStart(16, '0')}.seg`), Buffer.concat([frameRecord(small(RECORDS)), frameRecord(small(RECORDS + 1))]));
+      const stats = new Stats();
+      const lane = open(opts, { stats }).telemetry;
+      const records = lane.read(0, 1_000_000, MAX_BYTES);
+      expect(records.length).toBe(MAX_BYTES / 2);
+      expect(firstWrong(records, 0)).toBe(-1);
+      const rest = lane.read(MAX_BYTES / 2, 1_000_000, MAX_BYTES);
+      expect(rest.length).toBe(RECORDS + 2 - MAX_BYTES / 2);
+      expect(firstWrong(rest, MAX_BYTES / 2)).toBe(-1);
+      expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(0);
+    });
+  }
 });

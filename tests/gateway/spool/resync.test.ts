@@ -11,6 +11,7 @@ import type { Logger } from '../../../contract/logger.js';
 import type { Lane } from '../../../gateway/spool/lane.js';
 import { frameRecord } from '../../../gateway/spool/record.js';
 import { spoolFixture } from './fixture.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const { options, open, close } = spoolFixture('spool-resync');
 
@@ -135,5 +136,54 @@ describe('spool resync after bad bytes', () => {
 
     const again = open(opts);
     expect(readLikeTheUplink(again.telemetry)).toEqual([...expected, { seq: 30, id: 30 }]);
+  });
+
+  it('bad bytes found in the active segment while a write into it is in flight: the records of that write are read too, and the loss counted once', async () => {
+    const opts = options({ segmentBytes: 1024 * 1024 });
+    let hold: Promise<void> | undefined;
+    let held = false;
+    const stats = new Stats();
+    const spool = open(opts, {
+      stats,
+      hooks: {
+        openFile: async (path, flags) => {
+          const handle = await openHandle(path, flags);
+          if (!path.endsWith('.seg')) return handle;
+          const datasync = handle.datasync.bind(handle);
+          return Object.assign(handle, {
+            datasync: async () => {
+              if (hold) {
+                held = true;
+                await hold;
+              }
+              return datasync();
+            },
+          });
+        },
+      },
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => spool.append('telemetry', payload(i))));
+    const segment = join(opts.dir, 'telemetry', '0000000000000000.seg');
+    const frame = frameRecord(payload(0)).length;
+    const bytes = readFileSync(segment);
+    bytes.writeUInt8(bytes.readUInt8(5 * frame + 12) ^ 0xff, 5 * frame + 12); // a payload byte of record 5
+    writeFileSync(segment, bytes);
+
+    let release: () => void = () => undefined;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const inFlight = Promise.all(Array.from({ length: 5 }, (_, i) => spool.append('telemetry', payload(10 + i))));
+    const flushing = spool.telemetry.flush();
+    await waitFor('the write to reach its datasync', () => held);
+    // The read meets the bad bytes while records 10..14 are written but not yet durable.
+    const early = spool.telemetry.read(0, 100).map((r) => idOf(r.payload));
+    expect(early).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
+    hold = undefined;
+    release();
+    await flushing;
+    await expect(inFlight).resolves.toEqual([10, 11, 12, 13, 14]);
+    const records = spool.telemetry.read(0, 100);
+    const expected = [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14];
+    expect(records.map((r) => [r.seq, idOf(r.payload)])).toEqual(expected.map((i) => [i, i]));
+    expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(1);
   });
 });
