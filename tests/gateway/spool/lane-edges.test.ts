@@ -12,6 +12,7 @@ import { Stats } from '../../../contract/stats.js';
 import { silentLogger } from '../../../contract/logger.js';
 import { decodeAlarmRecord, encodeAlarmRecord } from '../../../gateway/spool/alarm-record.js';
 import { findRecord, frameRecord, HEADER_BYTES, MAX_RECORD_BYTES, parseRecord } from '../../../gateway/spool/record.js';
+import { Lane } from '../../../gateway/spool/lane.js';
 import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
 import { decodeTelemetryRecord, encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
 import { errnoOf, SpoolWriteError, writeAll } from '../../../gateway/spool/write-io.js';
@@ -233,6 +234,32 @@ describe('segments and failed writes', () => {
     expect(segmentFiles(opts.dir, 'telemetry')).toEqual(['0000000000000000.seg', '0000000000000001.seg', '0000000000000002.seg', '0000000000000003.seg']);
     expect(spool.telemetry.read(0, 10).map((r) => r.payload.length)).toEqual([200, 200, 200, 50]);
     await spool.close();
+  });
+
+  it('a segment takes records up to exactly segmentBytes; the next record starts the next one', async () => {
+    const opts = options({ segmentBytes: 58 * 10 }); // ten 58-byte frames exactly
+    const spool = opened(opts);
+    await fill(spool, 'telemetry', 0, 10);
+    expect(segmentFiles(opts.dir, 'telemetry')).toEqual(['0000000000000000.seg']);
+    expect(spool.telemetry.bytes()).toBe(580);
+    await fill(spool, 'telemetry', 10, 1);
+    expect(segmentFiles(opts.dir, 'telemetry')).toEqual(['0000000000000000.seg', '0000000000000010.seg']);
+    await spool.close();
+  });
+
+  it('a write that keeps failing for space stops after 64 rooms made, even when each claims to have freed some', async () => {
+    const opts = options();
+    let rooms = 0;
+    const lane = new Lane(
+      { dir: opts.dir, name: 'alarm', segmentBytes: opts.segmentBytes, syncEveryMs: 5, refuse: () => 'no space, whatever is freed', makeRoom: () => ++rooms > 0 },
+      silentLogger(),
+      new Stats(),
+    );
+    lane.open();
+    await expect(lane.append(payload(1))).rejects.toMatchObject({ code: 'SPOOL_WRITE_FAILED', errno: 'ENOSPC', records: 1 });
+    expect(rooms).toBe(64);
+    expect(lane.writable()).toBe(false);
+    await lane.close();
   });
 
   it('probe() says whether a scratch write goes through, counts a failure, and leaves no scratch file', async () => {

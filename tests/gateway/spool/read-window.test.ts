@@ -166,6 +166,27 @@ describe('a lane read returns exactly its records up to the count and byte budge
   });
 });
 
+describe('an older segment cut short at a record boundary', () => {
+  it('its missing records are counted lost, every other record is read with its number', async () => {
+    const opts = options({ segmentBytes: 512 });
+    const spool = open(opts);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => spool.append('telemetry', payload(i))));
+    await close(spool);
+    const segments = segmentsOf(opts.dir);
+    const baseOf = (path: string) => Number(path.split('/').pop()!.replace('.seg', ''));
+    const [b1, b2] = [baseOf(segments[1]!), baseOf(segments[2]!)];
+    expect(b2 - b1).toBeGreaterThan(3);
+    // No bad bytes at all, only fewer whole records than the next segment's name says (a repaired file system).
+    const frames = Array.from({ length: 3 }, (_, i) => frameRecord(payload(b1 + i)));
+    writeFileSync(segments[1]!, readFileSync(segments[1]!).subarray(0, Buffer.concat(frames).length));
+    const stats = new Stats();
+    const reopened = open(opts, { stats });
+    const kept = Array.from({ length: 40 }, (_, i) => ({ seq: i, id: i })).filter((k) => k.seq < b1 + 3 || k.seq >= b2);
+    checkEveryRead(reopened.telemetry, kept, 40);
+    expect(stats.counter('spool.corrupt_lost', { lane: 'telemetry' })).toBe(b2 - b1 - 3);
+  });
+});
+
 describe('a read longer than one read-ahead window', () => {
   // A read takes at most (what the byte budget still allows + one largest record) from the file at once.
   // With 2-byte payloads the 8-byte headers fill that window long before the budget is full, so one read
