@@ -250,15 +250,26 @@ describe('segments and failed writes', () => {
   it('a write that keeps failing for space stops after 64 rooms made, even when each claims to have freed some', async () => {
     const opts = options();
     let rooms = 0;
+    let refusing = true;
+    // A lane on its own, without the failure and writable hooks the Spool passes.
     const lane = new Lane(
-      { dir: opts.dir, name: 'alarm', segmentBytes: opts.segmentBytes, syncEveryMs: 5, refuse: () => 'no space, whatever is freed', makeRoom: () => ++rooms > 0 },
+      { dir: opts.dir, name: 'alarm', segmentBytes: opts.segmentBytes, syncEveryMs: 60_000, refuse: () => (refusing ? 'no space, whatever is freed' : undefined), makeRoom: () => ++rooms > 0 },
       silentLogger(),
       new Stats(),
     );
     lane.open();
-    await expect(lane.append(payload(1))).rejects.toMatchObject({ code: 'SPOOL_WRITE_FAILED', errno: 'ENOSPC', records: 1 });
+    // flush() by hand (the batching timer is a minute away), so whatever the write does is seen here.
+    const failed = expect(lane.append(payload(1))).rejects.toMatchObject({ code: 'SPOOL_WRITE_FAILED', errno: 'ENOSPC', records: 1 });
+    await lane.flush();
+    await failed;
     expect(rooms).toBe(64);
     expect(lane.writable()).toBe(false);
+    refusing = false;
+    const appended = lane.append(payload(2));
+    await lane.flush();
+    await expect(appended).resolves.toBe(0);
+    expect(lane.writable()).toBe(true);
+    expect(lane.read(0, 10).map((r) => r.payload)).toEqual([payload(2)]);
     await lane.close();
   });
 
@@ -416,6 +427,22 @@ describe('the spool id', () => {
     expect(third.id).not.toBe(first.id);
     expect(readFileSync(join(opts.dir, 'spool-id'), 'utf8')).toBe(third.id);
     await third.close();
+  });
+
+  it('an id written with a newline (echo) is kept; an id with anything more around it is not an id; an unreadable file stops the spool', async () => {
+    const opts = options();
+    writeFileSync(join(opts.dir, 'spool-id'), '0abc12yz\n');
+    expect(new Spool(opts, silentLogger(), new Stats()).id).toBe('0abc12yz');
+    for (const text of ['x0abc12yz', '0abc12yzx', '0abc12y', '0ABC12YZ']) {
+      writeFileSync(join(opts.dir, 'spool-id'), text);
+      const id = new Spool(opts, silentLogger(), new Stats()).id;
+      expect(id, text).toMatch(/^[a-z0-9]{8}$/);
+      expect(id, text).not.toBe(text.toLowerCase().slice(-8));
+      expect(readFileSync(join(opts.dir, 'spool-id'), 'utf8')).toBe(id);
+    }
+    const other = options();
+    mkdirSync(join(other.dir, 'spool-id'));
+    expect(() => new Spool(other, silentLogger(), new Stats())).toThrow(/EISDIR/);
   });
 });
 
