@@ -15,6 +15,7 @@ import { decodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.j
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { tempDir } from '../../helpers/peers.js';
 import { testContext, throwingEventBus } from '../../helpers/runtime-context.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const cleanup: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -201,5 +202,18 @@ describe('spool stage', () => {
     await Promise.resolve();
     expect(spool.telemetry.durableEnd()).toBe(end);
     expect(spool.alarm.durableEnd()).toBe(alarmEnd);
+  });
+
+  it('in a runtime without a durability service it still spools, and stops cleanly', async () => {
+    const s = setup('maxBytes: 64MB, syncEvery: 5ms, segmentBytes: 256KB');
+    const stage = new SpoolStage({ ...s.context, durability: undefined });
+    stage.start();
+    cleanup.push(() => stage.stop());
+    const spool = s.context.services.get('spool')!;
+    s.events.emit('measurement', s.measurement(230.5));
+    await waitFor('the measurement durable in the spool', () => spool.telemetry.durableEnd() === 1);
+    expect(decodeTelemetryRecord(spool.telemetry.read(0, 10)[0]!.payload)).toMatchObject({ synced: true, line: expect.stringMatching(/ voltage=230\.5 \d+$/) });
+    await stage.stop();
+    expect(s.context.services.get('spool')).toBeUndefined();
   });
 });
