@@ -48,27 +48,40 @@ spool: { dir: ${join(tmp.path, 'spool')}, maxBytes: 64MB, syncEvery: 20ms, segme
     try {
       emit();
       await durability.barrier(); // a healthy disk: durable
-      // Fill the file system, leaving less than one record's worth.
-      const filler = join(tmp.path, 'filler');
-      writeFileSync(filler, Buffer.alloc(Math.max(0, tmp.free() - 512)));
-      let refusedBarrier: Error | undefined;
-      for (let i = 0; i < 200 && !refusedBarrier; i++) {
+      const writeAlarms = () => alarms.filter((a) => a.rule === 'spool_write').map((a) => a.transition);
+      // Two outages: in each the disk refuses several writes, one fault is raised, and it clears once space returns.
+      for (const outage of [1, 2]) {
+        // Fill the file system, leaving less than one record's worth.
+        const filler = join(tmp.path, 'filler');
+        writeFileSync(filler, Buffer.alloc(Math.max(0, tmp.free() - 512)));
+        let refusedBarrier: Error | undefined;
+        for (let i = 0; i < 200 && !refusedBarrier; i++) {
+          for (let k = 0; k < 50; k++) emit();
+          refusedBarrier = await durability.barrier().then(() => undefined, (error: Error) => error);
+        }
+        expect(refusedBarrier?.message).toMatch(/ENOSPC|SPOOL_WRITE_FAILED|failed/);
+        const failedBefore = stats.counter('spool.append_failed', { lane: 'telemetry' });
         for (let k = 0; k < 50; k++) emit();
-        refusedBarrier = await durability.barrier().then(() => undefined, (error: Error) => error);
+        await expect(durability.barrier()).rejects.toThrow(); // still full: refused again
+        expect(stats.counter('spool.append_failed', { lane: 'telemetry' })).toBeGreaterThan(failedBefore);
+        expect(stats.counter('spool.dropped', { lane: 'telemetry', reason: 'write_failed' })).toBeGreaterThan(0);
+        const raised = await waitFor('the spool_write fault', () => alarms.filter((a) => a.rule === 'spool_write' && a.transition === 'raise')[outage - 1]);
+        expect(raised).toMatchObject({ level: 'fault', alarmId: 'gw-disk-spool_write' });
+        // The fault names the file system's reason, in both languages.
+        expect(raised.text.zh).toContain('ENOSPC');
+        expect(raised.text.en).toContain('ENOSPC');
+        // Space returns: writes go through again, the fault clears, and new data is durable.
+        rmSync(filler);
+        const cleared = await waitFor('the fault to clear', () => alarms.filter((a) => a.rule === 'spool_write' && a.transition === 'clear')[outage - 1], 20_000);
+        expect(cleared).toMatchObject({ level: 'fault', alarmId: 'gw-disk-spool_write', state: 'cleared', text: { zh: expect.any(String), en: expect.any(String) } });
+        expect(cleared.text.zh).not.toBe(raised.text.zh);
+        expect(cleared.text.en).not.toBe(raised.text.en);
+        expect(cleared.text.en).not.toContain('ENOSPC');
+        emit();
+        await durability.barrier();
+        // One fault for the whole outage, however many writes failed in it; cleared once.
+        expect(writeAlarms()).toEqual(Array.from({ length: outage }, () => ['raise', 'clear']).flat());
       }
-      expect(refusedBarrier?.message).toMatch(/ENOSPC|SPOOL_WRITE_FAILED|failed/);
-      expect(stats.counter('spool.dropped', { lane: 'telemetry', reason: 'write_failed' })).toBeGreaterThan(0);
-      const raised = await waitFor('the spool_write fault', () => alarms.find((a) => a.rule === 'spool_write' && a.transition === 'raise'));
-      expect(raised).toMatchObject({ level: 'fault', alarmId: 'gw-disk-spool_write' });
-      // Space returns: writes go through again, the fault clears, and new data is durable.
-      rmSync(filler);
-      await waitFor('the fault to clear', () => alarms.find((a) => a.rule === 'spool_write' && a.transition === 'clear'), 20_000);
-      emit();
-      await durability.barrier();
-      // One fault for the whole outage, however many writes failed in it; cleared once.
-      expect(stats.counter('spool.append_failed', { lane: 'telemetry' })).toBeGreaterThan(1);
-      expect(alarms.filter((a) => a.rule === 'spool_write').map((a) => a.transition)).toEqual(['raise', 'clear']);
-      expect(raised.text.en).toContain('ENOSPC');
     } finally {
       await stage.stop();
     }

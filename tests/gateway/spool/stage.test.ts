@@ -2,7 +2,7 @@
 // goes into each lane and decodes back, the spool_full warning and the spool_dropped measurement when the
 // spool drops telemetry, their clearing by the periodic bound check (fake setInterval only; the lanes'
 // fsync timers stay real), the durability barrier, and an unencodable measurement counted, not spooled.
-import { readdirSync, utimesSync } from 'node:fs';
+import { readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseSiteConfig } from '../../../config/load-site.js';
@@ -144,6 +144,7 @@ describe('spool stage', () => {
     const firstDrop = s.measurements.find((m) => m.point === 'spool_dropped')!;
     expect(raise!.text.zh).toContain(String(firstDrop.value));
     expect(raise!.text.en).toContain(String(firstDrop.value));
+    expect(clear!.text).toEqual({ zh: expect.stringMatching(/./), en: expect.stringMatching(/./) });
     expect(clear!.text.zh).not.toBe(raise!.text.zh);
     expect(clear!.text.en).not.toBe(raise!.text.en);
     expect(firstDrop).toMatchObject({ point: 'spool_dropped', quality: 'good', unit: undefined, timeSynced: true });
@@ -214,6 +215,14 @@ describe('spool stage', () => {
     await waitFor('the measurement durable in the spool', () => spool.telemetry.durableEnd() === 1);
     expect(decodeTelemetryRecord(spool.telemetry.read(0, 10)[0]!.payload)).toMatchObject({ synced: true, line: expect.stringMatching(/ voltage=230\.5 \d+$/) });
     await stage.stop();
+    expect(s.context.services.get('spool')).toBeUndefined();
+  });
+
+  it('a stage whose start failed (the spool dir held by a live process) still stops', async () => {
+    const s = setup('maxBytes: 64MB, syncEvery: 5ms, segmentBytes: 256KB');
+    writeFileSync(join(s.dir, 'lock'), '1'); // pid 1 is alive
+    expect(() => s.stage.start()).toThrow(/in use by process 1/);
+    await expect(s.stage.stop()).resolves.toBeUndefined();
     expect(s.context.services.get('spool')).toBeUndefined();
   });
 });
