@@ -133,6 +133,52 @@ describe('the bounds at open', () => {
   });
 });
 
+describe('the age bound at the earliest plausible time', () => {
+  it('a clock reading exactly PLAUSIBLE_EPOCH_MS is believed: closed segments older than maxAge go', async () => {
+    const opts = options();
+    const drops: DropReport[] = [];
+    const spool = open(opts, { drops });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => spool.append('telemetry', payload(i))));
+    const files = segments(opts.dir, 'telemetry');
+    for (const f of files) age(opts.dir, 'telemetry', f, 1_000_000);
+    spool.enforceBounds(PLAUSIBLE_EPOCH_MS);
+    expect(segments(opts.dir, 'telemetry')).toEqual(files.slice(-1));
+    expect(drops.map((d) => d.reason)).toEqual(['max_age']);
+  });
+});
+
+describe('close()', () => {
+  it('writes and fsyncs what is still pending before it resolves', async () => {
+    const opts = options({ syncEveryMs: 60_000 }); // the batching timer never fires in this test
+    const spool = open(opts);
+    const settled: number[] = [];
+    const appends = [spool.append('alarm', payload(1)).then((seq) => settled.push(seq)), spool.append('telemetry', payload(2)).then((seq) => settled.push(seq))];
+    expect(settled).toEqual([]);
+    await close(spool);
+    expect(settled).toEqual([0, 0]);
+    await Promise.all(appends);
+    const reopened = open(opts);
+    expect(reopened.alarm.read(0, 10).map((r) => r.payload)).toEqual([payload(1)]);
+    expect(reopened.telemetry.read(0, 10).map((r) => r.payload)).toEqual([payload(2)]);
+  });
+});
+
+describe('alarm events over the bound at open', () => {
+  it('a spool that opens with alarm events alone over its bound reports it at open, once', async () => {
+    const opts = options({ maxBytes: 2048 });
+    const spool = open(opts);
+    await Promise.all(Array.from({ length: 44 }, (_, i) => spool.append('alarm', payload(i))));
+    expect(spool.alarm.bytes()).toBeGreaterThan(2048);
+    await close(spool);
+    const stats = new Stats();
+    const reopened = open(opts, { stats });
+    expect(stats.counter('spool.alarm_lane_over_bound')).toBe(1);
+    reopened.enforceBounds(undefined);
+    expect(stats.counter('spool.alarm_lane_over_bound')).toBe(1);
+    expect(reopened.alarm.read(0, 100)).toHaveLength(44); // never dropped
+  });
+});
+
 describe('the recovery probe', () => {
   it('a lane that failed a write is probed until it writes, then the probe stops; none after close()', async () => {
     const opts = options({ probeEveryMs: 20 });
@@ -183,7 +229,7 @@ describe('the recovery probe', () => {
       const datasync = handle.datasync.bind(handle);
       return Object.assign(handle, { datasync: () => (failing ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : datasync()) });
     };
-    const opts = options({ probeEveryMs: 1000 });
+    const opts = options({ probeEveryMs: 250 });
     const spool = open(opts, { hooks: { openFile } });
     expect(vi.getTimerCount()).toBe(0); // no reserve configured: nothing to wait for
     failing = true;
@@ -192,7 +238,7 @@ describe('the recovery probe', () => {
     await expect(spool.append('alarm', payload(3))).rejects.toMatchObject({ errno: 'EIO' });
     expect(vi.getTimerCount()).toBe(1);
     failing = false;
-    vi.advanceTimersByTime(1000);
+    vi.advanceTimersByTime(250); // probeEveryMs, not the 1 s default
     await waitFor('both lanes writable after the probe', () => spool.writable());
     await waitFor('the probe timer stopped', () => vi.getTimerCount() === 0, 10_000, () => vi.getTimerCount());
 

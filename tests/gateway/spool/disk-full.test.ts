@@ -190,4 +190,20 @@ describe.skipIf(refused !== undefined)(`spool on a tmpfs smaller than maxBytes${
     const reopened = open(options, new Stats());
     expect(reopened.alarm.read(0, 1_000_000).map((r) => idOf(r.payload))).toEqual(Array.from({ length: 900 }, (_, i) => i));
   });
+
+  it('a reserve that does not fit at open is made by the probe once space returns, with no failed write to start it', async () => {
+    const fs = mount(256);
+    const dir = join(fs.path, 'spool');
+    const filler = join(fs.path, 'filler');
+    writeFileSync(filler, Buffer.alloc(Math.max(0, fs.free() - 24 * KiB)));
+    const stats = new Stats();
+    const spool = open({ ...base, dir, segmentBytes: 8 * KiB, alarmReserveBytes: 64 * KiB }, stats);
+    const reserve = join(dir, 'alarm', 'reserve');
+    expect(existsSync(reserve)).toBe(false);
+    expect(stats.counter('spool.alarm_reserve_unwritable', { errno: 'ENOSPC' })).toBe(1);
+    rmSync(filler);
+    await waitFor('the reserve made by the probe', () => existsSync(reserve) && statSync(reserve).size === 64 * KiB);
+    await waitFor('telemetry accepted again', () => spool.writable());
+    await expect(spool.append('telemetry', payload('telemetry', 2))).resolves.toBe(0);
+  });
 });

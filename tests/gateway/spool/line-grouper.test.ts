@@ -134,4 +134,17 @@ describe('LineGrouper', () => {
     expect(lines.map((l) => l.key)).toEqual([seriesKey({ ...m, tags: { ...tags, building: '1' } }), seriesKey({ ...m, tags })]);
     expect(lines[0]!.key).not.toBe(lines[1]!.key);
   });
+
+  it('two readings with the same wall time but their own monotonic stamps are two lines, a millisecond apart', () => {
+    const lines: GroupedLine[] = [];
+    const grouper = new LineGrouper('boot-1', (l) => lines.push(l));
+    grouper.add(measurement('meter-1', 'voltage', 230.1, T0, 10));
+    grouper.add(measurement('meter-1', 'voltage', 230.2, T0, 11)); // a second reading, stamped in the same wall ms
+    grouper.add(measurement('meter-1', 'current', 1.5, T0, 11));
+    grouper.flush();
+    expect(lines.map((l) => [l.stamp.ts, l.stamp.mono, l.fields.join(',')])).toEqual([
+      [T0, 10, 'voltage=230.1'],
+      [T0 + 1, 11, 'voltage=230.2,current=1.5'],
+    ]);
+  });
 });
