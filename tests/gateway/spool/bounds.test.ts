@@ -230,8 +230,11 @@ describe('the recovery probe', () => {
       return Object.assign(handle, { datasync: () => (failing ? Promise.reject(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })) : datasync()) });
     };
     const opts = options({ probeEveryMs: 250 });
-    const spool = open(opts, { hooks: { openFile } });
+    const writableAgain: string[] = [];
+    const spool = open(opts, { hooks: { openFile, onWritable: (lane) => writableAgain.push(lane) } });
     expect(vi.getTimerCount()).toBe(0); // no reserve configured: nothing to wait for
+    await spool.append('alarm', payload(0));
+    expect(writableAgain).toEqual([]); // a write on a healthy lane is no recovery
     failing = true;
     await expect(spool.append('alarm', payload(1))).rejects.toMatchObject({ errno: 'EIO' });
     await expect(spool.append('telemetry', payload(2))).rejects.toMatchObject({ errno: 'EIO' });
@@ -241,6 +244,7 @@ describe('the recovery probe', () => {
     vi.advanceTimersByTime(250); // probeEveryMs, not the 1 s default
     await waitFor('both lanes writable after the probe', () => spool.writable());
     await waitFor('the probe timer stopped', () => vi.getTimerCount() === 0, 10_000, () => vi.getTimerCount());
+    expect(writableAgain.sort()).toEqual(['alarm', 'telemetry']); // each lane once
 
     failing = true;
     const last = spool.append('alarm', payload(4));

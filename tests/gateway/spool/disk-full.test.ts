@@ -206,4 +206,19 @@ describe.skipIf(refused !== undefined)(`spool on a tmpfs smaller than maxBytes${
     await waitFor('telemetry accepted again', () => spool.writable());
     await expect(spool.append('telemetry', payload('telemetry', 2))).resolves.toBe(0);
   });
+
+  it('a lane\'s probe fails while the disk has less room than the probe write, and passes once it has', async () => {
+    const fs = mount(256);
+    const dir = join(fs.path, 'spool');
+    const stats = new Stats();
+    const spool = open({ ...base, dir, segmentBytes: 8 * KiB, alarmReserveBytes: 0 }, stats);
+    const filler = join(fs.path, 'filler');
+    writeFileSync(filler, Buffer.alloc(Math.max(0, fs.free() - 16 * KiB))); // room for records, not for 64 KiB
+    await expect(spool.append('telemetry', payload('telemetry', 1))).resolves.toBe(0);
+    await expect(spool.telemetry.probe()).resolves.toBe(false);
+    expect(stats.counter('spool.write_probe_failed', { lane: 'telemetry', errno: 'ENOSPC' })).toBe(1);
+    rmSync(filler);
+    await expect(spool.telemetry.probe()).resolves.toBe(true);
+    expect(existsSync(join(dir, 'telemetry', 'probe'))).toBe(false);
+  });
 });

@@ -377,11 +377,12 @@ describe('acks and drops remove whole segments only', () => {
     const opts = options();
     const spool = opened(opts);
     await fill(spool, 'telemetry', 0, 100);
-    spool.telemetry.setInflight([[10, 20], [30, 40], [40, 50]]);
+    spool.telemetry.setInflight([[10, 20], [30, 35], [30, 40], [40, 50]]);
     spool.telemetry.ack(10);
     expect(spool.telemetry.dropOldest()).toBe(25); // 10..34
     expect(spool.telemetry.acked()).toBe(35);
-    expect(spool.telemetry.inflight()).toEqual([[30, 40], [40, 50]]); // a batch ending past the drop is kept
+    // Ranges are [first, end): one ending at the drop went with it, a batch ending past the drop is kept.
+    expect(spool.telemetry.inflight()).toEqual([[30, 40], [40, 50]]);
     expect(spool.telemetry.oldestClosedSegment()?.base).toBe(35);
     spool.telemetry.ack(60);
     expect(spool.telemetry.dropOldest()).toBe(10); // 60..69
