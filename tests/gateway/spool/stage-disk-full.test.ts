@@ -54,16 +54,16 @@ spool: { dir: ${join(tmp.path, 'spool')}, maxBytes: 64MB, syncEvery: 20ms, segme
         // Fill the file system, leaving less than one record's worth.
         const filler = join(tmp.path, 'filler');
         writeFileSync(filler, Buffer.alloc(Math.max(0, tmp.free() - 512)));
-        let refusedBarrier: Error | undefined;
-        for (let i = 0; i < 200 && !refusedBarrier; i++) {
+        // Until the disk has refused two barriers (a page's slack or a re-made reserve may let one batch through).
+        const refusals: Error[] = [];
+        for (let i = 0; i < 200 && refusals.length < 2; i++) {
           for (let k = 0; k < 50; k++) emit();
-          refusedBarrier = await durability.barrier().then(() => undefined, (error: Error) => error);
+          const refusal = await durability.barrier().then(() => undefined, (error: Error) => error);
+          if (refusal) refusals.push(refusal);
         }
-        expect(refusedBarrier?.message).toMatch(/ENOSPC|SPOOL_WRITE_FAILED|failed/);
-        const failedBefore = stats.counter('spool.append_failed', { lane: 'telemetry' });
-        for (let k = 0; k < 50; k++) emit();
-        await expect(durability.barrier()).rejects.toThrow(); // still full: refused again
-        expect(stats.counter('spool.append_failed', { lane: 'telemetry' })).toBeGreaterThan(failedBefore);
+        expect(refusals).toHaveLength(2);
+        for (const refusal of refusals) expect(refusal.message).toMatch(/ENOSPC|SPOOL_WRITE_FAILED|failed/);
+        expect(stats.counter('spool.append_failed', { lane: 'telemetry' })).toBeGreaterThan(1);
         expect(stats.counter('spool.dropped', { lane: 'telemetry', reason: 'write_failed' })).toBeGreaterThan(0);
         const raised = await waitFor('the spool_write fault', () => alarms.filter((a) => a.rule === 'spool_write' && a.transition === 'raise')[outage - 1]);
         expect(raised).toMatchObject({ level: 'fault', alarmId: 'gw-disk-spool_write' });
