@@ -4,7 +4,7 @@
 // runs an active mutant.
 export const targets = {
   spool: { mutate: ['gateway/spool/**/*.ts'], tests: ['tests/gateway/spool/*.test.ts'] },
-  uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,tls-credentials,tls-refusal,alarm-priority,busy-refusal,sender-receipts,wire,uplink-broker}.test.ts', 'tests/contract/errors.test.ts'] },
+  uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,tls-credentials,tls-refusal,alarm-priority,busy-refusal,sender-receipts,wire,uplink-broker,uplink-aedes}.test.ts', 'tests/contract/errors.test.ts'] },
   ingest: {
     mutate: ['cloud-ingest/ingest/**/*.ts'],
     // The unit-level set: the core and the writer against an in-process InfluxDB v2 write endpoint
