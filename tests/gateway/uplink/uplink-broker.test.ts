@@ -191,6 +191,12 @@ describe('Uplink against mosquitto', () => {
     const statuses = t.messages.filter((m) => m.topic === topics.status('gw-wall')).map(statusOf);
     expect(statuses.slice(1).every((s) => !s.online)).toBe(true);
     expect(statuses.find((s) => s.ts === wall)?.online).toBe(false);
+    // And it is the status that stays retained: the stop ends the session cleanly, so the broker drops the
+    // will (made at connect, an hour older here) instead of publishing it over the stop's status.
+    const late = await township('gw-wall');
+    const retained = await waitFor('the retained status', () => late.messages.find((m) => m.topic === topics.status('gw-wall')));
+    expect(retained).toMatchObject({ retain: true, json: expect.objectContaining({ online: false, ts: wall }) });
+    expect(t.messages.filter((m) => m.topic === topics.status('gw-wall') && statusOf(m).ts === PLAUSIBLE_EPOCH_MS && !statusOf(m).online)).toEqual([]);
   });
 });
 
