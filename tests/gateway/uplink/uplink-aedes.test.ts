@@ -1,7 +1,10 @@
-// The Uplink and its stage against an in-process aedes broker that shows what mosquitto cannot be made to
-// (issue 18, mutation): the user name a gateway logs in with, the QoS of its subscriptions, and a
-// subscription the broker refuses (SUBACK 128), after which nothing may be sent until a later connect
-// subscribes, since no receipt could come back.
+// The Uplink, its connection and its stage against an in-process aedes broker that shows what mosquitto
+// cannot be made to (issue 18, mutation): the user name a gateway logs in with, the QoS of its
+// subscriptions, a subscription the broker refuses (SUBACK 128), after which nothing may be sent until a
+// later connect subscribes, since no receipt could come back; reconnects after a drop and none after a
+// stop; a stop whose offline status is never acknowledged; the back-off between refused connects; and
+// the options the connection gives mqtt.js.
+import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Aedes, type Client } from 'aedes';
@@ -15,8 +18,10 @@ import { SpoolStage } from '../../../gateway/spool/spool-stage.js';
 import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
 import { HonestClock } from '../../../gateway/time/honest-clock.js';
 import { Uplink } from '../../../gateway/uplink/uplink.js';
+import { mqttOptions, type ConnectionOptions } from '../../../gateway/uplink/connection.js';
+import { capturedLogger } from '../local-broker/harness.js';
 import { UplinkStage } from '../../../gateway/uplink/uplink-stage.js';
-import { tempDir } from '../../helpers/peers.js';
+import { freePort, tempDir } from '../../helpers/peers.js';
 import { testContext } from '../../helpers/runtime-context.js';
 import { waitFor } from '../../helpers/wait.js';
 
@@ -31,6 +36,8 @@ interface TestBroker {
   readonly seen: Seen[];
   /** Topics whose subscription is refused (SUBACK 128) while this returns true. */
   refuse: (topic: string) => boolean;
+  /** Publishes never authorised (so never acknowledged) while this returns true. */
+  hold: (topic: string, payload: string) => boolean;
   /** Drops the client's connection from the broker's side. */
   kick(clientId: string): void;
 }
@@ -47,6 +54,7 @@ async function startBroker(): Promise<TestBroker> {
     url: '',
     seen,
     refuse: () => false,
+    hold: () => false,
     kick: (clientId) => clients.get(clientId)?.close(),
   };
   const aedes = await Aedes.createBroker({
@@ -58,6 +66,9 @@ async function startBroker(): Promise<TestBroker> {
       const granted = !broker.refuse(subscription.topic);
       seen.push({ kind: 'subscribe', clientId: client.id, topic: subscription.topic, qos: subscription.qos, granted });
       done(null, granted ? subscription : null);
+    },
+    authorizePublish: (_client, packet, done) => {
+      if (!broker.hold(packet.topic, packet.payload.toString())) done(null);
     },
   });
   aedes.on('client', (client) => clients.set(client.id, client));
@@ -73,7 +84,7 @@ async function startBroker(): Promise<TestBroker> {
   return Object.assign(broker, { url: `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}` });
 }
 
-function startUplink(url: string, gateway: string) {
+function startUplink(url: string, gateway: string, log = silentLogger(), statusEveryMs = 50) {
   const dir = tempDir('uplink-aedes');
   const stats = new Stats();
   const clock = new HonestClock({ synced: true });
@@ -81,16 +92,18 @@ function startUplink(url: string, gateway: string) {
   spool.open();
   const uplink = new Uplink({
     connection: { url, gateway, clientId: gateway, username: gateway, passwordFile: undefined, ca: undefined, cert: undefined, key: undefined, keepaliveMs: 5_000, reconnectMinMs: 20, reconnectMaxMs: 50 },
-    spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 1, batchMaxAgeMs: 10, maxInflight: 2, receiptTimeoutMs: 600_000, statusEveryMs: 50, sourceIds: [], log: silentLogger(), stats, onCommand: () => undefined,
+    spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 1, batchMaxAgeMs: 10, maxInflight: 2, receiptTimeoutMs: 600_000, statusEveryMs, sourceIds: [], log, stats, onCommand: () => undefined,
   });
   uplink.start();
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= uplink.stop());
   cleanups.push(async () => {
-    await uplink.stop();
+    await stop();
     await spool.close();
     dir.remove();
   });
   const telemetry = () => spool.append('telemetry', encodeTelemetryRecord(`t,gateway=${gateway},source=s`, ['n=1'], { ts: clock.now(), mono: clock.mono(), synced: true, epoch: clock.epoch }));
-  return { uplink, stats, telemetry };
+  return { uplink, stats, telemetry, stop };
 }
 
 const indexOf = (seen: readonly Seen[], match: (s: Seen) => boolean) => seen.findIndex(match);
@@ -105,6 +118,24 @@ describe('Uplink against aedes', () => {
       [topics.command('gw-qos'), 1],
       [topics.receipt('gw-qos'), 1],
     ]);
+  });
+
+  it('reconnects no more once stopped, and after a stop whose offline status is never acknowledged ends within its wait, leaving it to the will', async () => {
+    const broker = await startBroker();
+    const { uplink, stats, stop } = startUplink(broker.url, 'gw-held', silentLogger(), 600_000);
+    await waitFor('connected', () => uplink.connected() && broker.seen.some((s) => s.kind === 'publish' && s.topic === topics.status('gw-held')));
+    // The broker takes the stop's offline status and never answers it (no PUBACK).
+    let held = 0;
+    broker.hold = (topic, payload) => topic === topics.status('gw-held') && payload.includes('"online":false') && held++ === 0;
+    const stopped = stop().then(() => Date.now());
+    const started = Date.now();
+    const end = await waitFor('stop() to end after waiting for the acknowledgment', () => (held === 1 ? stopped : undefined), 10_000);
+    expect(end - started).toBeGreaterThanOrEqual(1900);
+    expect(uplink.connected()).toBe(false);
+    // No DISCONNECT went, so the broker speaks for the gateway: its will, retained, offline.
+    const will = await waitFor('the will', () => broker.seen.find((s) => s.kind === 'publish' && s.topic === topics.status('gw-held') && s.payload.includes('"online":false')));
+    expect(will).toBeDefined();
+    expect(stats.counter('uplink.reconnect_scheduled')).toBe(0);
   });
 
   it('after a refused subscription (SUBACK 128) it counts it and sends nothing until a later connect subscribes', async () => {
@@ -128,6 +159,57 @@ describe('Uplink against aedes', () => {
     expect(granted).toBeGreaterThan(-1);
     expect(sent).toBeGreaterThan(granted);
     expect(stats.counter('uplink.subscribe_failed')).toBe(1);
+    // One reconnect after the drop, each connect counted.
+    expect(stats.counter('uplink.connect')).toBe(2);
+    expect(stats.counter('uplink.reconnect_scheduled')).toBe(1);
+  });
+
+  it('backs off between refused connects, doubling from reconnectMin to reconnectMax, each wait 50-100 % of its step', async () => {
+    const port = await freePort();
+    const { log, lines } = capturedLogger();
+    const { stats } = startUplink(`mqtt://127.0.0.1:${port}`, 'gw-nobody', log);
+    await waitFor('six reconnects scheduled', () => stats.counter('uplink.reconnect_scheduled') >= 6);
+    const delays = lines().filter((l) => String(l.msg).includes('reconnecting after back-off')).map((l) => l.delayMs as number);
+    // reconnectMinMs 20, reconnectMaxMs 50 (startUplink): steps 20, 40, 50, 50, ...
+    const steps = [20, 40, 50, 50, 50, 50];
+    delays.slice(0, 6).forEach((delay, i) => {
+      expect(delay).toBeGreaterThanOrEqual(steps[i]! / 2);
+      expect(delay).toBeLessThanOrEqual(steps[i]!);
+    });
+    expect(stats.counter('uplink.connect')).toBe(0);
+  });
+});
+
+describe('mqttOptions', () => {
+  const base: ConnectionOptions = {
+    url: 'mqtt://127.0.0.1:1', gateway: 'gw-o', clientId: 'gw-o', username: 'gw-o', passwordFile: undefined, ca: undefined, cert: undefined, key: undefined,
+    keepaliveMs: 60_000, reconnectMinMs: 1000, reconnectMaxMs: 120_000, lastWill: () => ({ online: false }) as never,
+  };
+
+  it('reads the password file trimmed, and names the file and the setting when it cannot', () => {
+    const dir = tempDir('mqtt-options');
+    cleanups.push(() => dir.remove());
+    const file = join(dir.path, 'password');
+    writeFileSync(file, '  s3cret\n');
+    expect(mqttOptions({ ...base, passwordFile: file }).password).toBe('s3cret');
+    const missing = join(dir.path, 'nope');
+    let error: (Error & { cause?: NodeJS.ErrnoException }) | undefined;
+    try {
+      mqttOptions({ ...base, passwordFile: missing });
+    } catch (e) {
+      error = e as Error & { cause?: NodeJS.ErrnoException };
+    }
+    expect(error?.message).toContain(`uplink.passwordFile: cannot read ${missing}`);
+    expect(error?.cause?.code).toBe('ENOENT');
+  });
+
+  it('keeps a persistent session, reconnects only through the Uplink, keeps no write cache, and sets keepalive in whole seconds', () => {
+    const options = mqttOptions(base);
+    expect(options).toMatchObject({ clean: false, resubscribe: false, reconnectPeriod: 0, protocolVersion: 4, keepalive: 60, rejectUnauthorized: true, writeCache: false });
+    expect(options.will).toMatchObject({ topic: topics.status('gw-o'), qos: 1, retain: true });
+    expect(mqttOptions({ ...base, keepaliveMs: 1_400 }).keepalive).toBe(1);
+    expect(mqttOptions({ ...base, keepaliveMs: 1_600 }).keepalive).toBe(2);
+    expect(mqttOptions({ ...base, keepaliveMs: 100 }).keepalive).toBe(1);
   });
 });
 
