@@ -4,7 +4,7 @@
 // runs an active mutant.
 export const targets = {
   spool: { mutate: ['gateway/spool/**/*.ts'], tests: ['tests/gateway/spool/*.test.ts'] },
-  uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,tls-credentials,tls-refusal,alarm-priority,busy-refusal,sender-receipts,wire,uplink-broker}.test.ts', 'tests/contract/errors.test.ts'] },
+  uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,tls-credentials,tls-refusal,alarm-priority,busy-refusal,sender-receipts,wire,uplink-broker,uplink-aedes}.test.ts', 'tests/contract/errors.test.ts'] },
   ingest: {
     mutate: ['cloud-ingest/ingest/**/*.ts'],
     // The unit-level set: the core and the writer against an in-process InfluxDB v2 write endpoint
@@ -14,7 +14,7 @@ export const targets = {
     // this run: each mutant re-ran their database start. So does tests/hostile/line-checks.test.ts: its
     // 60 KB-line window flood takes over 30 s under Stryker's instrumentation (units.test.ts checks the
     // same line checks).
-    tests: ['tests/cloud-ingest/{ingest-core,writer-http,units,client-id,broker-queue,broker-contract,admission,decompress,dedup-journal,receipts,series-budget,recent-window-memory}.test.ts'],
+    tests: ['tests/cloud-ingest/{ingest-core,writer-http,units,client-id,broker-queue,broker-contract,admission,decompress,dedup-journal,receipts,series-budget,recent-window-memory,line-protocol,line-post}.test.ts'],
   },
   contract: { mutate: ['contract/wire.ts', 'contract/vocabulary.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
   modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/*.test.ts'] },

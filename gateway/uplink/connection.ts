@@ -75,8 +75,10 @@ export function attemptAfterError(attempt: number, error: Error & { code?: unkno
   return uplinkErrorCode(error) === 'UPLINK_SERVER_BUSY' ? Math.max(attempt, BUSY_BACKOFF_ATTEMPT) : attempt;
 }
 
-/** How long shutdown waits for the broker to acknowledge the offline status. */
+/** How long shutdown waits for the broker to acknowledge the offline status (and to take the DISCONNECT). */
 const CLOSE_WAIT_MS = 2000;
+/** An MQTT 3.1.1 DISCONNECT packet: type 14, no flags, remaining length 0. */
+const DISCONNECT_PACKET = Buffer.from([0xe0, 0x00]);
 
 export class UplinkConnection {
   readonly client: MqttClient;
@@ -137,6 +139,13 @@ export class UplinkConnection {
       );
       const acknowledged = await Promise.race([published, new Promise<false>((resolve) => setTimeout(() => resolve(false), CLOSE_WAIT_MS).unref())]);
       if (!acknowledged) this.log.warn({ waitedMs: CLOSE_WAIT_MS }, 'uplink: offline status not acknowledged on shutdown; the LWT will tell the township');
+      // A clean end: the broker drops the will instead of publishing it, retained, over the status just
+      // published (the will was made at connect, with that time, uptime and backlog). Written here because
+      // mqtt.js sends DISCONNECT only from a graceful end(), and that waits for the PUBACKs below.
+      else if (this.client.connected) await new Promise<void>((resolve) => {
+        this.client.stream.write(DISCONNECT_PACKET, () => resolve());
+        setTimeout(resolve, CLOSE_WAIT_MS).unref();
+      });
     }
     // Forced: anything unacknowledged is still in the spool, and a graceful end would wait for PUBACKs of
     // publishes from before a reconnect that the Sender has already republished.

@@ -1,6 +1,8 @@
 // The dedup journal groups the ids recorded in one tick into one write, and once() resolves only after
 // that write: a receipt (sent when once() resolves) never names an id the journal does not hold yet.
-import { readFileSync } from 'node:fs';
+// Concurrent copies of an id share one run; the journal is compacted past twice the capacity, not
+// before, and stays 0600; a journal that cannot be written fails the once() of its ids.
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DedupStore } from '../../cloud-ingest/ingest/dedup.js';
@@ -39,6 +41,49 @@ describe('dedup journal', () => {
     expect(lines.length).toBeLessThanOrEqual(200);
     const restarted = new DedupStore(100, file);
     expect(restarted.has('k249') && restarted.has('k150') && !restarted.has('k100')).toBe(true);
+    dir.remove();
+  });
+
+  it('runs concurrent copies of one id once: the second waits for the first and is told it was done', async () => {
+    const store = new DedupStore(100, undefined);
+    let runs = 0;
+    let finish: () => void = () => undefined;
+    const first = store.once('gw/t/b1', () => {
+      runs++;
+      return new Promise<void>((resolve) => (finish = resolve));
+    });
+    const second = store.once('gw/t/b1', async () => {
+      runs++;
+    });
+    let secondDone = false;
+    void second.then(() => (secondDone = true));
+    await new Promise((r) => setImmediate(r));
+    expect(secondDone).toBe(false);
+    finish();
+    expect(await first).toBe(true);
+    expect(await second).toBe(false);
+    expect(runs).toBe(1);
+  });
+
+  it('compacts the journal only once it holds more than twice the capacity, and keeps it private (0600)', async () => {
+    const dir = tempDir('dedup-threshold');
+    const file = join(dir.path, 'd.journal');
+    const store = new DedupStore(10, file);
+    const lines = () => readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+    for (let i = 0; i < 20; i++) await store.once(`k${i}`, async () => undefined);
+    expect(lines()).toHaveLength(20);
+    await store.once('k20', async () => undefined);
+    expect(lines()).toEqual(Array.from({ length: 10 }, (_, i) => `k${i + 11}`));
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    await store.once('k21', async () => undefined);
+    expect(lines()).toHaveLength(11);
+    dir.remove();
+  });
+
+  it('a journal that cannot be written fails the once() of its ids', async () => {
+    const dir = tempDir('dedup-unwritable');
+    const store = new DedupStore(10, join(dir.path, 'missing-dir', 'd.journal'));
+    await expect(store.once('k1', async () => undefined)).rejects.toThrow(/ENOENT/);
     dir.remove();
   });
 });

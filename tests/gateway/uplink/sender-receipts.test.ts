@@ -1,7 +1,10 @@
 // The Sender's receipt rules on a real spool with a scripted MQTT client and a manual clock (no broker, no
 // sleeps): a PUBACK frees nothing, a receipt frees what it names and only in order, an unmatched or refused
 // receipt is counted, the in-flight window holds per lane, the receipt timeout resends the same ids and
-// doubles while nothing comes, and a reconnect resends what was in flight, alarms first.
+// doubles while nothing comes (an unmatched receipt does not reset it, nor does a record settled without
+// sending bring it forward), a reconnect resends what was in flight, alarms first, a partial batch waits
+// batchMaxAge on the clock, an alarm held for the clock goes once it is synced, and a restart replays a
+// batch with its own boundaries.
 import { EventEmitter } from 'node:events';
 import type { MqttClient } from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -48,7 +51,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function setup(options: { maxInflight?: number; batchMaxRecords?: number; dir?: { path: string; remove(): void }; ready?: boolean } = {}) {
+function setup(options: { maxInflight?: number; batchMaxRecords?: number; batchMaxAgeMs?: number; dir?: { path: string; remove(): void }; ready?: boolean } = {}) {
   const dir = options.dir ?? tempDir('sender');
   const stats = new Stats();
   const clock = new ManualClock();
@@ -57,7 +60,7 @@ function setup(options: { maxInflight?: number; batchMaxRecords?: number; dir?: 
   const client = new ScriptedClient();
   const sender = new Sender({
     gateway: GATEWAY, spool, client: client as unknown as MqttClient, time: { clock, epoch: EPOCH },
-    batchMaxRecords: options.batchMaxRecords ?? 5, batchMaxAgeMs: 60_000, maxInflight: options.maxInflight ?? 2, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, log: silentLogger(), stats,
+    batchMaxRecords: options.batchMaxRecords ?? 5, batchMaxAgeMs: options.batchMaxAgeMs ?? 60_000, maxInflight: options.maxInflight ?? 2, receiptTimeoutMs: RECEIPT_TIMEOUT_MS, log: silentLogger(), stats,
   });
   sender.start();
   if (options.ready !== false) sender.setReady();
@@ -75,10 +78,10 @@ function setup(options: { maxInflight?: number; batchMaxRecords?: number; dir?: 
   let n = 0;
   const telemetry = (count: number) =>
     Promise.all(Array.from({ length: count }, () => spool.append('telemetry', encodeTelemetryRecord(`t,gateway=${GATEWAY},source=s`, [`n=${n++}`], { ts: clock.now(), mono: clock.mono(), synced: true, epoch: EPOCH }))));
-  const alarm = (eventId: string): Promise<number> => {
+  const alarm = (eventId: string, stamp: { ts?: number; timeSynced?: boolean } = {}): Promise<number> => {
     const event: AlarmEvent = {
       eventId, alarmId: `a/${eventId}`, transition: 'raise', state: 'raised', level: 'alarm', source: 's', point: 'p', rule: 'r',
-      value: 1, text: { zh: '测试', en: 'test' }, tags: {}, ts: clock.now(), mono: clock.mono(), timeSynced: true, by: undefined,
+      value: 1, text: { zh: '测试', en: 'test' }, tags: {}, ts: stamp.ts ?? clock.now(), mono: clock.mono(), timeSynced: stamp.timeSynced ?? true, by: undefined,
     };
     return spool.append('alarm', encodeAlarmRecord(event, EPOCH));
   };
@@ -89,7 +92,7 @@ function setup(options: { maxInflight?: number; batchMaxRecords?: number; dir?: 
     clock.advance(ms);
     sender.setReady();
   };
-  return { spool, client, sender, stats, telemetry, alarm, ids, receipt, advance, stop, dir };
+  return { spool, client, sender, stats, telemetry, alarm, ids, receipt, advance, stop, dir, clock };
 }
 
 describe('Sender and receipts', () => {
@@ -267,5 +270,86 @@ describe('Sender and receipts', () => {
     expect(ids()).toEqual([`t/${spool.id}-5-9`]);
     receipt({ kind: 't', id: `${spool.id}-5-9`, status: 'stored' });
     expect(spool.telemetry.acked()).toBe(10);
+  });
+
+  it('an unmatched receipt frees nothing and does not reset the doubled receipt timeout', async () => {
+    const { spool, telemetry, ids, receipt, advance, stats } = setup({ maxInflight: 2, batchMaxRecords: 5 });
+    await telemetry(5);
+    await waitFor('one batch', () => ids().length === 1);
+    advance(RECEIPT_TIMEOUT_MS);
+    await waitFor('the first resend', () => ids().length === 2);
+    // The timeout is now 2 s; a receipt for an id nobody waits for changes nothing.
+    receipt({ kind: 't', id: 'nobody', status: 'stored' });
+    advance(RECEIPT_TIMEOUT_MS);
+    await loopTurn();
+    expect(ids()).toHaveLength(2);
+    advance(RECEIPT_TIMEOUT_MS);
+    await waitFor('the second resend after 2 s', () => ids().length === 3);
+    expect(stats.counter('uplink.receipt_unmatched', { lane: 'telemetry' })).toBe(1);
+    expect(spool.telemetry.acked()).toBe(0);
+  });
+
+  it('telemetry goes while the alarm window is full and no alarm is waiting behind it', async () => {
+    const { spool, telemetry, alarm, ids } = setup({ maxInflight: 1, batchMaxRecords: 5 });
+    await alarm('ev-1');
+    await waitFor('the alarm', () => ids().length === 1);
+    await telemetry(5);
+    await waitFor('the batch beside the unreceipted alarm', () => ids().length === 2);
+    expect(ids()).toEqual(['a/ev-1', `t/${spool.id}-0-4`]);
+  });
+
+  it('records settled without sending do not make the receipt timeout come early', async () => {
+    const { spool, alarm, ids, advance, stats } = setup({ maxInflight: 2 });
+    await alarm('ev-1');
+    await waitFor('the alarm', () => ids().length === 1);
+    // Behind the unreceipted alarm: an unreadable record, settled without sending (and never published).
+    await spool.append('alarm', Buffer.from('not an alarm record'));
+    await waitFor('the unreadable record skipped', () => stats.counter('uplink.alarm_unreadable') === 1);
+    advance(RECEIPT_TIMEOUT_MS - 1);
+    await loopTurn();
+    expect(ids()).toEqual(['a/ev-1']);
+    expect(stats.counter('uplink.receipt_timeout')).toBe(0);
+    advance(1);
+    await waitFor('the resend after 1 s', () => ids().length === 2);
+  });
+
+  it('a partial batch waits batchMaxAge on the monotonic clock, then goes as it is', async () => {
+    const { spool, telemetry, ids, advance } = setup({ batchMaxRecords: 5, batchMaxAgeMs: 10_000 });
+    await telemetry(3);
+    await loopTurn();
+    advance(9_999);
+    await loopTurn();
+    expect(ids()).toEqual([]);
+    advance(1);
+    await waitFor('the partial batch', () => ids().length === 1);
+    expect(ids()).toEqual([`t/${spool.id}-0-2`]);
+  });
+
+  it('an alarm held for the clock (stamped 1970, clock not synced) is sent, re-based, once the clock is synced', async () => {
+    const { alarm, ids, advance, clock, client } = setup();
+    clock.isSynced = false;
+    await alarm('ev-held', { ts: 0, timeSynced: false });
+    await loopTurn();
+    expect(ids()).toEqual([]);
+    clock.isSynced = true;
+    advance(0);
+    await waitFor('the alarm', () => ids().length === 1);
+    expect(JSON.parse(String(client.published[0]!.payload))).toMatchObject({ eventId: 'ev-held', ts: clock.now(), timeSynced: false });
+  });
+
+  it('after a restart, a batch that did not start at 0 is replayed with its own boundaries', async () => {
+    const dir = tempDir('sender-replay');
+    cleanups.push(() => dir.remove());
+    const before = setup({ batchMaxRecords: 5, dir });
+    await before.telemetry(5);
+    await waitFor('the first batch', () => before.ids().length === 1);
+    before.receipt({ kind: 't', id: `${before.spool.id}-0-4`, status: 'stored' });
+    await before.telemetry(8);
+    await waitFor('the second batch', () => before.ids().length === 2);
+    expect(before.ids()[1]).toBe(`t/${before.spool.id}-5-9`);
+    await before.stop();
+    const after = setup({ batchMaxRecords: 3, dir });
+    await waitFor('the replayed batch', () => after.ids().length >= 1);
+    expect(after.ids()[0]).toBe(`t/${after.spool.id}-5-9`);
   });
 });

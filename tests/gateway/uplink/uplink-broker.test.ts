@@ -13,7 +13,7 @@ import { Stats } from '../../../contract/stats.js';
 import type { GatewayCommand as Command } from '../../../gateway/pipeline/types.js';
 import { Spool } from '../../../gateway/spool/spool.js';
 import { encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
-import { HonestClock } from '../../../gateway/time/honest-clock.js';
+import { HonestClock, PLAUSIBLE_EPOCH_MS } from '../../../gateway/time/honest-clock.js';
 import { Uplink } from '../../../gateway/uplink/uplink.js';
 import { startMosquitto, tempDir } from '../../helpers/peers.js';
 import { waitFor } from '../../helpers/wait.js';
@@ -27,7 +27,8 @@ beforeAll(async () => {
   cleanups.push(() => dir.remove());
   const acl = join(dir.path, 'acl');
   // Named users without a password file: mosquitto takes the name and applies its ACL section.
-  writeFileSync(acl, ['user township', 'topic readwrite #', 'user gw-up', 'topic readwrite lm/v1/gw-up/#', 'user gw-clock', 'topic readwrite lm/v1/gw-clock/#', ''].join('\n'));
+  const gateways = ['gw-up', 'gw-clock', 'gw-ret', 'gw-wall'];
+  writeFileSync(acl, ['user township', 'topic readwrite #', ...gateways.flatMap((g) => [`user ${g}`, `topic readwrite lm/v1/${g}/#`]), ''].join('\n'));
   broker = await startMosquitto({ dir: dir.path, extraConfig: ['allow_anonymous true', `acl_file ${acl}`] });
   url = `mqtt://127.0.0.1:${broker.port}`;
 });
@@ -42,9 +43,11 @@ afterEach(async () => {
   for (const stop of running.splice(0)) await stop();
 });
 
-async function township(gateway: string): Promise<{ client: MqttClient; messages: { topic: string; json: unknown; retain: boolean }[] }> {
+type Received = { topic: string; json: unknown; retain: boolean; qos: number };
+
+async function township(gateway: string): Promise<{ client: MqttClient; messages: Received[] }> {
   const client = await mqtt.connectAsync(url, { clientId: `township-${gateway}-${Math.random().toString(36).slice(2)}`, username: 'township', reconnectPeriod: 0 });
-  const messages: { topic: string; json: unknown; retain: boolean }[] = [];
+  const messages: Received[] = [];
   client.on('message', (topic, payload, packet) => {
     let json: unknown;
     try {
@@ -52,7 +55,7 @@ async function township(gateway: string): Promise<{ client: MqttClient; messages
     } catch {
       json = payload.toString('utf8');
     }
-    messages.push({ topic, json, retain: packet.retain });
+    messages.push({ topic, json, retain: packet.retain, qos: packet.qos });
   });
   await client.subscribeAsync([topics.status(gateway), topics.commandResult(gateway), `lm/v1/${gateway}/t/+`], { qos: 1 });
   running.push(() => client.endAsync(true));
@@ -81,7 +84,7 @@ function start(gateway: string, { clock = new HonestClock({ synced: true }), sta
   return { uplink, spool, stats, clock, stop };
 }
 
-const statusOf = (m: { json: unknown }) => m.json as { online: boolean; gateway: string; sources: unknown };
+const statusOf = (m: { json: unknown }) => m.json as { online: boolean; gateway: string; sources: unknown; ts: number };
 
 describe('Uplink against mosquitto', () => {
   it('publishes its retained status on connect and on its timer, and the offline status on stop', async () => {
@@ -144,6 +147,8 @@ describe('Uplink against mosquitto', () => {
     await waitFor('the pass-on answer', () => results().length === 4);
     expect(results()[3]).toEqual({ id: 'c-ack', ok: true, message: 'acknowledge passed to the gateway' });
     expect(seen.map((c) => c.kind)).toEqual(['request_health', 'silence', 'acknowledge']);
+    // At QoS 1 (the township subscribed at 1; a result published at 0 would arrive at 0 and could be lost).
+    expect(t.messages.filter((m) => m.topic === topics.commandResult('gw-up')).map((m) => m.qos)).toEqual([1, 1, 1, 1]);
     expect(stats.counter('uplink.command', { kind: 'request_health' })).toBe(1);
   });
 
@@ -159,5 +164,56 @@ describe('Uplink against mosquitto', () => {
     const id = batch.topic.split('/').pop()!;
     await t.client.publishAsync(topics.receipt('gw-up'), JSON.stringify({ v: 1, items: [{ kind: 't', id, status: 'stored' }] }), { qos: 1 });
     await waitFor('the record freed', () => spool.telemetry.acked() === 1);
+  });
+
+  it('keeps the online status retained, at QoS 1, for a township that connects while the gateway is up', async () => {
+    const t = await township('gw-ret');
+    const { uplink } = start('gw-ret');
+    await waitFor('connected', () => uplink.connected());
+    await waitFor('the online status', () => t.messages.find((m) => m.topic === topics.status('gw-ret') && statusOf(m).online));
+    const late = await township('gw-ret');
+    const retained = await waitFor('the retained status', () => late.messages.find((m) => m.topic === topics.status('gw-ret')));
+    expect(retained).toMatchObject({ retain: true, qos: 1, json: expect.objectContaining({ gateway: 'gw-ret', online: true }) });
+  });
+
+  it('believes a wall clock from 2025-01-01 on, and on stop publishes its own offline status stamped at the stop', async () => {
+    const t = await township('gw-wall');
+    let wall = PLAUSIBLE_EPOCH_MS;
+    const clock = new HonestClock({ synced: true, wall: () => wall });
+    const { uplink, stop } = start('gw-wall', { clock });
+    await waitFor('connected', () => uplink.connected());
+    const online = await waitFor('the online status at exactly 2025-01-01', () => t.messages.find((m) => m.topic === topics.status('gw-wall')));
+    expect(statusOf(online)).toMatchObject({ online: true, ts: PLAUSIBLE_EPOCH_MS });
+    wall = PLAUSIBLE_EPOCH_MS + 3_600_000;
+    await stop();
+    // Not the will (stamped when the connection was made): the uplink's own status, taken at the stop.
+    await waitFor('the offline status of the stop', () => t.messages.find((m) => m.topic === topics.status('gw-wall') && statusOf(m).ts === wall));
+    const statuses = t.messages.filter((m) => m.topic === topics.status('gw-wall')).map(statusOf);
+    expect(statuses.slice(1).every((s) => !s.online)).toBe(true);
+    expect(statuses.find((s) => s.ts === wall)?.online).toBe(false);
+    // And it is the status that stays retained: the stop ends the session cleanly, so the broker drops the
+    // will (made at connect, an hour older here) instead of publishing it over the stop's status.
+    const late = await township('gw-wall');
+    const retained = await waitFor('the retained status', () => late.messages.find((m) => m.topic === topics.status('gw-wall')));
+    expect(retained).toMatchObject({ retain: true, json: expect.objectContaining({ online: false, ts: wall }) });
+    expect(t.messages.filter((m) => m.topic === topics.status('gw-wall') && statusOf(m).ts === PLAUSIBLE_EPOCH_MS && !statusOf(m).online)).toEqual([]);
+  });
+});
+
+describe('Uplink before start()', () => {
+  it('is not connected and stops without error (a stage whose start failed is still stopped)', async () => {
+    const dir = tempDir('uplink-unstarted');
+    cleanups.push(() => dir.remove());
+    const stats = new Stats();
+    const spool = new Spool({ dir: dir.path, maxBytes: 1024 * 1024, maxAgeMs: 86_400_000, syncEveryMs: 5, segmentBytes: 64 * 1024 }, silentLogger(), stats);
+    spool.open();
+    cleanups.push(() => spool.close());
+    const clock = new HonestClock({ synced: true });
+    const uplink = new Uplink({
+      connection: { url: 'mqtt://127.0.0.1:1', gateway: 'gw-none', clientId: 'gw-none', username: 'gw-none', passwordFile: undefined, ca: undefined, cert: undefined, key: undefined, keepaliveMs: 5_000, reconnectMinMs: 50, reconnectMaxMs: 200 },
+      spool, time: { clock, epoch: clock.epoch }, batchMaxRecords: 1, batchMaxAgeMs: 10, maxInflight: 2, receiptTimeoutMs: 600_000, statusEveryMs: 600_000, sourceIds: [], log: silentLogger(), stats, onCommand: () => undefined,
+    });
+    expect(uplink.connected()).toBe(false);
+    await expect(uplink.stop()).resolves.toBeUndefined();
   });
 });
