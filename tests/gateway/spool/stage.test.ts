@@ -59,6 +59,25 @@ spool: { dir: ${dir.path}, ${spool} }
   return { dir: dir.path, context, events, stats, durability, alarms, measurements, stage, measurement, clock };
 }
 
+/** Spools `rounds` rounds of 30 one-line measurements, each round on disk before the next. */
+async function spoolRounds(s: ReturnType<typeof setup>, rounds: number): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
+    await s.durability.barrier();
+  }
+}
+
+/** A started stage on an 8 KB spool, interval timers faked, spooled past its bound so telemetry was dropped. */
+async function startOverfilled() {
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+  const s = setup('maxBytes: 8KB, syncEvery: 5ms, segmentBytes: 2KB');
+  s.stage.start();
+  cleanup.push(() => s.stage.stop());
+  const spool = s.context.services.get('spool')!;
+  await spoolRounds(s, 10);
+  return { s, spool };
+}
+
 describe('spool stage', () => {
   it('writes measurements and alarm events to their lanes, durable at the barrier, and counts an unencodable measurement instead', async () => {
     const s = setup('maxBytes: 64MB, syncEvery: 10ms, segmentBytes: 256KB');
@@ -83,15 +102,7 @@ describe('spool stage', () => {
   });
 
   it('raises spool_full once with the drop measurement when telemetry is dropped, and clears it when the bound check finds the spool under half', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const s = setup('maxBytes: 8KB, syncEvery: 5ms, segmentBytes: 2KB');
-    s.stage.start();
-    cleanup.push(() => s.stage.stop());
-    const spool = s.context.services.get('spool')!;
-    for (let round = 0; round < 10; round++) {
-      for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
-      await s.durability.barrier();
-    }
+    const { s, spool } = await startOverfilled();
     expect(spool.dropped()).toBeGreaterThan(0);
     const full = s.alarms.filter((a) => a.rule === 'spool_full');
     expect(full).toHaveLength(1); // raised once, not per drop
@@ -117,15 +128,7 @@ describe('spool stage', () => {
   });
 
   it('the gateway alarms and the drop measurement carry the gateway, the clock\'s time and a fresh event id', async () => {
-    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const s = setup('maxBytes: 8KB, syncEvery: 5ms, segmentBytes: 2KB');
-    s.stage.start();
-    cleanup.push(() => s.stage.stop());
-    const spool = s.context.services.get('spool')!;
-    for (let round = 0; round < 10; round++) {
-      for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
-      await s.durability.barrier();
-    }
+    const { s, spool } = await startOverfilled();
     spool.telemetry.ack(spool.telemetry.durableEnd());
     const before = s.clock.now();
     vi.advanceTimersByTime(60_000);
@@ -159,10 +162,7 @@ describe('spool stage', () => {
     s.stage.start();
     cleanup.push(() => s.stage.stop());
     const spool = s.context.services.get('spool')!;
-    for (let round = 0; round < 4; round++) {
-      for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
-      await s.durability.barrier();
-    }
+    await spoolRounds(s, 4);
     const laneDir = join(s.dir, 'telemetry');
     const segments = readdirSync(laneDir).filter((f) => f.endsWith('.seg')).sort();
     expect(segments.length).toBeGreaterThan(2);
@@ -187,10 +187,7 @@ describe('spool stage', () => {
     const s = setup('maxBytes: 8KB, syncEvery: 5ms, segmentBytes: 2KB');
     s.stage.start();
     const spool = s.context.services.get('spool')!;
-    for (let round = 0; round < 10; round++) {
-      for (let i = 0; i < 30; i++) s.events.emit('measurement', s.measurement(200 + i));
-      await s.durability.barrier();
-    }
+    await spoolRounds(s, 10);
     await s.stage.stop();
     const end = spool.telemetry.durableEnd();
     const alarmEnd = spool.alarm.durableEnd(); // the spool_full warning itself
