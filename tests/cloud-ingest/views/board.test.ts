@@ -123,6 +123,9 @@ describe('board basics at 1366 px and 390 px', () => {
       expect(Number(await page.getAttribute('#chart', 'data-gaps'))).toBeGreaterThanOrEqual(20);
       expect(Number(await page.getAttribute('#chart', 'data-points'))).toBeGreaterThanOrEqual(250);
       expect(await page.textContent('#chart .chart-title')).toContain('(mA)');
+      // The chart redraws at the new width when its resize observer fires, a frame or more after the
+      // viewport changed (on a loaded box it was still 439 px wide at the first look): wait for it to settle.
+      await expect.poll(async () => { const box = await page.locator('#chart canvas').first().boundingBox(); return box ? box.x + box.width : Infinity; }, { timeout: 10_000 }).toBeLessThanOrEqual(viewport.width + 0.5);
       await expectNoHorizontalOverflow(page, `${viewport.width} px`);
       for (const selector of ['header h1', '#board .case', '#gateways tr[data-gateway="gw-hq12"]', '#stats tr[data-compound="hongqi-lane-12"]', '#series li', '#chart canvas']) await expectVisibleWithin(page, selector, viewport.width);
       // The title is one or two lines, not one character per line.
