@@ -2,6 +2,8 @@
 // target at a time (the tests of one folder, not the whole suite: the box has two cores), so each target
 // names only the tests that exercise its code; crash.test.ts is left out because its child process never
 // runs an active mutant.
+import { createHash } from 'node:crypto';
+
 export const targets = {
   spool: { mutate: ['gateway/spool/**/*.ts'], tests: ['tests/gateway/spool/*.test.ts'] },
   uplink: { mutate: ['gateway/uplink/**/*.ts'], tests: ['tests/gateway/uplink/{stages,tls-credentials,tls-refusal,alarm-priority,busy-refusal,sender-receipts,wire,uplink-broker,uplink-aedes}.test.ts', 'tests/contract/errors.test.ts'] },
@@ -42,5 +44,10 @@ export function currentTarget() {
  */
 export function reportName(name) {
   const narrowed = [process.env.LM_MUTATE_FILES, process.env.LM_MUTATE_TESTS && `tests=${process.env.LM_MUTATE_TESTS}`].filter(Boolean).join('+');
-  return narrowed ? `${name}--${narrowed.replace(/[^A-Za-z0-9.=+-]+/g, '_')}` : name;
+  if (!narrowed) return name;
+  const readable = narrowed.replace(/[^A-Za-z0-9.=+-]+/g, '_');
+  // A file name has at most 255 bytes (the .incremental.json suffix included): a long list of globs
+  // keeps its start and a hash of the whole, so two different narrowings never share a report.
+  if (readable.length <= 160) return `${name}--${readable}`;
+  return `${name}--${readable.slice(0, 120)}-${createHash('sha256').update(narrowed).digest('hex').slice(0, 16)}`;
 }
