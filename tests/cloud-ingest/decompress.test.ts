@@ -48,6 +48,18 @@ describe('checkTelemetry (issue 13: a batch inflated as a stream, never held who
     expect(streamed.lines.at(-1)).toMatch(/^power,source=m2,building=楼2,.* voltage=1 /);
   });
 
+  it('checks a small payload that inflates past the synchronous cap on the streamed path, not refusing it', async () => {
+    const line = `power,source=m1,building=1 voltage=230.1 ${now}`;
+    const text = Array<string>(Math.ceil((SYNC_OUTPUT_BYTES * 1.5) / line.length)).fill(line).join('\n');
+    const payload = gzipSync(text);
+    expect(payload.length).toBeLessThan(SYNC_INPUT_BYTES); // tried synchronously first
+    expect(Buffer.byteLength(text)).toBeGreaterThan(SYNC_OUTPUT_BYTES);
+    const checked = await checkTelemetry(identity, payload, now);
+    expect(checked.rejectedCount).toBe(0);
+    expect(checked.lines).toHaveLength(text.split('\n').length);
+    expect(checked.lines[0]).toMatch(/^power,source=m1,building=1,.*gateway=gw-1 voltage=230.1 /);
+  });
+
   it('refuses a bomb whole as it inflates, using none of the series budget; non-gzip too', async () => {
     const budget = new SeriesBudget({ maxPerGateway: 10, maxPerTownship: 100, rotateMs: 1e9 });
     const bomb = gzipSync(Buffer.concat([Buffer.from(`power,source=early v=1 ${now}\n`), Buffer.alloc(MAX_BATCH_BYTES, '\n')]));
