@@ -2,6 +2,7 @@
 // decodes every point the reading carries, stamps time and tags, and emits on the bus.
 import { decodeAll } from '../devices/decode.js';
 import { deviceTime } from '../devices/device-time.js';
+import type { ResolvedPoint } from '../devices/resolve.js';
 import type { ResolvedSource } from '../drivers/driver.js';
 import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
@@ -10,17 +11,15 @@ import type { GatewayEvents } from './events.js';
 import type { Clock, Measurement, Reading } from './types.js';
 
 export class Decoder {
-  private readonly sources: ReadonlyMap<string, ResolvedSource>;
-  /** Each source's points by id, made once: a map per reading was a share of the allocation at saturation. */
-  private readonly pointsById = new Map<string, ReadonlyMap<string, ResolvedSource['resolved']['points'][number]>>();
+  /** Each source with its points by id, made once: a map per reading was a share of the allocation at saturation. */
+  private readonly sources: ReadonlyMap<string, { readonly source: ResolvedSource; readonly pointsById: ReadonlyMap<string, ResolvedPoint> }>;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
     private readonly context: { events: EventBus<GatewayEvents>; clock: Clock; log: Logger; stats: Stats },
     sources: readonly ResolvedSource[],
   ) {
-    this.sources = new Map(sources.map((s) => [s.config.id, s]));
-    for (const s of sources) this.pointsById.set(s.config.id, new Map(s.resolved.points.map((p) => [p.id, p])));
+    this.sources = new Map(sources.map((s) => [s.config.id, { source: s, pointsById: new Map(s.resolved.points.map((p) => [p.id, p])) }]));
   }
 
   start(): void {
@@ -34,12 +33,13 @@ export class Decoder {
 
   decode(reading: Reading): void {
     const { events, clock, log, stats } = this.context;
-    const source = this.sources.get(reading.source);
-    if (!source) {
+    const known = this.sources.get(reading.source);
+    if (!known) {
       stats.inc('decode.unknown_source', { source: reading.source });
       log.warn({ source: reading.source }, 'reading from a source that is not configured; dropped');
       return;
     }
+    const { source, pointsById: byId } = known;
     // Wall time derived from the reading's monotonic stamp, so queueing inside the gateway does not skew
     // it; or the device's own time, where its profile names one and it can be believed (device-time.ts).
     let ts = clock.now() - (clock.mono() - reading.mono);
@@ -56,7 +56,6 @@ export class Decoder {
         log.debug({ source: reading.source, reason: told.reason }, 'device time not used; the gateway stamps the reading');
       }
     }
-    const byId = this.pointsById.get(reading.source)!;
     for (const [pointId, result] of decodeAll(source.resolved.points, reading.values)) {
       const point = byId.get(pointId)!;
       if (result.kind === 'error') {
