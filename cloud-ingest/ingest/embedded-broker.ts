@@ -212,7 +212,7 @@ export class EmbeddedBroker implements CommandChannel, ReceiptChannel {
     );
   }
 
-  /** At QoS 0 (RECEIPT_QOS in contract/wire.ts says why): no PUBACK back and nothing kept for an offline gateway. */
+  /** At RECEIPT_QOS (contract/wire.ts says which, and why). */
   async sendReceipt(gateway: string, receipt: Receipt): Promise<void> {
     const broker = this.broker;
     if (!broker) throw new Error('broker not started');

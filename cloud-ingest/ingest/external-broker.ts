@@ -105,7 +105,7 @@ export class ExternalBroker implements CommandChannel, ReceiptChannel {
     await this.connectedClient().publishAsync(topics.command(gateway), JSON.stringify(message), { qos: 1 });
   }
 
-  /** At QoS 0 (RECEIPT_QOS in contract/wire.ts says why): the broker forwards it to the gateway if connected, and keeps none. */
+  /** At RECEIPT_QOS (contract/wire.ts says which, and why). */
   async sendReceipt(gateway: string, receipt: Receipt): Promise<void> {
     await this.connectedClient().publishAsync(topics.receipt(gateway), JSON.stringify(receipt), { qos: RECEIPT_QOS });
   }

@@ -1,5 +1,5 @@
 // Receipts to gateways: cloud-ingest's word that a batch or alarm event is in the database. Items that
-// settle in the same tick for one gateway go out as one message on lm/v1/<gateway>/receipt (QoS 0:
+// settle in the same tick for one gateway go out as one message on lm/v1/<gateway>/receipt (QoS 1:
 // RECEIPT_QOS in contract/wire.ts). A receipt that is lost costs only a resend: the gateway resends
 // unreceipted ids after a reconnect or its receipt timeout, and dedup answers them again without a write.
 import type { Logger } from '../../contract/logger.js';

@@ -15,6 +15,7 @@ import { mosquittoIngestAcl } from '../../cloud-ingest/registry/provision.js';
 import type { CloudIngest } from '../../cloud-ingest/service.js';
 import { silentLogger } from '../../contract/logger.js';
 import { Stats } from '../../contract/stats.js';
+import { RECEIPT_QOS } from '../../contract/wire.js';
 import { Spool } from '../../gateway/spool/spool.js';
 import { encodeTelemetryRecord } from '../../gateway/spool/telemetry-record.js';
 import { HonestClock } from '../../gateway/time/honest-clock.js';
@@ -85,7 +86,9 @@ async function township(shape: 'embedded' | 'mosquitto', influxUrl: string): Pro
 }
 
 describe.each(['embedded', 'mosquitto'] as const)('a receipt lost while the gateway is offline (%s broker)', (shape) => {
-  it('ends with the batch receipted once and stored once, through the resend after the reconnect', async () => {
+  // Skipped while receipts are at QoS 1 again (RECEIPT_QOS, contract/wire.ts says why): the persistent
+  // session then keeps the receipt and delivers it on reconnect, so the resend path this checks is not taken.
+  it.skipIf(RECEIPT_QOS === 1)('ends with the batch receipted once and stored once, through the resend after the reconnect', async () => {
     const receiver = await InfluxReceiver.start();
     cleanups.push(() => receiver.close());
     receiver.answer = (_request, n) => (n === 0 ? 'hold' : { status: 204 });
