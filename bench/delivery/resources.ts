@@ -31,6 +31,11 @@ export class Resources {
     this.dirs.add(path);
   }
 
+  /** Keeps a tracked folder after all (a run that lost or doubled data keeps its logs for reading). */
+  untrackDir(path: string): void {
+    this.dirs.delete(path);
+  }
+
   /** An orderly stop (client end, peer SIGTERM), run newest first by release(). */
   onRelease(cleanup: () => Promise<void> | void): void {
     this.cleanups.push(cleanup);

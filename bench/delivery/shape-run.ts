@@ -54,6 +54,7 @@ export interface ShapeResult {
   readonly faults: Record<string, number>;
   readonly logs: Record<string, number>;
   readonly schedule: readonly ExecutedFault[];
+  /** With --keep, or when the run lost or doubled anything: the folder left behind with its logs. */
   readonly runDir?: string;
 }
 
@@ -204,6 +205,13 @@ export async function runShape(o: ShapeOptions): Promise<ShapeResult> {
   await gateway.stop();
   await township.stop();
   disk.unmount();
+  // A run that lost or doubled anything keeps its folder (gateway.log, the workers' logs, the spool):
+  // the figures say that something went wrong, the logs say what.
+  const faulty = !drainComplete || m.doubled > 0 || a.doubled > 0;
+  if (faulty && !o.keep) {
+    resources.untrackDir(dir);
+    say(`kept ${dir} for its logs (something was lost or doubled)`);
+  }
   return {
     shape: o.shape,
     seed: o.seed,
@@ -215,7 +223,7 @@ export async function runShape(o: ShapeOptions): Promise<ShapeResult> {
     faults,
     logs,
     schedule: executed.sort((x, y) => x.atS - y.atS),
-    ...(o.keep ? { runDir: dir } : {}),
+    ...(o.keep || faulty ? { runDir: dir } : {}),
   };
 }
 
