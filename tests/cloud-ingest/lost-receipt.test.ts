@@ -1,11 +1,11 @@
-// A receipt lost on its way to the gateway (issue 19: receipts go out at QoS 0, so a broker keeps none
-// for a gateway that is offline). The gateway's uplink (spool + sender, subscribed at QoS 1) sends a
-// batch; the database write is held; the gateway's connection is cut (a TCP forwarder on 127.0.0.1 between
-// it and the broker); the write is released and its receipt goes out while the gateway is away. After
-// the reconnect the gateway resends the unreceipted batch with the same id, dedup answers it with a
-// receipt without writing again: the batch ends receipted once and stored once. Both broker shapes: the
-// embedded aedes, and mosquitto 2.0 with an external-broker worker. The receipt timeout is far beyond
-// the test, so only the resend after the reconnect can bring the second receipt.
+// A receipt sent while its gateway is offline (a TCP forwarder on 127.0.0.1 between gateway and broker
+// is cut). The gateway's uplink (spool + sender, subscribed at QoS 1) sends a batch; the database write
+// is held; the link is cut; the write is released and its receipt goes out while the gateway is away.
+// After the reconnect the batch must end receipted once and stored once: through the receipt the
+// persistent session kept (receipts at QoS 1), or through the resend with the same id, which dedup
+// answers with a receipt without writing again (the only way at QoS 0, where a broker keeps nothing
+// for an offline gateway). Both broker shapes: the embedded aedes, and mosquitto 2.0 with an
+// external-broker worker. The receipt timeout is far beyond the test, so it cannot be what resends.
 import { chmodSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -86,9 +86,11 @@ async function township(shape: 'embedded' | 'mosquitto', influxUrl: string): Pro
 }
 
 describe.each(['embedded', 'mosquitto'] as const)('a receipt lost while the gateway is offline (%s broker)', (shape) => {
-  // Skipped while receipts are at QoS 1 again (RECEIPT_QOS, contract/wire.ts says why): the persistent
-  // session then keeps the receipt and delivers it on reconnect, so the resend path this checks is not taken.
-  it.skipIf(RECEIPT_QOS === 1)('ends with the batch receipted once and stored once, through the resend after the reconnect', async () => {
+  // At either receipt QoS (RECEIPT_QOS, contract/wire.ts says which, and why): at QoS 0 the receipt sent
+  // while the gateway is away is gone and only the resend after the reconnect brings one; at QoS 1 the
+  // persistent session may deliver the queued receipt first (then nothing is resent) or the resend may
+  // race it (then dedup answers it). Either way the batch ends receipted once and stored once.
+  it('ends with the batch receipted once and stored once after the reconnect', async () => {
     const receiver = await InfluxReceiver.start();
     cleanups.push(() => receiver.close());
     receiver.answer = (_request, n) => (n === 0 ? 'hold' : { status: 204 });
@@ -127,9 +129,12 @@ describe.each(['embedded', 'mosquitto'] as const)('a receipt lost while the gate
 
     link.restore();
     await waitFor('the batch receipted after the reconnect', () => spool.telemetry.acked() === 1, 20_000, () => ({ receipts: service.stats.counter('ingest.receipts', { gateway: 'gw-lr' }), republished: stats.counter('uplink.republished', { lane: 'telemetry' }) }));
-    expect(stats.counter('uplink.republished', { lane: 'telemetry' })).toBe(1);
-    expect(service.stats.counter('ingest.duplicate_batch', { gateway: 'gw-lr' })).toBe(1);
-    expect(service.stats.counter('ingest.receipts', { gateway: 'gw-lr' })).toBe(2);
+    const republished = stats.counter('uplink.republished', { lane: 'telemetry' });
+    if (RECEIPT_QOS === 0) expect(republished).toBe(1);
+    else expect(republished).toBeLessThanOrEqual(1);
+    // Every resend is answered by dedup with a receipt of its own, never with a second write.
+    expect(service.stats.counter('ingest.duplicate_batch', { gateway: 'gw-lr' })).toBe(republished);
+    expect(service.stats.counter('ingest.receipts', { gateway: 'gw-lr' })).toBe(1 + republished);
     expect(stats.counter('uplink.receipted', { lane: 'telemetry', status: 'stored' })).toBe(1);
     expect(receiver.requests).toHaveLength(1);
     expect(receiver.stored.filter((l) => l.includes('source=meter-lr'))).toHaveLength(1);
