@@ -119,10 +119,12 @@ export class RecentWindow {
       let entry = gateway.sources.get(line.source);
       if (!entry) {
         const source = own(line.source);
-        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], next: 0, touched: now, bytes: ENTRY_OVERHEAD + 2 * (identity.gateway.length + 1 + source.length) };
+        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], next: 0, touched: now, bytes: 0 };
         this.sources.add(entry);
         gateway.sources.set(source, entry);
-        this.grow(gateway, entry, entry.bytes);
+        // From 0: grow() adds to the entry too (seeded with its overhead, each entry counted it twice and
+        // each eviction freed an overhead more than it had added, so a gateway cycling sources held ever more).
+        this.grow(gateway, entry, ENTRY_OVERHEAD + 2 * (identity.gateway.length + 1 + source.length));
       } else if (entry.touched !== now) {
         // Insertion order is the recency order for eviction; one re-insert per source per batch is enough.
         entry.touched = now;
