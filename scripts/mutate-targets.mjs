@@ -16,7 +16,7 @@ export const targets = {
     // this run: each mutant re-ran their database start. So does tests/hostile/line-checks.test.ts: its
     // 60 KB-line window flood takes over 30 s under Stryker's instrumentation (units.test.ts checks the
     // same line checks).
-    tests: ['tests/cloud-ingest/{ingest-core,writer-http,units,client-id,broker-queue,broker-contract,admission,decompress,dedup-journal,receipts,series-budget,recent-window-memory,line-protocol,line-post}.test.ts'],
+    tests: ['tests/cloud-ingest/{ingest-core,writer-http,units,client-id,broker-queue,broker-contract,admission,decompress,dedup-journal,receipts,series-budget,recent-window-memory,recent-window-budgets,line-protocol,line-post}.test.ts'],
   },
   contract: { mutate: ['contract/wire.ts', 'contract/vocabulary.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
   modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/*.test.ts'] },
