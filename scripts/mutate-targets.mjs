@@ -17,7 +17,7 @@ export const targets = {
     // 60 KB-line window flood takes over 30 s under Stryker's instrumentation (units.test.ts checks the
     // same line checks). tests/hostile/township-logins.test.ts is in (3 s): the embedded broker's login
     // limits, the -doctor twin and the packet-size cut.
-    tests: ['tests/cloud-ingest/{ingest-core,writer-http,units,client-id,broker-queue,broker-contract,admission,decompress,dedup-journal,receipts,series-budget,recent-window-memory,recent-window-budgets,embedded-broker-acl,line-protocol,line-post}.test.ts', 'tests/hostile/township-logins.test.ts'],
+    tests: ['tests/cloud-ingest/{ingest-core,writer-http,units,client-id,broker-queue,broker-contract,admission,decompress,dedup-journal,receipts,series-budget,recent-window-memory,recent-window-budgets,embedded-broker-acl,external-broker-client,line-protocol,line-post}.test.ts', 'tests/hostile/township-logins.test.ts'],
   },
   contract: { mutate: ['contract/wire.ts', 'contract/vocabulary.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
   modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/*.test.ts'] },
