@@ -20,7 +20,9 @@ export const targets = {
   },
   contract: { mutate: ['contract/wire.ts', 'contract/vocabulary.ts'], tests: ['tests/cloud-ingest/{ingest,contract}.test.ts', 'tests/gateway/uplink/stages.test.ts'] },
   modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/*.test.ts'] },
-  devices: { mutate: ['gateway/devices/**/*.ts'], tests: ['tests/devices/*.test.ts', 'tests/gateway/pipeline/decoder.test.ts', 'tests/gateway/drivers/modbus/plan.test.ts'] },
+  // tests/gateway/devices holds the folder's own unit tests (ranges, device time, profile cache, state
+  // keys) and dlt645/profile-check the DL/T 645 point checks (dlt645-point.ts) at profile load.
+  devices: { mutate: ['gateway/devices/**/*.ts'], tests: ['tests/devices/*.test.ts', 'tests/gateway/devices/*.test.ts', 'tests/gateway/pipeline/decoder.test.ts', 'tests/gateway/drivers/modbus/plan.test.ts', 'tests/gateway/drivers/dlt645/profile-check.test.ts'] },
   rules: { mutate: ['gateway/rules/**/*.ts'], tests: ['tests/gateway/rules/*.test.ts'] },
   alarms: { mutate: ['gateway/alarms/**/*.ts'], tests: ['tests/gateway/alarms/*.test.ts', 'tests/gateway/actuators/silence-button.test.ts'] },
 };
