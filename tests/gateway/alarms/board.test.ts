@@ -76,4 +76,11 @@ describe('alarm board', () => {
     expect(isSounding({ state: 'acknowledged', silenced: false })).toBe(false);
     expect(isShowing({ state: 'acknowledged' })).toBe(true);
   });
+
+  it('takes an alarm whose first event is not a raise (a latched alarm restored as acknowledged after a restart)', () => {
+    const board = new AlarmBoard();
+    const view = board.apply(event('smoke', 'acknowledge', 'acknowledged', { by: 'button:b1', level: 'fire', ts: 5_000 }));
+    expect(view).toMatchObject({ state: 'acknowledged', silenced: false, acknowledgedBy: 'button:b1', raisedTs: 5_000 });
+    expect(board.list().map((a) => a.alarmId)).toEqual(['smoke']);
+  });
 });

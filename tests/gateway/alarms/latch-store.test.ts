@@ -113,6 +113,11 @@ describe('latched alarms across a restart', () => {
     expect(t.seen.map((e) => `${e.alarmId}:${e.transition}`)).toEqual(['a:raise', 'b:acknowledge']);
     // A restored alarm is real, not a test: reset waits for its condition like any other.
     expect(t.engine.get('a')).toMatchObject({ test: false, latch: true, conditionActive: false });
+    // Raised before the restart, restored after an alarm of its level raised since: it is listed first.
+    const restored = engineWith(file);
+    restored.engine.condition(smokeCondition(true, { alarmId: 'z', latch: false }));
+    restored.engine.restore();
+    expect(restored.engine.alarms().map((a) => a.alarmId)).toEqual(['a', 'b', 'z']);
 
     for (const [name, body] of [['g.json', { format: 2, alarms: [entry('a', 'raised')] }], ['h.json', { format: 1, alarms: { a: entry('a', 'raised') } }]] as const) {
       writeFileSync(join(dir.path, name), JSON.stringify(body));
@@ -126,6 +131,8 @@ describe('latched alarms across a restart', () => {
   it('starts empty without a file (not an error), and counts a file that cannot be read', () => {
     const none = engineWith(join(dir.path, 'never-written.json'));
     none.engine.restore();
+    expect(none.seen).toEqual([]);
+    expect(none.engine.alarms()).toEqual([]);
     expect(none.stats.counter('alarms.latch_store_error', { op: 'read' })).toBe(0);
     const folder = join(dir.path, 'a-folder.json');
     mkdirSync(folder);
