@@ -163,3 +163,115 @@ describe('alarm engine', () => {
     expect(t.seen).toEqual([]);
   });
 });
+
+describe('alarm engine: commands, repeats and expiry', () => {
+  const waterId = 'level-1.level.water_alarm';
+  const smokeId = 'smoke-1.smoke_alarm.smoke';
+
+  it('acknowledges only a raised alarm, and counts each transition by kind and level', () => {
+    const t = setup();
+    t.engine.condition(water(true));
+    t.engine.command({ kind: 'acknowledge', alarmId: waterId, by: 'console' });
+    t.engine.command({ kind: 'acknowledge', alarmId: waterId, by: 'township:zhang' });
+    expect(t.transitions()).toEqual(['raise:raised', 'acknowledge:acknowledged']);
+    expect(t.engine.get(waterId)).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'console' });
+    expect(t.engine.get('nope._.x')).toBeUndefined();
+    expect(t.stats.counter('alarms.unknown_command_target', { action: 'acknowledge' })).toBe(0);
+    expect(t.stats.counter('alarms.transition', { transition: 'raise', level: 'alarm' })).toBe(1);
+    expect(t.stats.counter('alarms.transition', { transition: 'acknowledge', level: 'alarm' })).toBe(1);
+  });
+
+  it('an acknowledged alarm that does not latch stays acknowledged while its condition repeats', () => {
+    const t = setup();
+    t.engine.condition(water(true));
+    t.engine.command({ kind: 'acknowledge', alarmId: waterId, by: 'console' });
+    t.engine.condition(water(true, { value: 43 }));
+    expect(t.transitions()).toEqual(['raise:raised', 'acknowledge:acknowledged']);
+    expect(t.engine.get(waterId)).toMatchObject({ state: 'acknowledged', value: 43 });
+  });
+
+  it('a latched alarm whose condition comes back counts as active again: reset is refused', () => {
+    const t = setup();
+    t.engine.condition(smokeCondition(true));
+    t.engine.condition(smokeCondition(false, { value: undefined }));
+    // A condition without a value keeps the last one seen.
+    expect(t.engine.get(smokeId)).toMatchObject({ conditionActive: false, value: 'smoke' });
+    t.engine.condition(smokeCondition(true, { value: undefined }));
+    expect(t.engine.get(smokeId)).toMatchObject({ conditionActive: true, value: 'smoke', state: 'raised' });
+    t.engine.command({ kind: 'reset', alarmId: smokeId, by: 'console' });
+    expect(t.stats.counter('alarms.reset_refused', { source: 'smoke-1' })).toBe(1);
+    expect(t.transitions()).toEqual(['raise:raised']);
+  });
+
+  it('silences one alarm by id, for the default time when none is given; an unknown id silences nothing', () => {
+    const t = setup();
+    t.engine.condition(water(true));
+    t.engine.condition(smokeCondition(true));
+    t.engine.command({ kind: 'silence', alarmId: waterId, by: 'console', forMs: 0 });
+    t.engine.command({ kind: 'silence', alarmId: 'nope._.x', by: 'console', forMs: 60_000 });
+    expect(t.stats.counter('alarms.unknown_command_target', { action: 'silence' })).toBe(1);
+    expect(t.engine.get(waterId)!.silenced).toBe(true);
+    expect(t.engine.get(smokeId)!.silenced).toBe(false);
+    expect(t.seen.filter((e) => e.transition === 'silence').map((e) => e.alarmId)).toEqual([waterId]);
+    // 0 means the site's silenceFor (15 min), not "no silence".
+    t.clock.advance(15 * 60_000 - 1);
+    t.engine.tick();
+    expect(t.engine.get(waterId)!.silenced).toBe(true);
+    t.clock.advance(1);
+    t.engine.tick();
+    expect(t.engine.get(waterId)!.silenced).toBe(false);
+  });
+
+  it('a reset for an alarm that is not active is counted and changes nothing', () => {
+    const t = setup();
+    t.engine.condition(water(true));
+    t.engine.command({ kind: 'reset', alarmId: 'nope._.x', by: 'console' });
+    expect(t.stats.counter('alarms.unknown_command_target', { action: 'reset' })).toBe(1);
+    expect(t.transitions()).toEqual(['raise:raised']);
+  });
+
+  it('holds a repeated suppressed condition once, and site windows apply to the sources they name only', () => {
+    const windowAllDay = { window: { from: '00:00', to: '23:59', reason: 'pump maintenance' } };
+    const t = setup({ suppress: [{ ...windowAllDay, sources: ['level-1'] }, { ...windowAllDay, sources: ['level-9'] }] });
+    t.engine.condition(water(true));
+    t.engine.condition(water(true));
+    expect(t.stats.counter('alarms.suppressed', { source: 'level-1', rule: 'water_alarm' })).toBe(1);
+    t.engine.condition(smokeCondition(true));
+    expect(t.seen.map((e) => e.alarmId)).toEqual([smokeId]);
+  });
+
+  it('a new test alarm ends the one before it; a test alarm neither latches nor waits for a condition', () => {
+    const t = setup();
+    t.engine.command({ kind: 'test_alarm', by: 'township:li', level: 'fire', forMs: 10_000 });
+    expect(t.engine.get('gw-1._.test_alarm')).toMatchObject({ latch: false, conditionActive: false, silenced: false, test: true, source: 'gw-1', tags: { gateway: 'gw-1' } });
+    t.clock.advance(9_999);
+    t.engine.tick();
+    expect(t.engine.alarms()).toHaveLength(1);
+    t.engine.command({ kind: 'test_alarm', by: 'console', level: 'alarm', forMs: 10_000 });
+    expect(t.transitions()).toEqual(['raise:raised', 'clear:cleared', 'raise:raised']);
+    expect(t.seen[1]).toMatchObject({ by: 'console', level: 'fire' });
+    // The second one runs its own 10 s from when it was started.
+    t.clock.advance(9_999);
+    t.engine.tick();
+    expect(t.engine.get('gw-1._.test_alarm')).toMatchObject({ level: 'alarm' });
+    t.clock.advance(1);
+    t.engine.tick();
+    expect(t.engine.alarms()).toEqual([]);
+  });
+
+  it('orders alarms of one level by the time they were raised', () => {
+    const t = setup();
+    t.engine.condition(water(true));
+    t.clock.advance(1_000);
+    t.engine.condition(water(true, { alarmId: 'level-2.level.water_alarm', source: 'level-2' }));
+    t.clock.advance(1_000);
+    t.engine.condition(water(true, { alarmId: 'level-0.level.water_alarm', source: 'level-0' }));
+    expect(t.engine.alarms().map((a) => a.source)).toEqual(['level-1', 'level-2', 'level-0']);
+  });
+
+  it('restores nothing, and does not fail, without a store', () => {
+    const t = setup();
+    t.engine.restore();
+    expect(t.seen).toEqual([]);
+  });
+});
