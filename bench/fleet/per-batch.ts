@@ -16,6 +16,7 @@ import { Ingest } from '../../cloud-ingest/ingest/ingest.js';
 import { ReceiptBatcher } from '../../cloud-ingest/ingest/receipts.js';
 import { RecentWindow } from '../../cloud-ingest/ingest/recent-window.js';
 import { SeriesBudget } from '../../cloud-ingest/ingest/series-budget.js';
+import { HeadCache } from '../../cloud-ingest/ingest/head-cache.js';
 import { decompressTelemetry } from '../../cloud-ingest/ingest/decompress.js';
 import { checkBatch, decompressBatch } from '../../cloud-ingest/ingest/telemetry.js';
 import { InfluxWriter } from '../../cloud-ingest/ingest/writer.js';
@@ -120,11 +121,15 @@ try {
   const texts = await Promise.all(samples.map((p) => decompressBatch(p)));
   const checkedSamples = await Promise.all(texts.map(async (t, i) => (await checkBatch(identities[i % GATEWAYS]!, t, Date.now(), series)).checked));
   const scratch = new DedupStore(100_000, join(dir.path, 'scratch.journal'));
+  // The heads the samples' gateways sent, as Ingest keeps them (its own cache is not reachable from here).
+  const heads = new HeadCache();
+  for (let i = 0; i < GATEWAYS; i++) await checkBatch(identities[i]!, texts[i % texts.length]!, Date.now(), undefined, heads);
   const breakdown = Object.fromEntries([
     await stage('gunzipAsyncUs', (i) => decompressBatch(samples[i]!)),
     await stage('decompressTelemetryUs', (i) => decompressTelemetry(samples[i]!)),
     await stage('windowAddUs', (i) => window.add(identities[i % GATEWAYS]!, checkedSamples[i]!)),
-    await stage('checkBatchUs', (i) => checkBatch(identities[i % GATEWAYS]!, texts[i]!, Date.now(), series)),
+    await stage('checkBatchUs', (i) => checkBatch(identities[i % GATEWAYS]!, texts[i]!, Date.now(), series, heads)),
+    await stage('checkBatchNoHeadCacheUs', (i) => checkBatch(identities[i % GATEWAYS]!, texts[i]!, Date.now(), series)),
     await stage('dedupJournalUs', (i) => scratch.once(`gw-${i % GATEWAYS}/t/x${i}`, async () => undefined)),
     await stage('promiseTickUs', () => new Promise((r) => setImmediate(r))),
   ]);

@@ -6,6 +6,7 @@
 // the full MAX_BATCH_BYTES limit.
 import { gunzipSync } from 'node:zlib';
 import type { GatewayIdentity } from '../registry/registry.js';
+import type { HeadCache } from './head-cache.js';
 import type { SeriesBudget } from './series-budget.js';
 import { BatchDecodeError, checkBatch, checkGzipBatch, decompressBatch, type CheckedBatch } from './telemetry.js';
 
@@ -26,14 +27,14 @@ export function decompressTelemetry(payload: Buffer): Promise<Buffer> {
 }
 
 /** A gzip'd telemetry batch checked (telemetry.ts); throws BatchDecodeError for data that is not gzip or too large. */
-export function checkTelemetry(identity: GatewayIdentity, payload: Buffer, now: number, series?: SeriesBudget): Promise<CheckedBatch> {
-  if (payload.length > SYNC_INPUT_BYTES) return checkGzipBatch(identity, payload, now, series);
+export function checkTelemetry(identity: GatewayIdentity, payload: Buffer, now: number, series?: SeriesBudget, heads?: HeadCache): Promise<CheckedBatch> {
+  if (payload.length > SYNC_INPUT_BYTES) return checkGzipBatch(identity, payload, now, series, heads);
   let text: Buffer;
   try {
     text = gunzipSync(payload, { maxOutputLength: SYNC_OUTPUT_BYTES });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return checkGzipBatch(identity, payload, now, series);
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return checkGzipBatch(identity, payload, now, series, heads);
     return Promise.reject(new BatchDecodeError((error as Error).message));
   }
-  return checkBatch(identity, text, now, series);
+  return checkBatch(identity, text, now, series, heads);
 }

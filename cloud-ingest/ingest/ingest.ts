@@ -12,6 +12,7 @@ import type { GatewayIdentity } from '../registry/registry.js';
 import type { DedupStore } from './dedup.js';
 import type { ReceiptBatcher } from './receipts.js';
 import type { RecentWindow } from './recent-window.js';
+import { HeadCache } from './head-cache.js';
 import type { SeriesBudget } from './series-budget.js';
 import { checkTelemetry } from './decompress.js';
 import { BatchDecodeError, type CheckedBatch, type RejectedLine } from './telemetry.js';
@@ -57,6 +58,8 @@ export class Ingest {
 
   constructor(private readonly deps: IngestDeps) {}
 
+  /** Line heads already checked, per gateway: a repeated head skips its checks (head-cache.ts). */
+  private readonly heads = new HeadCache();
   private pendingBytes = 0;
   private readonly pendingByGateway = new Map<string, number>();
   private lastShedLog = 0;
@@ -168,7 +171,7 @@ export class Ingest {
     };
     let batch: CheckedBatch;
     try {
-      batch = await checkTelemetry(identity, payload, Date.now(), this.deps.series);
+      batch = await checkTelemetry(identity, payload, Date.now(), this.deps.series, this.heads);
     } catch (error) {
       if (error instanceof BatchDecodeError) return refused('BATCH_UNREADABLE', `not valid gzip, or over the size limit: ${error.message}`);
       throw error;

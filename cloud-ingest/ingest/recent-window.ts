@@ -6,6 +6,7 @@
 // it stores the field text as sent and parses it only when the console asks for a chart.
 import type { GatewayIdentity } from '../registry/registry.js';
 import type { CheckedLine } from './checked-line.js';
+import { own } from './head-cache.js';
 import { parseFields, type FieldValue } from './line-protocol.js';
 
 export interface SeriesKey {
@@ -47,17 +48,6 @@ export interface WindowLimits {
 /** Bytes of an entry beyond its points (object, arrays, key), and of one point beyond its text. */
 const ENTRY_OVERHEAD = 256;
 const POINT_OVERHEAD = 32;
-
-/**
- * The string as a copy of its own. A checked line's parts are V8 slices of the whole decompressed batch
- * text; kept as they are, each point held here would keep its batch's text (kilobytes, not its few
- * dozen bytes) alive, and the byte budget would count a third of what the window really holds
- * (bench:fleet at 1,000 gateways: issue 19). Concatenation then slice makes a flat string of the
- * part's length alone.
- */
-function own(part: string): string {
-  return ` ${part}`.slice(1);
-}
 
 function pointBytes(fieldText: string): number {
   return POINT_OVERHEAD + 2 * fieldText.length;

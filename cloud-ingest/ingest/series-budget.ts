@@ -47,13 +47,17 @@ export class SeriesBudget {
 
   /** undefined when the line's series may be written, else the refusal (which budget, its size). */
   admit(township: string, gateway: string, series: string): string | undefined {
+    return this.admitHash(township, gateway, seriesHash(series));
+  }
+
+  /** admit() for a series whose seriesHash is known (a checked line carries it: one hash per head, not per line). */
+  admitHash(township: string, gateway: string, hash: number): string | undefined {
     const now = this.now();
     if (now - this.rotatedAt >= this.limits.rotateMs) {
       this.previous = this.current;
       this.current = emptyGeneration();
       this.rotatedAt = now;
     }
-    const hash = seriesHash(series);
     const mine = this.current.byGateway.get(gateway);
     if (mine?.has(hash)) return undefined;
     const old = this.previous.byGateway.get(gateway);

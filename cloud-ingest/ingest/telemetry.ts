@@ -4,7 +4,8 @@ import { createGunzip, gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import { LastmileError } from '../../contract/errors.js';
 import type { GatewayIdentity } from '../registry/registry.js';
-import { checkLine, identitySuffix, type CheckedLine } from './checked-line.js';
+import { checkLine, identitySuffix, type CheckedLine, type KnownHeads } from './checked-line.js';
+import type { HeadCache } from './head-cache.js';
 import { LineError, lineTooLong, MAX_LINE_BYTES } from './line-protocol.js';
 import type { SeriesBudget } from './series-budget.js';
 
@@ -96,12 +97,16 @@ class BatchChecker {
   private sliceStart = performance.now();
   /** The identity tags every accepted line ends its series key with, made once for the batch. */
   private readonly suffix: string;
+  /** The gateway's heads already checked, when the caller keeps them (head-cache.ts). */
+  private readonly known: KnownHeads | undefined;
 
   constructor(
     private readonly identity: GatewayIdentity,
     private readonly now: number,
+    heads: HeadCache | undefined,
   ) {
     this.suffix = identitySuffix(identity);
+    this.known = heads?.forGateway(identity.gateway, this.suffix);
   }
 
   /**
@@ -145,7 +150,7 @@ class BatchChecker {
     for (let i = 0; i < this.checked.length; i++) {
       if (i % LINES_PER_CLOCK_LOOK === LINES_PER_CLOCK_LOOK - 1) await this.maybeYield();
       const c = this.checked[i]!;
-      const refusal = series.admit(township, gateway, c.series);
+      const refusal = series.admitHash(township, gateway, c.seriesHash);
       if (refusal === undefined) {
         if (seriesRefused > 0) {
           lines.push(this.lines[i]!);
@@ -183,7 +188,7 @@ class BatchChecker {
     const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (line === '' || line.charCodeAt(0) === 35) return;
     try {
-      const c = checkLine(line, this.identity, this.now, this.suffix);
+      const c = checkLine(line, this.identity, this.now, this.suffix, this.known);
       this.lines.push(c.out);
       this.checked.push(c);
       this.lineNumbers.push(number);
@@ -210,9 +215,9 @@ function count(checked: readonly CheckedLine[]): number {
   return measurements;
 }
 
-/** Checks a batch already in memory (a small one inflated at once, or text). */
-export async function checkBatch(identity: GatewayIdentity, input: string | Buffer, now: number = Date.now(), series?: SeriesBudget): Promise<CheckedBatch> {
-  const checker = new BatchChecker(identity, now);
+/** Checks a batch already in memory (a small one inflated at once, or text). `heads`: checked line heads kept across batches. */
+export async function checkBatch(identity: GatewayIdentity, input: string | Buffer, now: number = Date.now(), series?: SeriesBudget, heads?: HeadCache): Promise<CheckedBatch> {
+  const checker = new BatchChecker(identity, now, heads);
   if (typeof input === 'string') await checker.push(input);
   else if (input.length <= TEXT_CHUNK_BYTES) await checker.push(input.toString('utf8'));
   else {
@@ -228,8 +233,8 @@ export async function checkBatch(identity: GatewayIdentity, input: string | Buff
  * ever held as bytes. Throws BatchDecodeError for data that is not gzip or inflates past MAX_BATCH_BYTES
  * (the batch is refused whole; the series budget is untouched).
  */
-export async function checkGzipBatch(identity: GatewayIdentity, payload: Buffer, now: number = Date.now(), series?: SeriesBudget): Promise<CheckedBatch> {
-  const checker = new BatchChecker(identity, now);
+export async function checkGzipBatch(identity: GatewayIdentity, payload: Buffer, now: number = Date.now(), series?: SeriesBudget, heads?: HeadCache): Promise<CheckedBatch> {
+  const checker = new BatchChecker(identity, now, heads);
   const decoder = new StringDecoder('utf8');
   const inflate = createGunzip({ chunkSize: INFLATE_CHUNK_BYTES });
   inflate.end(payload);

@@ -4,6 +4,7 @@
 // of checkLine agreeing with the general parser. Pure functions: fast enough for the mutation run.
 import { describe, expect, it } from 'vitest';
 import { checkLine, identitySuffix } from '../../cloud-ingest/ingest/checked-line.js';
+import { seriesHash } from '../../cloud-ingest/ingest/series-budget.js';
 import {
   checkFieldKey, checkLineSize, checkMeasurement, checkTag, checkText, checkTimestamp, formatLine, isPlainAscii, LineError, lineTooLong, MAX_ABS_VALUE, MAX_LINE_BYTES,
   MAX_TAG_VALUE_CHARS, parseFields, parseFieldValue, parseLine, type ParsedLine,
@@ -243,9 +244,9 @@ describe('checkLine, fast path and general parser', () => {
   it('sets the identity tags from the registry on both paths, with the series key and counts', () => {
     expect(suffix).toBe(',township=town,compound=c1,gateway=gw-1');
     const fast = checkLine(`power,source=m1,township=evil,building=3,gateway=x,compound=y v=1,w=2i ${now}`, identity, now, suffix);
-    expect(fast).toEqual({ out: `power,source=m1,building=3${suffix} v=1,w=2i ${now}`, measurement: 'power', source: 'm1', series: `power,source=m1,building=3${suffix}`, fieldText: 'v=1,w=2i', fieldCount: 2, ts: now });
+    expect(fast).toEqual({ out: `power,source=m1,building=3${suffix} v=1,w=2i ${now}`, measurement: 'power', source: 'm1', series: `power,source=m1,building=3${suffix}`, seriesHash: seriesHash(`power,source=m1,building=3${suffix}`), fieldText: 'v=1,w=2i', fieldCount: 2, ts: now });
     const general = checkLine(`power,source=m1,township=evil,building=3 v=1,s="a b" ${now}`, identity, now);
-    expect(general).toEqual({ out: `power,source=m1,building=3${suffix} v=1,s="a b" ${now}`, measurement: 'power', source: 'm1', series: `power,source=m1,building=3${suffix}`, fieldText: 'v=1,s="a b"', fieldCount: 2, ts: now });
+    expect(general).toEqual({ out: `power,source=m1,building=3${suffix} v=1,s="a b" ${now}`, measurement: 'power', source: 'm1', series: `power,source=m1,building=3${suffix}`, seriesHash: seriesHash(`power,source=m1,building=3${suffix}`), fieldText: 'v=1,s="a b"', fieldCount: 2, ts: now });
     expect(checkLine(`power,source=m\\ 1 v=1 ${now}`, identity, now).series).toBe(`power,source=m\\ 1${suffix}`);
   });
 
