@@ -157,29 +157,39 @@ function rangeFault(point: ResolvedPoint, value: number, unit: string | undefine
 }
 
 /** Decodes every point a reading carries; points that others depend on (decimals, unit codes) go first. */
-const decodeOrders = new WeakMap<readonly ResolvedPoint[], readonly ResolvedPoint[]>();
-
-/** The points another point depends on (decimals, unit) first; worked out once per point list. */
-function decodeOrder(points: readonly ResolvedPoint[]): readonly ResolvedPoint[] {
-  let ordered = decodeOrders.get(points);
-  if (!ordered) {
-    const dependedOn = new Set(points.flatMap((p) => [p.decimalsFrom, p.unitFrom?.point].filter((x): x is string => x !== undefined)));
-    ordered = [...points.filter((p) => dependedOn.has(p.id)), ...points.filter((p) => !dependedOn.has(p.id))];
-    decodeOrders.set(points, ordered);
-  }
-  return ordered;
+interface DecodePlan {
+  readonly ordered: readonly ResolvedPoint[];
+  /** Ids of the points whose values others read (decimals, unit codes); empty for most profiles. */
+  readonly dependedOn: ReadonlySet<string>;
 }
 
+const decodePlans = new WeakMap<readonly ResolvedPoint[], DecodePlan>();
+
+/** The points another point depends on (decimals, unit) first; worked out once per point list. */
+function decodePlan(points: readonly ResolvedPoint[]): DecodePlan {
+  let plan = decodePlans.get(points);
+  if (!plan) {
+    const dependedOn = new Set(points.flatMap((p) => [p.decimalsFrom, p.unitFrom?.point].filter((x): x is string => x !== undefined)));
+    plan = { ordered: [...points.filter((p) => dependedOn.has(p.id)), ...points.filter((p) => !dependedOn.has(p.id))], dependedOn };
+    decodePlans.set(points, plan);
+  }
+  return plan;
+}
+
+const NO_SIBLINGS: Siblings = () => undefined;
+
 export function decodeAll(points: readonly ResolvedPoint[], values: ReadonlyMap<string, RawValue>): Map<string, PointResult> {
+  const { ordered, dependedOn } = decodePlan(points);
   const results = new Map<string, PointResult>();
-  const numbers = new Map<string, number>();
-  const siblings: Siblings = (pointId) => numbers.get(pointId);
-  for (const point of decodeOrder(points)) {
+  // Sibling values are kept only where some point reads them: no second map per reading for most profiles.
+  const numbers = dependedOn.size > 0 ? new Map<string, number>() : undefined;
+  const siblings: Siblings = numbers === undefined ? NO_SIBLINGS : (pointId) => numbers.get(pointId);
+  for (const point of ordered) {
     const raw = values.get(point.id);
     if (raw === undefined) continue;
     const result = decodePoint(point, raw, siblings);
     results.set(point.id, result);
-    if (result.kind === 'value' && typeof result.value === 'number') numbers.set(point.id, result.value);
+    if (numbers !== undefined && result.kind === 'value' && typeof result.value === 'number' && dependedOn.has(point.id)) numbers.set(point.id, result.value);
   }
   return results;
 }
