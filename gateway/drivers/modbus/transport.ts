@@ -1,5 +1,6 @@
 // One Modbus connection, one transaction at a time: an RTU serial port through modbus-serial, or a TCP
-// socket through ./tcp-client.ts (MBAP framing without modbus-serial's per-request costs). Failures are classified so installers can tell a dead device (timeout) from wiring or settings
+// socket through ./tcp-client.ts (MBAP framing without modbus-serial's per-request costs). Failures are
+// classified so installers can tell a dead device (timeout) from wiring or settings
 // (CRC, short frames) and from a device that refuses a request (exception).
 import modbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
