@@ -30,11 +30,12 @@ const WARMUP_S = 3;
 const ALARM_SAMPLES = QUICK ? 10 : 30;
 /**
  * The poll interval given to every source on both sides: below what one bus connection can serve, so each
- * side reads as fast as it can. 2 ms since the slave answers at once: at 10 ms a side that turns a request
- * round faster than a cycle per 10 ms was held by its own schedule (84 measurements per cycle, so at most
- * 8,400/s), not by its work (docs/benchmarks.md, "The poll interval"). `--poll-ms=N` runs another interval.
+ * side is asked for more than it can read. 10 ms by default, the interval at which Node-RED does best (at
+ * 2 ms its CPU per measurement and its RSS grow, docs/benchmarks.md "The poll interval"). At 10 ms lastmile
+ * is held by its own schedule (84 measurements per cycle, so at most 8,400/s), which understates its
+ * throughput; `--poll-ms=2` shows what it reads when it is not held.
  */
-const POLL_MS = pollMs(process.argv.find((a) => a.startsWith('--poll-ms='))?.slice('--poll-ms='.length) ?? '2');
+const POLL_MS = pollMs(process.argv.find((a) => a.startsWith('--poll-ms='))?.slice('--poll-ms='.length) ?? '10');
 
 function pollMs(text: string): number {
   const ms = Number(text);
