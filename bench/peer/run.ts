@@ -28,8 +28,20 @@ const ROUNDS = QUICK ? 1 : 3;
 const WINDOW_S = QUICK ? 10 : 25;
 const WARMUP_S = 3;
 const ALARM_SAMPLES = QUICK ? 10 : 30;
-/** The poll interval given to every source on both sides: far below what one serial bus connection can serve. */
-const POLL_MS = 10;
+/**
+ * The poll interval given to every source on both sides: below what one bus connection can serve, so each
+ * side is asked for more than it can read. 10 ms by default, the interval at which Node-RED does best (at
+ * 2 ms its CPU per measurement and its RSS grow, docs/benchmarks.md "The poll interval"). At 10 ms lastmile
+ * is held by its own schedule (84 measurements per cycle, so at most 8,400/s), which understates its
+ * throughput; `--poll-ms=2` shows what it reads when it is not held.
+ */
+const POLL_MS = pollMs(process.argv.find((a) => a.startsWith('--poll-ms='))?.slice('--poll-ms='.length) ?? '10');
+
+function pollMs(text: string): number {
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms < 1) throw new Error(`bench:peer: --poll-ms must be a whole number of milliseconds >= 1, got ${text}`);
+  return ms;
+}
 const NODE_RED_ALARM_TOPIC = 'bench/node-red/alarm';
 const NODE_RED_TELEMETRY_TOPIC = 'bench/node-red/t';
 const say = (text: string) => process.stderr.write(`bench:peer: ${text}\n`);

@@ -16,11 +16,17 @@ export type Siblings = (pointId: string) => number | undefined;
 
 const scratch = Buffer.alloc(4);
 
+/** One register with its bytes in order. */
+function inWordOrder(word: number, little: boolean): number {
+  return little ? ((word & 0xff) << 8) | (word >> 8) : word & 0xffff;
+}
+
 /** Applies byte order inside each word, then word order, then the data type. Returns the raw number. */
 export function registersToNumber(point: ResolvedPoint, words: readonly number[]): number {
-  const fixed = words.map((word) => (point.byteOrder === 'little' ? ((word & 0xff) << 8) | (word >> 8) : word & 0xffff));
+  // Byte order per word without an array per point: this runs for every register point of every poll.
+  const little = point.byteOrder === 'little';
   if (point.width === 1) {
-    const word = fixed[0]!;
+    const word = inWordOrder(words[0]!, little);
     switch (point.type) {
       case 'i16':
         return word >= 0x8000 ? word - 0x10000 : word;
@@ -34,10 +40,11 @@ export function registersToNumber(point: ResolvedPoint, words: readonly number[]
         return word;
     }
   }
-  const [first, second] = fixed as [number, number];
-  const [hi, lo] = point.wordOrder === 'big' ? [first, second] : [second, first];
-  scratch.writeUInt16BE(hi, 0);
-  scratch.writeUInt16BE(lo, 2);
+  const first = inWordOrder(words[0]!, little);
+  const second = inWordOrder(words[1]!, little);
+  const big = point.wordOrder === 'big';
+  scratch.writeUInt16BE(big ? first : second, 0);
+  scratch.writeUInt16BE(big ? second : first, 2);
   switch (point.type) {
     case 'i32':
       return scratch.readInt32BE(0);
@@ -86,12 +93,20 @@ export function rawOf(point: ResolvedPoint, raw: RawValue): number | boolean | s
   }
 }
 
+/** The fault sentinel the raw value matches; a loop that makes a string only for a string value (it runs per point). */
+function sentinelOf(point: ResolvedPoint, value: number | boolean | string, asInteger: number | undefined): ResolvedPoint['faults'][number] | undefined {
+  for (const fault of point.faults) {
+    if (fault.raw === asInteger || (typeof value === 'string' && String(fault.raw) === value)) return fault;
+  }
+  return undefined;
+}
+
 export function decodePoint(point: ResolvedPoint, raw: RawValue, siblings: Siblings): PointResult {
   const value = rawOf(point, raw);
   if (typeof value === 'object') return { kind: 'error', message: value.error };
 
   const asInteger = typeof value === 'boolean' ? Number(value) : typeof value === 'number' && Number.isInteger(value) ? value : undefined;
-  const sentinel = point.faults.find((fault) => fault.raw === asInteger || String(fault.raw) === value);
+  const sentinel = sentinelOf(point, value, asInteger);
   if (sentinel) return { kind: 'fault', code: sentinel.code, raw: typeof value === 'boolean' ? Number(value) : value, text: sentinel.text };
 
   if (point.states) {
@@ -142,29 +157,39 @@ function rangeFault(point: ResolvedPoint, value: number, unit: string | undefine
 }
 
 /** Decodes every point a reading carries; points that others depend on (decimals, unit codes) go first. */
-const decodeOrders = new WeakMap<readonly ResolvedPoint[], readonly ResolvedPoint[]>();
-
-/** The points another point depends on (decimals, unit) first; worked out once per point list. */
-function decodeOrder(points: readonly ResolvedPoint[]): readonly ResolvedPoint[] {
-  let ordered = decodeOrders.get(points);
-  if (!ordered) {
-    const dependedOn = new Set(points.flatMap((p) => [p.decimalsFrom, p.unitFrom?.point].filter((x): x is string => x !== undefined)));
-    ordered = [...points.filter((p) => dependedOn.has(p.id)), ...points.filter((p) => !dependedOn.has(p.id))];
-    decodeOrders.set(points, ordered);
-  }
-  return ordered;
+interface DecodePlan {
+  readonly ordered: readonly ResolvedPoint[];
+  /** Ids of the points whose values others read (decimals, unit codes); empty for most profiles. */
+  readonly dependedOn: ReadonlySet<string>;
 }
 
+const decodePlans = new WeakMap<readonly ResolvedPoint[], DecodePlan>();
+
+/** The points another point depends on (decimals, unit) first; worked out once per point list. */
+function decodePlan(points: readonly ResolvedPoint[]): DecodePlan {
+  let plan = decodePlans.get(points);
+  if (!plan) {
+    const dependedOn = new Set(points.flatMap((p) => [p.decimalsFrom, p.unitFrom?.point].filter((x): x is string => x !== undefined)));
+    plan = { ordered: [...points.filter((p) => dependedOn.has(p.id)), ...points.filter((p) => !dependedOn.has(p.id))], dependedOn };
+    decodePlans.set(points, plan);
+  }
+  return plan;
+}
+
+const NO_SIBLINGS: Siblings = () => undefined;
+
 export function decodeAll(points: readonly ResolvedPoint[], values: ReadonlyMap<string, RawValue>): Map<string, PointResult> {
+  const { ordered, dependedOn } = decodePlan(points);
   const results = new Map<string, PointResult>();
-  const numbers = new Map<string, number>();
-  const siblings: Siblings = (pointId) => numbers.get(pointId);
-  for (const point of decodeOrder(points)) {
+  // Sibling values are kept only where some point reads them: no second map per reading for most profiles.
+  const numbers = dependedOn.size > 0 ? new Map<string, number>() : undefined;
+  const siblings: Siblings = numbers === undefined ? NO_SIBLINGS : (pointId) => numbers.get(pointId);
+  for (const point of ordered) {
     const raw = values.get(point.id);
     if (raw === undefined) continue;
     const result = decodePoint(point, raw, siblings);
     results.set(point.id, result);
-    if (result.kind === 'value' && typeof result.value === 'number') numbers.set(point.id, result.value);
+    if (numbers !== undefined && result.kind === 'value' && typeof result.value === 'number' && dependedOn.has(point.id)) numbers.set(point.id, result.value);
   }
   return results;
 }

@@ -80,23 +80,28 @@ export class RulesEngine implements RuleStateLookup {
     const bound = this.bySource.get(measurement.source);
     if (!bound) return;
     // Each rule on this point sees the value in its own unit; a unit that does not convert is a fault.
-    // Plain loops: this runs for every measurement of a source with rules.
-    const inputs = new Array<Measurement>(bound.length);
+    // Plain loops, and an array of inputs only when a rule needs the value converted: this runs for
+    // every measurement of a source with rules.
+    let converted: Measurement[] | undefined;
     for (let i = 0; i < bound.length; i++) {
       const b = bound[i]!;
-      const input = b.evaluator.point === measurement.point ? inRuleUnit(measurement, b.unit) : measurement;
+      if (b.evaluator.point !== measurement.point) continue;
+      const input = inRuleUnit(measurement, b.unit);
       if (input === undefined) {
         this.unitMismatch(measurement, b.unit!);
         return;
       }
-      inputs[i] = input;
+      if (input !== measurement) {
+        converted ??= new Array<Measurement>(bound.length).fill(measurement);
+        converted[i] = input;
+      }
     }
     const time = this.time();
     if (measurement.quality !== 'bad') this.clearFault(measurement, time);
     let changed = false;
     for (let i = 0; i < bound.length; i++) {
       const b = bound[i]!;
-      const input = inputs[i]!;
+      const input = converted === undefined ? measurement : converted[i]!;
       if (b.evaluator.point === measurement.point) b.lastUnit = input.unit;
       changed = this.apply(b, b.evaluator.measure(input, time), time) || changed;
     }

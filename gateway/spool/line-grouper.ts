@@ -25,8 +25,8 @@ const MAX_SERIES_REMEMBERED = 20_000;
 interface Group {
   readonly key: string;
   readonly fields: string[];
-  /** Field name → its index in fields (a point repeated within one stamp replaces the earlier value). */
-  readonly names: Map<string, number>;
+  /** The escaped field name of each entry in fields (a point repeated within one stamp replaces the earlier value). */
+  readonly names: string[];
   readonly stamp: TimeStamp;
   readonly deviceTime: boolean;
 }
@@ -58,17 +58,27 @@ export class LineGrouper {
       sameKey = [];
       this.byKey.set(key, sameKey);
     }
-    let group = sameKey.find((g) => sameNumber(g.stamp.mono, m.mono) && sameNumber(g.stamp.ts, m.ts) && g.stamp.synced === m.timeSynced);
+    // Plain loops, no closure or map per measurement: a line holds one reading's points, a few dozen at most.
+    let group: Group | undefined;
+    for (const g of sameKey) {
+      if (sameNumber(g.stamp.mono, m.mono) && sameNumber(g.stamp.ts, m.ts) && g.stamp.synced === m.timeSynced) {
+        group = g;
+        break;
+      }
+    }
     if (!group) {
-      group = { key, fields: [], names: new Map(), stamp: { ts: m.ts, mono: m.mono, synced: m.timeSynced, epoch: this.epoch }, deviceTime: m.deviceTime === true };
+      group = { key, fields: [], names: [], stamp: { ts: m.ts, mono: m.mono, synced: m.timeSynced, epoch: this.epoch }, deviceTime: m.deviceTime === true };
       sameKey.push(group);
       this.groups.push(group);
     }
     // A point repeated within one stamp replaces the earlier value (InfluxDB would keep the last one too).
     const name = escapeKey(m.point);
-    const existing = group.names.get(name);
-    if (existing !== undefined) group.fields[existing] = field;
-    else group.names.set(name, group.fields.push(field) - 1);
+    const existing = group.names.indexOf(name);
+    if (existing >= 0) group.fields[existing] = field;
+    else {
+      group.names.push(name);
+      group.fields.push(field);
+    }
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.flush());

@@ -33,6 +33,8 @@ interface PolledSource {
   readonly pollMs: number;
   readonly timeoutMs: number;
   readonly urgent: boolean;
+  /** `{source: id}`, made once: the stats labels of every request and fault of this source. */
+  readonly labels: Readonly<Record<string, string>>;
   nextDue: number;
   /** Monotonic time the last poll started (-Infinity before the first). */
   lastAttempt: number;
@@ -80,6 +82,7 @@ export class BusPoller {
         // A model known to answer slowly gets its own time, never less than the bus's.
         timeoutMs: Math.max(transport.timeoutMs, modbus?.responseTimeout ?? 0),
         urgent: source.resolved.points.some((p) => ALARM_CLASSES.has(p.class)),
+        labels: Object.freeze({ source: source.config.id }),
         nextDue: 0,
         lastAttempt: Number.NEGATIVE_INFINITY,
         failures: 0,
@@ -175,12 +178,20 @@ export class BusPoller {
     }
   }
 
-  /** One transaction, then the bus's inter-frame silence. */
-  private async transact(polled: PolledSource, request: ReadRequest): Promise<ReadResult> {
+  /**
+   * One transaction, then the bus's inter-frame silence. Modbus TCP keeps no silence and has no stale
+   * input to count, so its answer is the transport's promise itself: no async frame per request.
+   */
+  private transact(polled: PolledSource, request: ReadRequest): Promise<ReadResult> {
     this.requestsSent++;
-    this.context.stats.inc('modbus.requests', { source: polled.id });
+    this.context.stats.inc('modbus.requests', polled.labels);
+    const answer = this.transport.read(polled.unit, request, polled.timeoutMs);
+    return this.transport.bus.type === 'rtu' ? this.afterRtuFrame(answer) : answer;
+  }
+
+  private async afterRtuFrame(answer: Promise<ReadResult>): Promise<ReadResult> {
     try {
-      return await this.transport.read(polled.unit, request, polled.timeoutMs);
+      return await answer;
     } finally {
       if (this.transport.interFrameMs > 0) await sleep(this.transport.interFrameMs);
       if (this.transport.discardedBytes > 0) {
@@ -190,22 +201,18 @@ export class BusPoller {
     }
   }
 
-  /** Reads one block, retrying once when the answer came back garbled. */
-  private async readBlock(polled: PolledSource, request: ReadRequest): Promise<ReadResult> {
-    try {
-      return await this.transact(polled, request);
-    } catch (error) {
-      const fault = classifyModbusError(error);
-      if (!fault.worthRetry) throw fault;
-      this.countFault(polled, request, fault);
-      this.context.stats.inc('modbus.retries', { source: polled.id });
-      return await this.transact(polled, request);
-    }
+  /** The one retry of a block whose answer came back garbled at once; any other fault is thrown on. */
+  private async retryGarbled(polled: PolledSource, request: ReadRequest, error: unknown): Promise<ReadResult> {
+    const fault = classifyModbusError(error);
+    if (!fault.worthRetry) throw fault;
+    this.countFault(polled, request, fault);
+    this.context.stats.inc('modbus.retries', polled.labels);
+    return await this.transact(polled, request);
   }
 
   private countFault(polled: PolledSource, request: ReadRequest, fault: ModbusFault): void {
     const { stats, log } = this.context;
-    stats.inc(`modbus.${fault.kind}`, { source: polled.id });
+    stats.inc(`modbus.${fault.kind}`, polled.labels);
     const where = { source: polled.id, unit: polled.unit, bus: this.transport.bus.id, fn: request.function, address: request.address, count: request.count };
     if (fault.kind === 'exception') {
       const block = `${request.function}:${request.address}:${request.count}`;
@@ -225,7 +232,13 @@ export class BusPoller {
     for (const request of polled.requests) {
       if (!this.running) return;
       try {
-        const result = await this.readBlock(polled, request);
+        let result: ReadResult;
+        try {
+          result = await this.transact(polled, request);
+        } catch (error) {
+          // Only an answer that came back garbled at once is read again; retryGarbled throws anything else on.
+          result = await this.retryGarbled(polled, request, error);
+        }
         if (result.kind === 'words') image.setWords(request.function as 3 | 4, request.address, result.words);
         else image.setBits(request.function as 1 | 2, request.address, result.bits);
       } catch (error) {

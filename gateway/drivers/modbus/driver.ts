@@ -1,4 +1,4 @@
-// The Modbus driver (RTU and TCP, modbus-serial): one BusPoller per bus.
+// The Modbus driver (RTU through modbus-serial, TCP through ./tcp-client.ts): one BusPoller per bus.
 import type { Driver, DriverContext, DriverFactory, ResolvedSource } from '../driver.js';
 import { BusPoller } from './bus-poller.js';
 import { ModbusTransport, type ModbusBus } from './transport.js';

@@ -1,52 +1,17 @@
-// One Modbus connection (RTU serial port or TCP socket) through modbus-serial, one transaction at a time.
-// Failures are classified so installers can tell a dead device (timeout) from wiring or settings
+// One Modbus connection, one transaction at a time: an RTU serial port through modbus-serial, or a TCP
+// socket through ./tcp-client.ts (MBAP framing without modbus-serial's per-request costs). Failures are
+// classified so installers can tell a dead device (timeout) from wiring or settings
 // (CRC, short frames) and from a device that refuses a request (exception).
 import modbusSerial from 'modbus-serial';
 import type { ModbusRTU } from 'modbus-serial/ModbusRTU.js';
 import type { Bus } from '../../../config/sections/buses.js';
-import type { SourceFaultKind } from '../../pipeline/types.js';
+import { classifyModbusError, ModbusFault } from './fault.js';
 import type { ReadRequest } from './plan.js';
+import { ModbusTcpClient } from './tcp-client.js';
 
 export type ModbusBus = Extract<Bus, { type: 'rtu' | 'tcp' }>;
 
-export class ModbusFault extends Error {
-  constructor(
-    readonly kind: SourceFaultKind,
-    message: string,
-    readonly exceptionCode?: number,
-    /** True when finding this out took a whole response timeout (silence, or an answer that stopped short). */
-    readonly waitedForTimeout = kind === 'timeout',
-  ) {
-    super(message);
-    this.name = 'ModbusFault';
-  }
-
-  /** A garbled answer that came back at once: the device is there, so one immediate retry is cheap. */
-  get worthRetry(): boolean {
-    return (this.kind === 'crc' || this.kind === 'short_frame') && !this.waitedForTimeout;
-  }
-
-  /**
-   * True when the device (or the line to it) did not answer usefully, so further requests to it in this
-   * cycle would only cost more timeouts. Exceptions 10/11 come from a TCP gateway whose RTU target is dead.
-   */
-  get deviceSilent(): boolean {
-    if (this.kind === 'exception') return this.exceptionCode === 10 || this.exceptionCode === 11;
-    return this.kind !== 'decode';
-  }
-}
-
-/** Maps modbus-serial's errors onto fault kinds. Anything unrecognised is a connection fault (the link gets reset). */
-export function classifyModbusError(error: unknown): ModbusFault {
-  if (error instanceof ModbusFault) return error;
-  const err = error as { message?: string; modbusCode?: number; errno?: string; code?: string } | undefined;
-  const message = err?.message ?? String(error);
-  if (typeof err?.modbusCode === 'number') return new ModbusFault('exception', `exception ${err.modbusCode}: ${message}`, err.modbusCode);
-  if (err?.errno === 'ETIMEDOUT' || /timed out/i.test(message)) return new ModbusFault('timeout', 'no answer within the timeout');
-  if (/crc/i.test(message)) return new ModbusFault('crc', message);
-  if (/data length|unexpected data/i.test(message)) return new ModbusFault('short_frame', message);
-  return new ModbusFault('connection', message);
-}
+export { classifyModbusError, ModbusFault } from './fault.js';
 
 export type ReadResult = { kind: 'words'; words: number[] } | { kind: 'bits'; bits: boolean[] };
 
@@ -57,7 +22,7 @@ interface BufferedPortInternals {
 
 /**
  * Modbus TCP: consecutive timeouts before the connection is re-made. A malformed MBAP header (a length
- * longer than the frame) leaves modbus-serial waiting for bytes that belong to the next answer, and every
+ * longer than the frame) leaves a client waiting for bytes that belong to the next answer, and every
  * answer after it is misread; a fresh connection starts clean (issue 13 item 6: one bad frame took all
  * five sources of a bus offline for good). Two, so one slave that is merely dead behind a TCP-to-RTU
  * gateway costs a reconnect only every other poll.
@@ -65,11 +30,14 @@ interface BufferedPortInternals {
 export const TCP_TIMEOUTS_BEFORE_RECONNECT = 2;
 
 export class ModbusTransport {
+  /** The RTU port's client (modbus-serial). */
   private client: ModbusRTU | undefined;
+  /** The TCP connection's client. */
+  private tcp: ModbusTcpClient | undefined;
   private consecutiveTimeouts = 0;
   /** Connections re-made after a framing error or repeated timeouts (TCP), for the stats and tests. */
   reconnects = 0;
-  private connecting: Promise<ModbusRTU> | undefined;
+  private connecting: Promise<unknown> | undefined;
   /** Bus-level response timeout; a source may ask for more (its profile's responseTimeout). */
   readonly timeoutMs: number;
   /** Silence kept between RTU transactions: 3.5 character times (fixed 1.75 ms above 19200 baud). */
@@ -79,7 +47,7 @@ export class ModbusTransport {
 
   constructor(
     readonly bus: ModbusBus,
-    /** Called for asynchronous port errors, which modbus-serial would otherwise throw as an unhandled 'error'. */
+    /** Called for asynchronous port errors (cable pulled, socket reset), which arrive outside any transaction. */
     private readonly onPortError: (error: Error) => void = () => undefined,
   ) {
     this.timeoutMs = bus.timeout;
@@ -91,76 +59,125 @@ export class ModbusTransport {
     }
   }
 
-  private async connect(): Promise<ModbusRTU> {
-    if (this.client?.isOpen) return this.client;
-    this.connecting ??= (async () => {
+  /** One connection attempt at a time, shared by the reads that wait for it. */
+  private connectOnce<C>(open: () => Promise<C>): Promise<C> {
+    this.connecting ??= open().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting as Promise<C>;
+  }
+
+  private connectRtu(bus: Extract<ModbusBus, { type: 'rtu' }>): Promise<ModbusRTU> {
+    return this.connectOnce(async () => {
       // modbus-serial is CommonJS; its class is the module's `default` property under NodeNext typing.
       const client = new modbusSerial.default();
       client.on('error', (error: unknown) => {
         this.drop();
         this.onPortError(error instanceof Error ? error : new Error(String(error)));
       });
-      // Set before connecting: modbus-serial also uses it as the TCP connect timeout.
       client.setTimeout(this.timeoutMs);
       try {
-        if (this.bus.type === 'tcp') {
-          await client.connectTCP(this.bus.host, { port: this.bus.port });
-        } else {
-          await client.connectRTUBuffered(this.bus.port, {
-            baudRate: this.bus.baud,
-            parity: this.bus.parity,
-            dataBits: this.bus.dataBits,
-            stopBits: this.bus.stopBits,
-          });
-        }
+        await client.connectRTUBuffered(bus.port, { baudRate: bus.baud, parity: bus.parity, dataBits: bus.dataBits, stopBits: bus.stopBits });
       } catch (error) {
         if (client.isOpen) client.close(() => undefined);
         throw new ModbusFault('connection', `cannot open ${this.describe()}: ${(error as Error).message}`);
       }
       this.client = client;
       return client;
-    })().finally(() => {
-      this.connecting = undefined;
     });
-    return this.connecting;
+  }
+
+  private connectTcp(bus: Extract<ModbusBus, { type: 'tcp' }>): Promise<ModbusTcpClient> {
+    return this.connectOnce(async () => {
+      const tcp: ModbusTcpClient = new ModbusTcpClient({
+        onFault: (fault) => {
+          if (this.tcp !== tcp) return;
+          if (fault.kind === 'connection') this.drop();
+          else this.afterTcpFault(fault);
+        },
+        onAnswer: () => {
+          this.consecutiveTimeouts = 0;
+        },
+        onSocketError: (error) => {
+          if (this.tcp === tcp) this.drop();
+          this.onPortError(error);
+        },
+      });
+      try {
+        // The bus timeout also bounds the connect, as it did with modbus-serial.
+        await tcp.connect(bus.host, bus.port, this.timeoutMs);
+      } catch (error) {
+        throw new ModbusFault('connection', `cannot open ${this.describe()}: ${(error as Error).message}`);
+      }
+      this.tcp = tcp;
+      return tcp;
+    });
   }
 
   describe(): string {
     return this.bus.type === 'tcp' ? `tcp://${this.bus.host}:${this.bus.port}` : `${this.bus.port} ${this.bus.baud} ${this.bus.parity} ${this.bus.stopBits}`;
   }
 
-  /** Reads one planned block from one unit; throws a ModbusFault. */
-  async read(unit: number, request: ReadRequest, timeoutMs = this.timeoutMs): Promise<ReadResult> {
-    const client = await this.connect();
+  /**
+   * Reads one planned block from one unit; rejects with a ModbusFault. With the link open the request is
+   * written within this call, and a TCP read is one promise (issue 12: modbus-serial's promise wrappers and
+   * an async frame per layer were a share of the gateway's allocation at saturation).
+   */
+  read(unit: number, request: ReadRequest, timeoutMs = this.timeoutMs): Promise<ReadResult> {
+    const bus = this.bus;
+    if (bus.type === 'tcp') {
+      const tcp = this.tcp;
+      if (tcp?.isOpen) return tcp.read(unit, request, timeoutMs);
+      return this.connectTcp(bus).then((connected) => connected.read(unit, request, timeoutMs));
+    }
+    const client = this.client;
+    if (client?.isOpen) return this.readRtu(client, unit, request, timeoutMs);
+    return this.connectRtu(bus).then((connected) => this.readRtu(connected, unit, request, timeoutMs));
+  }
+
+  private readRtu(client: ModbusRTU, unit: number, request: ReadRequest, timeoutMs: number): Promise<ReadResult> {
     client.setID(unit);
     client.setTimeout(timeoutMs);
     this.discardStaleInput(client);
-    try {
-      const result = await this.transact(client, request);
-      this.consecutiveTimeouts = 0;
-      return result;
-    } catch (error) {
-      let fault = classifyModbusError(error);
-      // A timeout with bytes waiting means the answer started but never completed: a short frame.
-      const pending = this.pendingInput(client);
-      if (fault.kind === 'timeout' && pending > 0) fault = new ModbusFault('short_frame', `${pending} byte(s) arrived but no complete answer`, undefined, true);
-      if (fault.kind === 'connection') this.drop();
-      else if (this.bus.type === 'tcp') this.afterTcpFault(fault);
-      throw fault;
-    }
+    return new Promise<ReadResult>((resolve, reject) => {
+      const { address, count } = request;
+      const words = (error: unknown, result: { data: number[] } | undefined) => {
+        if (error !== null && error !== undefined) return reject(this.failedRtu(client, error));
+        try {
+          resolve({ kind: 'words', words: checkedWords(result!, request) });
+        } catch (fault) {
+          reject(this.failedRtu(client, fault));
+        }
+      };
+      const bits = (error: unknown, result: { data: boolean[] } | undefined) => {
+        if (error !== null && error !== undefined) return reject(this.failedRtu(client, error));
+        try {
+          resolve({ kind: 'bits', bits: checkedBits(result!, request) });
+        } catch (fault) {
+          reject(this.failedRtu(client, fault));
+        }
+      };
+      switch (request.function) {
+        case 1:
+          return client.writeFC1(unit, address, count, bits);
+        case 2:
+          return client.writeFC2(unit, address, count, bits);
+        case 3:
+          return client.writeFC3(unit, address, count, words);
+        case 4:
+          return client.writeFC4(unit, address, count, words);
+      }
+    });
   }
 
-  private async transact(client: ModbusRTU, request: ReadRequest): Promise<ReadResult> {
-    switch (request.function) {
-      case 1:
-        return { kind: 'bits', bits: checkedBits(await client.readCoils(request.address, request.count), request) };
-      case 2:
-        return { kind: 'bits', bits: checkedBits(await client.readDiscreteInputs(request.address, request.count), request) };
-      case 3:
-        return { kind: 'words', words: checkedWords(await client.readHoldingRegisters(request.address, request.count), request) };
-      case 4:
-        return { kind: 'words', words: checkedWords(await client.readInputRegisters(request.address, request.count), request) };
-    }
+  /** Classifies a failed RTU transaction; a connection fault forgets the port. */
+  private failedRtu(client: ModbusRTU, error: unknown): ModbusFault {
+    let fault = classifyModbusError(error);
+    // A timeout with bytes waiting means the answer started but never completed: a short frame.
+    const pending = this.pendingInput(client);
+    if (fault.kind === 'timeout' && pending > 0) fault = new ModbusFault('short_frame', `${pending} byte(s) arrived but no complete answer`, undefined, true);
+    if (fault.kind === 'connection') this.drop();
+    return fault;
   }
 
   /** TCP framing is lost after a garbled answer or repeated silence: start a fresh connection. */
@@ -180,7 +197,6 @@ export class ModbusTransport {
    * modbus-serial 8.x; tests/gateway/drivers/modbus cover it against a real RTU line.
    */
   private discardStaleInput(client: ModbusRTU): void {
-    if (this.bus.type !== 'rtu') return;
     const port = (client as unknown as { _port?: BufferedPortInternals })._port;
     if (port?._buffer && port._buffer.length > 0) {
       this.discardedBytes += port._buffer.length;
@@ -189,7 +205,6 @@ export class ModbusTransport {
   }
 
   private pendingInput(client: ModbusRTU): number {
-    if (this.bus.type !== 'rtu') return 0;
     return (client as unknown as { _port?: BufferedPortInternals })._port?._buffer?.length ?? 0;
   }
 
@@ -198,6 +213,9 @@ export class ModbusTransport {
     const client = this.client;
     this.client = undefined;
     if (client?.isOpen) client.close(() => undefined);
+    const tcp = this.tcp;
+    this.tcp = undefined;
+    tcp?.destroy();
   }
 
   async close(): Promise<void> {
@@ -205,6 +223,9 @@ export class ModbusTransport {
     const client = this.client;
     this.client = undefined;
     if (client?.isOpen) await new Promise<void>((resolve) => client.close(() => resolve()));
+    const tcp = this.tcp;
+    this.tcp = undefined;
+    await tcp?.close();
   }
 }
 
