@@ -85,7 +85,9 @@ describe.each(ENGINES)('escalation and notification on %s', (engine) => {
     const opened = (await wf.store.addEvent(gw, alarmEvent({ eventId: `e-${engine}`, alarmId: 'riser/smoke', source: 'riser', text: { zh: '1号楼电缆井烟感报警', en: 'Smoke in building 1 cable riser' } })))!;
     expect([opened.dueStep, opened.dueAt]).toEqual(['confirmed', clock + 180_000]);
     // Notify at raise: all five channels; the webhook answered 500 once, so it is retried after 1 s.
-    await waitFor('raise notices logged', async () => (await wf.notifier.history(opened.caseId)).length === 5);
+    // A logged attempt can be visible to this query (another pooled connection) before the notifier's own
+    // INSERT has returned and it has let go of the job, so wait for the lanes to settle too.
+    await waitFor('raise notices logged', async () => (await wf.notifier.history(opened.caseId)).length === 5 && wf.notifier.pending() <= 1);
     expect(wf.notifier.pending()).toBe(1);
     clock += 999;
     await wf.escalation.tick();
