@@ -32,6 +32,18 @@ export interface ComponentRef {
   readonly position: number;
 }
 
+/** The objects that read and are sent alike (only component states differ: decoded text against text to send). */
+type CommonObject =
+  | { readonly kind: 'analog_value'; readonly component: ComponentRef; readonly analogType: number; readonly raw: number; readonly time: FrameTime }
+  | { readonly kind: 'operation'; readonly system: SystemRef; readonly flags: number; readonly operator: number; readonly time: FrameTime }
+  | { readonly kind: 'device_state'; readonly status: number; readonly time: FrameTime }
+  | { readonly kind: 'device_operation'; readonly flags: number; readonly operator: number; readonly time: FrameTime }
+  | { readonly kind: 'read_system_state'; readonly system: SystemRef }
+  | { readonly kind: 'read_device_state' }
+  | { readonly kind: 'sync_clock'; readonly time: FrameTime }
+  /** 查岗: the worked examples carry one byte, the answer window in minutes (see README "Conflicts"). */
+  | { readonly kind: 'duty_check'; readonly minutes: number };
+
 export type InfoObject =
   | { readonly kind: 'system_state'; readonly system: SystemRef; readonly status: number; readonly time: FrameTime }
   | {
@@ -45,15 +57,7 @@ export type InfoObject =
       readonly descriptionAt: number;
       readonly time: FrameTime;
     }
-  | { readonly kind: 'analog_value'; readonly component: ComponentRef; readonly analogType: number; readonly raw: number; readonly time: FrameTime }
-  | { readonly kind: 'operation'; readonly system: SystemRef; readonly flags: number; readonly operator: number; readonly time: FrameTime }
-  | { readonly kind: 'device_state'; readonly status: number; readonly time: FrameTime }
-  | { readonly kind: 'device_operation'; readonly flags: number; readonly operator: number; readonly time: FrameTime }
-  | { readonly kind: 'read_system_state'; readonly system: SystemRef }
-  | { readonly kind: 'read_device_state' }
-  | { readonly kind: 'sync_clock'; readonly time: FrameTime }
-  /** 查岗: the worked examples carry one byte, the answer window in minutes (see README "Conflicts"). */
-  | { readonly kind: 'duty_check'; readonly minutes: number };
+  | CommonObject;
 
 export interface AppUnit {
   readonly type: number;
@@ -130,14 +134,7 @@ export function decodeAppUnit(data: Buffer): AppUnitResult {
 export type OutgoingObject =
   | { readonly kind: 'system_state'; readonly system: SystemRef; readonly status: number; readonly time: FrameTime }
   | { readonly kind: 'component_state'; readonly component: ComponentRef; readonly status: number; readonly description: string; readonly time: FrameTime }
-  | { readonly kind: 'analog_value'; readonly component: ComponentRef; readonly analogType: number; readonly raw: number; readonly time: FrameTime }
-  | { readonly kind: 'operation'; readonly system: SystemRef; readonly flags: number; readonly operator: number; readonly time: FrameTime }
-  | { readonly kind: 'device_state'; readonly status: number; readonly time: FrameTime }
-  | { readonly kind: 'device_operation'; readonly flags: number; readonly operator: number; readonly time: FrameTime }
-  | { readonly kind: 'read_system_state'; readonly system: SystemRef }
-  | { readonly kind: 'read_device_state' }
-  | { readonly kind: 'sync_clock'; readonly time: FrameTime }
-  | { readonly kind: 'duty_check'; readonly minutes: number };
+  | CommonObject;
 
 const TYPE_OF: Readonly<Record<OutgoingObject['kind'], number>> = {
   system_state: TYPE.systemState,
