@@ -8,7 +8,7 @@
 import type { GatewayIdentity } from '../registry/registry.js';
 import { own } from './head-cache.js';
 import { seriesHash } from './series-budget.js';
-import { checkFieldKey, checkLineSize, checkMeasurement, checkTag, checkTimestamp, formatLine, isPlainAscii, LineError, parseFieldValue, parseLine } from './line-protocol.js';
+import { checkFieldKey, checkLineSize, checkMeasurement, checkTag, checkTimestamp, formatLine, isPlainAscii, LineError, parseFieldValue, parseLine, plainDecimalFieldCount, plainTimestampAt } from './line-protocol.js';
 
 export interface CheckedLine {
   /** The line to write: payload tags minus township/compound/gateway, then the enforced ones. */
@@ -63,6 +63,9 @@ export function checkLine(line: string, identity: GatewayIdentity, now: number, 
   if (hit) {
     // The head passed before (same text, same gateway identity); it has a source tag.
     const fieldCount = checkFields(fieldText, isPlainAscii(fieldText));
+    const plainTs = plainTimestampAt(line, sp2 + 1, true, now);
+    // A timestamp whose text is its number's: the line's end is written as it came, no number made text again.
+    if (plainTs >= 0) return { out: hit.series + line.slice(sp1), measurement: hit.measurement, source: hit.source, series: hit.series, seriesHash: hit.seriesHash, fieldText, fieldCount, ts: plainTs };
     const ts = checkTimestamp(line.slice(sp2 + 1), true, now);
     return { out: `${hit.series} ${fieldText} ${ts}`, measurement: hit.measurement, source: hit.source, series: hit.series, seriesHash: hit.seriesHash, fieldText, fieldCount, ts };
   }
@@ -97,6 +100,10 @@ export function checkLine(line: string, identity: GatewayIdentity, now: number, 
 
 /** Checks a field section without escapes or quotes; returns how many fields it has. */
 function checkFields(fieldText: string, plain: boolean): number {
+  if (plain) {
+    const count = plainDecimalFieldCount(fieldText);
+    if (count >= 0) return count;
+  }
   const pairs = fieldText.split(',');
   const seenFields: string[] = [];
   for (let n = 0; n < pairs.length; n++) {

@@ -194,6 +194,60 @@ function unescapeString(inner: string): string {
   return out + inner.slice(from);
 }
 
+/** Longest integer part a plain decimal may have to be within MAX_ABS_VALUE without being parsed. */
+const PLAIN_INT_DIGITS = 15;
+/** Start and end of each key of the field section being looked at (fields past this many take the full check). */
+const PLAIN_KEYS = new Int32Array(2 * 64);
+
+/**
+ * The field count of a field section of plain ASCII (the caller knows) with no quote or backslash, when
+ * every field is `key=decimal` with a key not given twice and a decimal of at most PLAIN_INT_DIGITS digits
+ * before its point and no exponent (so finite and within MAX_ABS_VALUE without being parsed); -1 for
+ * anything else, which the caller then checks in full (parseFieldValue and checkFieldKey: the same
+ * verdict and the error to give). One pass over the text and no string made: this is most of every
+ * telemetry line (issue 13: the checks' share of bench:ingest).
+ */
+export function plainDecimalFieldCount(text: string): number {
+  let fields = 0;
+  let i = 0;
+  const end = text.length;
+  for (;;) {
+    const keyStart = i;
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if (c === 61 || c === 44) break; // = ,
+      i++;
+    }
+    if (i === keyStart || i === end || text.charCodeAt(i) !== 61 || fields === PLAIN_KEYS.length / 2) return -1;
+    const keyEnd = i;
+    for (let k = 0; k < fields; k++) if (sameText(text, PLAIN_KEYS[2 * k]!, PLAIN_KEYS[2 * k + 1]!, keyStart, keyEnd)) return -1;
+    PLAIN_KEYS[2 * fields] = keyStart;
+    PLAIN_KEYS[2 * fields + 1] = keyEnd;
+    fields++;
+    i++; // the =
+    if (text.charCodeAt(i) === 45 || text.charCodeAt(i) === 43) i++;
+    const intEnd = skipDigits(text, i);
+    let digits = intEnd - i;
+    if (digits > PLAIN_INT_DIGITS) return -1;
+    i = intEnd;
+    if (text.charCodeAt(i) === 46) {
+      const fracEnd = skipDigits(text, i + 1);
+      digits += fracEnd - i - 1;
+      i = fracEnd;
+    }
+    if (digits === 0) return -1;
+    if (i === end) return fields;
+    if (text.charCodeAt(i) !== 44) return -1;
+    i++; // the ,
+  }
+}
+
+function sameText(text: string, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let k = 0; k < aEnd - aStart; k++) if (text.charCodeAt(aStart + k) !== text.charCodeAt(bStart + k)) return false;
+  return true;
+}
+
 /** A field key: not empty, not given twice (`seen`: the keys before it), no forbidden characters unless `plain`. */
 export function checkFieldKey(key: string, seen: string[], index: number, plain = false): void {
   if (key === '') throw new LineError(`field ${index}: expected key=value`);
@@ -300,6 +354,24 @@ export function parseLine(line: string, now: number = Date.now()): ParsedLine {
 }
 
 /** The timestamp in ms, plausible (not 1970, not past tomorrow); and the line must have named its source. */
+/**
+ * The timestamp that ends `line` from `start`, when it is 13 digits or fewer with no leading zero (then
+ * its text is the number's own, and the line's end can be written as it came): checked as checkTimestamp
+ * checks it, without a string made. -1 for any other text, which the caller gives to checkTimestamp.
+ */
+export function plainTimestampAt(line: string, start: number, hasSource: boolean, now: number): number {
+  const length = line.length - start;
+  if (length < 1 || length > 13 || line.charCodeAt(start) === 48) return -1;
+  let ts = 0;
+  for (let i = start; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (!isDigit(c)) return -1;
+    ts = ts * 10 + (c - 48);
+  }
+  if (ts < MIN_TS || ts > now + MAX_FUTURE_MS || !hasSource) return -1;
+  return ts;
+}
+
 export function checkTimestamp(tsText: string, hasSource: boolean, now: number): number {
   if (tsText.length === 0 || tsText.length > 16 || skipDigits(tsText, 0) !== tsText.length) throw new LineError(`timestamp "${clip(tsText)}" is not an integer in ms`);
   const ts = Number(tsText);

@@ -1,0 +1,178 @@
+// npm run bench:ingest — measurements/s from MQTT through cloud-ingest into VictoriaMetrics, per worker,
+// against writing the same lines straight to VictoriaMetrics with the writer's own HTTP write (LinePoster).
+// Like with like: the direct baseline writes as cloud-ingest's writer does (groups of up to flushLines
+// lines, writeConcurrency writes in flight, both from the worker's defaults), and the run through
+// cloud-ingest ends when every batch is *receipted* (stored), not when the broker PUBACKs, with each
+// simulated gateway keeping at most the uplink's maxInflight batches unreceipted.
+// The simulated gateways run in a child process (bench/ingest-gateways.ts), as the direct baseline's
+// writer has no gateways on its event loop either: before, their mqtt.js work ran on the worker's event
+// loop and in its CPU figure. Prints one JSON object on stdout; progress on stderr. Everything runs on
+// this machine (VictoriaMetrics, broker, worker and the gateways' process share the CPUs), so the figures
+// are a floor, not a ceiling.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { cloudIngestConfig } from '../cloud-ingest/config.js';
+import { mosquittoPasswordHash } from '../cloud-ingest/registry/password.js';
+import { mosquittoIngestAcl, provisionGateway } from '../cloud-ingest/registry/provision.js';
+import { GatewayRegistry } from '../cloud-ingest/registry/registry.js';
+import { CloudIngest } from '../cloud-ingest/service.js';
+import { LinePoster } from '../cloud-ingest/ingest/line-post.js';
+import { uplink as uplinkSchema } from '../config/sections/uplink.js';
+import { silentLogger } from '../contract/logger.js';
+import { startMosquitto, tempDir } from '../tests/helpers/peers.js';
+import { FIELDS_PER_LINE, LINES_PER_BATCH, makeBatches, type GatewaysReport, type GatewaysTask } from './ingest-gateways.js';
+import { startVictoria, type Victoria } from '../tests/helpers/victoria.js';
+
+/** CPU seconds used so far by a process (utime + stime from /proc; clock ticks are 100 Hz on Linux). */
+function processCpuS(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+interface Run {
+  measurements: number;
+  seconds: number;
+  /** CPU seconds of this process (the direct client, or cloud-ingest with its broker) and of VictoriaMetrics during the run. */
+  nodeCpuS: number;
+  vmCpuS: number;
+  /** CPU seconds of the simulated gateways' process (through cloud-ingest only). */
+  gatewaysCpuS?: number;
+}
+
+/** Starts the clocks: wall time, and CPU time of this process and of VictoriaMetrics. */
+function startClock(vm: Victoria): (measurements: number) => Run {
+  const vmPid = vm.process.pid!;
+  const [t0, node0, vm0] = [performance.now(), processCpuS(process.pid), processCpuS(vmPid)];
+  return (measurements) => ({ measurements, seconds: (performance.now() - t0) / 1000, nodeCpuS: processCpuS(process.pid) - node0, vmCpuS: processCpuS(vmPid) - vm0 });
+}
+
+const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 32);
+const BATCHES_PER_GATEWAY = Number(process.env.BENCH_BATCHES ?? 8);
+/** The worker's write shape and the gateway's window, from their own config defaults. */
+const WRITER = cloudIngestConfig.parse({ version: 1, dataDir: '/nonexistent', influx: { url: 'http://127.0.0.1:1' }, console: { enabled: false } }).influx!;
+const MAX_INFLIGHT = uplinkSchema.parse({ url: 'mqtts://127.0.0.1' }).maxInflight;
+const say = (text: string) => process.stderr.write(`bench:ingest: ${text}\n`);
+
+async function direct(vm: Victoria, t0: number): Promise<Run> {
+  // The writer's own HTTP write (gzip, keep-alive), one request per group.
+  const poster = new LinePoster({ url: vm.url, org: 'o', bucket: 'b', token: undefined, timeoutMs: WRITER.timeoutMs });
+  const batches = Array.from({ length: GATEWAYS }, (_, g) => makeBatches(`gw-${g}`, t0, true, BATCHES_PER_GATEWAY)).flat();
+  // The writer's group shape: whole batches, up to flushLines lines per HTTP write.
+  const groups: string[][] = [];
+  for (const lines of batches) {
+    const last = groups.at(-1);
+    if (last && last.length + lines.length <= WRITER.flushLines) last.push(...lines);
+    else groups.push([...lines]);
+  }
+  const stop = startClock(vm);
+  // writeConcurrency writes in flight, as in the writer.
+  let next = 0;
+  const slot = async () => {
+    // Joined in the window, as the writer joins each batch's lines when it takes them.
+    while (next < groups.length) await poster.post(groups[next++]!.join('\n'));
+  };
+  await Promise.all(Array.from({ length: WRITER.writeConcurrency }, slot));
+  const run = stop(batches.length * LINES_PER_BATCH * FIELDS_PER_LINE);
+  poster.close();
+  return run;
+}
+
+async function throughCloudIngest(vm: Victoria, t0: number, mode: 'embedded' | 'mosquitto'): Promise<Run> {
+  const dir = tempDir(`bench-${mode}`);
+  const registry = new GatewayRegistry(join(dir.path, 'gateways.json')).load();
+  // The same series as the direct run: VictoriaMetrics registers a series on first sight, which costs far
+  // more than a sample, so every run writes to series the warm-up already created.
+  const gateways = Array.from({ length: GATEWAYS }, (_, g) => `gw-${g}`);
+  const passwords = gateways.map((gateway) => provisionGateway(registry, { gateway, township: 'bench-town', compound: `c-${gateway}`, brokerUrl: 'mqtt://127.0.0.1' }));
+  let mosquitto: Awaited<ReturnType<typeof startMosquitto>> | undefined;
+  let broker: Record<string, unknown> = { type: 'embedded', host: '127.0.0.1', port: 0 };
+  if (mode === 'mosquitto') {
+    writeFileSync(join(dir.path, 'worker.password'), 'bench-worker\n');
+    writeFileSync(join(dir.path, 'passwd'), [...passwords.map((p) => p.mosquittoPasswordLine), `ingest:${mosquittoPasswordHash('bench-worker')}`].join('\n') + '\n');
+    // The worker's ACL as the township deploys it (it must be able to write receipts).
+    writeFileSync(join(dir.path, 'acl'), [...passwords.map((p) => p.mosquittoAcl), mosquittoIngestAcl('ingest')].join('\n'));
+    chmodSync(dir.path, 0o755);
+    mosquitto = await startMosquitto({ extraConfig: [`password_file ${join(dir.path, 'passwd')}`, `acl_file ${join(dir.path, 'acl')}`, 'allow_anonymous false', 'max_inflight_messages 100', 'max_queued_messages 100000'] });
+    broker = { type: 'external', url: `mqtt://127.0.0.1:${mosquitto.port}`, username: 'ingest', passwordFile: join(dir.path, 'worker.password') };
+  }
+  const config = cloudIngestConfig.parse({ version: 1, dataDir: dir.path, broker, influx: { url: vm.url }, console: { enabled: false } });
+  const service = new CloudIngest(config, silentLogger());
+  await service.start();
+  const port = mode === 'embedded' ? service.brokerPort : mosquitto!.port;
+  const child = fork(fileURLToPath(new URL('./ingest-gateways.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const reports: GatewaysReport[] = [];
+  let wake: () => void = () => undefined;
+  child.on('message', (report: GatewaysReport) => (reports.push(report), wake()));
+  child.once('exit', (code) => (reports.push({ failed: `gateways' process exited with ${code}` }), wake()));
+  const next = async (): Promise<GatewaysReport> => {
+    while (reports.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+    const report = reports.shift()!;
+    if ('failed' in report) throw new Error(`bench:ingest: ${report.failed}; ${JSON.stringify(service.stats.snapshot()).slice(0, 2000)}`);
+    return report;
+  };
+  const task: GatewaysTask = { port, gateways: gateways.map((gateway, i) => ({ gateway, password: passwords[i]!.password })), t0, batchesPerGateway: BATCHES_PER_GATEWAY, maxInflight: MAX_INFLIGHT };
+  child.send(task);
+  await next(); // connected, subscribed, payloads made
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session(); session.connect();
+  const kind = process.env.PROF_KIND ?? 'cpu';
+  if (kind === 'heap') await session.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  else { await session.post('Profiler.enable'); await session.post('Profiler.start'); }
+  const stop = startClock(vm);
+  // Each gateway keeps at most maxInflight batches unreceipted, as the uplink does; the run ends at the last receipt.
+  child.send({ go: true });
+  const done = await next();
+  if (!('done' in done)) throw new Error('bench:ingest: the gateways\' process answered out of turn');
+  const { writeFileSync: wf } = await import('node:fs');
+  if (kind === 'heap') wf(`/work/runs/s26/prof/${mode}.heapprofile`, JSON.stringify((await session.post('HeapProfiler.stopSampling')).profile));
+  else wf(`/work/runs/s26/prof/${mode}.cpuprofile`, JSON.stringify((await session.post('Profiler.stop')).profile));
+  const run = { ...stop(GATEWAYS * BATCHES_PER_GATEWAY * LINES_PER_BATCH * FIELDS_PER_LINE), gatewaysCpuS: done.cpuS };
+  const stored = gateways.reduce((n, g) => n + service.stats.counter('ingest.batches', { gateway: g }), 0);
+  if (stored !== GATEWAYS * BATCHES_PER_GATEWAY || done.receipted !== stored) throw new Error(`bench:ingest: ${stored} batches stored and ${done.receipted} receipted, expected ${GATEWAYS * BATCHES_PER_GATEWAY}`);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.send({ stop: true });
+  await exited;
+  await service.stop();
+  await mosquitto?.stop();
+  dir.remove();
+  return run;
+}
+
+const vm = await startVictoria();
+try {
+  const t0 = Date.now() - 3600_000;
+  // Warm-up: VictoriaMetrics registers new series on first sight, which is slower than steady state.
+  say(`warm-up, then direct (${WRITER.writeConcurrency} writes in flight, ≤ ${WRITER.flushLines} lines each)`);
+  const d = process.env.PROF_SKIP_DIRECT ? { measurements: 1, seconds: 1, nodeCpuS: 1, vmCpuS: 1 } : (await direct(vm, t0 - 1000), await direct(vm, t0));
+  const modes = (process.env.BENCH_MODES ?? 'embedded,mosquitto').split(',');
+  const rate = (r: Run) => Math.round(r.measurements / r.seconds);
+  const directRate = rate(d);
+  const report = (r: Run) => ({
+    measurementsPerS: rate(r),
+    ratioToDirect: Number((rate(r) / directRate).toFixed(2)),
+    seconds: Number(r.seconds.toFixed(2)),
+    // Capacity independent of what else the box runs: measurements per CPU-second of each process.
+    measurementsPerNodeCpuS: Math.round(r.measurements / r.nodeCpuS),
+    measurementsPerVmCpuS: Math.round(r.measurements / r.vmCpuS),
+    ...(r.gatewaysCpuS === undefined ? {} : { gatewaysCpuS: Number(r.gatewaysCpuS.toFixed(2)) }),
+  });
+  const result: Record<string, unknown> = {
+    bench: 'ingest',
+    setup: {
+      gateways: GATEWAYS, batchesPerGateway: BATCHES_PER_GATEWAY, measurementsPerBatch: LINES_PER_BATCH * FIELDS_PER_LINE, workers: 1,
+      writeConcurrency: WRITER.writeConcurrency, flushLines: WRITER.flushLines, gatewayMaxInflight: MAX_INFLIGHT, endsAt: 'the last receipt (stored)', gatewaysProcess: 'a child process of their own (their CPU is gatewaysCpuS, not in measurementsPerNodeCpuS)',
+      cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
+    },
+    direct: report(d),
+  };
+  say('through cloud-ingest');
+  if (modes.includes('embedded')) result.embedded = report(await throughCloudIngest(vm, t0 + 100, 'embedded'));
+  if (modes.includes('mosquitto')) result.mosquittoSharedSubscription = report(await throughCloudIngest(vm, t0 + 500, 'mosquitto'));
+  result.target = { perWorker: 100_000, ratio: 0.7 };
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+} finally {
+  await vm.stop();
+}
