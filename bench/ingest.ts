@@ -8,7 +8,8 @@
 // writer has no gateways on its event loop either: before, their mqtt.js work ran on the worker's event
 // loop and in its CPU figure. Prints one JSON object on stdout; progress on stderr. Everything runs on
 // this machine (VictoriaMetrics, broker, worker and the gateways' process share the CPUs), so the figures
-// are a floor, not a ceiling.
+// are a floor, not a ceiling. BENCH_ROUNDS (3) rounds, each path once per round in a rotated order; the
+// medians are over the rounds, each ratio against its own round's direct run.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -133,17 +134,22 @@ async function throughCloudIngest(vm: Victoria, t0: number, mode: 'embedded' | '
   return run;
 }
 
+/** Median by nearest rank (bench/quantile.ts's rule for the other benches): the value at rank ceil(n/2). */
+function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.ceil(values.length / 2) - 1]!;
+}
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const vm = await startVictoria();
 try {
   const t0 = Date.now() - 3600_000;
   // Warm-up: VictoriaMetrics registers new series on first sight, which is slower than steady state.
-  say(`warm-up, then direct (${WRITER.writeConcurrency} writes in flight, ≤ ${WRITER.flushLines} lines each)`);
+  say(`warm-up, then ${ROUNDS} rounds of direct (${WRITER.writeConcurrency} writes in flight, ≤ ${WRITER.flushLines} lines each) and through cloud-ingest`);
   await direct(vm, t0 - 1000);
-  const d = await direct(vm, t0);
   const modes = (process.env.BENCH_MODES ?? 'embedded,mosquitto').split(',');
+  const paths = ['direct', ...modes.filter((m) => m === 'embedded' || m === 'mosquitto')] as const;
   const rate = (r: Run) => Math.round(r.measurements / r.seconds);
-  const directRate = rate(d);
-  const report = (r: Run) => ({
+  const report = (r: Run, directRate: number) => ({
     measurementsPerS: rate(r),
     ratioToDirect: Number((rate(r) / directRate).toFixed(2)),
     seconds: Number(r.seconds.toFixed(2)),
@@ -152,19 +158,44 @@ try {
     measurementsPerVmCpuS: Math.round(r.measurements / r.vmCpuS),
     ...(r.gatewaysCpuS === undefined ? {} : { gatewaysCpuS: Number(r.gatewaysCpuS.toFixed(2)) }),
   });
+  // A run is 1-3 s, and two runs of one path differ by up to a third on a 2-core box: so several rounds,
+  // each path once per round in a rotated order, each ratio against its own round's direct run.
+  const rounds: Record<string, ReturnType<typeof report>>[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = paths.map((_, i) => paths[(i + round) % paths.length]!);
+    const runs: Partial<Record<(typeof paths)[number], Run>> = {};
+    // Every run writes samples VictoriaMetrics has not seen yet, at its own time offset.
+    for (const path of order) {
+      say(`round ${round + 1}: ${path}`);
+      const at = t0 + 1000 * (round + 1) + paths.indexOf(path) * 100;
+      runs[path] = path === 'direct' ? await direct(vm, at) : await throughCloudIngest(vm, at, path);
+    }
+    const directRate = rate(runs.direct!);
+    const row: Record<string, ReturnType<typeof report>> = { direct: report(runs.direct!, directRate) };
+    if (runs.embedded) row.embedded = report(runs.embedded, directRate);
+    if (runs.mosquitto) row.mosquittoSharedSubscription = report(runs.mosquitto, directRate);
+    rounds.push(row);
+    say(`round ${round + 1}: ${JSON.stringify(Object.fromEntries(Object.entries(row).map(([k, v]) => [k, [v.measurementsPerS, v.ratioToDirect]])))}`);
+  }
+  const medianOf = (path: string) => {
+    const of = (key: 'measurementsPerS' | 'ratioToDirect' | 'measurementsPerNodeCpuS' | 'measurementsPerVmCpuS') => median(rounds.map((r) => r[path]![key]));
+    return { measurementsPerS: of('measurementsPerS'), ratioToDirect: of('ratioToDirect'), measurementsPerNodeCpuS: of('measurementsPerNodeCpuS'), measurementsPerVmCpuS: of('measurementsPerVmCpuS') };
+  };
   const result: Record<string, unknown> = {
     bench: 'ingest',
     setup: {
-      gateways: GATEWAYS, batchesPerGateway: BATCHES_PER_GATEWAY, measurementsPerBatch: LINES_PER_BATCH * FIELDS_PER_LINE, workers: 1,
+      gateways: GATEWAYS, batchesPerGateway: BATCHES_PER_GATEWAY, measurementsPerBatch: LINES_PER_BATCH * FIELDS_PER_LINE, workers: 1, rounds: ROUNDS,
       writeConcurrency: WRITER.writeConcurrency, flushLines: WRITER.flushLines, gatewayMaxInflight: MAX_INFLIGHT, endsAt: 'the last receipt (stored)', gatewaysProcess: 'a child process of their own (their CPU is gatewaysCpuS, not in measurementsPerNodeCpuS)',
+      medians: 'nearest rank over the rounds; each ratio is against the direct run of its own round',
       cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
     },
-    direct: report(d),
+    direct: medianOf('direct'),
   };
-  say('through cloud-ingest');
-  if (modes.includes('embedded')) result.embedded = report(await throughCloudIngest(vm, t0 + 100, 'embedded'));
-  if (modes.includes('mosquitto')) result.mosquittoSharedSubscription = report(await throughCloudIngest(vm, t0 + 500, 'mosquitto'));
-  result.target = { perWorker: 100_000, ratio: 0.7 };
+  if (modes.includes('embedded')) result.embedded = medianOf('embedded');
+  if (modes.includes('mosquitto')) result.mosquittoSharedSubscription = medianOf('mosquittoSharedSubscription');
+  result.rounds = rounds;
+  result.loadAverage1mAtEnd = Number(loadavg()[0]!.toFixed(1));
+  result.target = { perWorker: 100_000, ratio: { embedded: 0.7, mosquittoSharedSubscription: 0.5 } };
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');
 } finally {
   await vm.stop();
