@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BusPoller, OFFLINE_AFTER_FAILURES } from '../../../../gateway/drivers/modbus/bus-poller.js';
 import type { ReadRequest } from '../../../../gateway/drivers/modbus/plan.js';
 import { ModbusFault, type ReadResult } from '../../../../gateway/drivers/modbus/transport.js';
-import type { SourceReading, SourceStatus } from '../../../../gateway/pipeline/types.js';
+import type { Reading, SourceStatus } from '../../../../gateway/pipeline/types.js';
 import { waitFor } from '../../../helpers/wait.js';
 import { onesFor, pollerHarness, scriptedBus } from './poller-fixture.js';
 
@@ -24,7 +24,7 @@ afterEach(async () => {
 async function started(sources: readonly string[], read: (unit: number, request: ReadRequest, timeoutMs: number) => Promise<ReadResult>, busTimeoutMs = 500) {
   const harness = pollerHarness(sources);
   const statuses: SourceStatus[] = [];
-  const readings: SourceReading[] = [];
+  const readings: Reading[] = [];
   harness.events.on('source.status', (s) => statuses.push(s));
   harness.events.on('reading', (r) => readings.push(r));
   const transport = scriptedBus(read as (unit: number, request: ReadRequest) => Promise<ReadResult>, busTimeoutMs);
