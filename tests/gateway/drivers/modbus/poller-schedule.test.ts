@@ -98,13 +98,13 @@ describe('bus poller schedule and verdicts', () => {
   });
 
   it('anchors the next poll to the due time, and to the end of a poll that overran it', async () => {
-    const slow = { by: 30 };
-    let clockOf: (() => { advance(ms: number): void }) | undefined;
+    // The slave's answer takes `by` ms of the manual clock (set once the clock is known).
+    const slow: { by: number; clock?: { advance(ms: number): void } } = { by: 30 };
     const { clock, step, poller: p } = await started([METER('meter-1', 1)], (_unit, request) => {
-      clockOf?.().advance(slow.by);
+      slow.clock?.advance(slow.by);
       return Promise.resolve(onesFor(request));
     });
-    clockOf = () => clock;
+    slow.clock = clock;
     const due0 = p.nextAttempts().get('meter-1')!;
     await step(due0 - clock.mono());
     // A poll of several blocks, each 30 ms: the next is still one interval after the due time.
