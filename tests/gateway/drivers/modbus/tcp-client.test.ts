@@ -156,6 +156,47 @@ describe('Modbus TCP client', () => {
     await expect(client.read(1, FC3(0, 2), 100)).rejects.toMatchObject({ kind: 'short_frame', waitedForTimeout: true, worthRetry: false });
   });
 
+  it('takes an MBAP length of 2 to 254 as a frame and closes the connection on one outside it', async () => {
+    // Length 2 (unit and function only) and 254 (the largest ADU) are frames: they do not fit, the link stays.
+    const fits: Script[] = [
+      (request) => [mbap(request.readUInt16BE(0), request[6]!, [3])],
+      (request) => [mbap(request.readUInt16BE(0), request[6]!, [3, 251, ...new Array<number>(251).fill(0)])],
+    ];
+    const { client } = await connected((request, n) => fits[n]!(request, n));
+    for (let i = 0; i < fits.length; i++) await expect(client.read(1, FC3(0, 2), 500)).rejects.toMatchObject({ kind: 'short_frame', worthRetry: true });
+    expect(client.isOpen).toBe(true);
+    await cleanup?.();
+    // The answer's own MBAP length is 7; told 1, and 255, instead.
+    for (const lengthDelta of [1 - 7, 255 - 7]) {
+      const { client: other } = await connected((request) => [mbap(request.readUInt16BE(0), request[6]!, [3, 4, 0, 1, 0, 2], lengthDelta)]);
+      await expect(other.read(1, FC3(0, 2), 500)).rejects.toMatchObject({ kind: 'short_frame', message: expect.stringMatching(/^malformed MBAP header \(protocol 0, length (1|255)\)$/) });
+      expect(other.isOpen).toBe(false);
+      await cleanup?.();
+      cleanup = undefined;
+    }
+  });
+
+  it('an exception answer of the wrong length is a short frame, and a short answer says what came', async () => {
+    const answers: Script[] = [
+      (request) => [mbap(request.readUInt16BE(0), request[6]!, [request[7]! | 0x80, 2, 0])],
+      (request) => [mbap(request.readUInt16BE(0), request[6]!, [3, 2, 0, 1])],
+      (request) => [mbap(request.readUInt16BE(0), request[6]!, [2, 1, 0xff, 0xff])],
+    ];
+    const { client } = await connected((request, n) => answers[n]!(request, n));
+    await expect(client.read(1, FC3(0, 2), 500)).rejects.toMatchObject({ kind: 'short_frame', message: 'Unexpected data error, expected code 3 got 131' });
+    await expect(client.read(1, FC3(0, 2), 500)).rejects.toMatchObject({ kind: 'short_frame', message: 'asked for 2 registers at 0x0, got 1 registers' });
+    await expect(client.read(1, { function: 2, address: 0x10, count: 10, points: [] }, 500)).rejects.toMatchObject({ kind: 'short_frame', message: 'asked for 10 bits at 0x10, got 2 bytes of bits' });
+  });
+
+  it('refuses a read while one is in flight, and after the connection is closed, as connection faults', async () => {
+    const { client } = await connected(() => []);
+    const first = client.read(1, FC3(0, 2), 300);
+    await expect(client.read(1, FC3(0, 2), 300)).rejects.toMatchObject({ kind: 'connection', message: 'a Modbus TCP transaction is already in flight' });
+    await expect(first).rejects.toMatchObject({ kind: 'timeout' });
+    await client.close();
+    await expect(client.read(1, FC3(0, 2), 300)).rejects.toMatchObject({ kind: 'connection', message: 'Modbus TCP connection is not open' });
+  });
+
   it('a slave that closes the connection fails the read in flight as a connection fault', async () => {
     const sockets: Socket[] = [];
     const server = createServer((socket) => {
