@@ -353,7 +353,6 @@ export function parseLine(line: string, now: number = Date.now()): ParsedLine {
   return { measurement, tags, fields, fieldText, ts: checkTimestamp(line.slice(fieldsEnd + 1), tags.has('source'), now) };
 }
 
-/** The timestamp in ms, plausible (not 1970, not past tomorrow); and the line must have named its source. */
 /**
  * The timestamp that ends `line` from `start`, when it is 13 digits or fewer with no leading zero (then
  * its text is the number's own, and the line's end can be written as it came): checked as checkTimestamp
@@ -372,6 +371,7 @@ export function plainTimestampAt(line: string, start: number, hasSource: boolean
   return ts;
 }
 
+/** The timestamp in ms, plausible (not 1970, not past tomorrow); and the line must have named its source. */
 export function checkTimestamp(tsText: string, hasSource: boolean, now: number): number {
   if (tsText.length === 0 || tsText.length > 16 || skipDigits(tsText, 0) !== tsText.length) throw new LineError(`timestamp "${clip(tsText)}" is not an integer in ms`);
   const ts = Number(tsText);
