@@ -47,8 +47,9 @@ function sweepOrphans(): void {
     if (!pid || Number(pid) === process.pid) continue;
     try {
       process.kill(Number(pid), 0);
-    } catch {
-      unmountPath(path);
+    } catch (error) {
+      // ESRCH: no such process. EPERM would be a live process of another user: its mount stays.
+      if ((error as NodeJS.ErrnoException).code === 'ESRCH') unmountPath(path);
     }
   }
 }
