@@ -3,7 +3,8 @@
 // failed poll and says so once; a refused block leaves the others read and the source online; coils and
 // discrete inputs are read as bits; a slow model gets its profile's response time, never less than the
 // bus's; the next poll is anchored to the due time, not to when the poll ended, unless it ended past it;
-// of two sources due at once the more overdue goes first; every request sent is counted.
+// of two sources due at once the more overdue goes first; a failing meter's retry lets failing
+// alarm-class sources go first; every request sent is counted.
 import { afterEach, describe, expect, it } from 'vitest';
 import { BusPoller, OFFLINE_AFTER_FAILURES } from '../../../../gateway/drivers/modbus/bus-poller.js';
 import type { ReadRequest } from '../../../../gateway/drivers/modbus/plan.js';
@@ -115,6 +116,21 @@ describe('bus poller schedule and verdicts', () => {
     // Three blocks at 700 ms overran the interval: the next is an interval after the poll ended.
     expect(ended - (due0 + 1000)).toBeGreaterThan(1000);
     expect(p.nextAttempts().get('meter-1')).toBe(ended + 1000);
+  });
+
+  it("lets a failing alarm-class source go first when a failing meter's retry falls due", async () => {
+    const calls: number[] = [];
+    // The bus is down: every read times out at once. The level sensor (water_level) polls every 10 s, the meter every 1 s.
+    const { step, poller: p, clock } = await started(
+      [METER('meter-1', 1), '{ id: level-1, profile: generic/qdy30a, bus: b1, unit: 2, poll: 10s, tags: { building: "1" } }'],
+      (unit) => (calls.push(unit), Promise.reject(new ModbusFault('timeout', 'no answer'))),
+    );
+    expect(calls.sort()).toEqual([1, 2]);
+    expect(p.nextAttempts().get('level-1')! - clock.mono()).toBeGreaterThan(5000);
+    calls.length = 0;
+    // The meter's retry is due in 1 s: a sign the bus may be back, so the level sensor is tried first, at once.
+    await step(p.nextAttempts().get('meter-1')! - clock.mono());
+    expect(calls).toEqual([2, 1]);
   });
 
   it('of two meters due at once reads the more overdue first, and counts every request', async () => {
