@@ -4,7 +4,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildProfileCache, PROFILE_CACHE_FILE, type ProfileCache } from '../../../gateway/devices/profile-cache.js';
+import { buildProfileCache, PROFILE_CACHE_FILE, readProfileCache, type ProfileCache } from '../../../gateway/devices/profile-cache.js';
 import { BUILTIN_PROFILES_DIR, listProfileFiles, ProfileIndex } from '../../../gateway/devices/profile-index.js';
 import { tempDir } from '../../helpers/peers.js';
 
@@ -97,5 +97,29 @@ describe('profile cache', () => {
 
   it('leaves out a file with a YAML syntax error', () => {
     expect(buildProfileCache(new Map([['test/bad.yaml', 'id: [unclosed\n']])).files).toEqual({});
+  });
+
+  it('leaves out a file whose value JSON cannot carry (YAML .inf and .nan)', () => {
+    const files = new Map([
+      ['test/inf.yaml', 'id: test/inf\nscale: .inf\n'],
+      ['test/nan.yaml', 'id: test/nan\nscale: .nan\n'],
+      ['test/ok.yaml', 'id: test/ok\nscale: 0.1\n'],
+    ]);
+    expect(Object.keys(buildProfileCache(files).files)).toEqual(['test/ok.yaml']);
+  });
+
+  it('reads only a cache of its own version with a files table', () => {
+    const at = (name: string, text: string | undefined) => {
+      const root = join(dir.path, name);
+      mkdirSync(root, { recursive: true });
+      if (text !== undefined) writeFileSync(join(root, PROFILE_CACHE_FILE), text);
+      return readProfileCache(root);
+    };
+    expect(at('none', undefined)).toBeUndefined();
+    expect(at('v1', '{"version": 1, "files": {}}')).toEqual({ version: 1, files: {} });
+    expect(at('v2', '{"version": 2, "files": {}}')).toBeUndefined();
+    expect(at('no-files', '{"version": 1}')).toBeUndefined();
+    expect(at('null-files', '{"version": 1, "files": null}')).toBeUndefined();
+    expect(at('text-files', '{"version": 1, "files": "x"}')).toBeUndefined();
   });
 });

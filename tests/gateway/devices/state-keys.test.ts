@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { YamlSource } from '../../../contract/load-yaml.js';
 import { profile as profileSchema } from '../../../config/profile.js';
 import { ProfileIndex, profileIssues } from '../../../gateway/devices/profile-index.js';
+import { stateKeyProblems as stateKeyProblemsOf } from '../../../gateway/devices/state-keys.js';
 
 function issuesOf(yaml: string): string[] {
   const source = new YamlSource('devices/test/door.yaml', yaml);
@@ -47,5 +48,32 @@ points:
 
   it('every shipped profile passes', () => {
     expect(() => ProfileIndex.load()).not.toThrow();
+  });
+
+  it('judges keys as whole numbers: a sign, digits and nothing around them', () => {
+    const issues = issuesOf(`${HEAD}driver: modbus
+defaults: { function: 3 }
+points:
+  - { id: status, address: 0, type: i16, states: { "-1": fault, "10": ok, "a1": x, "1a": y, " 2": z } }
+`);
+    expect(issues).toEqual([
+      '11 points.0.states: state key "a1" can never match: the raw value is a whole number -32768–32767',
+      '11 points.0.states: state key "1a" can never match: the raw value is a whole number -32768–32767',
+      '11 points.0.states: state key " 2" can never match: the raw value is a whole number -32768–32767',
+    ]);
+  });
+
+  it('a GPIO line is 0 or 1; a JSON-carried value may be anything, whatever the driver', () => {
+    expect(issuesOf(`${HEAD}driver: gpio
+points:
+  - { id: contact, line: contact, states: { "0": closed, "1": open, "2": ajar } }
+`)).toEqual(['10 points.0.states: state key "2" can never match: the raw value is a whole number 0–1']);
+    expect(issuesOf(`${HEAD}driver: modbus
+defaults: { function: 3 }
+points:
+  - { id: mode, address: 0, type: u16, states: { "70000": x } }
+`)).toEqual(['11 points.0.states: state key "70000" can never match: the raw value is a whole number 0–65535']);
+    // The same table on a point read from a JSON payload is not judged (the value may be a string).
+    expect(stateKeyProblemsOf({ driver: 'modbus', defaults: {} }, { states: { on: 'on', '70000': 'x' }, type: 'u16', bits: undefined, json: 'state' })).toEqual([]);
   });
 });

@@ -37,4 +37,19 @@ describe('DL/T 645 profile checks', () => {
     expect(load('  - { id: voltage, scale: 0.1, unit: V, range: { min: 0, max: 400 } }\n')).toContain('a DL/T 645 point needs "dlt645: { di, format }"');
     expect(load('  - { id: energy, dlt645: { di: "9010", format: XXXXXX.XX }, scale: 0.01, unit: kWh, range: { min: 0 } }\n')).toContain('expected 8 lowercase hex digits');
   });
+  it('names the point and its line for each check of the DI item\'s shape', () => {
+    // Line 10 is the first point of the profile written by load().
+    expect(load('  - { id: voltage, scale: 0.1, unit: V, range: { min: 0, max: 400 } }\n')).toMatch(/meter\.yaml:10:\d+ points\[0\]: a DL\/T 645 point needs/);
+    expect(load('  - { id: voltage, dlt645: { di: "02010100", format: XXX.X }, scale: 0.01, unit: V, range: { min: 0, max: 400 } }\n')).toMatch(/meter\.yaml:10:\d+ points\[0\]\.scale: format XXX\.X/);
+    const binary = load('  - { id: status, dlt645: { di: "04000501", format: XXX.X, binary: true, signed: true }, scale: 1, range: { undocumented: a status word } }\n');
+    expect(binary).toMatch(/points\[0\]\.dlt645: a binary word has no decimals; write its format as XXXX/);
+    expect(binary).toMatch(/points\[0\]\.dlt645: a binary word is not signed/);
+    expect(load('  - { id: status, dlt645: { di: "04000501", format: XXXX, binary: true }, scale: 1, range: { undocumented: a status word } }\n')).toBe('loaded');
+  });
+  it('takes numbers of up to 6 bytes (12 digits), not 7', () => {
+    expect(load('  - { id: energy, dlt645: { di: "00010000", format: XXXXXXXXXX.XX }, scale: 0.01, unit: kWh, range: { min: 0 } }\n')).toBe('loaded');
+    expect(load('  - { id: energy, dlt645: { di: "00010000", format: XXXXXXXXXXXX.XX }, scale: 0.01, unit: kWh, range: { min: 0 } }\n')).toContain(
+      'format XXXXXXXXXXXX.XX is 7 bytes; numbers of more than 12 digits lose precision',
+    );
+  });
 });
