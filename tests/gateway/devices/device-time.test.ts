@@ -39,6 +39,7 @@ describe('deviceTime', () => {
     const epochS = (t: unknown) => deviceTime({ json: 't', format: 'epoch_s' }, json({ t }), NOW);
     expect(epochS(String(NOW / 1000))).toEqual({ kind: 'time', ts: NOW });
     expect(epochS(`${NOW / 1000 - 1}.5`)).toEqual({ kind: 'time', ts: NOW - 500 });
+    expect(epochS(`${NOW / 1000 - 1}.25`)).toEqual({ kind: 'time', ts: NOW - 750 });
     for (const bad of [`${NOW / 1000}x`, `x${NOW / 1000}`, `${NOW / 1000}.`, `-${NOW / 1000}`, `${NOW / 1000}.5s`, '1e9', true, null, { t: 1 }]) {
       expect(epochS(bad), JSON.stringify(bad)).toMatchObject({ kind: 'rejected', reason: expect.stringContaining('is not epoch_s') });
     }

@@ -29,8 +29,8 @@ function issuesOf(yaml: string, expectedId: string | null = 'test/meter'): strin
 const VOLTAGE = '  - { id: voltage, address: 0, type: u16, scale: 0.1, unit: V, range: { min: 0, max: 300 } }\n';
 
 describe('profile checks', () => {
-  it('accepts a clean profile', () => {
-    expect(issuesOf(`id: test/meter\n${HEAD}points:\n${VOLTAGE}`)).toEqual([]);
+  it('accepts a clean profile, a rule without a point (the whole source going stale) included', () => {
+    expect(issuesOf(`id: test/meter\n${HEAD}points:\n${VOLTAGE}alarms:\n  - { id: silent, kind: stale, after: 10m, level: warning, text: { zh: 无数据, en: Silent } }\n`)).toEqual([]);
   });
 
   it('wants the id to be the file path', () => {
@@ -106,10 +106,11 @@ points:
       '15 points.0.range: the range is in V, which kPa does not convert to (variant kpa)',
       '16 points.1.range: a point whose unit comes from a unit-code register needs "unit" on its range (variant kpa)',
     ]);
-    // A unit-code point whose every unit converts to the range's unit is fine; one that does not is named.
+    // A unit-code point whose every unit converts to the range's unit is fine; one that does not is named,
+    // once, though two codes map to it.
     expect(
       issuesOf(`id: test/meter\n${HEAD}points:
-  - { id: coded, address: 0, type: u16, unitFrom: { point: code, map: { "1": m, "2": V } }, range: { min: 0, max: 5, unit: cm } }
+  - { id: coded, address: 0, type: u16, unitFrom: { point: code, map: { "1": m, "2": V, "3": V } }, range: { min: 0, max: 5, unit: cm } }
   - { id: code, address: 1, type: u16, internal: true, range: { min: 1, max: 2 } }
 `),
     ).toEqual(['11 points.0.range: the range is in cm, which V does not convert to']);

@@ -71,8 +71,12 @@ points:
     expect(issuesOf(`${HEAD}driver: modbus
 defaults: { function: 3 }
 points:
-  - { id: mode, address: 0, type: u16, states: { "70000": x } }
-`)).toEqual(['11 points.0.states: state key "70000" can never match: the raw value is a whole number 0–65535']);
+  - { id: mode, address: 0, type: u16, states: { "-1": y, "0": z, "65535": w, "70000": x } }
+`)).toEqual([
+      // Integer-like keys come first in a JavaScript object, "-1" is not one.
+      '11 points.0.states: state key "70000" can never match: the raw value is a whole number 0–65535',
+      '11 points.0.states: state key "-1" can never match: the raw value is a whole number 0–65535',
+    ]);
     // The same table on a point read from a JSON payload is not judged (the value may be a string).
     expect(stateKeyProblemsOf({ driver: 'modbus', defaults: {} }, { states: { on: 'on', '70000': 'x' }, type: 'u16', bits: undefined, json: 'state' })).toEqual([]);
   });
