@@ -60,9 +60,10 @@ describe('decodePoint', () => {
     expect(decodePoint(point({ json: 'v', faults: [{ raw: 1, code: 'x', text: SHORT.text }] }), json({ v: true }), none)).toMatchObject({ kind: 'fault', code: 'x', raw: 1 });
   });
 
-  it('states: a boolean is looked up as 0/1, an unknown code keeps a string form', () => {
-    const states = point({ json: 'v', states: { '0': 'off', '1': 'on', true: 'yes' } });
+  it('states: a boolean is looked up as 0/1, a string as itself, an unknown code keeps a string form', () => {
+    const states = point({ json: 'v', states: { '0': 'off', '1': 'on', true: 'yes', run: 'running' } });
     expect(decodePoint(states, json({ v: true }), none)).toEqual({ kind: 'value', value: 'on', unit: undefined });
+    expect(decodePoint(states, json({ v: 'run' }), none)).toEqual({ kind: 'value', value: 'running', unit: undefined });
     expect(decodePoint(states, json({ v: 7 }), none)).toEqual({ kind: 'value', value: 'code_7', unit: undefined });
   });
 
@@ -92,6 +93,11 @@ describe('decodePoint', () => {
     expect(decodePoint(plain, words(0xfff6), none)).toMatchObject({ kind: 'value', value: -10 });
     expect(decodePoint(plain, words(0xfff5), none)).toMatchObject({ kind: 'fault', code: 'out_of_range' });
     expect(decodePoint(plain, words(11), none)).toMatchObject({ kind: 'fault', code: 'out_of_range' });
+    // A range open at one end.
+    expect(decodePoint(point({ range: { max: 10 } }), words(10), none)).toMatchObject({ kind: 'value', value: 10 });
+    expect(decodePoint(point({ range: { max: 10 } }), words(11), none)).toMatchObject({ kind: 'fault' });
+    expect(decodePoint(point({ type: 'i16', range: { min: -5 } }), words(0xfffb), none)).toMatchObject({ kind: 'value', value: -5 });
+    expect(decodePoint(point({ type: 'i16', range: { min: -5 } }), words(0xfffa), none)).toMatchObject({ kind: 'fault' });
     // A unit that does not convert to the range's is an error, not a silent pass.
     expect(decodePoint(point({ unit: 'V', range: { min: 0, max: 1, unit: 'cm' } }), words(5), none)).toEqual({ kind: 'error', message: 'range of "p" is in cm, which V does not convert to' });
     // A range without a unit is in the point's unit; a point without a unit is compared as it is.
