@@ -11,7 +11,7 @@ import type { Clock } from '../pipeline/types.js';
 import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
 import { LogThrottle } from './log-throttle.js';
-import { PacketSizeGuard } from '../../contract/mqtt-packet-size-guard.js';
+import { guardPacketSize } from '../../contract/mqtt-packet-size-guard.js';
 import { LoginGuard } from '../../contract/login-guard.js';
 import { DEFAULT_SCRYPT, verifyPassword, type PasswordHash } from '../../contract/password-hash.js';
 import { INTERNAL_CLIENT_PREFIX, INTERNAL_USERNAME, mayPublish, maySubscribe, type DeviceUser } from './users.js';
@@ -107,7 +107,7 @@ export class EmbeddedBroker {
       socket.once('close', () => this.sockets.delete(socket));
       const maxPacketBytes = this.options.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
       aedes.handle(
-        new PacketSizeGuard(socket, maxPacketBytes, (announced) => {
+        guardPacketSize(socket, maxPacketBytes, (announced) => {
           stats.inc('local_broker.packet_too_large');
           if (this.throttle.admit(`too-large:${socket.remoteAddress ?? ''}`) !== undefined) {
             log.warn({ remote: socket.remoteAddress, announced, limit: maxPacketBytes }, 'local broker cut a client sending an oversized MQTT packet / 报文过大，已断开');
