@@ -24,7 +24,7 @@ export const targets = {
   // The RTU files (rtu-line-faults, rtu-pymodbus) stay out: Stryker's vitest runner runs tests in worker
   // threads, and serialport's native poller aborts the whole process there (SIGABRT, "Entering the V8 API
   // without proper locking") when a worker ends with a pty open; the RTU-only code is reported as not covered.
-  modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/{backoff,dead-device-bound,fault,faults,overlap,plan,poller-schedule,profile-checks,site-checks,tcp-client,tcp-pymodbus,tcp-servertcp,transport,transport-tcp}.test.ts', 'tests/hostile/modbus-tcp-framing.test.ts'] },
+  modbus: { mutate: ['gateway/drivers/modbus/**/*.ts'], tests: ['tests/gateway/drivers/modbus/{backoff,dead-device-bound,fault,faults,overlap,plan,driver,poller-schedule,profile-checks,site-checks,tcp-client,tcp-pymodbus,tcp-servertcp,transport,transport-tcp}.test.ts', 'tests/hostile/modbus-tcp-framing.test.ts'] },
   // tests/gateway/devices holds the folder's own unit tests (ranges, device time, profile cache, state
   // keys) and dlt645/profile-check the DL/T 645 point checks (dlt645-point.ts) at profile load.
   devices: { mutate: ['gateway/devices/**/*.ts'], tests: ['tests/devices/*.test.ts', 'tests/gateway/devices/*.test.ts', 'tests/gateway/pipeline/decoder.test.ts', 'tests/gateway/drivers/modbus/plan.test.ts', 'tests/gateway/drivers/dlt645/profile-check.test.ts'] },
