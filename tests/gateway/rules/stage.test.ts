@@ -86,4 +86,68 @@ describe('rules engine', () => {
     const events = new EventBus<GatewayEvents>(() => undefined);
     expect(() => new RulesEngine({ events, clock: new ManualClock(), log: silentLogger(), stats: new Stats() }, broken as typeof sources)).toThrow(/unknown rule "smoke-1\/nope"/);
   });
+
+  it('raises a point fault again for another code, names the point, and only a good value clears it', () => {
+    const t = setup();
+    off = t.off;
+    const tags = t.sources[0]!.tags;
+    const fault = (code: string) => ({ source: 'level-1', point: 'level', class: 'water_level' as const, code, raw: 0xe5e5, text: { zh: code, en: code }, mono: 1, ts: 1, tags });
+    t.engine.fault(fault('sensor_short'));
+    t.engine.fault(fault('broken_line'));
+    expect(t.seen.map((c) => [c.value, c.active])).toEqual([
+      ['sensor_short', true],
+      ['broken_line', true],
+    ]);
+    expect(t.seen[1]!.text.zh).toContain('液位');
+    expect(t.stats.counter('rules.point_fault', { source: 'level-1' })).toBe(2);
+    const tagsOf = t.sources.find((s) => s.config.id === 'level-1')!.tags;
+    t.engine.measurement({ source: 'level-1', point: 'level', class: 'water_level', value: 5, unit: 'cm', ts: t.clock.now(), mono: t.clock.mono(), timeSynced: true, quality: 'bad', tags: tagsOf });
+    expect(t.seen.filter((c) => c.rule === 'sensor_fault' && !c.active)).toHaveLength(0);
+    t.measure('level-1', 'level', 5, 'cm');
+    expect(t.seen.filter((c) => c.rule === 'sensor_fault' && !c.active)).toHaveLength(1);
+  });
+
+  it('a value in a unit the point\'s rules cannot use is the point\'s unit_mismatch fault, never compared', () => {
+    const t = setup();
+    off = t.off;
+    t.measure('level-1', 'level', 42, 'V');
+    expect(t.seen).toHaveLength(1);
+    expect(t.seen[0]).toMatchObject({ alarmId: 'level-1.level.sensor_fault', active: true, value: 'unit_mismatch', level: 'fault' });
+    expect(t.seen[0]!.text.zh).toContain('单位 V 无法换算为规则单位 cm');
+    expect(t.seen[0]!.text.en).toContain('unit V does not convert to the rule\'s cm');
+    t.measure('level-1', 'level', 43);
+    expect(t.seen).toHaveLength(1); // the same fault, still active
+    expect(t.stats.counter('rules.unit_mismatch', { source: 'level-1' })).toBe(2);
+    const fresh = setup();
+    off = () => {
+      t.off();
+      fresh.off();
+    };
+    fresh.measure('level-1', 'level', 43);
+    expect(fresh.seen[0]!.text.en).toContain('unit (none) does not convert');
+  });
+
+  it('compares a value in another unit after converting it, and shows it in the rule\'s unit', () => {
+    const t = setup();
+    off = t.off;
+    t.measure('level-1', 'level', 0.42, 'm');
+    const alarm = t.seen.find((c) => c.rule === 'water_alarm')!;
+    expect(alarm).toMatchObject({ active: true, value: 42, class: 'water_level' });
+    expect(alarm.text.zh).toContain('液位 42 cm');
+  });
+
+  it('shows the value for threshold rules but not for a state, takes the class of the point, and names the device when the rule has no point', () => {
+    const t = setup();
+    off = t.off;
+    t.measure('smoke-1', 'smoke_alarm', 'smoke');
+    const smoke = t.seen.find((c) => c.rule === 'smoke')!;
+    expect(smoke).toMatchObject({ class: 'smoke', active: true });
+    expect(smoke.text.zh).toContain('烟雾报警');
+    expect(smoke.text.zh).not.toContain('smoke');
+    t.clock.advance(180_000);
+    t.engine.tick();
+    const silent = t.seen.find((c) => c.alarmId === 'level-1._.silent')!;
+    expect(silent.text.zh).toContain('投入式液位变送器');
+    expect(silent.text.en).toContain('Submersible level transmitter');
+  });
 });
