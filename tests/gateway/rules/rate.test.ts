@@ -43,4 +43,38 @@ describe('rate rule', () => {
     expect(r.measure(m('p', 'n/a', 30_000), at(30_000))).toBeUndefined();
     expect(r.measure(m('p', 7, 60_000), at(60_000))?.active).toBe(true);
   });
+
+  it('raises at exactly the limit, per minute of the samples\' own span', () => {
+    const r = new RateEvaluator(parseRule({ kind: 'rate', point: 'level', risePerMinute: 2, over: '4m' }));
+    r.measure(m('level', 10, 0), at(0));
+    // 2 per minute over 2 minutes (half the window): exactly the limit.
+    expect(r.measure(m('level', 14, 120_000), at(120_000))).toEqual({ active: true, value: 2 });
+    const below = new RateEvaluator(parseRule({ kind: 'rate', point: 'level', risePerMinute: 2, over: '4m' }));
+    below.measure(m('level', 10, 0), at(0));
+    expect(below.measure(m('level', 13.99, 120_000), at(120_000))).toBeUndefined();
+    const fall = new RateEvaluator(parseRule({ kind: 'rate', point: 'level', fallPerMinute: 2, over: '4m' }));
+    fall.measure(m('level', 14, 0), at(0));
+    expect(fall.measure(m('level', 10, 120_000), at(120_000))).toEqual({ active: true, value: -2 });
+    // A rise never trips a fall limit, nor a fall a rise limit.
+    const up = new RateEvaluator(parseRule({ kind: 'rate', point: 'level', fallPerMinute: 2, over: '4m' }));
+    up.measure(m('level', 10, 0), at(0));
+    expect(up.measure(m('level', 30, 120_000), at(120_000))).toBeUndefined();
+    const down = new RateEvaluator(parseRule({ kind: 'rate', point: 'level', risePerMinute: 2, over: '4m' }));
+    down.measure(m('level', 30, 0), at(0));
+    expect(down.measure(m('level', 10, 120_000), at(120_000))).toBeUndefined();
+  });
+
+  it('drops samples older than the window, keeps one exactly at its edge, and ignores other points and bad values', () => {
+    const r = new RateEvaluator(parseRule({ kind: 'rate', point: 'level', risePerMinute: 2, over: '4m' }));
+    r.measure(m('level', 0, 0), at(0));
+    expect(r.measure(m('other', 1000, 1), at(1))).toBeUndefined();
+    expect(r.measure(m('level', 1000, 2, 'bad'), at(2))).toBeUndefined();
+    // At 4 min the first sample is exactly the window old and still counts: 8 in 4 min = 2/min.
+    expect(r.measure(m('level', 8, 240_000), at(240_000))).toEqual({ active: true, value: 2 });
+    const aged = new RateEvaluator(parseRule({ kind: 'rate', point: 'level', risePerMinute: 2, over: '4m' }));
+    aged.measure(m('level', 10, 0), at(0));
+    aged.measure(m('level', 0, 100_000), at(100_000));
+    // 1 ms past the window the high first sample is gone: 0 → 8 over 140 s is a rise of 3.4/min (with it, a fall).
+    expect(aged.measure(m('level', 8, 240_001), at(240_001))).toMatchObject({ active: true });
+  });
 });

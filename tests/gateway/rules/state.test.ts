@@ -31,4 +31,12 @@ describe('state rule', () => {
     const r = new StateEvaluator(parseRule({ kind: 'state', point: 'p', equals: ['smoke'] }));
     expect(r.measure(m('p', 'smoke', 0, 'bad'), at(0))).toBeUndefined();
   });
+
+  it('matches a listed value by its text form too, any of several, and only its own point', () => {
+    const r = new StateEvaluator(parseRule({ kind: 'state', point: 'code', equals: [3, 'fault'] }));
+    expect(r.measure(m('other', 3, 0), at(0))).toBeUndefined();
+    expect(r.measure(m('code', '3', 1), at(1))).toEqual({ active: true, value: '3' });
+    expect(r.measure(m('code', 'ok', 2), at(2))).toEqual({ active: false, value: 'ok' });
+    expect(r.measure(m('code', 'fault', 3), at(3))).toEqual({ active: true, value: 'fault' });
+  });
 });

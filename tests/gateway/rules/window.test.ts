@@ -38,4 +38,39 @@ describe('window rule', () => {
     expect(r.tick(at(5000, shanghai('12:00') + 3_600_000))).toBeUndefined(); // wall +1 h, mono +5 s
     expect(r.tick(at(10_000, shanghai('12:00') - 3_600_000))?.active).toBe(true);
   });
+
+  it('a window includes its first minute and excludes its last, by the day or across midnight', () => {
+    expect(inDailyWindow(9 * 60, '09:30', '17:00')).toBe(false);
+    expect(inDailyWindow(9 * 60 + 30, '09:30', '17:00')).toBe(true);
+    expect(inDailyWindow(16 * 60 + 59, '09:30', '17:00')).toBe(true);
+    expect(inDailyWindow(17 * 60, '09:30', '17:00')).toBe(false);
+    expect(inDailyWindow(23 * 60 - 1, '23:00', '06:00')).toBe(false);
+    expect(inDailyWindow(23 * 60, '23:00', '06:00')).toBe(true);
+    expect(inDailyWindow(0, '23:00', '06:00')).toBe(true);
+    expect(inDailyWindow(12 * 60, '23:00', '06:00')).toBe(false);
+    // from = to: a window that never closes, and never a window that is never open.
+    expect(inDailyWindow(12 * 60, '08:00', '08:00')).toBe(true);
+    expect(inDailyWindow(7 * 60, '08:00', '08:00')).toBe(true);
+  });
+
+  it('reads the hours in the rule\'s zone, or the system\'s', () => {
+    expect(localMinutes(shanghai('06:45'), 'Asia/Shanghai')).toBe(6 * 60 + 45);
+    expect(localMinutes(shanghai('06:45'), 'UTC')).toBe(22 * 60 + 45);
+    const wall = shanghai('06:45');
+    const date = new Date(wall);
+    expect(localMinutes(wall, undefined)).toBe(date.getHours() * 60 + date.getMinutes());
+  });
+
+  it('raises at exactly the limit, waits for a value, and looks only at its own point', () => {
+    const r = night();
+    expect(r.tick(at(0, shanghai('23:30')))).toBeUndefined();
+    expect(r.measure(m('other', 900, 1), at(1, shanghai('23:30')))).toBeUndefined();
+    expect(r.measure(m('power', 199, 2), at(2, shanghai('23:30')))).toBeUndefined();
+    expect(r.measure(m('power', 200, 3), at(3, shanghai('23:30')))).toEqual({ active: true, value: 200 });
+    expect(r.measure(m('power', 'n/a', 4), at(4, shanghai('23:30')))).toBeUndefined();
+    expect(r.active()).toBe(true);
+    // A point fault forgets the value: the window closing cannot clear on a value it no longer has.
+    r.inputFault();
+    expect(r.tick(at(5, shanghai('06:30')))).toBeUndefined();
+  });
 });
