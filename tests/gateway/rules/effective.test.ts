@@ -38,4 +38,23 @@ describe('effective rule set', () => {
     expect(ids).not.toContain('silent');
     expect(ids).toContain('quiet');
   });
+
+  it('reserves the point-fault rule id, and the heartbeat id for a stale rule', () => {
+    const base = { kind: 'stale' as const, after: 600_000, level: 'offline' as const, latch: false, enabled: true, suppress: [] };
+    expect(() => effectiveRules(level.profile, { ...level.config, extraRules: [{ ...base, id: 'sensor_fault' }] })).toThrow('sources.level-1: rule id "sensor_fault" is reserved for point faults');
+    const threshold = { id: 'silent', kind: 'threshold' as const, point: 'level', above: 5, hysteresis: 0, for: 0, level: 'warning' as const, latch: false, enabled: true, suppress: [] };
+    expect(() => effectiveRules(level.profile, { ...level.config, extraRules: [threshold] as never })).toThrow('sources.level-1: rule id "silent" is reserved for the heartbeat (stale) rule');
+    // A stale rule may take the heartbeat's id: it is then the source's heartbeat rule.
+    const ids = effectiveRules(level.profile, { ...level.config, extraRules: [{ ...base, id: 'silent' }] }).map((r) => r.id);
+    expect(ids.filter((id) => id === 'silent')).toHaveLength(1);
+  });
+
+  it('judges rule units against the source\'s variant: the pressure table needs a unit that converts', () => {
+    // The level in the pressure-table variant reports MPa…mmH₂O, which convert to the rules' cm (a head of water).
+    expect(() => effectiveRules(level.profile, { ...level.config, variant: 'pressure-table' })).not.toThrow();
+    const volts = { ...level.config, variant: 'pressure-table', rules: { water_alarm: { unit: 'V' } } };
+    expect(() => effectiveRules(level.profile, volts as never)).toThrow(/sources\.level-1: rule "water_alarm": point "level" can report MPa, which does not convert to the rule's V/);
+    // Without the variant the same override is judged against the plain level's cm.
+    expect(() => effectiveRules(level.profile, { ...level.config, rules: { water_alarm: { unit: 'V' } } } as never)).toThrow(/can report cm, which does not convert to the rule's V/);
+  });
 });
