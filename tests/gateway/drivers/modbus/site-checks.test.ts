@@ -42,4 +42,11 @@ describe('Modbus source checks', () => {
   - { id: m2, profile: eastron/sdm120, bus: bus-a, unit: 1, tags: { building: "1" } }
 `)).toMatch(/site\.yaml:8:\d+ sources\[1\]\.unit: unit 1 on bus "bus-a" is already used by source "m1"/);
   });
+
+  it('names an unknown bus once, without asking for the unit of a source it cannot place', () => {
+    const text = problems(`  - { id: m1, profile: eastron/sdm120, bus: bus-z, tags: { building: "1" } }
+`);
+    expect(text).toMatch(/site\.yaml:7:\d+ sources\[0\]\.bus: unknown bus "bus-z"; defined: bus-a, bus-b/);
+    expect(text).not.toContain('needs "unit"');
+  });
 });
