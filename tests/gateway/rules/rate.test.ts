@@ -77,4 +77,19 @@ describe('rate rule', () => {
     // 1 ms past the window the high first sample is gone: 0 → 8 over 140 s is a rise of 3.4/min (with it, a fall).
     expect(aged.measure(m('level', 8, 240_001), at(240_001))).toMatchObject({ active: true });
   });
+
+  it('judges the span of its own samples at any uptime, ignores a bad value and another point after a rise, and starts again after a fault', () => {
+    const T = 3_000_000_000; // a gateway up for about a month: monotonic times are large
+    const r = new RateEvaluator(parseRule({ kind: 'rate', point: 'level', risePerMinute: 2, over: '4m' }));
+    r.measure(m('level', 10, T), at(T));
+    // Two readings 1 s apart are not a rate, whatever the clock says.
+    expect(r.measure(m('level', 20, T + 1000), at(T + 1000))).toBeUndefined();
+    expect(r.measure(m('level', 30, T + 150_000), at(T + 150_000))).toEqual({ active: true, value: 8 });
+    expect(r.measure(m('level', 0, T + 160_000, 'bad'), at(T + 160_000))).toBeUndefined();
+    expect(r.measure(m('other', 0, T + 170_000), at(T + 170_000))).toBeUndefined();
+    expect(r.active()).toBe(true);
+    // A point fault forgets the samples: one value after it is no rate, and the rise is over.
+    r.inputFault();
+    expect(r.measure(m('level', 30, T + 180_000), at(T + 180_000))).toEqual({ active: false, value: undefined });
+  });
 });

@@ -65,5 +65,9 @@ describe('threshold rule', () => {
     expect(r.measure(m('v', 198, 0), at(0))?.active).toBe(true);
     expect(r.measure(m('v', 200, 1), at(1))).toBeUndefined();
     expect(r.measure(m('v', 201, 2), at(2))?.active).toBe(false);
+    // Inside the hysteresis band but above the limit, an inactive rule stays inactive.
+    const fresh = new ThresholdEvaluator(parseRule({ kind: 'threshold', point: 'v', below: 198, hysteresis: 3 }));
+    expect(fresh.measure(m('v', 199, 0), at(0))).toBeUndefined();
+    expect(fresh.active()).toBe(false);
   });
 });

@@ -73,4 +73,11 @@ describe('window rule', () => {
     r.inputFault();
     expect(r.tick(at(5, shanghai('06:30')))).toBeUndefined();
   });
+
+  it('keeps the last number through a non-numeric value, so the window closing still clears', () => {
+    const r = night();
+    expect(r.measure(m('power', 500, 0), at(0, shanghai('23:30')))).toEqual({ active: true, value: 500 });
+    expect(r.measure(m('power', 'n/a', 1), at(1, shanghai('23:31')))).toBeUndefined();
+    expect(r.tick(at(2, shanghai('06:00')))).toEqual({ active: false, value: 500 });
+  });
 });
