@@ -1,67 +1,20 @@
 // The Modbus driver runs one poller per bus: sources on two buses are each read on their own connection,
 // a socket reset on one bus is counted as that bus's port error (and the next read reconnects), and stop()
-// ends the polling of every bus. Two scripted Modbus TCP slaves on 127.0.0.1 that answer every read.
-import { createServer, type Server, type Socket } from 'node:net';
+// ends the polling of every bus. Two scripted Modbus TCP slaves (tests/helpers/modbus-tcp-slave.ts).
 import { afterEach, describe, expect, it } from 'vitest';
+import { registers, scriptedSlave, type ScriptedSlave } from '../../../helpers/modbus-tcp-slave.js';
 import { startGateway, waitFor, type Recorded } from './harness.js';
 
-interface Slave {
-  server: Server;
-  port: number;
-  requests: () => number;
-  connections: () => number;
-  resetAll: () => void;
-}
-
-/** Answers every FC3/FC4 read with register i = i, on any unit id. */
-function slave(): Promise<Slave> {
-  let requests = 0;
-  let connections = 0;
-  const sockets = new Set<Socket>();
-  const server = createServer((socket: Socket) => {
-    connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buffer = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 12) {
-        const request = buffer.subarray(0, 12);
-        buffer = buffer.subarray(12);
-        requests++;
-        const count = request.readUInt16BE(10);
-        const pdu = Buffer.alloc(2 + 2 * count);
-        pdu[0] = request[7]!;
-        pdu[1] = 2 * count;
-        const mbap = Buffer.alloc(7);
-        mbap.writeUInt16BE(request.readUInt16BE(0), 0);
-        mbap.writeUInt16BE(1 + pdu.length, 4);
-        mbap[6] = request[6]!;
-        socket.write(Buffer.concat([mbap, pdu]));
-      }
-    });
-    socket.on('error', () => undefined);
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        server,
-        port: (server.address() as { port: number }).port,
-        requests: () => requests,
-        connections: () => connections,
-        resetAll: () => sockets.forEach((s) => s.resetAndDestroy()),
-      }),
-    ),
-  );
-}
+/** Answers every read with register i = address + i, on any unit id. */
+const slave = () => scriptedSlave((request) => [registers(request)]);
 
 describe('ModbusDriver', () => {
   let gw: Recorded | undefined;
-  const slaves: Slave[] = [];
+  const slaves: ScriptedSlave[] = [];
   afterEach(async () => {
     await gw?.stop();
     gw = undefined;
-    await Promise.all(slaves.splice(0).map((s) => new Promise<void>((resolve) => s.server.close(() => resolve()))));
+    await Promise.all(slaves.splice(0).map((s) => s.close()));
   });
 
   it('polls each bus on its own connection, counts a reset as that bus\'s port error, and stops every bus', async () => {
@@ -91,9 +44,9 @@ describe('ModbusDriver', () => {
 
     await gw.stop();
     gw = undefined;
-    const stopped = [a!.requests(), b!.requests()];
+    const stopped = [a!.requests.length, b!.requests.length];
     // Nothing is read after stop: ten poll periods later both slaves have had no request.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect([a!.requests(), b!.requests()]).toEqual(stopped);
+    expect([a!.requests.length, b!.requests.length]).toEqual(stopped);
   });
 });

@@ -2,55 +2,13 @@
 // split over writes, a late answer to a request that timed out, exceptions, answers that do not fit the
 // request, a header that is not Modbus TCP. The end-to-end behaviour against independent slaves is in
 // tcp-pymodbus, tcp-servertcp, faults and tests/hostile/modbus-tcp-framing.
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ModbusFault } from '../../../../gateway/drivers/modbus/fault.js';
 import type { ReadRequest } from '../../../../gateway/drivers/modbus/plan.js';
 import { ModbusTcpClient } from '../../../../gateway/drivers/modbus/tcp-client.js';
+import { mbap, registers, scriptedSlave, type SlaveScript } from '../../../helpers/modbus-tcp-slave.js';
 import { waitFor } from '../../../helpers/wait.js';
-
-/** What the slave does with the n-th request (0-based): the bytes to send back, each array one write; [] = silence. */
-type Script = (request: Buffer, n: number) => Buffer[];
-
-function mbap(tid: number, unit: number, pdu: readonly number[], lengthDelta = 0, protocol = 0): Buffer {
-  const frame = Buffer.alloc(7 + pdu.length);
-  frame.writeUInt16BE(tid, 0);
-  frame.writeUInt16BE(protocol, 2);
-  frame.writeUInt16BE(1 + pdu.length + lengthDelta, 4);
-  frame[6] = unit;
-  Buffer.from(pdu).copy(frame, 7);
-  return frame;
-}
-
-/** The FC3/FC4 answer with register i = address + i. */
-function registers(request: Buffer, tid = request.readUInt16BE(0)): Buffer {
-  const address = request.readUInt16BE(8);
-  const count = request.readUInt16BE(10);
-  const pdu = [request[7]!, 2 * count];
-  for (let i = 0; i < count; i++) pdu.push((address + i) >> 8, (address + i) & 0xff);
-  return mbap(tid, request[6]!, pdu);
-}
-
-async function scriptedSlave(script: Script): Promise<{ server: Server; port: number; requests: Buffer[]; connections: () => number }> {
-  const requests: Buffer[] = [];
-  let connections = 0;
-  const server = createServer((socket: Socket) => {
-    connections++;
-    let buffer = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 12) {
-        const request = Buffer.from(buffer.subarray(0, 12));
-        buffer = buffer.subarray(12);
-        const n = requests.push(request) - 1;
-        for (const part of script(request, n)) socket.write(part);
-      }
-    });
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  return { server, port: (server.address() as { port: number }).port, requests, connections: () => connections };
-}
 
 const FC3 = (address: number, count: number): ReadRequest => ({ function: 3, address, count, points: [] });
 
@@ -61,7 +19,7 @@ describe('Modbus TCP client', () => {
     cleanup = undefined;
   });
 
-  async function connected(script: Script) {
+  async function connected(script: SlaveScript) {
     const slave = await scriptedSlave(script);
     const faults: ModbusFault[] = [];
     let answers = 0;
@@ -131,7 +89,7 @@ describe('Modbus TCP client', () => {
   });
 
   it('an answer that does not fit the request is a short frame, never a partial reading', async () => {
-    const answers: Script[] = [
+    const answers: SlaveScript[] = [
       (request) => [mbap(request.readUInt16BE(0), request[6]!, [3, 2, 0, 1])], // one register of two
       (request) => [mbap(request.readUInt16BE(0), 9, [3, 4, 0, 1, 0, 2])], // another unit
       (request) => [mbap(request.readUInt16BE(0), request[6]!, [4, 4, 0, 1, 0, 2])], // another function
@@ -158,7 +116,7 @@ describe('Modbus TCP client', () => {
 
   it('takes an MBAP length of 2 to 254 as a frame and closes the connection on one outside it', async () => {
     // Length 2 (unit and function only) and 254 (the largest ADU) are frames: they do not fit, the link stays.
-    const fits: Script[] = [
+    const fits: SlaveScript[] = [
       (request) => [mbap(request.readUInt16BE(0), request[6]!, [3])],
       (request) => [mbap(request.readUInt16BE(0), request[6]!, [3, 251, ...new Array<number>(251).fill(0)])],
     ];
@@ -177,7 +135,7 @@ describe('Modbus TCP client', () => {
   });
 
   it('an exception answer of the wrong length is a short frame, and a short answer says what came', async () => {
-    const answers: Script[] = [
+    const answers: SlaveScript[] = [
       (request) => [mbap(request.readUInt16BE(0), request[6]!, [request[7]! | 0x80, 2, 0])],
       (request) => [mbap(request.readUInt16BE(0), request[6]!, [3, 2, 0, 1])],
       (request) => [mbap(request.readUInt16BE(0), request[6]!, [2, 1, 0xff, 0xff])],

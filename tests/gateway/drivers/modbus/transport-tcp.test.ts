@@ -2,43 +2,17 @@
 // breaks the framing (it cannot tell where the next answer starts), after TCP_TIMEOUTS_BEFORE_RECONNECT
 // timeouts in a row, never after fewer, and an answer in between starts the count again. A scripted slave
 // on 127.0.0.1: unit 1 answers, unit 9 is silent, unit 5 answers with the wrong unit id.
-import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModbusTransport, TCP_TIMEOUTS_BEFORE_RECONNECT } from '../../../../gateway/drivers/modbus/transport.js';
+import { mbap, registers, scriptedSlave, type ScriptedSlave } from '../../../helpers/modbus-tcp-slave.js';
 
-interface Slave {
-  server: Server;
-  port: number;
-  connections: () => number;
-}
-
-function slave(): Promise<Slave> {
-  let connections = 0;
-  const server = createServer((socket: Socket) => {
-    connections++;
-    let buffer = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      buffer = Buffer.concat([buffer, chunk]);
-      while (buffer.length >= 12) {
-        const request = buffer.subarray(0, 12);
-        buffer = buffer.subarray(12);
-        const unit = request[6]!;
-        if (unit === 9) continue;
-        const count = request.readUInt16BE(10);
-        const pdu = Buffer.alloc(2 + 2 * count);
-        pdu[0] = 3;
-        pdu[1] = 2 * count;
-        for (let i = 0; i < count; i++) pdu.writeUInt16BE(request.readUInt16BE(8) + i, 2 + 2 * i);
-        const mbap = Buffer.alloc(7);
-        mbap.writeUInt16BE(request.readUInt16BE(0), 0);
-        mbap.writeUInt16BE(1 + pdu.length, 4);
-        mbap[6] = unit === 5 ? 6 : unit;
-        socket.write(Buffer.concat([mbap, pdu]));
-      }
-    });
-    socket.on('error', () => undefined);
+/** Unit 1 answers (register i = address + i), unit 9 is silent, unit 5 answers with unit id 6. */
+function slave(): Promise<ScriptedSlave> {
+  return scriptedSlave((request) => {
+    const unit = request[6]!;
+    if (unit === 9) return [];
+    return [registers(request, request.readUInt16BE(0), unit === 5 ? 6 : unit)];
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, connections: () => connections })));
 }
 
 const block = { function: 3 as const, address: 10, count: 2, points: [] };
@@ -50,12 +24,12 @@ describe('ModbusTransport over TCP', () => {
     close = undefined;
   });
 
-  async function open(): Promise<{ transport: ModbusTransport; s: Slave; read: (unit: number) => Promise<string> }> {
+  async function open(): Promise<{ transport: ModbusTransport; s: ScriptedSlave; read: (unit: number) => Promise<string> }> {
     const s = await slave();
     const transport = new ModbusTransport({ id: 'tcp-bus', type: 'tcp', host: '127.0.0.1', port: s.port, timeout: 150 });
     close = async () => {
       await transport.close();
-      await new Promise<void>((resolve) => s.server.close(() => resolve()));
+      await s.close();
     };
     const read = (unit: number) =>
       transport.read(unit, block).then(
@@ -97,25 +71,12 @@ describe('ModbusTransport over TCP', () => {
   });
 
   it('an exception answer keeps the connection (the framing is intact)', async () => {
-    const s = await new Promise<Slave>((resolve) => {
-      let connections = 0;
-      const server = createServer((socket) => {
-        connections++;
-        socket.on('data', (request: Buffer) => {
-          const mbap = Buffer.alloc(7);
-          mbap.writeUInt16BE(request.readUInt16BE(0), 0);
-          mbap.writeUInt16BE(3, 4);
-          mbap[6] = request[6]!;
-          socket.write(Buffer.concat([mbap, Buffer.from([0x83, 0x02])]));
-        });
-        socket.on('error', () => undefined);
-      });
-      server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, connections: () => connections }));
-    });
+    // Exception 02 (illegal data address) to every read.
+    const s = await scriptedSlave((request) => [mbap(request.readUInt16BE(0), request[6]!, [0x83, 0x02])]);
     const transport = new ModbusTransport({ id: 'tcp-bus', type: 'tcp', host: '127.0.0.1', port: s.port, timeout: 150 });
     close = async () => {
       await transport.close();
-      await new Promise<void>((resolve) => s.server.close(() => resolve()));
+      await s.close();
     };
     for (let i = 0; i < 3; i++) await expect(transport.read(1, block)).rejects.toMatchObject({ kind: 'exception', exceptionCode: 2 });
     expect(transport.reconnects).toBe(0);
