@@ -63,13 +63,13 @@ export class FixedHeaderScanner {
  * Hands a broker connection to aedes with every inbound byte checked by a FixedHeaderScanner first: the
  * connection is cut at the first packet announcing more than the limit, before the broker has buffered
  * any of its body. aedes reads its connection with `read()` on 'readable' (paused mode, never 'data'),
- * so wrapping that one method of the socket is enough, and the socket itself stays aedes' stream: a
- * Duplex in between (as before) doubled the stream machinery in both directions (its own read buffer
- * and nextTick per chunk, its own write queue in front of the socket's): bench:fleet at 1,000 gateways,
- * alternated runs, 11.9 and 11.9 against 12.5 and 13.2 µs of township CPU per measurement (issue 19). The socket's own cork/uncork and writev keep
- * what the broker writes corked (a packet's pieces) in one write syscall. Unread bytes wait in the
- * socket's buffer, which stops reading from the kernel at its high-water mark: at most one such buffer
- * per connection is held before a check.
+ * so wrapping that one method of the socket is enough, and the socket itself stays aedes' stream. A
+ * Duplex in between (as before) doubled the stream machinery in both directions (its own read buffer and
+ * nextTick per chunk, its own write queue in front of the socket's): about 7 % of the township's CPU per
+ * measurement at 1,000 gateways (bench:fleet, alternated pairs, docs/city-scale.md; issue 19). The
+ * socket's own cork/uncork and writev keep what the broker writes corked (a packet's pieces) in one
+ * write syscall. Bytes not yet read wait in the socket's buffer, which stops reading from the kernel at
+ * its high-water mark, so what a connection holds before its check is bounded.
  */
 export function guardPacketSize<S extends Socket>(socket: S, maxPacketBytes: number, onTooLarge: (announcedBytes: number) => void, firstPacketMaxBytes = maxPacketBytes): S {
   const scanner = new FixedHeaderScanner(maxPacketBytes, firstPacketMaxBytes);
