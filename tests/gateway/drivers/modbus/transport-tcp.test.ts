@@ -26,7 +26,7 @@ describe('ModbusTransport over TCP', () => {
 
   async function open(): Promise<{ transport: ModbusTransport; s: ScriptedSlave; read: (unit: number) => Promise<string> }> {
     const s = await slave();
-    const transport = new ModbusTransport({ id: 'tcp-bus', type: 'tcp', host: '127.0.0.1', port: s.port, timeout: 150 });
+    const transport = new ModbusTransport({ id: 'tcp-bus', type: 'tcp', host: '127.0.0.1', port: s.port, timeout: 500 });
     close = async () => {
       await transport.close();
       await s.close();
@@ -73,7 +73,7 @@ describe('ModbusTransport over TCP', () => {
   it('an exception answer keeps the connection (the framing is intact)', async () => {
     // Exception 02 (illegal data address) to every read.
     const s = await scriptedSlave((request) => [mbap(request.readUInt16BE(0), request[6]!, [0x83, 0x02])]);
-    const transport = new ModbusTransport({ id: 'tcp-bus', type: 'tcp', host: '127.0.0.1', port: s.port, timeout: 150 });
+    const transport = new ModbusTransport({ id: 'tcp-bus', type: 'tcp', host: '127.0.0.1', port: s.port, timeout: 500 });
     close = async () => {
       await transport.close();
       await s.close();
