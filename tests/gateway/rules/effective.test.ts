@@ -57,4 +57,11 @@ describe('effective rule set', () => {
     // Without the variant the same override is judged against the plain level's cm.
     expect(() => effectiveRules(level.profile, { ...level.config, rules: { water_alarm: { unit: 'V' } } } as never)).toThrow(/can report cm, which does not convert to the rule's V/);
   });
+
+  it('keeps the implicit heartbeat beside a stale rule that watches one point only', () => {
+    const pointStale = { id: 'level_quiet', kind: 'stale' as const, point: 'level', after: 600_000, level: 'warning' as const, latch: false, enabled: true, suppress: [] };
+    const ids = effectiveRules(level.profile, { ...level.config, extraRules: [pointStale] }).map((r) => r.id);
+    expect(ids).toContain('level_quiet');
+    expect(ids).toContain('silent');
+  });
 });

@@ -70,4 +70,10 @@ describe('threshold rule', () => {
     expect(fresh.measure(m('v', 199, 0), at(0))).toBeUndefined();
     expect(fresh.active()).toBe(false);
   });
+
+  it('reads a boolean as 0 or 1', () => {
+    const r = new ThresholdEvaluator(parseRule({ kind: 'threshold', point: 'pump', above: 1 }));
+    expect(r.measure(m('pump', false, 0), at(0))).toBeUndefined();
+    expect(r.measure(m('pump', true, 1), at(1))).toEqual({ active: true, value: 1 });
+  });
 });
