@@ -3,18 +3,12 @@
 // range in its own unit, and points that depend on another point listed after it.
 import { describe, expect, it } from 'vitest';
 import { decodeAll, decodePoint, pickJson } from '../../../gateway/devices/decode.js';
-import { wireWidth, type ResolvedPoint } from '../../../gateway/devices/resolve.js';
+import type { ResolvedPoint } from '../../../gateway/devices/resolve.js';
+import { resolvedPoint } from '../../helpers/resolved-point.js';
 import type { RawValue } from '../../../gateway/pipeline/types.js';
 
-function point(fields: Partial<ResolvedPoint>): ResolvedPoint {
-  const type = fields.type ?? 'u16';
-  const fn = fields.function ?? 3;
-  return {
-    id: 'p', name: undefined, class: 'power', function: fn, address: 0x0102, type, byteOrder: 'big', wordOrder: 'big', scale: 1, offset: 0, unit: undefined,
-    bit: undefined, bits: undefined, decimalsFrom: undefined, unitFrom: undefined, states: undefined, range: undefined, faults: [], json: undefined,
-    line: undefined, activeLow: false, internal: false, width: wireWidth(type, fn), ...fields,
-  };
-}
+/** A point at 0x0102, so error messages name an address. */
+const point = (fields: Partial<ResolvedPoint>): ResolvedPoint => resolvedPoint({ address: 0x0102, ...fields });
 
 const words = (...w: number[]): RawValue => ({ kind: 'registers', words: w });
 const json = (value: unknown): RawValue => ({ kind: 'json', value });

@@ -8,16 +8,12 @@ import type { DataType } from '../../../config/profile.js';
 import { decodePoint } from '../../../gateway/devices/decode.js';
 import { rawToWords, valueToRaw } from '../../../gateway/devices/encode.js';
 import { ProfileIndex } from '../../../gateway/devices/profile-index.js';
-import { resolveProfile, wireWidth, type ResolvedPoint } from '../../../gateway/devices/resolve.js';
+import { resolveProfile, type ResolvedPoint } from '../../../gateway/devices/resolve.js';
+import { resolvedPoint } from '../../helpers/resolved-point.js';
 import type { MeasurementValue, RawValue } from '../../../gateway/pipeline/types.js';
 
 function point(fields: Partial<ResolvedPoint> & { type: DataType }): ResolvedPoint {
-  const fn = fields.function ?? 3;
-  return {
-    id: 'p', name: undefined, class: 'power', function: fn, address: 0, byteOrder: 'big', wordOrder: 'big', scale: 1, offset: 0, unit: undefined,
-    bit: undefined, bits: undefined, decimalsFrom: undefined, unitFrom: undefined, states: undefined, range: undefined, faults: [], json: undefined,
-    line: undefined, activeLow: false, internal: false, width: wireWidth(fields.type, fn), ...fields,
-  };
+  return resolvedPoint(fields);
 }
 
 /** What a driver would hand the decoder for the words or bit the simulator sends. */

@@ -2,17 +2,10 @@
 // wire address; a point with any register missing is left out, never decoded from a partial answer.
 import { describe, expect, it } from 'vitest';
 import { RegisterImage } from '../../../gateway/devices/register-image.js';
-import { wireWidth, type ResolvedPoint } from '../../../gateway/devices/resolve.js';
+import type { ResolvedPoint } from '../../../gateway/devices/resolve.js';
+import { resolvedPoint } from '../../helpers/resolved-point.js';
 
-function point(id: string, fields: Partial<ResolvedPoint>): ResolvedPoint {
-  const type = fields.type ?? 'u16';
-  const fn = fields.function ?? 3;
-  return {
-    id, name: undefined, class: 'power', function: fn, address: 0, type, byteOrder: 'big', wordOrder: 'big', scale: 1, offset: 0, unit: undefined,
-    bit: undefined, bits: undefined, decimalsFrom: undefined, unitFrom: undefined, states: undefined, range: undefined, faults: [], json: undefined,
-    line: undefined, activeLow: false, internal: false, width: wireWidth(type, fn), ...fields,
-  };
-}
+const point = (id: string, fields: Partial<ResolvedPoint>): ResolvedPoint => resolvedPoint({ id, ...fields });
 
 describe('RegisterImage', () => {
   it('keeps function codes apart at the same address: holding, input registers, coils and inputs', () => {

@@ -2,17 +2,12 @@
 // are in, what is wrong with a rule's unit for its point, and a measurement expressed in the rule's unit.
 import { describe, expect, it } from 'vitest';
 import type { Rule } from '../../../config/sections/rules.js';
-import { wireWidth, type ResolvedPoint } from '../../../gateway/devices/resolve.js';
+import type { ResolvedPoint } from '../../../gateway/devices/resolve.js';
+import { resolvedPoint } from '../../helpers/resolved-point.js';
 import type { Measurement } from '../../../gateway/pipeline/types.js';
 import { inRuleUnit, ruleUnit, ruleUnitProblems } from '../../../gateway/rules/rule-units.js';
 
-function point(fields: Partial<ResolvedPoint>): ResolvedPoint {
-  return {
-    id: 'level', name: undefined, class: 'water_level', function: 3, address: 0, type: 'u16', byteOrder: 'big', wordOrder: 'big', scale: 1, offset: 0, unit: undefined,
-    bit: undefined, bits: undefined, decimalsFrom: undefined, unitFrom: undefined, states: undefined, range: undefined, faults: [], json: undefined,
-    line: undefined, activeLow: false, internal: false, width: wireWidth('u16', 3), ...fields,
-  };
-}
+const point = (fields: Partial<ResolvedPoint>): ResolvedPoint => resolvedPoint({ id: 'level', class: 'water_level', ...fields });
 
 const text = { zh: '积水', en: 'Water' };
 const threshold = (unit?: string): Rule => ({ id: 'high', kind: 'threshold', point: 'level', above: 30, level: 'warning', text, ...(unit ? { unit } : {}) }) as Rule;
