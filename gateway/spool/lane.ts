@@ -35,7 +35,7 @@ export interface LaneOptions {
   readonly makeRoom?: () => boolean;
   /** A write failed for good; every append of it was rejected with this error. */
   readonly onWriteFailure?: (error: SpoolWriteError) => void;
-  /** Writes succeed again after a failure (a later write or a probe went through). */
+  /** Writes succeed again after a failure (a probe went through; after an I/O error, a later write too). */
   readonly onWritable?: () => void;
 }
 
@@ -56,7 +56,11 @@ interface Failure {
 
 /** Each retry after makeRoom() frees something (the reserve, one telemetry segment); bounded anyway. */
 const MAX_ROOM_ATTEMPTS = 64;
-/** A probe write this big must succeed before a lane that failed counts as writable again. */
+/**
+ * A probe write this big must succeed before a lane that ran out of space counts as writable again: a
+ * small record that fits in a file's last page proves nothing about room, and clearing on it would make
+ * the disk fault flap raise/clear on a nearly full card.
+ */
 const PROBE_BYTES = 64 * 1024;
 
 export class Lane {
@@ -71,6 +75,8 @@ export class Lane {
   /** The active segment must not be appended to (bad bytes in it, or a rollback could not truncate it). */
   private mustRoll = false;
   private writableNow = true;
+  /** The last failure was for space (ENOSPC or a refusal): only a probe write makes the lane writable again. */
+  private shortOfSpace = false;
   private cursor: CursorFile = { acked: 0, inflight: [] };
   private readPosition = { seq: -1, base: -1, offset: 0 };
   private readonly durableListeners = new Set<() => void>();
@@ -132,7 +138,7 @@ export class Lane {
     return () => this.durableListeners.delete(listener);
   }
 
-  /** False from a failed write until a later write (or probe()) succeeds. */
+  /** False from a failed write until probe() succeeds (or, after an I/O error rather than ENOSPC, a later write). */
   writable(): boolean {
     return this.writableNow;
   }
@@ -148,6 +154,7 @@ export class Lane {
       } finally {
         await handle.close();
       }
+      this.shortOfSpace = false;
       this.markWritable();
       return true;
     } catch (error) {
@@ -164,7 +171,7 @@ export class Lane {
     for (let attempt = 0; ; attempt++) {
       const failure = await this.tryWrite(rest);
       if (!failure) {
-        this.markWritable();
+        if (!this.shortOfSpace) this.markWritable();
         break;
       }
       // What was not written starts at the durable end already, so a retry keeps its numbers.
@@ -307,6 +314,7 @@ export class Lane {
     // Logged when writes start failing; while the disk keeps refusing, the counter says how much.
     if (this.writableNow) this.log.error({ lane: name, file: failure.file, errno: failure.errno, records: items.length, err: error }, `spool ${name}: write to ${failure.file} failed (${failure.errno}); rolled back, the records were not acknowledged`);
     this.writableNow = false;
+    this.shortOfSpace = failure.errno === 'ENOSPC';
     for (const item of items) item.reject(error);
     this.options.onWriteFailure?.(error);
   }

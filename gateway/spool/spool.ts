@@ -50,7 +50,7 @@ export interface WriteFailureReport {
 export interface SpoolHooks {
   /** A write failed: its records were rolled back and their appends rejected. */
   readonly onWriteFailure?: (report: WriteFailureReport) => void;
-  /** A lane whose writes failed can write again (a later write or a probe write went through). */
+  /** A lane whose writes failed can write again (a probe write went through; after an I/O error, a later write too). */
   readonly onWritable?: (lane: LaneName) => void;
   /** Opens the lanes' files; tests inject failing or held writes and fsyncs. */
   readonly openFile?: FileOpener;

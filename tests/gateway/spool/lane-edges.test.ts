@@ -17,6 +17,7 @@ import { Spool, type SpoolOptions } from '../../../gateway/spool/spool.js';
 import { decodeTelemetryRecord, encodeTelemetryRecord } from '../../../gateway/spool/telemetry-record.js';
 import { errnoOf, SpoolWriteError, writeAll } from '../../../gateway/spool/write-io.js';
 import { tempDir } from '../../helpers/peers.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const dirs: { remove: () => void }[] = [];
 afterEach(() => {
@@ -268,6 +269,9 @@ describe('segments and failed writes', () => {
     const appended = lane.append(payload(2));
     await lane.flush();
     await expect(appended).resolves.toBe(0);
+    // The record went through, but one small write proves no room: only a probe write ends the outage.
+    expect(lane.writable()).toBe(false);
+    expect(await lane.probe()).toBe(true);
     expect(lane.writable()).toBe(true);
     expect(lane.read(0, 10).map((r) => r.payload)).toEqual([payload(2)]);
     await lane.close();
@@ -290,6 +294,39 @@ describe('segments and failed writes', () => {
     expect(await spool.telemetry.probe()).toBe(true);
     expect(readdirSync(join(opts.dir, 'telemetry'))).not.toContain('probe');
     expect(spool.telemetry.writable()).toBe(true);
+    await spool.close();
+  });
+
+  it('after ENOSPC a small write that still fits does not end the outage; the probe write does, heard once', async () => {
+    // A nearly full card: small records fit in a file's last page while 64 KiB do not. Ending the outage on
+    // such a write would flap the disk fault raise/clear (seen on CI, 2026-12-03, stage-disk-full.test.ts).
+    let room: 'none' | 'a page' | 'plenty' = 'none';
+    const enospc = () => Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    const heard: string[] = [];
+    const stats = new Stats();
+    const probesFailed = () => stats.counter('spool.write_probe_failed', { lane: 'telemetry', errno: 'ENOSPC' });
+    const spool = new Spool(options({ probeEveryMs: 10 }), silentLogger(), stats, undefined, {
+      onWriteFailure: (failure) => heard.push(`failed:${failure.lane}:${failure.errno}`),
+      onWritable: (lane) => heard.push(`writable:${lane}`),
+      openFile: async (path, flags) => {
+        const handle = await open(path, flags);
+        const writev = handle.writev.bind(handle);
+        const fits = (buffers: Buffer[]) => room === 'plenty' || (room === 'a page' && buffers.reduce((sum, b) => sum + b.length, 0) <= 4096);
+        return Object.assign(handle, { writev: (buffers: Buffer[]) => (fits(buffers) ? writev(buffers) : Promise.reject(enospc())) });
+      },
+    });
+    spool.open();
+    await expect(Promise.all([spool.append('telemetry', payload(0)), spool.flush()])).rejects.toMatchObject({ errno: 'ENOSPC' });
+    expect(spool.writable()).toBe(false);
+    room = 'a page';
+    await Promise.all([spool.append('telemetry', payload(1)), spool.flush()]);
+    expect(spool.telemetry.durableEnd()).toBe(1); // it is durable, and acknowledged as such
+    // Probes run every 10 ms and fail for their 64 KiB: the lane stays unwritable, nothing is heard.
+    await waitFor('two failed probes', () => heard.length === 1 && spool.telemetry.writable() === false && probesFailed() >= 2);
+    expect(heard).toEqual(['failed:telemetry:ENOSPC']);
+    room = 'plenty';
+    await waitFor('the probe to end the outage', () => spool.writable());
+    expect(heard).toEqual(['failed:telemetry:ENOSPC', 'writable:telemetry']);
     await spool.close();
   });
 
