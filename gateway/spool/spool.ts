@@ -129,7 +129,9 @@ export class Spool {
    * alarm reserve is spent) until a later write or a probe write succeeds; no lane given: both lanes.
    */
   writable(lane?: LaneName): boolean {
-    return lane ? this.lane(lane).writable() : this.alarm.writable() && this.telemetry.writable();
+    const telemetry = this.telemetry.writable() && this.reserve.held();
+    if (lane) return lane === 'alarm' ? this.alarm.writable() : telemetry;
+    return this.alarm.writable() && telemetry;
   }
 
   /** Records in the spool's segments, not counting the alarm reserve. */

@@ -201,8 +201,12 @@ describe.skipIf(refused !== undefined)(`spool on a tmpfs smaller than maxBytes${
     const reserve = join(dir, 'alarm', 'reserve');
     expect(existsSync(reserve)).toBe(false);
     expect(stats.counter('spool.alarm_reserve_unwritable', { errno: 'ENOSPC' })).toBe(1);
+    // No write has failed yet, but telemetry would be refused: the spool says so.
+    expect(spool.writable('telemetry')).toBe(false);
+    expect(spool.writable('alarm')).toBe(true);
+    expect(spool.writable()).toBe(false);
     rmSync(filler);
-    await waitFor('the reserve made by the probe', () => existsSync(reserve) && statSync(reserve).size === 64 * KiB);
+    await waitFor('the reserve made by the probe', () => existsSync(reserve) && statSync(reserve).size === 64 * KiB && spool.writable());
     // close() waits for the probe that is writing it; opened again, the reserve is there and telemetry goes in.
     await closed(spool);
     const again = open({ ...base, dir, segmentBytes: 8 * KiB, alarmReserveBytes: 64 * KiB }, new Stats());
