@@ -9,11 +9,14 @@
 // loop and in its CPU figure. Prints one JSON object on stdout; progress on stderr. Everything runs on
 // this machine (VictoriaMetrics, broker, worker and the gateways' process share the CPUs), so the figures
 // are a floor, not a ceiling. BENCH_ROUNDS (3) rounds, each path once per round in a rotated order; the
-// medians are over the rounds, each ratio against its own round's direct run.
+// medians are over the rounds, each ratio against its own round's direct run. BENCH_PROFILE=<prefix> writes
+// a V8 CPU profile of each path's measured window through cloud-ingest to <prefix>.<mode>.cpuprofile
+// (the last round's run; set-up, warm-up and the direct runs left out).
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { cloudIngestConfig } from '../cloud-ingest/config.js';
 import { mosquittoPasswordHash } from '../cloud-ingest/registry/password.js';
@@ -81,6 +84,21 @@ async function direct(vm: Victoria, t0: number): Promise<Run> {
   return run;
 }
 
+/** With BENCH_PROFILE set: starts V8's profiler in this process; the function returned stops it and writes the profile. */
+async function startProfiler(): Promise<((file: string) => Promise<void>) | undefined> {
+  if (!process.env.BENCH_PROFILE) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async (file) => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 async function throughCloudIngest(vm: Victoria, t0: number, mode: 'embedded' | 'mosquitto'): Promise<Run> {
   const dir = tempDir(`bench-${mode}`);
   const registry = new GatewayRegistry(join(dir.path, 'gateways.json')).load();
@@ -117,10 +135,12 @@ async function throughCloudIngest(vm: Victoria, t0: number, mode: 'embedded' | '
   const task: GatewaysTask = { port, gateways: gateways.map((gateway, i) => ({ gateway, password: passwords[i]!.password })), t0, batchesPerGateway: BATCHES_PER_GATEWAY, maxInflight: MAX_INFLIGHT };
   child.send(task);
   await next(); // connected, subscribed, payloads made
+  const profiler = await startProfiler();
   const stop = startClock(vm);
   // Each gateway keeps at most maxInflight batches unreceipted, as the uplink does; the run ends at the last receipt.
   child.send({ go: true });
   const done = await next();
+  await profiler?.(`${process.env.BENCH_PROFILE}.${mode}.cpuprofile`);
   if (!('done' in done)) throw new Error('bench:ingest: the gateways\' process answered out of turn');
   const run = { ...stop(GATEWAYS * BATCHES_PER_GATEWAY * LINES_PER_BATCH * FIELDS_PER_LINE), gatewaysCpuS: done.cpuS };
   const stored = gateways.reduce((n, g) => n + service.stats.counter('ingest.batches', { gateway: g }), 0);
