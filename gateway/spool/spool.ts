@@ -125,8 +125,9 @@ export class Spool {
   }
 
   /**
-   * Whether writes go through: false for a lane from a failed write (or refused telemetry while the
-   * alarm reserve is spent) until a later write or a probe write succeeds; no lane given: both lanes.
+   * Whether writes go through: false for a lane from a failed write until a probe write succeeds (after
+   * an I/O error rather than ENOSPC, a later write too), and for telemetry while the alarm reserve is
+   * spent; no lane given: both lanes.
    */
   writable(lane?: LaneName): boolean {
     const telemetry = this.telemetry.writable() && this.reserve.held();
@@ -217,12 +218,15 @@ export class Spool {
 
   private async probe(): Promise<void> {
     // The reserve first: freed space goes to alarm events before telemetry takes it again.
+    const wasHeld = this.reserve.held();
     const reserved = await this.reserve.restore().catch((error: unknown) => {
       this.log.warn({ err: error }, 'spool: checking free space for the alarm reserve failed');
       return false;
     });
     if (!this.alarm.writable()) await this.alarm.probe();
     if (reserved && !this.telemetry.writable()) await this.telemetry.probe();
+    // A telemetry lane that never failed was still refused while the reserve was gone: that ends now.
+    else if (reserved && !wasHeld) this.hooks.onWritable?.('telemetry');
     if (reserved && this.writable() && this.probeTimer) {
       clearInterval(this.probeTimer);
       this.probeTimer = undefined;

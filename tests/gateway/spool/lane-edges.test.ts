@@ -330,6 +330,41 @@ describe('segments and failed writes', () => {
     await spool.close();
   });
 
+  it('the hooks hear the spool writable again when the reserve comes back after the alarm lane already did', async () => {
+    // The alarm lane fails for space with the reserve spent; room for its 64 KiB probe returns before room
+    // for the reserve. Telemetry never failed, but was refused meanwhile: the hooks must hear the end of
+    // that too, or the gateway's spool_write fault would stay raised for good.
+    let alarmRoom = false;
+    let reserveRoom = true;
+    const enospc = () => Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    const heard: string[] = [];
+    const opts = options({ probeEveryMs: 10, alarmReserveBytes: 16 * 1024 });
+    const spool: Spool = new Spool(opts, silentLogger(), new Stats(), undefined, {
+      onWriteFailure: (failure) => heard.push(`failed:${failure.lane}`),
+      onWritable: (lane) => heard.push(`writable:${lane}:${spool.writable()}`),
+      openFile: async (path, flags) => {
+        if (path.endsWith('reserve') && !reserveRoom) throw enospc();
+        const handle = await open(path, flags);
+        if (!path.includes('/alarm/') || path.endsWith('reserve') || path.endsWith('probe')) return handle;
+        const writev = handle.writev.bind(handle);
+        return Object.assign(handle, { writev: (buffers: Buffer[]) => (alarmRoom ? writev(buffers) : Promise.reject(enospc())) });
+      },
+    });
+    spool.open();
+    reserveRoom = false;
+    await expect(Promise.all([spool.append('alarm', payload(0)), spool.flush()])).rejects.toMatchObject({ errno: 'ENOSPC' });
+    expect(existsSync(join(opts.dir, 'alarm', 'reserve'))).toBe(false); // spent on the retry
+    expect(spool.writable('telemetry')).toBe(false);
+    alarmRoom = true;
+    await waitFor('the alarm lane writable by its probe', () => spool.writable('alarm'));
+    expect(spool.writable()).toBe(false);
+    expect(heard).toEqual(['failed:alarm', 'writable:alarm:false']);
+    reserveRoom = true;
+    await waitFor('the reserve back', () => spool.writable());
+    expect(heard).toEqual(['failed:alarm', 'writable:alarm:false', 'writable:telemetry:true']);
+    await spool.close();
+  });
+
   it('a failed write calls no onDurable listener and rejects every append of its batch', async () => {
     let failSync = false;
     const opts = options({ syncEveryMs: 60_000 });
