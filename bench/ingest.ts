@@ -16,7 +16,6 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { cloudIngestConfig } from '../cloud-ingest/config.js';
 import { mosquittoPasswordHash } from '../cloud-ingest/registry/password.js';
@@ -24,6 +23,7 @@ import { mosquittoIngestAcl, provisionGateway } from '../cloud-ingest/registry/p
 import { GatewayRegistry } from '../cloud-ingest/registry/registry.js';
 import { CloudIngest } from '../cloud-ingest/service.js';
 import { LinePoster } from '../cloud-ingest/ingest/line-post.js';
+import { profiled } from './cpu-profile.js';
 import { uplink as uplinkSchema } from '../config/sections/uplink.js';
 import { silentLogger } from '../contract/logger.js';
 import { startMosquitto, tempDir } from '../tests/helpers/peers.js';
@@ -84,21 +84,6 @@ async function direct(vm: Victoria, t0: number): Promise<Run> {
   return run;
 }
 
-/** With BENCH_PROFILE set: starts V8's profiler in this process; the function returned stops it and writes the profile. */
-async function startProfiler(): Promise<((file: string) => Promise<void>) | undefined> {
-  if (!process.env.BENCH_PROFILE) return undefined;
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 200 });
-  await session.post('Profiler.start');
-  return async (file) => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  };
-}
-
 async function throughCloudIngest(vm: Victoria, t0: number, mode: 'embedded' | 'mosquitto'): Promise<Run> {
   const dir = tempDir(`bench-${mode}`);
   const registry = new GatewayRegistry(join(dir.path, 'gateways.json')).load();
@@ -135,12 +120,17 @@ async function throughCloudIngest(vm: Victoria, t0: number, mode: 'embedded' | '
   const task: GatewaysTask = { port, gateways: gateways.map((gateway, i) => ({ gateway, password: passwords[i]!.password })), t0, batchesPerGateway: BATCHES_PER_GATEWAY, maxInflight: MAX_INFLIGHT };
   child.send(task);
   await next(); // connected, subscribed, payloads made
-  const profiler = await startProfiler();
+  const profilePrefix = process.env.BENCH_PROFILE;
   const stop = startClock(vm);
   // Each gateway keeps at most maxInflight batches unreceipted, as the uplink does; the run ends at the last receipt.
-  child.send({ go: true });
-  const done = await next();
-  await profiler?.(`${process.env.BENCH_PROFILE}.${mode}.cpuprofile`);
+  const done = await profiled(
+    profilePrefix ? `${profilePrefix}.${mode}.cpuprofile` : undefined,
+    () => {
+      child.send({ go: true });
+      return next();
+    },
+    200,
+  );
   if (!('done' in done)) throw new Error('bench:ingest: the gateways\' process answered out of turn');
   const run = { ...stop(GATEWAYS * BATCHES_PER_GATEWAY * LINES_PER_BATCH * FIELDS_PER_LINE), gatewaysCpuS: done.cpuS };
   const stored = gateways.reduce((n, g) => n + service.stats.counter('ingest.batches', { gateway: g }), 0);

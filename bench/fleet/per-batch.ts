@@ -5,8 +5,6 @@
 // gateways, one batch each every 5 s, for SECONDS. Then each stage alone in a loop, for the breakdown.
 // µs of CPU (process.cpuUsage) per measurement; JSON on stdout. BENCH_PROFILE=<file.cpuprofile> writes a
 // V8 CPU profile of the measured window alone (warm-up, payload making and the stages left out).
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cloudIngestConfig } from '../../cloud-ingest/config.js';
@@ -25,6 +23,7 @@ import { silentLogger } from '../../contract/logger.js';
 import { Stats } from '../../contract/stats.js';
 import { tempDir } from '../../tests/helpers/peers.js';
 import { startVictoria } from '../../tests/helpers/victoria.js';
+import { profiled } from '../cpu-profile.js';
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -42,21 +41,6 @@ const cpuUs = (since: NodeJS.CpuUsage) => {
   const d = process.cpuUsage(since);
   return d.user + d.system;
 };
-
-/** Profiles `run` when BENCH_PROFILE names a file: the fed window only, not what surrounds it. */
-async function profiled<T>(run: () => Promise<T>): Promise<T> {
-  const file = process.env.BENCH_PROFILE;
-  if (!file) return run();
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  const result = await run();
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(file, JSON.stringify(profile));
-  session.disconnect();
-  return result;
-}
 
 const vm = await startVictoria();
 const dir = tempDir('per-batch');
@@ -104,7 +88,8 @@ try {
   const requests0 = stats.counter('ingest.write_requests', {});
   const c0 = process.cpuUsage();
   const w0 = performance.now();
-  await profiled(() => feed(SECONDS, payloads));
+  // BENCH_PROFILE: the fed window only, not what surrounds it.
+  await profiled(process.env.BENCH_PROFILE, () => feed(SECONDS, payloads));
   const wholeUs = cpuUs(c0);
   const split = process.cpuUsage(c0);
   const requests = stats.counter('ingest.write_requests', {}) - requests0;
