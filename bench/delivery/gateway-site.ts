@@ -15,6 +15,12 @@ export const SEQ_TOPIC = `lastmile/dev/${SEQ_USER}/seq`;
 export const ALARM_TOPIC = `lastmile/dev/${ALARM_USER}/state`;
 /** VictoriaMetrics names an InfluxDB field <measurement>_<field>: the profile's class and point. */
 export const SEQ_METRIC = 'temperature_seq';
+/**
+ * The uplink's receipt timeout (its default, written out): a batch whose receipt never comes (a worker
+ * SIGKILLed with it in hand, a broker killed with it queued) is published again only after this long,
+ * so the drain must wait longer than it before it calls anything lost (options.ts).
+ */
+export const RECEIPT_TIMEOUT_S = 30;
 
 export interface GatewaySite {
   readonly file: string;
@@ -44,7 +50,7 @@ export async function writeGatewaySite(options: { dir: string; gateway: string; 
       { id: ALARM_SOURCE, profile: 'bench/alarm-switch', mqtt: { topic: ALARM_TOPIC }, tags: { building: '1' } },
     ],
     localBroker: { host: '127.0.0.1', port: options.localPort, users },
-    uplink: { url: `mqtt://127.0.0.1:${options.uplinkPort}`, passwordFile: uplinkPasswordFile, keepalive: '15s', batchMaxAge: '500ms', reconnectMin: '200ms', reconnectMax: '2s', statusEvery: '10s' },
+    uplink: { url: `mqtt://127.0.0.1:${options.uplinkPort}`, passwordFile: uplinkPasswordFile, keepalive: '15s', batchMaxAge: '500ms', reconnectMin: '200ms', reconnectMax: '2s', statusEvery: '10s', receiptTimeout: `${RECEIPT_TIMEOUT_S}s` },
     spool,
   };
   const file = join(dir, 'site.yaml');

@@ -1,7 +1,7 @@
 // One run of one township shape: start the township and the gateway, publish through the seeded fault
 // schedule, drain, then count at the edges (sensor PUBACKs against the database, alarm toggles against
 // the township's alarm log).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitForPort } from '../../tests/helpers/peers.js';
@@ -22,7 +22,10 @@ export interface ShapeOptions {
   readonly seed: number;
   readonly ratePerS: number;
   readonly alarmIntervalMs: number;
-  /** The drain ends when everything acknowledged is stored, or nothing new arrived for drainQuietS, or after drainMaxS. */
+  /**
+   * The drain ends when everything acknowledged is stored; or when nothing new arrived for drainQuietS
+   * and the gateway holds no published batch still waiting for its receipt; or after drainMaxS.
+   */
   readonly drainQuietS: number;
   readonly drainMaxS: number;
   /** The spool's tmpfs: smaller than spool.maxBytes (64 MB). */
@@ -51,6 +54,11 @@ export interface ShapeResult {
   readonly drainS: number;
   /** False when the drain ended with acknowledged items still missing (they are the losses above). */
   readonly drainComplete: boolean;
+  /**
+   * Telemetry batches the gateway had published and not yet had receipted when the drain ended (its
+   * spool's cursor.json). Not 0 next to a loss: the data was still in the spool, waiting for a resend.
+   */
+  readonly unreceiptedAtEnd: number;
   readonly faults: Record<string, number>;
   readonly logs: Record<string, number>;
   readonly schedule: readonly ExecutedFault[];
@@ -167,7 +175,7 @@ export async function runShape(o: ShapeOptions): Promise<ShapeResult> {
       lastProgress = performance.now();
     }
     const complete = sensor.pending === 0 && result.m.lost === 0 && result.a.lost === 0;
-    const quiet = performance.now() - lastProgress > o.drainQuietS * 1000;
+    const quiet = performance.now() - lastProgress > o.drainQuietS * 1000 && unreceiptedBatches(disk.path) === 0;
     const overdue = performance.now() - drainStart > o.drainMaxS * 1000;
     if (complete || quiet || overdue) break;
     await pause(2000);
@@ -176,7 +184,8 @@ export async function runShape(o: ShapeOptions): Promise<ShapeResult> {
   clearInterval(status);
   const { m, a } = result;
   const drainComplete = sensor.pending === 0 && m.lost === 0 && a.lost === 0;
-  say(`drained: acked ${m.acknowledged} stored ${m.stored} lost ${m.lost} doubled ${m.doubled}; alarm transitions ${a.transitionsAcknowledged} arrived ${a.arrived} lost ${a.lost}${m.lost > 0 ? `; lost ${m.lostRanges.join(',')}` : ''}`);
+  const unreceiptedAtEnd = unreceiptedBatches(disk.path);
+  say(`drained: acked ${m.acknowledged} stored ${m.stored} lost ${m.lost} doubled ${m.doubled}; alarm transitions ${a.transitionsAcknowledged} arrived ${a.arrived} lost ${a.lost}${m.lost > 0 ? `; lost ${m.lostRanges.join(',')}` : ''}${unreceiptedAtEnd > 0 ? `; the gateway still holds ${unreceiptedAtEnd} unreceipted batch(es)` : ''}`);
 
   const count = (kind: FaultKind) => executed.filter((f) => f.kind === kind && f.done).length;
   const window = (from: FaultKind, to: FaultKind) => {
@@ -220,11 +229,22 @@ export async function runShape(o: ShapeOptions): Promise<ShapeResult> {
     alarms: a,
     drainS: Number(((Math.max(lastProgress, lastFaultEnd) - lastFaultEnd) / 1000).toFixed(1)),
     drainComplete,
+    unreceiptedAtEnd,
     faults,
     logs,
     schedule: executed.sort((x, y) => x.atS - y.atS),
     ...(o.keep || faulty ? { runDir: dir } : {}),
   };
+}
+
+/** Published telemetry batches without a receipt, as the gateway's spool cursor lists them (0 if unreadable). */
+function unreceiptedBatches(spoolDir: string): number {
+  try {
+    const cursor = JSON.parse(readFileSync(join(spoolDir, 'telemetry', 'cursor.json'), 'utf8')) as { inflight?: unknown };
+    return Array.isArray(cursor.inflight) ? cursor.inflight.length : 0;
+  } catch {
+    return 0;
+  }
 }
 
 async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<boolean> {

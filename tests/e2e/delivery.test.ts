@@ -35,7 +35,7 @@ describe('delivery under faults (bench:delivery --quick)', () => {
   it('loses and doubles no acknowledged measurement or alarm event, in both township shapes', { timeout: 420_000 }, async () => {
     const progress = (line: string) => process.stderr.write(`delivery: ${line}\n`);
     const report = await runDelivery(deliveryOptions({ shapes: ['mosquitto', 'embedded'], seed: SEED, quick: true }), resources, progress);
-    console.log(JSON.stringify({ delivery: Object.fromEntries(Object.entries(report.shapes).map(([shape, r]) => [shape, { measurements: r.measurements, alarms: { ...r.alarms, definition: undefined }, faults: r.faults, drainS: r.drainS }])) }));
+    console.log(JSON.stringify({ delivery: Object.fromEntries(Object.entries(report.shapes).map(([shape, r]) => [shape, { measurements: r.measurements, alarms: { ...r.alarms, definition: undefined }, faults: r.faults, drainS: r.drainS, unreceiptedAtEnd: r.unreceiptedAtEnd }])) }));
     for (const r of Object.values(report.shapes)) {
       expectFaultsExecuted(r);
       // The run really carried data and alarms (a harness that acknowledged nothing would lose nothing).
