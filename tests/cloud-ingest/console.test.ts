@@ -87,6 +87,9 @@ describe('township console in headless Chromium', () => {
     await gateway.subscribeAsync(topics.command('gw-a'), { qos: 1 });
     const now = Date.now();
     await publishBatch(gateway, 'gw-a', 'c1', [0, 1, 2, 3].map((i) => `temperature,source=th-1 temp=${20 + i} ${now - 3000 + i * 1000}`));
+    // In the database and searchable (VictoriaMetrics shows a write to queries only after its next
+    // in-memory flush, about a second; waitForSamples forces it): on a quiet box the chart asked sooner.
+    await vm.waitForSamples('{__name__="temperature_temp",gateway="gw-a"}', 4);
     await gateway.publishAsync(topics.status('gw-a'), JSON.stringify({ gateway: 'gw-a', online: true, ts: now, timeSynced: true, version: '0.1.0', uptimeS: 9, spool: { telemetryBytes: 4096, alarmEvents: 1, dropped: 0, oldestMs: undefined }, sources: { 'th-1': { online: true, lastSeen: now }, 'smoke-1': { online: false, lastSeen: now - 60_000, lastError: 'timeout' } } }), { qos: 1, retain: true });
     await gateway.publishAsync(topics.alarm('gw-a', 'ev-warn'), JSON.stringify(alarmEvent({ eventId: 'ev-warn', alarmId: 'th-1/temp', level: 'warning', source: 'th-1', text: { zh: '温度偏高', en: 'Temperature high' } })), { qos: 1 });
     await otherTownGateway.publishAsync(topics.alarm('gw-c', 'ev-c'), JSON.stringify(alarmEvent({ eventId: 'ev-c', alarmId: 'x/y', text: { zh: '别的街道', en: 'Other township' } })), { qos: 1 });
