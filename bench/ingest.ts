@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { cloudIngestConfig } from '../cloud-ingest/config.js';
+import { cloudIngestConfig, gzipWrites } from '../cloud-ingest/config.js';
 import { mosquittoPasswordHash } from '../cloud-ingest/registry/password.js';
 import { mosquittoIngestAcl, provisionGateway } from '../cloud-ingest/registry/provision.js';
 import { GatewayRegistry } from '../cloud-ingest/registry/registry.js';
@@ -61,8 +61,8 @@ const MAX_INFLIGHT = uplinkSchema.parse({ url: 'mqtts://127.0.0.1' }).maxInfligh
 const say = (text: string) => process.stderr.write(`bench:ingest: ${text}\n`);
 
 async function direct(vm: Victoria, t0: number): Promise<Run> {
-  // The writer's own HTTP write (gzip, keep-alive), one request per group.
-  const poster = new LinePoster({ url: vm.url, org: 'o', bucket: 'b', token: undefined, timeoutMs: WRITER.timeoutMs });
+  // The writer's own HTTP write (keep-alive; gzip as the writer decides for this URL: none on loopback), one request per group.
+  const poster = new LinePoster({ url: vm.url, org: 'o', bucket: 'b', token: undefined, timeoutMs: WRITER.timeoutMs, gzip: gzipWrites({ ...WRITER, url: vm.url }) });
   const batches = Array.from({ length: GATEWAYS }, (_, g) => makeBatches(`gw-${g}`, t0, true, BATCHES_PER_GATEWAY)).flat();
   // The writer's group shape: whole batches, up to flushLines lines per HTTP write.
   const groups: string[][] = [];

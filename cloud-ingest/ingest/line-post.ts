@@ -1,5 +1,5 @@
 // One HTTP write of line protocol to an InfluxDB v2 write endpoint (/api/v2/write, ms precision): the
-// lines joined, gzip'd above 1,000 bytes, POSTed on a keep-alive connection through
+// lines joined, gzip'd above 1,000 bytes when the target says so (config.ts gzipWrites), POSTed on a keep-alive connection through
 // @influxdata/influxdb-client's transport. Not through its WriteApi: that added lines one by one to a
 // buffer of its own, counting each line's UTF-8 bytes in a JavaScript loop over its characters, and
 // allocated a new array of flushLines slots for every write: the largest JavaScript items of
@@ -36,6 +36,8 @@ export interface LineTarget {
   readonly bucket: string;
   readonly token: string | undefined;
   readonly timeoutMs: number;
+  /** gzip bodies above GZIP_ABOVE_BYTES (a database over a network), or send them as they are (on this host). */
+  readonly gzip: boolean;
 }
 
 /** Posts line protocol to one endpoint; reuses its connections. */
@@ -43,10 +45,12 @@ export class LinePoster {
   private readonly path: string;
   private readonly agent: HttpAgent;
   private readonly transport: Transport;
+  private readonly gzipThreshold: number;
 
   constructor(target: LineTarget) {
     const query = new URLSearchParams({ org: target.org, bucket: target.bucket, precision: 'ms' });
     this.path = `/api/v2/write?${query.toString()}`;
+    this.gzipThreshold = target.gzip ? GZIP_ABOVE_BYTES : Number.POSITIVE_INFINITY;
     this.agent = target.url.startsWith('https:') ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
     this.transport = new InfluxDB({ url: target.url.replace(/\/+$/, ''), token: target.token, timeout: target.timeoutMs, transportOptions: { agent: this.agent } }).transport;
   }
@@ -58,7 +62,7 @@ export class LinePoster {
   async post(body: string): Promise<void> {
     try {
       // A string body: the transport JSON-encodes anything else.
-      await this.transport.request(this.path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, gzipThreshold: GZIP_ABOVE_BYTES });
+      await this.transport.request(this.path, body, { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, gzipThreshold: this.gzipThreshold });
     } catch (error) {
       if (error instanceof HttpError) throw new HttpStatusError(error.statusCode, (error.body ?? '').slice(0, MAX_ANSWER_CHARS).trim());
       throw error;

@@ -7,7 +7,7 @@
 // callers past `maxPendingLines` wait to even enqueue, so memory stays bounded and TCP pushes back.
 import type { Logger } from '../../contract/logger.js';
 import type { Stats } from '../../contract/stats.js';
-import type { InfluxConfig } from '../config.js';
+import { gzipWrites, type InfluxConfig } from '../config.js';
 import { LastmileError } from '../../contract/errors.js';
 import { HttpStatusError, LinePoster } from './line-post.js';
 
@@ -84,7 +84,7 @@ export class InfluxWriter implements TimeSeriesSink {
     private readonly log: Logger,
     private readonly stats: Stats,
   ) {
-    this.poster = new LinePoster({ url: config.url, org: config.org, bucket: config.bucket, token, timeoutMs: config.timeoutMs });
+    this.poster = new LinePoster({ url: config.url, org: config.org, bucket: config.bucket, token, timeoutMs: config.timeoutMs, gzip: gzipWrites(config) });
   }
 
   pending(): number {

@@ -33,7 +33,7 @@ describe('Ingest', () => {
   let alarmFailure: Error | undefined;
 
   const make = ({ sink = true, limits = { maxPendingBytes: 1024 * 1024, maxPendingPerGateway: 16 } as IngestLimits, series = undefined as SeriesBudget | undefined } = {}) => {
-    writer = sink ? new InfluxWriter({ url: receiver.url, org: 'o', bucket: 'b', flushLines: 1000, maxPendingLines: 100_000, writeConcurrency: 16, timeoutMs: 5000 }, undefined, silentLogger(), stats) : undefined;
+    writer = sink ? new InfluxWriter({ url: receiver.url, org: 'o', bucket: 'b', flushLines: 1000, maxPendingLines: 100_000, writeConcurrency: 16, timeoutMs: 5000, compress: 'auto' }, undefined, silentLogger(), stats) : undefined;
     const receipts = new ReceiptBatcher(silentLogger(), stats);
     const into = sent; // this test's list: a receipt flushed after the test ended goes nowhere else
     receipts.bind({ sendReceipt: (gateway: string, receipt: Receipt) => (into.push({ gateway, items: [...receipt.items] }), Promise.resolve()) });

@@ -1,12 +1,13 @@
 // One HTTP write (issue 18, ingest mutation): LinePoster against a bare HTTP server on 127.0.0.1 that
 // records what arrives and answers as told, including answers tests/helpers/influx-receiver.ts never
 // gives (an empty body, a long one): the path, query, method and content type, gzip only above 1,000
-// bytes, one kept-alive connection closed by close(), a non-2xx answer as HttpStatusError with the
+// bytes and only when the target asks for it (gzipWrites: not for a database on loopback), one kept-alive connection closed by close(), a non-2xx answer as HttpStatusError with the
 // answer trimmed and cut, and a network error passed on as itself.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
+import { gzipWrites } from '../../cloud-ingest/config.js';
 import { HttpStatusError, LinePoster } from '../../cloud-ingest/ingest/line-post.js';
 import { freePort } from '../helpers/peers.js';
 import { waitFor } from '../helpers/wait.js';
@@ -54,8 +55,8 @@ async function startServer(answer: () => { status: number; body?: string } = () 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, open: () => sockets.size, connections: () => connections };
 }
 
-function poster(url: string): LinePoster {
-  const p = new LinePoster({ url, org: 'lastmile', bucket: 'tele metry', token: 'tok', timeoutMs: 5_000 });
+function poster(url: string, gzip = true): LinePoster {
+  const p = new LinePoster({ url, org: 'lastmile', bucket: 'tele metry', token: 'tok', timeoutMs: 5_000, gzip });
   cleanups.push(() => p.close());
   return p;
 }
@@ -77,6 +78,20 @@ describe('LinePoster', () => {
     expect(server.open()).toBe(1);
     p.close();
     await waitFor('the kept-alive connection closed', () => server.open() === 0);
+  });
+
+  it('sends a large body as it is when the target says no gzip', async () => {
+    const server = await startServer();
+    const large = Array.from({ length: 40 }, (_, i) => `power,source=a v=${i} ${1750000000000 + i}`).join('\n');
+    await poster(server.url, false).post(large);
+    expect(server.seen.map((s) => [s.gzip, s.body])).toEqual([[false, large]]);
+  });
+
+  it('gzips writes that cross a network, not writes to this host, unless told (gzipWrites)', () => {
+    const auto = (url: string) => gzipWrites({ url, compress: 'auto' });
+    expect([auto('http://127.0.0.1:8428'), auto('http://127.8.0.2:8086/'), auto('http://localhost:8086'), auto('http://[::1]:8086')]).toEqual([false, false, false, false]);
+    expect([auto('http://influx.township.local:8086'), auto('https://10.0.0.5:8086'), auto('http://[2001:db8::1]:8086'), auto('http://128.0.0.1:8086')]).toEqual([true, true, true, true]);
+    expect([gzipWrites({ url: 'http://127.0.0.1:8428', compress: 'gzip' }), gzipWrites({ url: 'http://influx.township.local:8086', compress: 'none' })]).toEqual([true, false]);
   });
 
   it('rejects a non-2xx answer with HttpStatusError: the status, the answer trimmed and cut to 500 characters, nothing after the status when empty', async () => {

@@ -19,7 +19,7 @@ describe('InfluxWriter against an InfluxDB v2 write endpoint', () => {
   let stats: Stats;
   const writers: InfluxWriter[] = [];
   const writer = (overrides: Partial<InfluxConfig> = {}) => {
-    const w = new InfluxWriter({ url: receiver.url, org: 'town-org', bucket: 'town-bucket', flushLines: 1000, maxPendingLines: 100_000, writeConcurrency: 2, timeoutMs: 5000, ...overrides }, undefined, silentLogger(), stats);
+    const w = new InfluxWriter({ url: receiver.url, org: 'town-org', bucket: 'town-bucket', flushLines: 1000, maxPendingLines: 100_000, writeConcurrency: 2, timeoutMs: 5000, compress: 'auto', ...overrides }, undefined, silentLogger(), stats);
     writers.push(w);
     return w;
   };
@@ -46,6 +46,13 @@ describe('InfluxWriter against an InfluxDB v2 write endpoint', () => {
     expect(stats.counter('ingest.write_requests')).toBe(1);
     expect(w.pending()).toBe(0);
     expect(stats.gauge('ingest.pending_lines')).toBe(0);
+  });
+
+  it('sends bodies to a database on this host as they are, and gzips them when told to (compress)', async () => {
+    const many = lines('a', 40); // well over the 1,000 bytes from which a body is gzip'd at all
+    await writer().write(many);
+    await writer({ compress: 'gzip' }).write(many);
+    expect(receiver.requests.map((r) => [r.gzip, r.lines.length])).toEqual([[false, 40], [true, 40]]);
   });
 
   it('an empty write resolves at once without a request', async () => {
