@@ -117,8 +117,8 @@ export type InfluxConfig = z.infer<typeof influxSection>;
 /**
  * Whether the writer gzips its bodies. `auto`: yes where the write crosses a network (line protocol
  * shrinks about tenfold), no for a database on this host, where gzip only costs CPU twice (level 6 in
- * the worker, inflating in the database): bench:ingest's worker stored 17 % more measurements per
- * second without it, at 27 % less CPU each (2026-12-04).
+ * the worker, inflating in the database): bench:ingest's worker stored 15-17 % more measurements per
+ * second without it, and 10-25 % more per CPU-second (docs/city-scale.md, 2026-12-04).
  */
 export function gzipWrites(influx: Pick<InfluxConfig, 'url' | 'compress'>): boolean {
   if (influx.compress !== 'auto') return influx.compress === 'gzip';
