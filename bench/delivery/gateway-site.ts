@@ -4,6 +4,7 @@
 // `lastmile passwd` writes.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { uplink as uplinkSchema } from '../../config/sections/uplink.js';
 import { hashPassword } from '../../contract/password-hash.js';
 import { COMPOUND, TOWNSHIP } from './township.js';
 
@@ -16,11 +17,11 @@ export const ALARM_TOPIC = `lastmile/dev/${ALARM_USER}/state`;
 /** VictoriaMetrics names an InfluxDB field <measurement>_<field>: the profile's class and point. */
 export const SEQ_METRIC = 'temperature_seq';
 /**
- * The uplink's receipt timeout (its default, written out): a batch whose receipt never comes (a worker
- * SIGKILLed with it in hand, a broker killed with it queued) is published again only after this long,
- * so the drain must wait longer than it before it calls anything lost (options.ts).
+ * The uplink's receipt timeout (its default, from the schema, written into the site): a batch whose
+ * receipt never comes (a worker SIGKILLed with it in hand, a broker killed with it queued) is published
+ * again only after this long, so the drain must wait longer than it before it calls anything lost (options.ts).
  */
-export const RECEIPT_TIMEOUT_S = 30;
+export const RECEIPT_TIMEOUT_S = uplinkSchema.parse({ url: 'mqtt://127.0.0.1' }).receiptTimeout / 1000;
 
 export interface GatewaySite {
   readonly file: string;

@@ -1,9 +1,12 @@
 // One run of one township shape: start the township and the gateway, publish through the seeded fault
 // schedule, drain, then count at the edges (sensor PUBACKs against the database, alarm toggles against
 // the township's alarm log).
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { silentLogger } from '../../contract/logger.js';
+import { Stats } from '../../contract/stats.js';
+import { CursorStore } from '../../gateway/spool/lane-cursor.js';
 import { freePort, waitForPort } from '../../tests/helpers/peers.js';
 import { AlarmSource } from './alarm-source.js';
 import { countAlarms, countInFile, countMeasurements, readTownshipEvents, type AlarmCount, type MeasurementCount } from './count.js';
@@ -237,14 +240,9 @@ export async function runShape(o: ShapeOptions): Promise<ShapeResult> {
   };
 }
 
-/** Published telemetry batches without a receipt, as the gateway's spool cursor lists them (0 if unreadable). */
+/** Published telemetry batches without a receipt, as the gateway's spool cursor lists them (read by the spool's own CursorStore). */
 function unreceiptedBatches(spoolDir: string): number {
-  try {
-    const cursor = JSON.parse(readFileSync(join(spoolDir, 'telemetry', 'cursor.json'), 'utf8')) as { inflight?: unknown };
-    return Array.isArray(cursor.inflight) ? cursor.inflight.length : 0;
-  } catch {
-    return 0;
-  }
+  return new CursorStore(join(spoolDir, 'telemetry'), 'telemetry', silentLogger(), new Stats()).load(0, Number.MAX_SAFE_INTEGER).inflight.length;
 }
 
 async function waitUntil(probe: () => boolean, timeoutMs: number): Promise<boolean> {

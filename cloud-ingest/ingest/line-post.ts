@@ -1,10 +1,10 @@
 // One HTTP write of line protocol to an InfluxDB v2 write endpoint (/api/v2/write, ms precision): the
 // lines joined, gzip'd above 1,000 bytes when the target says so (config.ts gzipWrites), POSTed on a
-// keep-alive connection through @influxdata/influxdb-client's transport. Not through its WriteApi: that added lines one by one to a
-// buffer of its own, counting each line's UTF-8 bytes in a JavaScript loop over its characters, and
-// allocated a new array of flushLines slots for every write: the largest JavaScript items of
-// bench:ingest's profile at 5,000-measurement batches (issue 13). The writer owns batching, retries and
-// acknowledgments; this does one request and says how it ended.
+// keep-alive connection through @influxdata/influxdb-client's transport. Not through its WriteApi: that
+// added lines one by one to a buffer of its own, counting each line's UTF-8 bytes in a JavaScript loop
+// over its characters, and allocated a new array of flushLines slots for every write: the largest
+// JavaScript items of bench:ingest's profile at 5,000-measurement batches (issue 13). The writer owns
+// batching, retries and acknowledgments; this does one request and says how it ended.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { HttpError, InfluxDB, type Transport } from '@influxdata/influxdb-client';

@@ -1,8 +1,9 @@
 // One HTTP write (issue 18, ingest mutation): LinePoster against a bare HTTP server on 127.0.0.1 that
 // records what arrives and answers as told, including answers tests/helpers/influx-receiver.ts never
 // gives (an empty body, a long one): the path, query, method and content type, gzip only above 1,000
-// bytes and only when the target asks for it (gzipWrites: not for a database on loopback), one kept-alive connection closed by close(), a non-2xx answer as HttpStatusError with the
-// answer trimmed and cut, and a network error passed on as itself.
+// bytes and only when the target asks for it (gzipWrites: not for a database on loopback), one kept-alive
+// connection closed by close(), a non-2xx answer as HttpStatusError with the answer trimmed and cut, and
+// a network error passed on as itself.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
