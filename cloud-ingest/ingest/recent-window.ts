@@ -96,8 +96,14 @@ export interface WindowLimits {
   readonly maxBytesPerGateway: number;
 }
 
-/** Bytes of an entry beyond its points (object, arrays, key), and of one point beyond its text. */
-const ENTRY_OVERHEAD = 256;
+/**
+ * Bytes of an entry beyond its points (the entry and its links, its two arrays' first backing stores, its
+ * map slot, the copied source and measurement; its key is counted in UTF-16 besides), and of one point
+ * beyond its text. Measured (tests/cloud-ingest/recent-window-memory.test.ts): a source of one 5-field point
+ * holds ~800 heap bytes, which 256 counted as ~490, so a flood of new sources held 1.6 times its budget; a
+ * full ring's point holds ~160 bytes against 207 estimated (its text is one byte a character, counted as two).
+ */
+const ENTRY_OVERHEAD = 768;
 const POINT_OVERHEAD = 32;
 
 function pointBytes(fieldText: string): number {

@@ -1,6 +1,6 @@
 // The recent window's byte budgets driven directly (issue 18: only the 30 s window flood of
 // tests/hostile/line-checks.test.ts reached the evictions, too slow for the mutation run). Every figure is
-// the window's own estimate, checked to the byte: an entry costs 256 bytes plus its key in UTF-16
+// the window's own estimate, checked to the byte: an entry costs 768 bytes plus its key in UTF-16
 // (gateway, a separator, source), a point 32 bytes plus its field text in UTF-16. Also the chart parser:
 // booleans in every spelling, integers with either suffix, strings and escapes through the general parser.
 // The eviction tests failed on 09a8182: a new source's overhead was counted twice in its entry, so each
@@ -16,7 +16,7 @@ const g2: GatewayIdentity = { gateway: 'gw-2', township: 'town-2', compound: 'c2
 /** A gateway whose name has another length, so a mix-up of two gateways' figures shows. */
 const long: GatewayIdentity = { gateway: 'gateway-long', township: 'town', compound: 'c3' };
 
-const entry = (identity: GatewayIdentity, source: string) => 256 + 2 * (identity.gateway.length + 1 + source.length);
+const entry = (identity: GatewayIdentity, source: string) => 768 + 2 * (identity.gateway.length + 1 + source.length);
 const point = (fields: string) => 32 + 2 * fields.length;
 const line = (identity: GatewayIdentity, source: string, ts: number, fields: string) => checkLine(`power,source=${source} ${fields} ${now + ts}`, identity, now);
 const values = (w: RecentWindow, identity: GatewayIdentity, source: string, field = 'v') => w.points({ gateway: identity.gateway, source, field })?.values;

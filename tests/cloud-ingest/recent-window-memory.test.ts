@@ -1,6 +1,9 @@
-// The recent window's byte budget must count what it really holds (issue 19): the points it keeps are
-// copies, never slices that keep their whole batch text alive. Each batch here carries a 200 KB comment
-// line (V8 slices strings of 13 characters or more); kept as slices, 100 batches' points would hold 20 MB of text against an estimate of kilobytes.
+// The recent window's byte budget must count what it really holds (issue 19). The points it keeps are
+// copies, never slices that keep their whole batch text alive: each batch of the first test carries a
+// 200 KB comment line (V8 slices strings of 13 characters or more), and kept as slices 100 batches' points
+// would hold 20 MB of text against an estimate of kilobytes. And the estimate is at least the heap a
+// window really takes, for a flood of new sources of one point each (where a source's own objects are
+// most of it: ~800 bytes against an estimate of 490 on 76d5502) as for full rings.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
@@ -30,5 +33,35 @@ describe('recent window memory', () => {
     expect(window.bytes()).toBeLessThan(100_000);
     // 100 batch texts would be 20 MB; the points themselves are a few kilobytes.
     expect(grown).toBeLessThan(5_000_000);
+  });
+
+  /** Heap the window holds after `rounds` batches from each of `gateways` gateways, a line per meter and each meter its own source, checked as ingest checks them. */
+  async function heldFor(gateways: number, sourcesPerGateway: number, rounds: number): Promise<{ held: number; estimate: number; sources: number }> {
+    const window = new RecentWindow({ pointsPerSeries: 120, maxBytes: 1 << 30, maxBytesPerGateway: 1 << 30 });
+    const identities = Array.from({ length: gateways }, (_, g) => ({ gateway: `gw-${String(g).padStart(4, '0')}`, township: 't', compound: `c${g}` }));
+    const ts0 = Date.now() - 3_600_000;
+    const now = Date.now();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let round = 0; round < rounds; round++) {
+      for (const identity of identities) {
+        const lines = Array.from({ length: sourcesPerGateway }, (_, m) => `power,source=meter-${m} voltage=${(220 + ((round * 7 + m) % 20)).toFixed(1)},current=${((round + m) % 10).toFixed(2)},active_power=${(round * 13 + m) % 2000}.5,power_factor=0.9${m % 10},import_energy=${10000 + round}.25 ${ts0 + round * 5000}`);
+        window.add(identity, (await checkBatch(identity, Buffer.from(lines.join('\n')), now)).checked);
+      }
+    }
+    gc();
+    return { held: process.memoryUsage().heapUsed - before, estimate: window.bytes(), sources: window.sourceCount() };
+  }
+
+  it('estimates at least what a flood of new sources, one point each, holds', async () => {
+    const { held, estimate, sources } = await heldFor(500, 12, 1);
+    expect(sources).toBe(6000);
+    expect(held).toBeLessThanOrEqual(estimate);
+  });
+
+  it('estimates at least what full rings hold, overwritten past their first fill', async () => {
+    const { held, estimate, sources } = await heldFor(50, 12, 130);
+    expect(sources).toBe(600);
+    expect(held).toBeLessThanOrEqual(estimate);
   });
 });
