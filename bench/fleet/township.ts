@@ -54,10 +54,10 @@ export function provisionFleet(dir: string, ids: readonly string[], progress: (l
   return { registryFile, gateways, cpuMsPerGateway: (cpu.user + cpu.system) / 1000 / ids.length, mosquittoPasswd, mosquittoAcl };
 }
 
-/** CPU seconds (utime + stime, 100 Hz ticks) and RSS bytes of a process, from /proc. */
-export function processUsage(pid: number): { cpuS: number; rssBytes: number } {
+/** CPU seconds (utime + stime, 100 Hz ticks), of them in the kernel (stime), and RSS bytes of a process, from /proc. */
+export function processUsage(pid: number): { cpuS: number; kernelS: number; rssBytes: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, rssBytes: Number(fields[21]) * 4096 };
+  return { cpuS: (Number(fields[11]) + Number(fields[12])) / 100, kernelS: Number(fields[12]) / 100, rssBytes: Number(fields[21]) * 4096 };
 }
 
 type Mosquitto = Awaited<ReturnType<typeof startMosquitto>>;
@@ -73,6 +73,7 @@ export interface IngestRun {
 export interface Usage {
   readonly pid: number;
   readonly cpuS: number;
+  readonly kernelS: number;
   readonly rssBytes: number;
 }
 
