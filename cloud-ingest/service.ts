@@ -20,6 +20,7 @@ import { InfluxWriter, type TimeSeriesSink } from './ingest/writer.js';
 import { GatewayRegistry } from './registry/registry.js';
 import { startConsole, type ConsoleServer } from './console/server.js';
 import { startIngestMetrics, type IngestState } from './metrics/server.js';
+import { reportSizes } from './metrics/sizes.js';
 import type { MetricsServer } from '../contract/metrics.js';
 
 export class CloudIngest {
@@ -93,7 +94,8 @@ export class CloudIngest {
   async start(): Promise<void> {
     // First, so /healthz answers (and /readyz says "starting") while the stores open.
     if (this.config.metrics) {
-      this.metrics = await startIngestMetrics(this.config.metrics, this.stats, this.config.worker, () => this.state);
+      const sized = { window: this.window, windowLimits: this.config.recentWindow, ingest: this.ingest, series: this.series, registry: this.registry };
+      this.metrics = await startIngestMetrics(this.config.metrics, this.stats, this.config.worker, () => this.state, () => reportSizes(this.stats, sized));
       this.metricsPort = this.metrics.port;
     }
     if (!this.sink) this.log.warn('no influx section: time series history is NOT stored, only a recent window in memory for the console');

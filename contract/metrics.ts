@@ -55,6 +55,8 @@ function processEntries(): { name: string; kind: 'counter' | 'gauge'; help: stri
     { name: 'process_cpu_seconds_total', kind: 'counter', help: 'User and system CPU time spent in seconds.', value: (cpu.user + cpu.system) / 1e6 },
     { name: 'process_start_time_seconds', kind: 'gauge', help: 'Start time of the process since unix epoch in seconds.', value: Math.round(Date.now() / 1000 - process.uptime()) },
     { name: 'nodejs_heap_size_used_bytes', kind: 'gauge', help: 'V8 heap used in bytes.', value: memory.heapUsed },
+    { name: 'nodejs_heap_size_total_bytes', kind: 'gauge', help: 'V8 heap size in bytes.', value: memory.heapTotal },
+    { name: 'nodejs_external_memory_bytes', kind: 'gauge', help: 'Memory of C++ objects bound to JavaScript objects (buffers included) in bytes.', value: memory.external },
   ];
 }
 
@@ -94,6 +96,8 @@ export interface MetricsServerOptions {
   readonly health: readonly Probe[];
   /** /readyz: the service does its job now (started, not stopping). */
   readonly ready: readonly Probe[];
+  /** Runs before each /metrics answer: sets the gauges that are read, not counted (sizes of bounded structures). */
+  readonly collect?: () => void;
 }
 
 export interface MetricsServer {
@@ -114,6 +118,7 @@ function handle(options: MetricsServerOptions, request: IncomingMessage, respons
     return;
   }
   if (path === '/metrics') {
+    options.collect?.();
     response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'cache-control': 'no-store' });
     response.end(prometheusText(options.stats, options.prefix, options.constLabels));
   } else if (path === '/healthz') probeAnswer(response, options.health);

@@ -52,6 +52,11 @@ export class DedupStore {
     return this.seen.has(key);
   }
 
+  /** Ids remembered now, and at most. */
+  size(): { ids: number; capacity: number } {
+    return { ids: this.seen.size, capacity: this.capacity };
+  }
+
   private record(key: string): Promise<void> | undefined {
     this.remember(key);
     if (!this.file) return undefined;

@@ -76,6 +76,13 @@ export class SeriesBudget {
     return undefined;
   }
 
+  /** Series hashes held, both generations (a series seen in both counts twice: that is what is held). */
+  held(): number {
+    let n = 0;
+    for (const generation of [this.current, this.previous]) for (const set of generation.byGateway.values()) n += set.size;
+    return n;
+  }
+
   /** Series a gateway has now (both generations). */
   count(gateway: string): number {
     return (this.current.byGateway.get(gateway)?.size ?? 0) + (this.previous.byGateway.get(gateway)?.size ?? 0);

@@ -7,7 +7,8 @@ import type { Stats } from '../../contract/stats.js';
 
 export type IngestState = 'starting' | 'ready' | 'stopping';
 
-export async function startIngestMetrics(config: { host: string; port: number }, stats: Stats, worker: string, state: () => IngestState): Promise<MetricsServer> {
+/** `collect`: sets the size gauges before each scrape (sizes.ts). */
+export async function startIngestMetrics(config: { host: string; port: number }, stats: Stats, worker: string, state: () => IngestState, collect?: () => void): Promise<MetricsServer> {
   try {
     return await startMetricsServer({
       host: config.host,
@@ -17,6 +18,7 @@ export async function startIngestMetrics(config: { host: string; port: number },
       constLabels: { worker },
       health: [],
       ready: [() => (state() === 'ready' ? undefined : `cloud-ingest ${state()}`)],
+      collect,
     });
   } catch (error) {
     throw new Error(`metrics.port: ${(error as Error).message}`, { cause: error });

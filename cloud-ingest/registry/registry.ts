@@ -92,6 +92,11 @@ export class GatewayRegistry {
     return [...this.gateways.values()];
   }
 
+  /** Passwords of scrypt entries verified since start and kept (at most one per such gateway). */
+  verifiedCached(): number {
+    return this.verified.size;
+  }
+
   /** How many entries hold token verifiers and how many still hold scrypt hashes. */
   counts(): { token: number; scrypt: number } {
     let token = 0;

@@ -60,6 +60,21 @@ describe('startMetricsServer', () => {
     expect(post.status).toBe(405);
   });
 
+  it('runs collect before each /metrics answer, so gauges that are read show their value at the scrape', async () => {
+    const stats = new Stats();
+    let held = 0;
+    server = await startMetricsServer({ host: '127.0.0.1', port: 0, stats, health: [], ready: [], collect: () => stats.set('window_bytes', {}, (held += 100)) });
+    const scrape = async () => (await fetch(`http://127.0.0.1:${server!.port}/metrics`)).text();
+    expect(await scrape()).toContain('\nlastmile_window_bytes 100\n');
+    const second = await scrape();
+    expect(second).toContain('\nlastmile_window_bytes 200\n');
+    // The process's memory beside it, named as Prometheus' Node.js client names it.
+    for (const name of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_heap_size_total_bytes', 'nodejs_external_memory_bytes']) expect(second).toMatch(new RegExp(`\\n${name} [0-9]+\\n`));
+    // Probes do not collect.
+    await fetch(`http://127.0.0.1:${server.port}/readyz`);
+    expect(held).toBe(200);
+  });
+
   it('names the address it could not bind', async () => {
     server = await startMetricsServer({ host: '127.0.0.1', port: 0, stats: new Stats(), health: [], ready: [] });
     await expect(startMetricsServer({ host: '127.0.0.1', port: server.port, stats: new Stats(), health: [], ready: [] })).rejects.toThrow(`metrics listener on 127.0.0.1:${server.port}`);

@@ -109,5 +109,19 @@ describe('/metrics, /healthz, /readyz on the gateway and on cloud-ingest', () =>
     await waitFor('more ingest batches', async () => (sampleOf((await scrape(port)).body, 'lastmile_ingest_batches_total', 'worker="w1"') ?? 0) > batches, 20_000);
     expect(await scrape(port, '/readyz')).toMatchObject({ status: 200, body: '{"ok":true}' });
     expect((await scrape(port, '/healthz')).status).toBe(200);
+    // What it keeps in memory, each against its bound (issue 19): read at the scrape, not counted.
+    const sizes = (await scrape(port)).body;
+    const size = (name: string) => sampleOf(sizes, `lastmile_${name}`, 'worker="w1"');
+    expect(size('ingest_window_sources')).toBeGreaterThan(0);
+    expect(size('ingest_window_bytes')).toBeGreaterThan(0);
+    expect(size('ingest_window_bytes')).toBeLessThanOrEqual(size('ingest_window_budget_bytes')!);
+    expect(size('ingest_window_budget_bytes')).toBe(service.config.recentWindow.maxBytes);
+    expect(size('ingest_head_cache_heads')).toBeGreaterThan(0);
+    expect(size('ingest_head_cache_bytes')).toBeGreaterThan(0);
+    expect(size('ingest_dedup_ids')).toBeGreaterThanOrEqual(batches);
+    expect(size('ingest_dedup_ids')).toBeLessThanOrEqual(size('ingest_dedup_capacity')!);
+    expect(size('ingest_series_held')).toBeGreaterThan(0);
+    expect(size('registry_gateways')).toBe(service.registry.list().length);
+    expect(size('registry_verified_cached')).toBeLessThanOrEqual(size('registry_scrypt_gateways')!);
   }, 90_000);
 });
