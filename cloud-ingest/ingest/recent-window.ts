@@ -1,9 +1,14 @@
 // The bounded recent window behind the console's charts: the last N field sections per source, within a
 // budget in bytes overall and per gateway (issue 13: capped by count, 128 sources of long lines took
 // 553 MB). Past its own budget a gateway forgets its own least recently updated source, so one gateway's
-// flood never evicts another gateway's (or township's) series; past the overall budget the least recently
-// updated source of all goes. Without InfluxDB this is all there is. It runs for every accepted line, so
-// it stores the field text as sent and parses it only when the console asks for a chart.
+// flood never evicts another gateway's (or township's) series. Past the overall budget the oldest points
+// of all go, in the order they arrived: every source that keeps reporting keeps its latest points, and a
+// source is forgotten only when all its points are older than everyone else's. (Forgetting the least
+// recently updated source instead made a busy township's sources cycle: at 1,000 gateways every source
+// reports every 5 s, the 64 MiB budget holds ~24 points of each, and each source in turn lost all of them,
+// its latest value included, and came back with one.) Without InfluxDB this is all there is. It runs for
+// every accepted line, so it stores the field text as sent and parses it only when the console asks for a
+// chart.
 import type { GatewayIdentity } from '../registry/registry.js';
 import type { CheckedLine } from './checked-line.js';
 import { own } from './head-cache.js';
@@ -27,10 +32,18 @@ interface SourceEntry {
   identity: GatewayIdentity;
   source: string;
   measurement: string;
+  /**
+   * The points, a ring: while shorter than pointsPerSeries the arrays grow and the points sit in arrival
+   * order from slot 0; at full length `start` is the oldest slot and `count` may be less than the length.
+   */
   ts: number[];
   text: string[];
-  /** Next slot to overwrite once the ring is full. */
-  next: number;
+  start: number;
+  count: number;
+  /** Arrival numbers of the oldest point held and of the next point (the window's arrival queue refers to them). */
+  firstSeq: number;
+  nextSeq: number;
+  forgotten: boolean;
   /** add() call that last moved this entry to the young end of the map. */
   touched: number;
   /** Estimated heap bytes of this entry (strings are UTF-16). */
@@ -99,12 +112,13 @@ export interface WindowLimits {
 /**
  * Bytes of an entry beyond its points (the entry and its links, its two arrays' first backing stores, its
  * map slot, the copied source and measurement; its key is counted in UTF-16 besides), and of one point
- * beyond its text. Measured (tests/cloud-ingest/recent-window-memory.test.ts): a source of one 5-field point
- * holds ~800 heap bytes, which 256 counted as ~490, so a flood of new sources held 1.6 times its budget; a
- * full ring's point holds ~160 bytes against 207 estimated (its text is one byte a character, counted as two).
+ * beyond its text (its slots in the two arrays and its two in the arrival queue, their slack). Measured
+ * (tests/cloud-ingest/recent-window-memory.test.ts): a source of one 5-field point holds ~800 heap bytes,
+ * which 256 counted as ~490, so a flood of new sources held 1.6 times its budget; a full ring's point holds
+ * ~180 bytes with the queue against 223 estimated (its text is one byte a character, counted as two).
  */
 const ENTRY_OVERHEAD = 768;
-const POINT_OVERHEAD = 32;
+const POINT_OVERHEAD = 48;
 
 function pointBytes(fieldText: string): number {
   return POINT_OVERHEAD + 2 * fieldText.length;
@@ -133,6 +147,27 @@ interface GatewayEntry extends Ends {
   bytes: number;
 }
 
+/** Slot of the i-th oldest point of an entry. */
+function slot(entry: SourceEntry, i: number): number {
+  return (entry.start + i) % entry.ts.length;
+}
+
+/** Drops an entry's oldest point; returns its text. */
+function dropOldest(entry: SourceEntry, pointsPerSeries: number): string {
+  let text: string;
+  if (entry.ts.length < pointsPerSeries) {
+    entry.ts.shift();
+    text = entry.text.shift()!;
+  } else {
+    text = entry.text[entry.start]!;
+    entry.text[entry.start] = '';
+    entry.start = (entry.start + 1) % entry.ts.length;
+  }
+  entry.count--;
+  entry.firstSeq++;
+  return text;
+}
+
 export class RecentWindow {
   /**
    * Every source, least recently updated first, through the entries' `all` links: an entry found through
@@ -145,6 +180,15 @@ export class RecentWindow {
   private readonly gateways = new Map<string, GatewayEntry>();
   private totalBytes = 0;
   private adds = 0;
+  /**
+   * Every point held, in arrival order, as (entry, arrival number) from `queueHead`: the overall budget
+   * drops from its head. A point already gone (overwritten by its ring, or its source forgotten) leaves a
+   * stale reference, skipped when reached and swept when they outnumber the points held.
+   */
+  private queue: SourceEntry[] = [];
+  private queueSeq: number[] = [];
+  private queueHead = 0;
+  private heldPoints = 0;
 
   constructor(private readonly limits: WindowLimits) {}
 
@@ -167,7 +211,7 @@ export class RecentWindow {
       let entry = gateway.sources.get(line.source);
       if (!entry) {
         const source = own(line.source);
-        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], next: 0, touched: now, bytes: 0, all: { older: undefined, younger: undefined }, mine: { older: undefined, younger: undefined } };
+        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], start: 0, count: 0, firstSeq: 0, nextSeq: 0, forgotten: false, touched: now, bytes: 0, all: { older: undefined, younger: undefined }, mine: { older: undefined, younger: undefined } };
         makeYoungest(this.all, entry, ALL);
         makeYoungest(gateway, entry, MINE);
         this.count++;
@@ -184,22 +228,26 @@ export class RecentWindow {
       if (entry.ts.length < pointsPerSeries) {
         entry.ts.push(line.ts);
         entry.text.push(fieldText);
-        this.grow(gateway, entry, pointBytes(line.fieldText));
       } else {
-        const old = entry.text[entry.next]!;
-        entry.ts[entry.next] = line.ts;
-        entry.text[entry.next] = fieldText;
-        entry.next = (entry.next + 1) % pointsPerSeries;
-        this.grow(gateway, entry, 2 * (line.fieldText.length - old.length));
+        // Full length: a full ring overwrites its oldest point.
+        if (entry.count === pointsPerSeries) this.grow(gateway, entry, -pointBytes(dropOldest(entry, pointsPerSeries)), -1);
+        const at = slot(entry, entry.count);
+        entry.ts[at] = line.ts;
+        entry.text[at] = fieldText;
       }
+      entry.count++;
+      this.queue.push(entry);
+      this.queueSeq.push(entry.nextSeq++);
+      this.grow(gateway, entry, pointBytes(line.fieldText), 1);
       this.evict(gateway, entry);
     }
   }
 
-  private grow(gateway: { bytes: number }, entry: SourceEntry, bytes: number): void {
+  private grow(gateway: { bytes: number }, entry: SourceEntry, bytes: number, points = 0): void {
     entry.bytes += bytes;
     gateway.bytes += bytes;
     this.totalBytes += bytes;
+    this.heldPoints += points;
   }
 
   private moveYoung(gateway: GatewayEntry, entry: SourceEntry): void {
@@ -207,12 +255,50 @@ export class RecentWindow {
     moveYoungest(gateway, entry, MINE);
   }
 
-  /** Forgets sources until both budgets hold; never the entry just written unless it alone is over. */
+  /** Brings both budgets back; never drops the point just written. */
   private evict(gateway: GatewayEntry, keep: SourceEntry): void {
     while (gateway.bytes > this.limits.maxBytesPerGateway && gateway.sources.size > 1) this.forget(gateway.oldest!, keep);
-    while (this.totalBytes > this.limits.maxBytes && this.count > 1) this.forget(this.all.oldest!, keep);
-    // One source over a budget by itself (very long field sections): its oldest points go.
-    while ((gateway.bytes > this.limits.maxBytesPerGateway || this.totalBytes > this.limits.maxBytes) && keep.ts.length > 1) this.dropOldestPoint(gateway, keep);
+    // One source over its gateway's budget by itself (very long field sections): its oldest points go.
+    while (gateway.bytes > this.limits.maxBytesPerGateway && keep.count > 1) this.dropOldestPoint(gateway, keep);
+    while (this.totalBytes > this.limits.maxBytes && this.dropOldestOfAll(keep));
+    this.sweepQueue();
+  }
+
+  /** Drops the oldest point held, forgetting its source if it was the source's last; false if that is the point just written. */
+  private dropOldestOfAll(keep: SourceEntry): boolean {
+    for (;;) {
+      const entry = this.queue[this.queueHead]!;
+      const seq = this.queueSeq[this.queueHead]!;
+      if (entry.forgotten || seq !== entry.firstSeq) {
+        this.queueHead++;
+        continue;
+      }
+      if (entry === keep && entry.count === 1) return false;
+      this.queueHead++;
+      const gateway = this.gateways.get(entry.identity.gateway)!;
+      if (entry.count === 1) this.forget(entry, keep);
+      else this.dropOldestPoint(gateway, entry);
+      return true;
+    }
+  }
+
+  /** Sweeps the queue once its consumed head is most of it, or its stale references outnumber the points held. */
+  private sweepQueue(): void {
+    const pending = this.queue.length - this.queueHead;
+    if (this.queueHead <= pending && pending <= 2 * this.heldPoints + 1024) return;
+    const queue: SourceEntry[] = [];
+    const seqs: number[] = [];
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const entry = this.queue[i]!;
+      const seq = this.queueSeq[i]!;
+      if (!entry.forgotten && seq >= entry.firstSeq) {
+        queue.push(entry);
+        seqs.push(seq);
+      }
+    }
+    this.queue = queue;
+    this.queueSeq = seqs;
+    this.queueHead = 0;
   }
 
   private forget(entry: SourceEntry, keep: SourceEntry): void {
@@ -225,6 +311,8 @@ export class RecentWindow {
     unlink(this.all, entry, ALL);
     unlink(gateway, entry, MINE);
     this.count--;
+    entry.forgotten = true;
+    this.heldPoints -= entry.count;
     gateway.sources.delete(entry.source);
     gateway.bytes -= entry.bytes;
     this.totalBytes -= entry.bytes;
@@ -232,23 +320,13 @@ export class RecentWindow {
   }
 
   private dropOldestPoint(gateway: { bytes: number }, entry: SourceEntry): void {
-    // Unroll the ring into time order, then drop the first.
-    const start = entry.ts.length < this.limits.pointsPerSeries ? 0 : entry.next;
-    const ts = [...entry.ts.slice(start), ...entry.ts.slice(0, start)];
-    const text = [...entry.text.slice(start), ...entry.text.slice(0, start)];
-    ts.shift();
-    const dropped = text.shift()!;
-    entry.ts = ts;
-    entry.text = text;
-    entry.next = 0;
-    this.grow(gateway, entry, -pointBytes(dropped));
+    this.grow(gateway, entry, -pointBytes(dropOldest(entry, this.limits.pointsPerSeries)), -1);
   }
 
   list(filter: (info: SeriesInfo) => boolean): SeriesInfo[] {
     const out: SeriesInfo[] = [];
     for (let e = this.all.oldest; e; e = e.all.younger) {
-      const n = this.limits.pointsPerSeries;
-      const last = e.ts.length < n ? e.ts.length - 1 : (e.next - 1 + n) % n;
+      const last = slot(e, e.count - 1);
       for (const [field, lastValue] of numericFields(e.text[last]!)) {
         const info = { gateway: e.identity.gateway, source: e.source, field, township: e.identity.township, compound: e.identity.compound, measurement: e.measurement, lastTs: e.ts[last]!, lastValue };
         if (filter(info)) out.push(info);
@@ -261,10 +339,11 @@ export class RecentWindow {
     const e = this.gateways.get(key.gateway)?.sources.get(key.source);
     if (!e) return undefined;
     const points: [number, number][] = [];
-    e.ts.forEach((ts, i) => {
-      const value = numericFields(e.text[i]!).get(key.field);
-      if (value !== undefined) points.push([ts, value]);
-    });
+    for (let i = 0; i < e.count; i++) {
+      const at = slot(e, i);
+      const value = numericFields(e.text[at]!).get(key.field);
+      if (value !== undefined) points.push([e.ts[at]!, value]);
+    }
     if (points.length === 0) return undefined;
     // Points may arrive out of order after a spool drain; charts want them sorted.
     points.sort((a, b) => a[0] - b[0]);

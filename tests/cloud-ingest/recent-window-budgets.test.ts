@@ -1,7 +1,7 @@
 // The recent window's byte budgets driven directly (issue 18: only the 30 s window flood of
 // tests/hostile/line-checks.test.ts reached the evictions, too slow for the mutation run). Every figure is
 // the window's own estimate, checked to the byte: an entry costs 768 bytes plus its key in UTF-16
-// (gateway, a separator, source), a point 32 bytes plus its field text in UTF-16. Also the chart parser:
+// (gateway, a separator, source), a point 48 bytes plus its field text in UTF-16. Also the chart parser:
 // booleans in every spelling, integers with either suffix, strings and escapes through the general parser.
 // The eviction tests failed on 09a8182: a new source's overhead was counted twice in its entry, so each
 // eviction freed more than had been added and a gateway cycling sources outgrew its budget.
@@ -17,7 +17,7 @@ const g2: GatewayIdentity = { gateway: 'gw-2', township: 'town-2', compound: 'c2
 const long: GatewayIdentity = { gateway: 'gateway-long', township: 'town', compound: 'c3' };
 
 const entry = (identity: GatewayIdentity, source: string) => 768 + 2 * (identity.gateway.length + 1 + source.length);
-const point = (fields: string) => 32 + 2 * fields.length;
+const point = (fields: string) => 48 + 2 * fields.length;
 const line = (identity: GatewayIdentity, source: string, ts: number, fields: string) => checkLine(`power,source=${source} ${fields} ${now + ts}`, identity, now);
 const values = (w: RecentWindow, identity: GatewayIdentity, source: string, field = 'v') => w.points({ gateway: identity.gateway, source, field })?.values;
 const big = 1 << 24;
@@ -103,6 +103,48 @@ describe('recent window byte budgets', () => {
     expect(values(w, g2, 'b')).toBeUndefined();
     expect(values(w, g1, 'a')).toEqual([7]);
     expect(w.list(() => true).map((s) => `${s.gateway}/${s.source}`)).toEqual(['gw-2/c', 'gw-2/e', 'gw-1/a']);
+  });
+
+  it('past the overall budget drops the oldest points of all: every source still reporting keeps its latest points', () => {
+    const e = entry(g1, 'a');
+    const p = point('v=1');
+    // Room for three sources of two points each.
+    const w = new RecentWindow({ pointsPerSeries: 10, maxBytes: 3 * (e + 2 * p), maxBytesPerGateway: big });
+    for (let t = 1; t <= 8; t++) {
+      w.add(g1, [line(g1, 'a', t, `v=${t}`)]);
+      w.add(g2, [line(g2, 'b', t, `v=${t}`), line(g2, 'c', t, `v=${t}`)]);
+    }
+    // A source forgotten as the least recently updated (the rule before) would have lost its latest value.
+    expect([values(w, g1, 'a'), values(w, g2, 'b'), values(w, g2, 'c')]).toEqual([[7, 8], [7, 8], [7, 8]]);
+    expect([w.bytes(), w.sourceCount()]).toEqual([3 * (e + 2 * p), 3]);
+    expect(w.list(() => true).map((s) => `${s.source}=${s.lastValue}`).sort()).toEqual(['a=8', 'b=8', 'c=8']);
+  });
+
+  it('forgets a source that stopped reporting once all its points are older than everyone else\'s', () => {
+    const e = entry(g1, 'a');
+    const p = point('v=1');
+    const w = new RecentWindow({ pointsPerSeries: 10, maxBytes: 2 * (e + 2 * p), maxBytesPerGateway: big });
+    w.add(g1, [line(g1, 'a', 1, 'v=1'), line(g1, 'a', 2, 'v=2')]);
+    w.add(g2, [line(g2, 'b', 3, 'v=3'), line(g2, 'b', 4, 'v=4')]);
+    // b goes on, a has stopped: a's two points are the oldest and go one by one, then a itself.
+    w.add(g2, [line(g2, 'b', 5, 'v=5')]);
+    expect([values(w, g1, 'a'), values(w, g2, 'b')]).toEqual([[2], [3, 4, 5]]);
+    w.add(g2, [line(g2, 'b', 6, 'v=6')]);
+    expect(values(w, g1, 'a')).toBeUndefined();
+    expect([w.bytes('gw-1'), w.sourceCount(), w.list(() => true).map((s) => s.source)]).toEqual([0, 1, ['b']]);
+    // With a gone, b keeps the room its entry left: more points of b fit.
+    w.add(g2, [line(g2, 'b', 7, 'v=7'), line(g2, 'b', 8, 'v=8')]);
+    expect(values(w, g2, 'b')).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(w.bytes()).toBeLessThanOrEqual(2 * (e + 2 * p));
+  });
+
+  it('keeps its arrival queue bounded by the points it holds, whatever has passed through it', () => {
+    const w = new RecentWindow({ pointsPerSeries: 10, maxBytes: big, maxBytesPerGateway: big });
+    for (let t = 0; t < 50_000; t++) w.add(g1, [line(g1, `s-${t % 3}`, t, 'v=1')]);
+    const queue = (w as unknown as { queue: unknown[] }).queue;
+    // 30 points held; every overwritten one left a stale reference, swept past 2 x 30 + 1024.
+    expect(queue.length).toBeLessThanOrEqual(2 * 30 + 1024 + 1);
+    expect(values(w, g1, 's-0')).toHaveLength(10);
   });
 
   it('keeps the source being written when, within one batch, it is the oldest of its gateway', () => {
