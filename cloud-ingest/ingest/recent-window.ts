@@ -5,7 +5,7 @@
 // of all go, in the order they arrived: every source that keeps reporting keeps its latest points, and a
 // source is forgotten only when all its points are older than everyone else's. (Forgetting the least
 // recently updated source instead made a busy township's sources cycle: at 1,000 gateways every source
-// reports every 5 s, the 64 MiB budget holds ~24 points of each, and each source in turn lost all of them,
+// reports every 5 s, the 64 MiB budget holds about two dozen points of each, and each source in turn lost all of them,
 // its latest value included, and came back with one.) Without InfluxDB this is all there is. It runs for
 // every accepted line, so it stores the field text as sent and parses it only when the console asks for a
 // chart.
