@@ -5,10 +5,10 @@
 // of all go, in the order they arrived: every source that keeps reporting keeps its latest points, and a
 // source is forgotten only when all its points are older than everyone else's. (Forgetting the least
 // recently updated source instead made a busy township's sources cycle: at 1,000 gateways every source
-// reports every 5 s, the 64 MiB budget holds about two dozen points of each, and each source in turn lost all of them,
-// its latest value included, and came back with one.) Without InfluxDB this is all there is. It runs for
-// every accepted line, so it stores the field text as sent and parses it only when the console asks for a
-// chart.
+// reports every 5 s, the 64 MiB budget holds about two dozen points of each, and each source in turn
+// lost all of them, its latest value included, and came back with one.) Without InfluxDB this is all
+// there is. It runs for every accepted line, so it stores the field text as sent and parses it only when
+// the console asks for a chart.
 import type { GatewayIdentity } from '../registry/registry.js';
 import type { CheckedLine } from './checked-line.js';
 import { own } from './head-cache.js';
@@ -183,7 +183,7 @@ export class RecentWindow {
   /**
    * Every point held, in arrival order, as (entry, arrival number) from `queueHead`: the overall budget
    * drops from its head. A point already gone (overwritten by its ring, or its source forgotten) leaves a
-   * stale reference, skipped when reached and swept when they outnumber the points held.
+   * stale reference, skipped when reached and swept (sweepQueue).
    */
   private queue: SourceEntry[] = [];
   private queueSeq: number[] = [];
@@ -282,10 +282,14 @@ export class RecentWindow {
     }
   }
 
-  /** Sweeps the queue once its consumed head is most of it, or its stale references outnumber the points held. */
+  /**
+   * Sweeps the queue once its consumed head is most of it, or its stale references pass a quarter of the
+   * points held: a stale reference keeps a forgotten entry (a few hundred bytes) alive, and a gateway
+   * cycling new sources forgets one per line.
+   */
   private sweepQueue(): void {
     const pending = this.queue.length - this.queueHead;
-    if (this.queueHead <= pending && pending <= 2 * this.heldPoints + 1024) return;
+    if (this.queueHead <= pending && pending <= this.heldPoints + (this.heldPoints >> 2) + 64) return;
     const queue: SourceEntry[] = [];
     const seqs: number[] = [];
     for (let i = this.queueHead; i < this.queue.length; i++) {
@@ -313,6 +317,10 @@ export class RecentWindow {
     this.count--;
     entry.forgotten = true;
     this.heldPoints -= entry.count;
+    // Its arrival-queue references outlive it until the next sweep: they keep the entry, not its points.
+    entry.ts = [];
+    entry.text = [];
+    entry.count = 0;
     gateway.sources.delete(entry.source);
     gateway.bytes -= entry.bytes;
     this.totalBytes -= entry.bytes;

@@ -142,8 +142,8 @@ describe('recent window byte budgets', () => {
     const w = new RecentWindow({ pointsPerSeries: 10, maxBytes: big, maxBytesPerGateway: big });
     for (let t = 0; t < 50_000; t++) w.add(g1, [line(g1, `s-${t % 3}`, t, 'v=1')]);
     const queue = (w as unknown as { queue: unknown[] }).queue;
-    // 30 points held; every overwritten one left a stale reference, swept past 2 x 30 + 1024.
-    expect(queue.length).toBeLessThanOrEqual(2 * 30 + 1024 + 1);
+    // 30 points held; every overwritten one left a stale reference, swept past 30 + 30 / 4 + 64.
+    expect(queue.length).toBeLessThanOrEqual(30 + 7 + 64 + 1);
     expect(values(w, g1, 's-0')).toHaveLength(10);
   });
 
