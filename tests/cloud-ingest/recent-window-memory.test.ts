@@ -2,10 +2,10 @@
 // copies, never slices that keep their whole batch text alive: each batch of the first test carries a
 // 200 KB comment line (V8 slices strings of 13 characters or more), and kept as slices 100 batches' points
 // would hold 20 MB of text against an estimate of kilobytes. And the estimate is at least the heap a
-// window really takes, for a flood of new sources of one point each (where a source's own objects are
-// most of it: ~800 bytes against an estimate of 490 on 76d5502), for gateways cycling new sources past their
-// own budgets (forgotten sources kept by the arrival queue's stale references held 5.9 MB against 5.2), and
-// for full rings.
+// window really takes: for a flood of new sources of one point each (a source's own objects are most of
+// it: ~800 bytes against an estimate of 490 on 76d5502), for gateways cycling new sources past their own
+// budgets (forgotten sources kept by the arrival queue's stale references: 5.9 MB held against an estimate
+// of 5.2), and for full rings.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
