@@ -60,15 +60,15 @@ export class Ingest {
 
   /** Line heads already checked, per gateway: a repeated head skips its checks (head-cache.ts). */
   private readonly heads = new HeadCache();
+  private pendingBytes = 0;
+  private readonly pendingByGateway = new Map<string, number>();
+  private lastShedLog = 0;
 
   /** What the head cache and the dedup set hold, for /metrics. */
   sizes(): { headCacheBytes: number; heads: number; dedupIds: number; dedupCapacity: number } {
     const dedup = this.deps.dedup.size();
     return { headCacheBytes: this.heads.bytes(), heads: this.heads.size(), dedupIds: dedup.ids, dedupCapacity: dedup.capacity };
   }
-  private pendingBytes = 0;
-  private readonly pendingByGateway = new Map<string, number>();
-  private lastShedLog = 0;
 
   /**
    * Takes one message from an authenticated gateway. The broker may acknowledge it at once. Resolves when
