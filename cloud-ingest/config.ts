@@ -72,7 +72,7 @@ export const cloudIngestConfig = z.strictObject({
   recentWindow: z
     .strictObject({
       pointsPerSeries: z.number().int().min(10).default(120),
-      maxBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024).describe('Memory budget of the whole window; the least recently updated source is forgotten first'),
+      maxBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024).describe('Memory budget of the whole window; past it the oldest points of all go first (a source still reporting keeps its latest points)'),
       maxBytesPerGateway: z.number().int().min(64 * 1024).default(1024 * 1024).describe("One gateway's share: past it, that gateway forgets its own oldest source (never another gateway's)"),
     })
     .default({ pointsPerSeries: 120, maxBytes: 64 * 1024 * 1024, maxBytesPerGateway: 1024 * 1024 }),
