@@ -34,13 +34,15 @@ interface SourceEntry {
   measurement: string;
   /**
    * The points, a ring: while shorter than pointsPerSeries the arrays grow and the points sit in arrival
-   * order from slot 0; at full length `start` is the oldest slot and `count` may be less than the length.
+   * order from slot 0; at full length `start` is the oldest slot and fewer points than the length may be held.
    */
   ts: number[];
   text: string[];
   start: number;
-  count: number;
-  /** Arrival numbers of the oldest point held and of the next point (the window's arrival queue refers to them). */
+  /**
+   * Arrival numbers of the oldest point held and of the next point (the window's arrival queue refers to
+   * them): the entry holds nextSeq - firstSeq points (held()).
+   */
   firstSeq: number;
   nextSeq: number;
   forgotten: boolean;
@@ -147,6 +149,11 @@ interface GatewayEntry extends Ends {
   bytes: number;
 }
 
+/** Points an entry holds. */
+function held(entry: SourceEntry): number {
+  return entry.nextSeq - entry.firstSeq;
+}
+
 /** Slot of the i-th oldest point of an entry. */
 function slot(entry: SourceEntry, i: number): number {
   return (entry.start + i) % entry.ts.length;
@@ -163,7 +170,6 @@ function dropOldest(entry: SourceEntry, pointsPerSeries: number): string {
     entry.text[entry.start] = '';
     entry.start = (entry.start + 1) % entry.ts.length;
   }
-  entry.count--;
   entry.firstSeq++;
   return text;
 }
@@ -211,7 +217,7 @@ export class RecentWindow {
       let entry = gateway.sources.get(line.source);
       if (!entry) {
         const source = own(line.source);
-        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], start: 0, count: 0, firstSeq: 0, nextSeq: 0, forgotten: false, touched: now, bytes: 0, all: { older: undefined, younger: undefined }, mine: { older: undefined, younger: undefined } };
+        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], start: 0, firstSeq: 0, nextSeq: 0, forgotten: false, touched: now, bytes: 0, all: { older: undefined, younger: undefined }, mine: { older: undefined, younger: undefined } };
         makeYoungest(this.all, entry, ALL);
         makeYoungest(gateway, entry, MINE);
         this.count++;
@@ -230,12 +236,11 @@ export class RecentWindow {
         entry.text.push(fieldText);
       } else {
         // Full length: a full ring overwrites its oldest point.
-        if (entry.count === pointsPerSeries) this.grow(gateway, entry, -pointBytes(dropOldest(entry, pointsPerSeries)), -1);
-        const at = slot(entry, entry.count);
+        if (held(entry) === pointsPerSeries) this.grow(gateway, entry, -pointBytes(dropOldest(entry, pointsPerSeries)), -1);
+        const at = slot(entry, held(entry));
         entry.ts[at] = line.ts;
         entry.text[at] = fieldText;
       }
-      entry.count++;
       this.queue.push(entry);
       this.queueSeq.push(entry.nextSeq++);
       this.grow(gateway, entry, pointBytes(line.fieldText), 1);
@@ -259,7 +264,7 @@ export class RecentWindow {
   private evict(gateway: GatewayEntry, keep: SourceEntry): void {
     while (gateway.bytes > this.limits.maxBytesPerGateway && gateway.sources.size > 1) this.forget(gateway.oldest!, keep);
     // One source over its gateway's budget by itself (very long field sections): its oldest points go.
-    while (gateway.bytes > this.limits.maxBytesPerGateway && keep.count > 1) this.dropOldestPoint(gateway, keep);
+    while (gateway.bytes > this.limits.maxBytesPerGateway && held(keep) > 1) this.dropOldestPoint(gateway, keep);
     while (this.totalBytes > this.limits.maxBytes && this.dropOldestOfAll(keep));
     this.sweepQueue();
   }
@@ -273,10 +278,10 @@ export class RecentWindow {
         this.queueHead++;
         continue;
       }
-      if (entry === keep && entry.count === 1) return false;
+      if (entry === keep && held(entry) === 1) return false;
       this.queueHead++;
       const gateway = this.gateways.get(entry.identity.gateway)!;
-      if (entry.count === 1) this.forget(entry, keep);
+      if (held(entry) === 1) this.forget(entry, keep);
       else this.dropOldestPoint(gateway, entry);
       return true;
     }
@@ -316,11 +321,10 @@ export class RecentWindow {
     unlink(gateway, entry, MINE);
     this.count--;
     entry.forgotten = true;
-    this.heldPoints -= entry.count;
+    this.heldPoints -= held(entry);
     // Its arrival-queue references outlive it until the next sweep: they keep the entry, not its points.
     entry.ts = [];
     entry.text = [];
-    entry.count = 0;
     gateway.sources.delete(entry.source);
     gateway.bytes -= entry.bytes;
     this.totalBytes -= entry.bytes;
@@ -334,7 +338,7 @@ export class RecentWindow {
   list(filter: (info: SeriesInfo) => boolean): SeriesInfo[] {
     const out: SeriesInfo[] = [];
     for (let e = this.all.oldest; e; e = e.all.younger) {
-      const last = slot(e, e.count - 1);
+      const last = slot(e, held(e) - 1);
       for (const [field, lastValue] of numericFields(e.text[last]!)) {
         const info = { gateway: e.identity.gateway, source: e.source, field, township: e.identity.township, compound: e.identity.compound, measurement: e.measurement, lastTs: e.ts[last]!, lastValue };
         if (filter(info)) out.push(info);
@@ -347,7 +351,7 @@ export class RecentWindow {
     const e = this.gateways.get(key.gateway)?.sources.get(key.source);
     if (!e) return undefined;
     const points: [number, number][] = [];
-    for (let i = 0; i < e.count; i++) {
+    for (let i = 0, n = held(e); i < n; i++) {
       const at = slot(e, i);
       const value = numericFields(e.text[at]!).get(key.field);
       if (value !== undefined) points.push([e.ts[at]!, value]);
