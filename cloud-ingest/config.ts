@@ -73,7 +73,7 @@ export const cloudIngestConfig = z.strictObject({
     .strictObject({
       pointsPerSeries: z.number().int().min(10).default(120),
       maxBytes: z.number().int().min(1024 * 1024).default(64 * 1024 * 1024).describe('Memory budget of the whole window; past it the oldest points of all go first (a source still reporting keeps its latest points)'),
-      maxBytesPerGateway: z.number().int().min(64 * 1024).default(1024 * 1024).describe("One gateway's share: past it, that gateway forgets its own oldest source (never another gateway's)"),
+      maxBytesPerGateway: z.number().int().min(64 * 1024).default(1024 * 1024).describe("One gateway's share: past it, that gateway's own oldest points go first (never another gateway's), a source with its last point"),
     })
     .default({ pointsPerSeries: 120, maxBytes: 64 * 1024 * 1024, maxBytesPerGateway: 1024 * 1024 }),
   series: z

@@ -1,15 +1,17 @@
 // The bounded recent window behind the console's charts: the last N field sections per source, within a
 // budget in bytes overall and per gateway (issue 13: capped by count, 128 sources of long lines took
-// 553 MB). Past its own budget a gateway forgets its own least recently updated source, so one gateway's
-// flood never evicts another gateway's (or township's) series. Past the overall budget the oldest points
-// of all go, in the order they arrived: every source that keeps reporting keeps its latest points, and a
-// source is forgotten only when all its points are older than everyone else's. (Forgetting the least
-// recently updated source instead made a busy township's sources cycle: at 1,000 gateways every source
-// reports every 5 s, the 64 MiB budget holds about two dozen points of each, and each source in turn
-// lost all of them, its latest value included, and came back with one.) Without InfluxDB this is all
-// there is. It runs for every accepted line, so it stores the field text as sent and parses it only when
+// 553 MB). Past either budget the oldest points go, in the order they arrived (arrival-queue.ts): past a
+// gateway's own budget that gateway's oldest, so one gateway's flood never evicts another gateway's (or
+// township's) series; past the overall budget the oldest of all. Every source that keeps reporting keeps
+// its latest points, and a source is forgotten only when all its points are older than the rest.
+// (Forgetting the least recently updated source instead made sources cycle whenever their points did not
+// all fit: at 1,000 gateways the 64 MiB budget holds about two dozen points of each source, and each in
+// turn lost all of them, its latest value included; a gateway of 1,000 meters, one point each just within
+// its own budget, forgot one source per line at its next batch, and the drain of bench:ingest spent an
+// eighth of the worker in that churn.) Without InfluxDB this is all there is. It runs for every accepted line, so it stores the field text as sent and parses it only when
 // the console asks for a chart.
 import type { GatewayIdentity } from '../registry/registry.js';
+import { ArrivalQueue } from './arrival-queue.js';
 import type { CheckedLine } from './checked-line.js';
 import { own } from './head-cache.js';
 import { parseFields, type FieldValue } from './line-protocol.js';
@@ -40,19 +42,18 @@ interface SourceEntry {
   text: string[];
   start: number;
   /**
-   * Arrival numbers of the oldest point held and of the next point (the window's arrival queue refers to
-   * them): the entry holds nextSeq - firstSeq points (held()).
+   * Arrival numbers of the oldest point held and of the next point (the arrival queues refer to them):
+   * the entry holds nextSeq - firstSeq points (held()).
    */
   firstSeq: number;
   nextSeq: number;
   forgotten: boolean;
-  /** add() call that last moved this entry to the young end of the map. */
+  /** add() call that last moved this entry to the young end of the recency order. */
   touched: number;
   /** Estimated heap bytes of this entry (strings are UTF-16). */
   bytes: number;
-  /** Its place in the recency order of all sources, and of its gateway's. */
+  /** Its place in the recency order of all sources (list() runs through it). */
   readonly all: Link;
-  readonly mine: Link;
 }
 
 /** Neighbours in a recency order: older is toward eviction. */
@@ -67,40 +68,35 @@ interface Ends {
   youngest: SourceEntry | undefined;
 }
 
-/** Which of an entry's two links an order runs through (a function, not a key: a property read by a variable key was slower than the Set it replaced). */
-type Order = (entry: SourceEntry) => Link;
-const ALL: Order = (entry) => entry.all;
-const MINE: Order = (entry) => entry.mine;
-
 /**
  * Recency as doubly linked lists through the entries themselves: moving a source to the young end is a
  * few pointer writes. It was a delete and re-insert in a Set and a Map per source per batch, which hashed
  * both times and made the tables rehash as deleted slots piled up (bench:ingest, 32,000 sources moved a
  * thousand at a time: 27 MB of table copies in a run, issue 13).
  */
-function makeYoungest(ends: Ends, entry: SourceEntry, order: Order): void {
-  const link = order(entry);
+function makeYoungest(ends: Ends, entry: SourceEntry): void {
+  const link = entry.all;
   link.older = ends.youngest;
   link.younger = undefined;
-  if (ends.youngest) order(ends.youngest).younger = entry;
+  if (ends.youngest) ends.youngest.all.younger = entry;
   else ends.oldest = entry;
   ends.youngest = entry;
 }
 
-function unlink(ends: Ends, entry: SourceEntry, order: Order): void {
-  const link = order(entry);
+function unlink(ends: Ends, entry: SourceEntry): void {
+  const link = entry.all;
   const { older, younger } = link;
-  if (older) order(older).younger = younger;
+  if (older) older.all.younger = younger;
   else ends.oldest = younger;
-  if (younger) order(younger).older = older;
+  if (younger) younger.all.older = older;
   else ends.youngest = older;
   link.older = link.younger = undefined;
 }
 
-function moveYoungest(ends: Ends, entry: SourceEntry, order: Order): void {
+function moveYoungest(ends: Ends, entry: SourceEntry): void {
   if (ends.youngest === entry) return;
-  unlink(ends, entry, order);
-  makeYoungest(ends, entry, order);
+  unlink(ends, entry);
+  makeYoungest(ends, entry);
 }
 
 export interface WindowLimits {
@@ -114,13 +110,14 @@ export interface WindowLimits {
 /**
  * Bytes of an entry beyond its points (the entry and its links, its two arrays' first backing stores, its
  * map slot, the copied source and measurement; its key is counted in UTF-16 besides), and of one point
- * beyond its text (its slots in the two arrays and its two in the arrival queue, their slack). Measured
- * (tests/cloud-ingest/recent-window-memory.test.ts): a source of one 5-field point holds ~800 heap bytes,
- * which 256 counted as ~490, so a flood of new sources held 1.6 times its budget; a full ring's point holds
- * ~180 bytes with the queue against 223 estimated (its text is one byte a character, counted as two).
+ * beyond its text (its slots in the two arrays and its four in the two arrival queues, their slack).
+ * Measured (tests/cloud-ingest/recent-window-memory.test.ts): a source of one 5-field point holds ~800
+ * heap bytes, which 256 counted as ~490, so a flood of new sources held 1.6 times its budget; a full ring's
+ * point holds ~200 bytes with both queues (~180 with the overall queue alone) against 237 estimated (its
+ * text is one byte a character, counted as two).
  */
 const ENTRY_OVERHEAD = 768;
-const POINT_OVERHEAD = 48;
+const POINT_OVERHEAD = 64;
 
 function pointBytes(fieldText: string): number {
   return POINT_OVERHEAD + 2 * fieldText.length;
@@ -143,10 +140,13 @@ function splitSimple(pair: string): [string, FieldValue] {
   return [pair.slice(0, eq), Number(text.endsWith('i') || text.endsWith('u') ? text.slice(0, -1) : text)];
 }
 
-interface GatewayEntry extends Ends {
-  /** This gateway's sources by source id (their recency order runs through `mine`, from `oldest`). */
+interface GatewayEntry {
+  /** This gateway's sources by source id. */
   readonly sources: Map<string, SourceEntry>;
+  /** This gateway's points in arrival order: its own budget drops from the head. */
+  readonly arrivals: ArrivalQueue<SourceEntry>;
   bytes: number;
+  points: number;
 }
 
 /** Points an entry holds. */
@@ -176,24 +176,18 @@ function dropOldest(entry: SourceEntry, pointsPerSeries: number): string {
 
 export class RecentWindow {
   /**
-   * Every source, least recently updated first, through the entries' `all` links: an entry found through
-   * its gateway moves young with no key to build (a key string made per line and hashed afresh was most
-   * of add()'s cost at 1,000 gateways, issue 19).
+   * Every source, least recently updated first, through the entries' `all` links (list() gives them in
+   * that order): an entry found through its gateway moves young with no key to build (a key string made
+   * per line and hashed afresh was most of add()'s cost at 1,000 gateways, issue 19).
    */
   private readonly all: Ends = { oldest: undefined, youngest: undefined };
   private count = 0;
-  /** Each gateway's sources, their own recency order, and their bytes. */
+  /** Each gateway's sources, its points in arrival order, and their bytes. */
   private readonly gateways = new Map<string, GatewayEntry>();
   private totalBytes = 0;
   private adds = 0;
-  /**
-   * Every point held, in arrival order, as (entry, arrival number) from `queueHead`: the overall budget
-   * drops from its head. A point already gone (overwritten by its ring, or its source forgotten) leaves a
-   * stale reference, skipped when reached and swept (sweepQueue).
-   */
-  private queue: SourceEntry[] = [];
-  private queueSeq: number[] = [];
-  private queueHead = 0;
+  /** Every point held, in arrival order: the overall budget drops from its head. */
+  private readonly arrivals = new ArrivalQueue<SourceEntry>();
   private heldPoints = 0;
 
   constructor(private readonly limits: WindowLimits) {}
@@ -212,23 +206,22 @@ export class RecentWindow {
     const now = ++this.adds;
     const pointsPerSeries = this.limits.pointsPerSeries;
     let gateway = this.gateways.get(identity.gateway);
-    if (!gateway) this.gateways.set(identity.gateway, (gateway = { sources: new Map(), bytes: 0, oldest: undefined, youngest: undefined }));
+    if (!gateway) this.gateways.set(identity.gateway, (gateway = { sources: new Map(), arrivals: new ArrivalQueue(), bytes: 0, points: 0 }));
     for (const line of lines) {
       let entry = gateway.sources.get(line.source);
       if (!entry) {
         const source = own(line.source);
-        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], start: 0, firstSeq: 0, nextSeq: 0, forgotten: false, touched: now, bytes: 0, all: { older: undefined, younger: undefined }, mine: { older: undefined, younger: undefined } };
-        makeYoungest(this.all, entry, ALL);
-        makeYoungest(gateway, entry, MINE);
+        entry = { identity, source, measurement: own(line.measurement), ts: [], text: [], start: 0, firstSeq: 0, nextSeq: 0, forgotten: false, touched: now, bytes: 0, all: { older: undefined, younger: undefined } };
+        makeYoungest(this.all, entry);
         this.count++;
         gateway.sources.set(source, entry);
         // From 0: grow() adds to the entry too (seeded with its overhead, each entry counted it twice and
         // each eviction freed an overhead more than it had added, so a gateway cycling sources held ever more).
         this.grow(gateway, entry, ENTRY_OVERHEAD + 2 * (identity.gateway.length + 1 + source.length));
       } else if (entry.touched !== now) {
-        // One move per source per batch is enough for the eviction order.
+        // One move per source per batch is enough for list()'s order.
         entry.touched = now;
-        this.moveYoung(gateway, entry);
+        moveYoungest(this.all, entry);
       }
       const fieldText = own(line.fieldText);
       if (entry.ts.length < pointsPerSeries) {
@@ -236,92 +229,53 @@ export class RecentWindow {
         entry.text.push(fieldText);
       } else {
         // Full length: a full ring overwrites its oldest point.
-        if (held(entry) === pointsPerSeries) this.grow(gateway, entry, -pointBytes(dropOldest(entry, pointsPerSeries)), -1);
+        if (held(entry) === pointsPerSeries) this.dropOldestPoint(gateway, entry);
         const at = slot(entry, held(entry));
         entry.ts[at] = line.ts;
         entry.text[at] = fieldText;
       }
-      this.queue.push(entry);
-      this.queueSeq.push(entry.nextSeq++);
+      const seq = entry.nextSeq++;
+      this.arrivals.push(entry, seq);
+      gateway.arrivals.push(entry, seq);
       this.grow(gateway, entry, pointBytes(line.fieldText), 1);
       this.evict(gateway, entry);
     }
   }
 
-  private grow(gateway: { bytes: number }, entry: SourceEntry, bytes: number, points = 0): void {
+  private grow(gateway: GatewayEntry, entry: SourceEntry, bytes: number, points = 0): void {
     entry.bytes += bytes;
     gateway.bytes += bytes;
+    gateway.points += points;
     this.totalBytes += bytes;
     this.heldPoints += points;
   }
 
-  private moveYoung(gateway: GatewayEntry, entry: SourceEntry): void {
-    moveYoungest(this.all, entry, ALL);
-    moveYoungest(gateway, entry, MINE);
-  }
-
   /** Brings both budgets back; never drops the point just written. */
   private evict(gateway: GatewayEntry, keep: SourceEntry): void {
-    while (gateway.bytes > this.limits.maxBytesPerGateway && gateway.sources.size > 1) this.forget(gateway.oldest!, keep);
-    // One source over its gateway's budget by itself (very long field sections): its oldest points go.
-    while (gateway.bytes > this.limits.maxBytesPerGateway && held(keep) > 1) this.dropOldestPoint(gateway, keep);
-    while (this.totalBytes > this.limits.maxBytes && this.dropOldestOfAll(keep));
-    this.sweepQueue();
+    while (gateway.bytes > this.limits.maxBytesPerGateway && this.dropFrom(gateway.arrivals, keep));
+    while (this.totalBytes > this.limits.maxBytes && this.dropFrom(this.arrivals, keep));
+    this.arrivals.sweep(this.heldPoints);
+    // The gateway may be gone (its last source forgotten by the overall budget): its queue went with it.
+    if (gateway.points > 0) gateway.arrivals.sweep(gateway.points);
   }
 
-  /** Drops the oldest point held, forgetting its source if it was the source's last; false if that is the point just written. */
-  private dropOldestOfAll(keep: SourceEntry): boolean {
-    for (;;) {
-      const entry = this.queue[this.queueHead]!;
-      const seq = this.queueSeq[this.queueHead]!;
-      if (entry.forgotten || seq !== entry.firstSeq) {
-        this.queueHead++;
-        continue;
-      }
-      if (entry === keep && held(entry) === 1) return false;
-      this.queueHead++;
-      const gateway = this.gateways.get(entry.identity.gateway)!;
-      if (held(entry) === 1) this.forget(entry, keep);
-      else this.dropOldestPoint(gateway, entry);
-      return true;
-    }
-  }
-
-  /**
-   * Sweeps the queue once its consumed head is most of it, or its stale references pass a quarter of the
-   * points held: a stale reference keeps a forgotten entry (a few hundred bytes) alive, and a gateway
-   * cycling new sources forgets one per line.
-   */
-  private sweepQueue(): void {
-    const pending = this.queue.length - this.queueHead;
-    if (this.queueHead <= pending && pending <= this.heldPoints + (this.heldPoints >> 2) + 64) return;
-    const queue: SourceEntry[] = [];
-    const seqs: number[] = [];
-    for (let i = this.queueHead; i < this.queue.length; i++) {
-      const entry = this.queue[i]!;
-      const seq = this.queueSeq[i]!;
-      if (!entry.forgotten && seq >= entry.firstSeq) {
-        queue.push(entry);
-        seqs.push(seq);
-      }
-    }
-    this.queue = queue;
-    this.queueSeq = seqs;
-    this.queueHead = 0;
-  }
-
-  private forget(entry: SourceEntry, keep: SourceEntry): void {
+  /** Drops the oldest point of a queue, forgetting its source if it was the source's last; false if that is the point just written. */
+  private dropFrom(arrivals: ArrivalQueue<SourceEntry>, keep: SourceEntry): boolean {
+    const entry = arrivals.oldest();
+    if (!entry || (entry === keep && held(entry) === 1)) return false;
+    arrivals.shift();
     const gateway = this.gateways.get(entry.identity.gateway)!;
-    if (entry === keep) {
-      // The entry being written is kept; it moves young (in both orders) and the next oldest goes instead.
-      this.moveYoung(gateway, entry);
-      return;
-    }
-    unlink(this.all, entry, ALL);
-    unlink(gateway, entry, MINE);
+    if (held(entry) === 1) this.forget(gateway, entry);
+    else this.dropOldestPoint(gateway, entry);
+    return true;
+  }
+
+  private forget(gateway: GatewayEntry, entry: SourceEntry): void {
+    unlink(this.all, entry);
     this.count--;
     entry.forgotten = true;
     this.heldPoints -= held(entry);
+    gateway.points -= held(entry);
     // Its arrival-queue references outlive it until the next sweep: they keep the entry, not its points.
     entry.ts = [];
     entry.text = [];
@@ -331,7 +285,7 @@ export class RecentWindow {
     if (gateway.sources.size === 0) this.gateways.delete(entry.identity.gateway);
   }
 
-  private dropOldestPoint(gateway: { bytes: number }, entry: SourceEntry): void {
+  private dropOldestPoint(gateway: GatewayEntry, entry: SourceEntry): void {
     this.grow(gateway, entry, -pointBytes(dropOldest(entry, this.limits.pointsPerSeries)), -1);
   }
 

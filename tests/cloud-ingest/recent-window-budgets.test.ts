@@ -1,7 +1,7 @@
 // The recent window's byte budgets driven directly (issue 18: only the 30 s window flood of
 // tests/hostile/line-checks.test.ts reached the evictions, too slow for the mutation run). Every figure is
 // the window's own estimate, checked to the byte: an entry costs 768 bytes plus its key in UTF-16
-// (gateway, a separator, source), a point 48 bytes plus its field text in UTF-16. Also the chart parser:
+// (gateway, a separator, source), a point 64 bytes plus its field text in UTF-16. Also the chart parser:
 // booleans in every spelling, integers with either suffix, strings and escapes through the general parser.
 // The eviction tests failed on 09a8182: a new source's overhead was counted twice in its entry, so each
 // eviction freed more than had been added and a gateway cycling sources outgrew its budget.
@@ -17,7 +17,7 @@ const g2: GatewayIdentity = { gateway: 'gw-2', township: 'town-2', compound: 'c2
 const long: GatewayIdentity = { gateway: 'gateway-long', township: 'town', compound: 'c3' };
 
 const entry = (identity: GatewayIdentity, source: string) => 768 + 2 * (identity.gateway.length + 1 + source.length);
-const point = (fields: string) => 48 + 2 * fields.length;
+const point = (fields: string) => 64 + 2 * fields.length;
 const line = (identity: GatewayIdentity, source: string, ts: number, fields: string) => checkLine(`power,source=${source} ${fields} ${now + ts}`, identity, now);
 const values = (w: RecentWindow, identity: GatewayIdentity, source: string, field = 'v') => w.points({ gateway: identity.gateway, source, field })?.values;
 const big = 1 << 24;
@@ -52,24 +52,33 @@ describe('recent window byte budgets', () => {
     expect(w.bytes('gw-1')).toBe(entry(g1, 'm1') + point('v=4444') + point('v=5') + point('v=6'));
   });
 
-  it("evicts a gateway's least recently updated source past its own budget, never another gateway's", () => {
+  it("past its own budget a gateway drops its own oldest points, never another gateway's, and forgets a source only once its points are the oldest", () => {
     const e = entry(g1, 'a');
     const p = point('v=1');
     const w = new RecentWindow({ pointsPerSeries: 10, maxBytes: big, maxBytesPerGateway: 2 * e + 3 * p });
     w.add(g2, [line(g2, 'x', 0, 'v=9')]);
     w.add(g1, [line(g1, 'a', 1, 'v=1')]);
     w.add(g1, [line(g1, 'b', 2, 'v=1')]);
-    // a is written again: b is now the least recently updated.
     w.add(g1, [line(g1, 'a', 3, 'v=2')]);
     expect(w.bytes('gw-1')).toBe(2 * e + 3 * p);
+    // c passes the budget: a's first point is the oldest and goes, then b's only point, and b with it.
     w.add(g1, [line(g1, 'c', 4, 'v=1')]);
-    expect(values(w, g1, 'b')).toBeUndefined();
-    expect(values(w, g1, 'a')).toEqual([1, 2]);
-    expect(values(w, g1, 'c')).toEqual([1]);
-    expect(values(w, g2, 'x')).toEqual([9]);
-    expect(w.bytes('gw-1')).toBe(2 * e + 3 * p);
-    expect(w.bytes()).toBe(2 * e + 3 * p + entry(g2, 'x') + point('v=9'));
-    expect(w.sourceCount()).toBe(3);
+    expect([values(w, g1, 'a'), values(w, g1, 'b'), values(w, g1, 'c'), values(w, g2, 'x')]).toEqual([[2], undefined, [1], [9]]);
+    expect([w.bytes('gw-1'), w.bytes(), w.sourceCount()]).toEqual([2 * e + 2 * p, 2 * e + 2 * p + entry(g2, 'x') + point('v=9'), 3]);
+  });
+
+  it('keeps every source of a gateway whose sources fit one point each: the next batch replaces their points, it does not cycle the sources', () => {
+    // A gateway of many meters just within its budget at one point each (bench:ingest's 1,000 meters a
+    // gateway). Forgetting the least recently updated source, the rule before, forgot the next source to
+    // report at every line of the second batch: the gateway's sources cycled and none kept two batches.
+    const sources = Array.from({ length: 50 }, (_, i) => `m-${i + 10}`);
+    const e = entry(g1, 'm-10');
+    const p = point('v=1');
+    const w = new RecentWindow({ pointsPerSeries: 10, maxBytes: big, maxBytesPerGateway: 50 * (e + p) + p - 1 });
+    for (let batch = 1; batch <= 3; batch++) w.add(g1, sources.map((s, i) => line(g1, s, 100 * batch + i, `v=${batch}`)));
+    expect(w.sourceCount()).toBe(50);
+    expect(sources.map((s) => values(w, g1, s))).toEqual(sources.map(() => [3]));
+    expect(w.bytes('gw-1')).toBe(50 * (e + p));
   });
 
   it('holds a gateway that keeps sending new sources to its budget', () => {
@@ -141,21 +150,24 @@ describe('recent window byte budgets', () => {
   it('keeps its arrival queue bounded by the points it holds, whatever has passed through it', () => {
     const w = new RecentWindow({ pointsPerSeries: 10, maxBytes: big, maxBytesPerGateway: big });
     for (let t = 0; t < 50_000; t++) w.add(g1, [line(g1, `s-${t % 3}`, t, 'v=1')]);
-    const queue = (w as unknown as { queue: unknown[] }).queue;
+    const queued = (w as unknown as { arrivals: { length(): number } }).arrivals.length();
     // 30 points held; every overwritten one left a stale reference, swept past 30 + 30 / 4 + 64.
-    expect(queue.length).toBeLessThanOrEqual(30 + 7 + 64 + 1);
+    expect(queued).toBeLessThanOrEqual(30 + 7 + 64 + 1);
     expect(values(w, g1, 's-0')).toHaveLength(10);
   });
 
-  it('keeps the source being written when, within one batch, it is the oldest of its gateway', () => {
+  it('never drops the point just written: the oldest point goes, the writer\'s own older one included', () => {
     const e = entry(g1, 'a');
     const p = point('v=1');
     const w = new RecentWindow({ pointsPerSeries: 10, maxBytes: big, maxBytesPerGateway: 2 * e + 2 * p });
-    // a is not moved again for its second line of the same batch, so b is younger when the budget is passed.
+    // Within one batch a's first point is the oldest when its second passes the budget: it goes, b stays.
     w.add(g1, [line(g1, 'a', 1, 'v=1'), line(g1, 'b', 2, 'v=1'), line(g1, 'a', 3, 'v=2')]);
-    expect(values(w, g1, 'a')).toEqual([1, 2]);
-    expect(values(w, g1, 'b')).toBeUndefined();
-    expect([w.bytes('gw-1'), w.sourceCount()]).toEqual([e + 2 * p, 1]);
+    expect([values(w, g1, 'a'), values(w, g1, 'b')]).toEqual([[2], [1]]);
+    expect([w.bytes('gw-1'), w.sourceCount()]).toEqual([2 * e + 2 * p, 2]);
+    // Room for one source: b's only point is the oldest and goes with b; c, just written, stays.
+    const tight = new RecentWindow({ pointsPerSeries: 10, maxBytes: big, maxBytesPerGateway: e + p });
+    tight.add(g1, [line(g1, 'b', 1, 'v=1'), line(g1, 'c', 2, 'v=2')]);
+    expect([values(tight, g1, 'b'), values(tight, g1, 'c'), tight.sourceCount()]).toEqual([undefined, [2], 1]);
   });
 
   it('drops the oldest points of a source that alone passes its gateway budget, in time order across the ring', () => {

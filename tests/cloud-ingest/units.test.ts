@@ -69,7 +69,7 @@ describe('line protocol checks', () => {
   });
 
   it('keeps a bounded recent window and parses charts on demand', () => {
-    const w = new RecentWindow({ pointsPerSeries: 3, maxBytes: 2 * (768 + 2 * 'gw-1\u0000m1'.length + 3 * (48 + 2 * 'v=1,ok=false'.length)), maxBytesPerGateway: 1 << 20 });
+    const w = new RecentWindow({ pointsPerSeries: 3, maxBytes: 2 * (768 + 2 * 'gw-1\u0000m1'.length + 3 * (64 + 2 * 'v=1,ok=false'.length)), maxBytesPerGateway: 1 << 20 });
     const line = (source: string, ts: number, fields: string) => checkLine(`power,source=${source} ${fields} ${ts}`, identity, now);
     w.add(identity, [line('m1', now + 2, 'v=2,ok=true'), line('m1', now + 1, 'v=1,ok=false'), line('m1', now + 3, 'v=3i,ok=true'), line('m1', now + 4, 'v=4,ok=t')]);
     expect(w.points({ gateway: 'gw-1', source: 'm1', field: 'v' })).toMatchObject({ ts: [now + 1, now + 3, now + 4], values: [1, 3, 4] });
