@@ -65,18 +65,24 @@ async function direct(vm: Victoria, t0: number): Promise<Run> {
   const poster = new LinePoster({ url: vm.url, org: 'o', bucket: 'b', token: undefined, timeoutMs: WRITER.timeoutMs, gzip: gzipWrites({ ...WRITER, url: vm.url }) });
   const batches = Array.from({ length: GATEWAYS }, (_, g) => makeBatches(`gw-${g}`, t0, true, BATCHES_PER_GATEWAY)).flat();
   // The writer's group shape: whole batches, up to flushLines lines per HTTP write.
-  const groups: string[][] = [];
+  const groups: string[][][] = [];
+  let groupLines = 0;
   for (const lines of batches) {
     const last = groups.at(-1);
-    if (last && last.length + lines.length <= WRITER.flushLines) last.push(...lines);
-    else groups.push([...lines]);
+    if (last && groupLines + lines.length <= WRITER.flushLines) {
+      last.push(lines);
+      groupLines += lines.length;
+    } else {
+      groups.push([lines]);
+      groupLines = lines.length;
+    }
   }
   const stop = startClock(vm);
   // writeConcurrency writes in flight, as in the writer.
   let next = 0;
   const slot = async () => {
-    // Joined in the window, as the writer joins each batch's lines when it takes them.
-    while (next < groups.length) await poster.post(groups[next++]!.join('\n'));
+    // Each batch joined and encoded in the window, as the writer does when it takes the batch.
+    while (next < groups.length) await poster.post(groups[next++]!.map((lines) => Buffer.from(lines.join('\n'))));
   };
   await Promise.all(Array.from({ length: WRITER.writeConcurrency }, slot));
   const run = stop(batches.length * LINES_PER_BATCH * FIELDS_PER_LINE);

@@ -49,14 +49,15 @@ export interface WriteOutcome {
 export const GROUP_LINGER_MS = 250;
 
 /**
- * One write() waiting: its lines already joined. A batch's lines are concatenations of slices of its
- * decompressed text; held as such in the queue (up to GROUP_LINGER_MS, longer while the database is slow)
- * each line was a handful of heap objects that every young-generation GC copied, and at 5,000-measurement
- * batches that copying was a third of the worker's main-thread time (bench:ingest, --trace-gc). One flat
- * string per batch instead; it is split into lines again only when the database refuses it.
+ * One write() waiting: its lines already joined and encoded. A batch's lines are concatenations of slices
+ * of its decompressed text; held as such in the queue (up to GROUP_LINGER_MS, longer while the database
+ * is slow) each line was a handful of heap objects that every young-generation GC copied, and at
+ * 5,000-measurement batches that copying was a third of the worker's main-thread time (bench:ingest,
+ * --trace-gc). One buffer per batch instead, the UTF-8 the request sends (outside the JavaScript heap, so
+ * no GC copies it); it is split into lines again only when the database refuses it.
  */
 interface Waiter {
-  readonly body: string;
+  readonly body: Buffer;
   readonly count: number;
   /** Written in an HTTP request of its own (after a refused group write, to isolate the refusal). */
   readonly alone: boolean;
@@ -98,7 +99,7 @@ export class InfluxWriter implements TimeSeriesSink {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       if (this.closed) throw new Error('writer closed');
     }
-    const body = lines.join('\n');
+    const body = Buffer.from(lines.join('\n'));
     const done = new Promise<WriteOutcome>((resolve, reject) => this.queue.push({ body, count: lines.length, alone: false, resolve, reject }));
     this.queuedLines += lines.length;
     this.stats.set('ingest.pending_lines', {}, this.queuedLines);
@@ -157,7 +158,7 @@ export class InfluxWriter implements TimeSeriesSink {
     let lines = 0;
     for (const w of group) lines += w.count;
     try {
-      await this.poster.post(group.length === 1 ? group[0]!.body : group.map((w) => w.body).join('\n'));
+      await this.poster.post(group.map((w) => w.body));
       if (this.backoffMs > 0) this.log.info({ lines, pendingLines: this.queuedLines }, 'database writes succeed again; draining the backlog');
       this.backoffMs = 0;
       this.stats.inc('ingest.lines_written', {}, lines);
@@ -201,13 +202,13 @@ export class InfluxWriter implements TimeSeriesSink {
     const waiter = group[0]!;
     if (waiter.count === 1) {
       this.stats.inc('ingest.lines_refused');
-      this.log.error({ code: 'WRITE_REFUSED', status, err: message, line: waiter.body.slice(0, 200) }, 'database refused a line; that line is dropped');
+      this.log.error({ code: 'WRITE_REFUSED', status, err: message, line: waiter.body.subarray(0, 200).toString('utf8') }, 'database refused a line; that line is dropped');
       this.settle(1);
       waiter.reject(new WriteRefusedError(`database refused the line (HTTP ${status}): ${message}`));
       return;
     }
     // Lines never hold a newline (they were split on them), so the body splits back into the same lines.
-    const all = waiter.body.split('\n');
+    const all = waiter.body.toString('utf8').split('\n');
     const middle = Math.ceil(all.length / 2);
     const halves = [all.slice(0, middle), all.slice(middle)];
     const refused: number[] = [];
@@ -225,7 +226,7 @@ export class InfluxWriter implements TimeSeriesSink {
     };
     this.queue.unshift(
       ...halves.map((lines): Waiter => ({
-        body: lines.join('\n'),
+        body: Buffer.from(lines.join('\n')),
         count: lines.length,
         alone: true,
         resolve: (outcome) => settleHalf(outcome.refusedLines, outcome.firstRefusal),

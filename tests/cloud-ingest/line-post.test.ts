@@ -1,9 +1,10 @@
 // One HTTP write (issue 18, ingest mutation): LinePoster against a bare HTTP server on 127.0.0.1 that
 // records what arrives and answers as told, including answers tests/helpers/influx-receiver.ts never
-// gives (an empty body, a long one): the path, query, method and content type, gzip only above 1,000
-// bytes and only when the target asks for it (gzipWrites: not for a database on loopback), one kept-alive
-// connection closed by close(), a non-2xx answer as HttpStatusError with the answer trimmed and cut, and
-// a network error passed on as itself.
+// gives (an empty body, a long one, none at all): the path (a URL's path prefix kept), query, method,
+// content type and token, several batches' bodies joined by newlines, gzip only above 1,000 bytes and
+// only when the target asks for it (gzipWrites: not for a database on loopback), one kept-alive
+// connection closed by close(), a non-2xx answer as HttpStatusError with the answer trimmed and cut, a
+// network error passed on as itself, and a database that never answers given up after timeoutMs.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
@@ -17,6 +18,7 @@ interface Seen {
   readonly method: string | undefined;
   readonly url: string | undefined;
   readonly contentType: string | undefined;
+  readonly authorization?: string | undefined;
   readonly gzip: boolean;
   readonly body: string;
 }
@@ -26,7 +28,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startServer(answer: () => { status: number; body?: string } = () => ({ status: 204 })) {
+async function startServer(answer: () => { status: number; body?: string } | 'never' = () => ({ status: 204 })) {
   const seen: Seen[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
@@ -36,8 +38,10 @@ async function startServer(answer: () => { status: number; body?: string } = () 
     req.on('end', () => {
       const gzip = req.headers['content-encoding'] === 'gzip';
       const raw = Buffer.concat(chunks);
-      seen.push({ method: req.method, url: req.url, contentType: req.headers['content-type'], gzip, body: (gzip ? gunzipSync(raw) : raw).toString('utf8') });
-      const { status, body = '' } = answer();
+      seen.push({ method: req.method, url: req.url, contentType: req.headers['content-type'], authorization: req.headers.authorization, gzip, body: (gzip ? gunzipSync(raw) : raw).toString('utf8') });
+      const told = answer();
+      if (told === 'never') return;
+      const { status, body = '' } = told;
       res.writeHead(status, body ? { 'content-type': 'text/plain' } : {}).end(body);
     });
   });
@@ -56,11 +60,14 @@ async function startServer(answer: () => { status: number; body?: string } = () 
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, open: () => sockets.size, connections: () => connections };
 }
 
-function poster(url: string, gzip = true): LinePoster {
-  const p = new LinePoster({ url, org: 'lastmile', bucket: 'tele metry', token: 'tok', timeoutMs: 5_000, gzip });
+function poster(url: string, gzip = true, timeoutMs = 5_000): LinePoster {
+  const p = new LinePoster({ url, org: 'lastmile', bucket: 'tele metry', token: 'tok', timeoutMs, gzip });
   cleanups.push(() => p.close());
   return p;
 }
+
+/** Bodies as the writer hands them over: one per batch, its lines joined. */
+const bodies = (...texts: string[]) => texts.map((t) => Buffer.from(t));
 
 describe('LinePoster', () => {
   it('POSTs the lines as text to /api/v2/write with org, bucket and ms precision, gzip only above 1,000 bytes, on one kept-alive connection that close() ends', async () => {
@@ -68,11 +75,12 @@ describe('LinePoster', () => {
     const p = poster(`${server.url}///`);
     const small = 'power,source=a v=1 1750000000000';
     const large = Array.from({ length: 40 }, (_, i) => `power,source=a v=${i} ${1750000000000 + i}`).join('\n');
-    await p.post(small);
-    await p.post(large);
+    await p.post(bodies(small));
+    await p.post(bodies(large));
+    const write = { method: 'POST', url: '/api/v2/write?org=lastmile&bucket=tele+metry&precision=ms', contentType: 'text/plain; charset=utf-8', authorization: 'Token tok' };
     expect(server.seen).toEqual([
-      { method: 'POST', url: '/api/v2/write?org=lastmile&bucket=tele+metry&precision=ms', contentType: 'text/plain; charset=utf-8', gzip: false, body: small },
-      { method: 'POST', url: '/api/v2/write?org=lastmile&bucket=tele+metry&precision=ms', contentType: 'text/plain; charset=utf-8', gzip: true, body: large },
+      { ...write, gzip: false, body: small },
+      { ...write, gzip: true, body: large },
     ]);
     expect(large.length).toBeGreaterThan(1000);
     expect(server.connections()).toBe(1);
@@ -84,7 +92,7 @@ describe('LinePoster', () => {
   it('sends a large body as it is when the target says no gzip', async () => {
     const server = await startServer();
     const large = Array.from({ length: 40 }, (_, i) => `power,source=a v=${i} ${1750000000000 + i}`).join('\n');
-    await poster(server.url, false).post(large);
+    await poster(server.url, false).post(bodies(large));
     expect(server.seen.map((s) => [s.gzip, s.body])).toEqual([[false, large]]);
   });
 
@@ -99,7 +107,7 @@ describe('LinePoster', () => {
     const answers = [{ status: 400, body: '  bad line 3\n' }, { status: 503 }, { status: 422, body: 'x'.repeat(2000) }];
     const server = await startServer(() => answers.shift()!);
     const p = poster(server.url);
-    const failure = (): Promise<HttpStatusError> => p.post('power,source=a v=1 1750000000000').then(() => { throw new Error('expected a rejection'); }, (error: HttpStatusError) => error);
+    const failure = (): Promise<HttpStatusError> => p.post(bodies('power,source=a v=1 1750000000000')).then(() => { throw new Error('expected a rejection'); }, (error: HttpStatusError) => error);
     const bad = await failure();
     expect(bad).toBeInstanceOf(HttpStatusError);
     expect([bad.statusCode, bad.message, bad.name]).toEqual([400, 'HTTP 400: bad line 3', 'HttpStatusError']);
@@ -111,9 +119,28 @@ describe('LinePoster', () => {
 
   it('passes a network error on as itself (no HTTP status to judge by)', async () => {
     const p = poster(`http://127.0.0.1:${await freePort()}`);
-    const error = await p.post('power,source=a v=1 1750000000000').then(() => undefined, (e: Error & { code?: string }) => e);
+    const error = await p.post(bodies('power,source=a v=1 1750000000000')).then(() => undefined, (e: Error & { code?: string }) => e);
     expect(error).toBeDefined();
     expect(error).not.toBeInstanceOf(HttpStatusError);
     expect(error?.code).toBe('ECONNREFUSED');
+  });
+
+  it("joins several batches' bodies with newlines, keeps a path prefix of the URL, and sends no authorization without a token", async () => {
+    const server = await startServer();
+    const p = new LinePoster({ url: `${server.url}/influx/`, org: 'o', bucket: 'b', token: undefined, timeoutMs: 5_000, gzip: false });
+    cleanups.push(() => p.close());
+    await p.post(bodies('m,source=a v=1 1\nm,source=b v=2 1', 'm,source=c v=3 1', 'm,source=d 中文="是" 1'));
+    expect(server.seen).toEqual([{ method: 'POST', url: '/influx/api/v2/write?org=o&bucket=b&precision=ms', contentType: 'text/plain; charset=utf-8', authorization: undefined, gzip: false, body: 'm,source=a v=1 1\nm,source=b v=2 1\nm,source=c v=3 1\nm,source=d 中文="是" 1' }]);
+  });
+
+  it('gives up on a database that never answers after timeoutMs, with an error that is not an HTTP status', async () => {
+    const server = await startServer(() => 'never');
+    const started = performance.now();
+    const error = await poster(server.url, true, 300).post(bodies('power,source=a v=1 1750000000000')).then(() => undefined, (e: Error) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(HttpStatusError);
+    expect(error?.message).toMatch(/within 300 ms/);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(server.seen).toHaveLength(1);
   });
 });
