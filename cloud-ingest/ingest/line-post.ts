@@ -91,14 +91,14 @@ export class LinePoster {
           answer.push(chunk);
           kept += chunk.length;
         });
-        response.once('error', reject);
+        response.on('error', reject);
         response.once('end', () => {
           if (status >= 200 && status < 300) return resolve();
           reject(new HttpStatusError(status, Buffer.concat(answer).toString('utf8').trim().slice(0, MAX_ANSWER_CHARS).trim()));
         });
       });
       request.once('timeout', () => request.destroy(new Error(`no answer from the database within ${this.timeoutMs} ms`)));
-      request.once('error', reject);
+      request.on('error', reject);
       request.end(body);
     });
   }

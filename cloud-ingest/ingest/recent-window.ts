@@ -8,8 +8,8 @@
 // all fit: at 1,000 gateways the 64 MiB budget holds about two dozen points of each source, and each in
 // turn lost all of them, its latest value included; a gateway of 1,000 meters, one point each just within
 // its own budget, forgot one source per line at its next batch, and the drain of bench:ingest spent an
-// eighth of the worker in that churn.) Without InfluxDB this is all there is. It runs for every accepted line, so it stores the field text as sent and parses it only when
-// the console asks for a chart.
+// eighth of the worker in that churn.) Without InfluxDB this is all there is. It runs for every accepted
+// line, so it stores the field text as sent and parses it only when the console asks for a chart.
 import type { GatewayIdentity } from '../registry/registry.js';
 import { ArrivalQueue } from './arrival-queue.js';
 import type { CheckedLine } from './checked-line.js';
@@ -56,7 +56,7 @@ interface SourceEntry {
   readonly all: Link;
 }
 
-/** Neighbours in a recency order: older is toward eviction. */
+/** Neighbours in the recency order (list() gives the older first). */
 interface Link {
   older: SourceEntry | undefined;
   younger: SourceEntry | undefined;
@@ -255,8 +255,7 @@ export class RecentWindow {
     while (gateway.bytes > this.limits.maxBytesPerGateway && this.dropFrom(gateway.arrivals, keep));
     while (this.totalBytes > this.limits.maxBytes && this.dropFrom(this.arrivals, keep));
     this.arrivals.sweep(this.heldPoints);
-    // The gateway may be gone (its last source forgotten by the overall budget): its queue went with it.
-    if (gateway.points > 0) gateway.arrivals.sweep(gateway.points);
+    gateway.arrivals.sweep(gateway.points);
   }
 
   /** Drops the oldest point of a queue, forgetting its source if it was the source's last; false if that is the point just written. */
