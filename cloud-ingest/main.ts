@@ -2,11 +2,13 @@
 // `lastmile-ingest provision ...` issues a gateway's credentials (cloud-ingest/registry/provision-command.ts).
 import { createLogger } from '../contract/logger.js';
 import { ConfigError } from '../contract/load-yaml.js';
+import { makeMqttNumbersAsWritten } from '../contract/mqtt-number-cache.js';
 import { loadCloudIngestConfig } from './config.js';
 import { runProvision } from './registry/provision-command.js';
 import { CloudIngest } from './service.js';
 
 export async function runCloudIngest(configFile: string): Promise<CloudIngest> {
+  makeMqttNumbersAsWritten();
   const config = loadCloudIngestConfig(configFile);
   const log = createLogger({ level: config.log.level });
   const service = new CloudIngest(config, log);

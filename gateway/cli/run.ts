@@ -7,9 +7,11 @@ import { hostRequirements, requirementLines } from '../installer/requirements.js
 import { startSystemdNotifier } from '../installer/systemd-notify.js';
 import { GatewayRuntime } from '../runtime.js';
 import { createLogger } from '../../contract/logger.js';
+import { makeMqttNumbersAsWritten } from '../../contract/mqtt-number-cache.js';
 import { parseDuration } from '../shared/units.js';
 
 export async function runCommand(args: string[]): Promise<number> {
+  makeMqttNumbersAsWritten();
   const forIndex = args.indexOf('--for');
   const runFor = forIndex >= 0 ? parseDuration(args[forIndex + 1] ?? '') : undefined;
   const file = args.find((a, i) => !a.startsWith('-') && (forIndex < 0 || i !== forIndex + 1));
