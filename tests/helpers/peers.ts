@@ -6,18 +6,36 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A port nobody listens on right now (the OS picks it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports handed out below Linux's ephemeral range (ip_local_port_range, 32768-60999 by default). A port the
+ * OS picked for `listen(0)` comes from that range, and so does the local port of every outgoing connection:
+ * with the suite's many connections, one of them took a port between freePort() closing it and its test
+ * listening on it (EADDRINUSE in tests/e2e/demo-compound.test.ts). Below the range only another freePort()
+ * can take it: each vitest worker (VITEST_POOL_ID; its files run one after another) picks from a slice of
+ * its own, and never hands a port out twice. Outside vitest (the benches) slice 0.
+ */
+const SLICE_PORTS = 1_700;
+const SLICE_BASE = 15_000 + (Number(process.env.VITEST_POOL_ID ?? 0) % 10) * SLICE_PORTS;
+const handedOut = new Set<number>();
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A port nobody listens on right now, and none the OS hands to outgoing connections. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = SLICE_BASE + Math.floor(Math.random() * SLICE_PORTS);
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`no free port found between ${SLICE_BASE} and ${SLICE_BASE + SLICE_PORTS}`);
 }
 
 export async function waitForPort(port: number, timeoutMs = 10_000, host = '127.0.0.1'): Promise<void> {
