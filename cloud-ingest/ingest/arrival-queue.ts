@@ -11,7 +11,8 @@ export interface Queued {
 }
 
 export class ArrivalQueue<E extends Queued> {
-  private entries: E[] = [];
+  /** Slots before `head` are cleared as they are passed: a reference there would keep a forgotten entry alive until the next sweep. */
+  private entries: (E | undefined)[] = [];
   private seqs: number[] = [];
   private head = 0;
 
@@ -25,14 +26,14 @@ export class ArrivalQueue<E extends Queued> {
     while (this.head < this.entries.length) {
       const entry = this.entries[this.head]!;
       if (!entry.forgotten && this.seqs[this.head] === entry.firstSeq) return entry;
-      this.head++;
+      this.entries[this.head++] = undefined;
     }
     return undefined;
   }
 
   /** Passes the point oldest() found: the caller drops it. */
   shift(): void {
-    this.head++;
+    this.entries[this.head++] = undefined;
   }
 
   /** References held, stale ones included (tests: the queue stays bounded). */
@@ -48,7 +49,7 @@ export class ArrivalQueue<E extends Queued> {
   sweep(held: number): void {
     const pending = this.entries.length - this.head;
     if (this.head <= pending && pending <= held + (held >> 2) + 64) return;
-    const entries: E[] = [];
+    const entries: (E | undefined)[] = [];
     const seqs: number[] = [];
     for (let i = this.head; i < this.entries.length; i++) {
       const entry = this.entries[i]!;

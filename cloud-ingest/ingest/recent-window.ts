@@ -149,6 +149,10 @@ interface GatewayEntry {
   points: number;
 }
 
+/** What a forgotten entry holds instead of its arrays (shared: nothing is ever added to a forgotten entry). */
+const FORGOTTEN_TS: number[] = [];
+const FORGOTTEN_TEXT: string[] = [];
+
 /** Points an entry holds. */
 function held(entry: SourceEntry): number {
   return entry.nextSeq - entry.firstSeq;
@@ -275,13 +279,17 @@ export class RecentWindow {
     entry.forgotten = true;
     this.heldPoints -= held(entry);
     gateway.points -= held(entry);
-    // Its arrival-queue references outlive it until the next sweep: they keep the entry, not its points.
-    entry.ts = [];
-    entry.text = [];
     gateway.sources.delete(entry.source);
     gateway.bytes -= entry.bytes;
     this.totalBytes -= entry.bytes;
     if (gateway.sources.size === 0) this.gateways.delete(entry.identity.gateway);
+    // Stale arrival-queue references outlive it until the next sweep (up to a quarter of the points held,
+    // which the estimate does not count): they keep the bare entry and nothing of its own. Nothing reads a
+    // forgotten entry but its arrival numbers and its flag.
+    entry.ts = FORGOTTEN_TS;
+    entry.text = FORGOTTEN_TEXT;
+    entry.source = '';
+    entry.measurement = '';
   }
 
   private dropOldestPoint(gateway: GatewayEntry, entry: SourceEntry): void {
