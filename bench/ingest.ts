@@ -12,7 +12,7 @@
 // medians are over the rounds, each ratio against its own round's direct run. BENCH_PROFILE=<prefix> writes
 // a V8 CPU profile of each path's measured window through cloud-ingest to <prefix>.<mode>.cpuprofile
 // (the last round's run; set-up, warm-up and the direct runs left out).
-import { fork } from 'node:child_process';
+import { fork, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,16 @@ import { silentLogger } from '../contract/logger.js';
 import { startMosquitto, tempDir } from '../tests/helpers/peers.js';
 import { FIELDS_PER_LINE, LINES_PER_BATCH, makeBatches, type GatewaysReport, type GatewaysTask } from './ingest-gateways.js';
 import { startVictoria, type Victoria } from '../tests/helpers/victoria.js';
+import { readServiceUnit, serviceEnvironment } from './service-unit.js';
+
+// cloud-ingest runs in this process, so this process runs with the township unit's node options and
+// environment (deploy/lastmile-ingest.service), as bench:fleet runs the shipped worker: V8's heap options
+// change a drain's cost. The direct baseline shares the process and its options (like with like).
+const UNIT = readServiceUnit('lastmile-ingest.service', 'bin/lastmile-ingest.js');
+if (process.env.LASTMILE_BENCH_AS_UNIT !== '1') {
+  const run = spawnSync(process.execPath, [...UNIT.nodeOptions, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], { stdio: 'inherit', env: { ...serviceEnvironment(UNIT), LASTMILE_BENCH_AS_UNIT: '1' } });
+  process.exit(run.status ?? 1);
+}
 
 /** CPU seconds used so far by a process (utime + stime from /proc; clock ticks are 100 Hz on Linux). */
 function processCpuS(pid: number): number {
@@ -203,6 +213,7 @@ try {
       gateways: GATEWAYS, batchesPerGateway: BATCHES_PER_GATEWAY, measurementsPerBatch: LINES_PER_BATCH * FIELDS_PER_LINE, workers: 1, rounds: ROUNDS,
       writeConcurrency: WRITER.writeConcurrency, flushLines: WRITER.flushLines, gatewayMaxInflight: MAX_INFLIGHT, endsAt: 'the last receipt (stored)', gatewaysProcess: 'a child process of their own (their CPU is gatewaysCpuS, not in measurementsPerNodeCpuS)',
       medians: 'nearest rank over the rounds; each ratio is against the direct run of its own round',
+      nodeOptions: UNIT.nodeOptions.join(' '),
       cpus: cpus().length, loadAverage1m: Number(loadavg()[0]!.toFixed(1)),
     },
     direct: medianOf('direct'),
