@@ -23,6 +23,7 @@ import { mosquittoIngestAcl, provisionGateway } from '../cloud-ingest/registry/p
 import { GatewayRegistry } from '../cloud-ingest/registry/registry.js';
 import { CloudIngest } from '../cloud-ingest/service.js';
 import { LinePoster } from '../cloud-ingest/ingest/line-post.js';
+import { batchBody } from '../cloud-ingest/ingest/writer.js';
 import { profiled } from './cpu-profile.js';
 import { uplink as uplinkSchema } from '../config/sections/uplink.js';
 import { silentLogger } from '../contract/logger.js';
@@ -92,7 +93,7 @@ async function direct(vm: Victoria, t0: number): Promise<Run> {
   let next = 0;
   const slot = async () => {
     // Each batch joined and encoded in the window, as the writer does when it takes the batch.
-    while (next < groups.length) await poster.post(groups[next++]!.map((lines) => Buffer.from(lines.join('\n'))));
+    while (next < groups.length) await poster.post(groups[next++]!.map(batchBody));
   };
   await Promise.all(Array.from({ length: WRITER.writeConcurrency }, slot));
   const run = stop(batches.length * LINES_PER_BATCH * FIELDS_PER_LINE);

@@ -48,6 +48,11 @@ export interface WriteOutcome {
  */
 export const GROUP_LINGER_MS = 250;
 
+/** A batch's lines as the body of its HTTP write: joined by newlines, in the UTF-8 the request sends. */
+export function batchBody(lines: readonly string[]): Buffer {
+  return Buffer.from(lines.join('\n'));
+}
+
 /**
  * One write() waiting: its lines already joined and encoded. A batch's lines are concatenations of slices
  * of its decompressed text; held as such in the queue (up to GROUP_LINGER_MS, longer while the database
@@ -99,7 +104,7 @@ export class InfluxWriter implements TimeSeriesSink {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
       if (this.closed) throw new Error('writer closed');
     }
-    const body = Buffer.from(lines.join('\n'));
+    const body = batchBody(lines);
     const done = new Promise<WriteOutcome>((resolve, reject) => this.queue.push({ body, count: lines.length, alone: false, resolve, reject }));
     this.queuedLines += lines.length;
     this.stats.set('ingest.pending_lines', {}, this.queuedLines);
@@ -226,7 +231,7 @@ export class InfluxWriter implements TimeSeriesSink {
     };
     this.queue.unshift(
       ...halves.map((lines): Waiter => ({
-        body: Buffer.from(lines.join('\n')),
+        body: batchBody(lines),
         count: lines.length,
         alone: true,
         resolve: (outcome) => settleHalf(outcome.refusedLines, outcome.firstRefusal),
